@@ -1,0 +1,1 @@
+"""VoiceBox: an open voice-robot platform."""
