@@ -1,0 +1,145 @@
+"""The built-in keyword dictionary: intents that spoken answers are classified into (DESIGN.md §3).
+
+Each intent has a stable id (a numeric string, so clients that send `"id": 3` or `"3"` both
+match), a Russian name and Russian + English phrasings. A phrasing is matched as whole words in
+the normalised utterance (case, punctuation and ё/е ignored); a trailing `*` makes its last word a
+prefix (`соглас*` covers согласен, согласна, согласны). A phrasing preceded by «не» / "not" does not
+count, so «не интересно» is no agreement.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_APOSTROPHES = re.compile(r"['’`ʼ]")
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def normalize(text: str) -> str:
+    """Lower case, ё→е, apostrophes dropped, every run of punctuation or space → one space."""
+    text = _APOSTROPHES.sub("", text.lower().replace("ё", "е"))
+    return _NON_WORD.sub(" ", text).strip()
+
+
+def _phrase_pattern(phrase: str) -> str:
+    prefix = phrase.endswith("*")
+    words = normalize(phrase.rstrip("*")).split()
+    body = " ".join(re.escape(word) for word in words)
+    return body + (r"\w*" if prefix else "")
+
+
+def phrases_regex(phrases: list[str] | tuple[str, ...]) -> re.Pattern[str] | None:
+    """One regex finding any of `phrases` as whole words in `" " + normalize(text) + " "`."""
+    patterns = [p for p in (_phrase_pattern(phrase) for phrase in phrases) if p]
+    if not patterns:
+        return None
+    patterns.sort(key=len, reverse=True)
+    return re.compile(r"(?<! не)(?<! not) (?:" + "|".join(patterns) + r")(?= )")
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One dictionary entry."""
+
+    id: str
+    name: str
+    code: str
+    phrases: tuple[str, ...]
+    _regex: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_regex", phrases_regex(self.phrases))
+
+    def matches(self, text: str) -> bool:
+        """True when any phrasing occurs in `text` (raw or already normalised)."""
+        if self._regex is None:
+            return False
+        return self._regex.search(f" {normalize(text)} ") is not None
+
+    def to_json(self) -> dict[str, object]:
+        return {"id": self.id, "name": self.name, "code": self.code, "phrases": list(self.phrases)}
+
+
+INTENTS: tuple[Intent, ...] = (
+    Intent("1", "Согласие", "agree", (
+        "да", "конечно", "соглас*", "хорошо", "ладно", "давайте", "давай", "интересно",
+        "подходит", "устраивает", "верно", "правильно", "можно", "готов*", "не против", "ок",
+        "окей", "угу", "ага", "разумеется", "безусловно",
+        "yes", "yeah", "yep", "sure", "of course", "ok", "okay", "agree*", "fine",
+        "sounds good", "interested", "go ahead", "right",
+    )),
+    Intent("2", "Отказ", "refuse", (
+        "нет", "не надо", "не нужно", "не интересно", "не хочу", "не буду", "отказ*", "неа",
+        "не согласен", "не согласна", "не подходит", "не звоните", "ни в коем случае",
+        "no", "nope", "not interested", "no thanks", "dont want", "refuse*", "dont call",
+    )),
+    Intent("3", "Перезвонить", "call_back", (
+        "перезвон*", "позвоните позже", "позвоните завтра", "позже", "попозже", "не сейчас",
+        "в другой раз", "в другое время", "потом",
+        "call back", "call me back", "call later", "call me later", "later", "not now",
+        "another time",
+    )),
+    Intent("4", "Оператор", "operator", (
+        "оператор*", "человек*", "специалист*", "менеджер*", "консультант*", "сотрудник*",
+        "живой", "соедините", "переключите",
+        "operator", "agent", "human", "person", "representative", "real person",
+    )),
+    Intent("5", "Повторить", "repeat", (
+        "повтор*", "еще раз", "не расслышал*", "не понял*", "не слышно", "что что",
+        "что вы сказали", "что вы говорите",
+        "repeat", "again", "pardon", "say again", "sorry what", "come again",
+    )),
+    Intent("6", "Не знаю", "dont_know", (
+        "не знаю", "затрудняюсь", "не уверен*", "сложно сказать", "трудно сказать",
+        "не помню", "i dont know", "dont know", "not sure", "no idea",
+    )),
+    Intent("7", "Занят", "busy", (
+        "занят*", "неудобно", "не могу говорить", "за рулем", "на работе", "на совещании",
+        "busy", "cant talk", "driving", "in a meeting",
+    )),
+    Intent("8", "Оплачено", "already_paid", (
+        "уже оплатил*", "оплатил*", "заплатил*", "оплачено", "оплачен", "внес* платеж",
+        "перевел* деньги", "погасил*",
+        "already paid", "paid", "i paid", "payment made", "settled",
+    )),
+    Intent("9", "Неправильный номер", "wrong_number", (
+        "не туда попали", "ошиблись номером", "неправильный номер", "неверный номер",
+        "это не я", "такого нет", "такой здесь не живет", "вы ошиблись",
+        "wrong number", "wrong person", "no one by that name",
+    )),
+    Intent("10", "Автоответчик", "answering_machine", (
+        "автоответчик", "оставьте сообщение", "после сигнала", "после звукового сигнала",
+        "абонент не может ответить", "голосовой помощник", "голосовой ассистент",
+        "я виртуальный помощник", "вас приветствует",
+        "leave a message", "after the tone", "after the beep", "voicemail", "voice mail",
+        "not available", "virtual assistant",
+    )),
+    Intent("11", "Да", "yes", (
+        "да", "ага", "угу", "конечно", "верно", "так точно", "yes", "yeah", "yep", "yup",
+    )),
+    Intent("12", "Нет", "no", ("нет", "неа", "не", "no", "nope", "nah")),
+)
+
+_BY_ID = {intent.id: intent for intent in INTENTS}
+_BY_KEY = {normalize(intent.name): intent for intent in INTENTS} | {
+    intent.code: intent for intent in INTENTS
+}
+_BY_KEY["уже оплатил"] = _BY_ID["8"]
+
+
+def get_intent(id: str | int | None = None, name: str | None = None) -> Intent | None:
+    """The intent with this id, else with this name or code (case and ё/е insensitive)."""
+    if id is not None and str(id).strip() in _BY_ID:
+        return _BY_ID[str(id).strip()]
+    for key in (name, id):
+        if isinstance(key, str) and key.strip():
+            intent = _BY_KEY.get(normalize(key)) or _BY_KEY.get(key.strip().lower())
+            if intent is not None:
+                return intent
+    return None
+
+
+def list_intents() -> list[dict[str, object]]:
+    """The dictionary as JSON objects, in id order."""
+    return [intent.to_json() for intent in INTENTS]
