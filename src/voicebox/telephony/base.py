@@ -1,0 +1,322 @@
+"""The telephony contract: a `Call` (one leg), a `Gateway` that makes and takes calls, a `Clock`.
+
+The engine drives a call only through these protocols; drivers implement them (`simulated/`:
+virtual subscribers that hand text over directly; `sip/`: an asyncio SIP user agent with G.711
+RTP in 20 ms frames, DTMF as RFC 4733 events or SIP INFO, speech through a recogniser).
+
+Rules every driver keeps:
+- every method is a coroutine that never blocks the event loop (media and recognition run as
+  tasks or in threads);
+- when the far end hangs up, callbacks registered with `Call.on_hangup` run once (from the event
+  loop, synchronously, they must not block) and a media operation in progress or started later
+  raises `RemoteHangup`;
+- time is measured with the injected `Clock`, so a simulated call can run in virtual time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum, IntEnum
+from typing import Protocol, runtime_checkable
+
+from voicebox.errors import TelephonyError
+
+
+class CallResult(IntEnum):
+    """How a call attempt ended up, valued by the final SIP response it maps to."""
+
+    ANSWERED = 200
+    BUSY = 486
+    NO_ANSWER = 480
+    UNREACHABLE = 404
+    CANCELLED = 487
+    FAILED = 503
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class CallState(Enum):
+    NEW = "new"  # outbound, not dialled yet
+    RINGING = "ringing"  # inbound, offered, not answered yet (or outbound while dialling)
+    ANSWERED = "answered"
+    ENDED = "ended"
+
+
+class RemoteHangup(TelephonyError):
+    """The far end hung up; raised by any media operation on a call that has ended."""
+
+    default_name = "remote_hangup"
+
+
+@dataclass(frozen=True, slots=True)
+class Voice:
+    """TTS voice settings (Yandex SpeechKit names; `speed` in percent, 100 = normal)."""
+
+    name: str = "oksana"
+    speed: int = 100
+    emotion: str = "neutral"
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """What to play: synthesised `text` with `voice`, or an uploaded audio `file` (its id)."""
+
+    text: str | None = None
+    file: str | None = None
+    voice: Voice | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Heard:
+    """Input from the far end: digits or recognised words; both empty means silence."""
+
+    dtmf: str = ""
+    speech: str = ""
+    confidence: float = 1.0
+    barged_in: bool = False  # ended a prompt early
+
+    @property
+    def empty(self) -> bool:
+        return not self.dtmf and not self.speech
+
+    @property
+    def text(self) -> str:
+        return self.dtmf or self.speech
+
+
+SILENCE = Heard()
+
+
+class Detected(Enum):
+    HUMAN = "human"
+    MACHINE = "machine"  # answering machine / voicemail
+    ASSISTANT = "assistant"  # an AI call assistant screening the call
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    kind: Detected = Detected.UNKNOWN
+    confidence: float = 0.0
+
+    @property
+    def is_robot(self) -> bool:
+        return self.kind in (Detected.MACHINE, Detected.ASSISTANT)
+
+
+@dataclass(frozen=True, slots=True)
+class TransferTarget:
+    """Where to send the caller: a phone `number` or a `sip_uri`; `extension` sent as DTMF."""
+
+    number: str | None = None
+    sip_uri: str | None = None
+    extension: str | None = None
+    caller_display: str | None = None
+
+
+@runtime_checkable
+class Call(Protocol):
+    """One call leg. Outbound legs start `NEW` and are dialled by the engine; inbound legs start
+    `RINGING` and are answered by it (or arrive already `ANSWERED`)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def state(self) -> CallState: ...
+
+    async def dial(self, number: str, *, ring_seconds: float = 60.0) -> CallResult:
+        """Place the call to `number` and wait up to `ring_seconds` (call clock) for the answer.
+
+        Returns ANSWERED once media flows, otherwise the failure (BUSY, NO_ANSWER on timeout,
+        UNREACHABLE, FAILED, CANCELLED if `hangup` was called meanwhile). Never raises for a
+        failed attempt.
+        """
+        ...
+
+    async def answer(self) -> CallResult:
+        """Answer an inbound call (200 OK); CANCELLED if the caller already gave up."""
+        ...
+
+    async def play(
+        self, prompt: Prompt, *, barge_in_dtmf: bool = False, barge_in_speech: bool = False
+    ) -> Heard:
+        """Play `prompt` to the end, or until a digit / speech arrives when barge-in allows it.
+
+        Returns what interrupted the prompt (`barged_in=True`), or SILENCE. Raises `MediaError`
+        if the prompt cannot be rendered, `RemoteHangup` if the far end hangs up.
+        """
+        ...
+
+    async def collect(
+        self,
+        *,
+        dtmf: bool = True,
+        speech: bool = False,
+        wait_seconds: float = 5.0,
+        max_digits: int | None = None,
+        terminator: str | None = "#",
+    ) -> Heard:
+        """Listen for digits and/or one utterance.
+
+        Digits end at `terminator` (not included), at `max_digits`, or after `wait_seconds` without
+        a new digit; speech ends at the end of the utterance. Returns SILENCE after `wait_seconds`
+        with nothing heard. Raises `RemoteHangup`.
+        """
+        ...
+
+    async def detect_machine(self, *, listen_seconds: float = 3.0) -> Detection:
+        """Classify who answered (human, answering machine, AI assistant), with a confidence.
+
+        Called right after the answer, while or before the first prompt plays. Raises
+        `RemoteHangup`.
+        """
+        ...
+
+    async def transfer(self, target: TransferTarget, *, ring_seconds: float = 60.0) -> CallResult:
+        """Bridge the caller to `target` (REFER or a second leg), sending `extension` as DTMF
+        after it answers. Returns the second leg's result; ANSWERED means the caller is now
+        connected and this leg's scenario is over."""
+        ...
+
+    async def hangup(self, result: CallResult = CallResult.ANSWERED) -> None:
+        """End the call (BYE, or CANCEL / a final response before the answer). Idempotent."""
+        ...
+
+    def on_hangup(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once when the far end hangs up (immediately if it already has)."""
+        ...
+
+    def elapsed(self) -> float:
+        """Seconds since the answer by the call's clock; 0 before it."""
+        ...
+
+
+IncomingHandler = Callable[[Call], Awaitable[None]]
+
+
+@runtime_checkable
+class Gateway(Protocol):
+    """A telephony driver: creates outbound legs and hands over inbound ones."""
+
+    def outbound(self, *, to: str, caller: str | None = None, call_id: str | None = None) -> Call:
+        """A new, not yet dialled leg to `to` from `caller`; the engine calls `dial` on it."""
+        ...
+
+    def on_incoming(self, handler: IncomingHandler) -> None:
+        """Register the coroutine run (as its own task) for every inbound call, `RINGING`."""
+        ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None:
+        """Hang up every live call and release sockets."""
+        ...
+
+
+class Clock(Protocol):
+    """Monotonic seconds for durations, wall time for `{{now}}`, sleeping and timers."""
+
+    def now(self) -> float: ...
+
+    def wall(self) -> datetime: ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> TimerHandle: ...
+
+
+class TimerHandle(Protocol):
+    def cancel(self) -> None: ...
+
+
+class RealClock:
+    """The event loop's clock."""
+
+    def now(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    def wall(self) -> datetime:
+        return datetime.now(UTC)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(seconds, 0.0))
+
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> TimerHandle:
+        return asyncio.get_running_loop().call_later(max(seconds, 0.0), callback)
+
+
+class _VirtualTimer:
+    __slots__ = ("callback", "cancelled")
+
+    def __init__(self, callback: Callable[[], None]):
+        self.callback = callback
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class VirtualClock:
+    """Virtual time for tests and benchmarks: when every task waits on this clock, time jumps to
+    the next deadline. Only for code whose other waits finish without real time passing (no
+    real sockets); `idle_yields` loop turns with nothing due count as "everyone waits"."""
+
+    def __init__(self, *, start: datetime | None = None, idle_yields: int = 3):
+        self._now = 0.0
+        self._start = start or datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
+        self._heap: list[tuple[float, int, _VirtualTimer]] = []
+        self._seq = itertools.count()
+        self._idle_yields = idle_yields
+        self._ticker: asyncio.Task[None] | None = None
+
+    def now(self) -> float:
+        return self._now
+
+    def wall(self) -> datetime:
+        return self._start + timedelta(seconds=self._now)
+
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> _VirtualTimer:
+        timer = _VirtualTimer(callback)
+        heapq.heappush(self._heap, (self._now + max(seconds, 0.0), next(self._seq), timer))
+        if self._ticker is None or self._ticker.done():
+            self._ticker = asyncio.get_running_loop().create_task(self._tick())
+        return timer
+
+    async def sleep(self, seconds: float) -> None:
+        future = asyncio.get_running_loop().create_future()
+        timer = self.call_later(seconds, lambda: future.done() or future.set_result(None))
+        try:
+            await future
+        finally:
+            timer.cancel()
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward by hand, firing every timer due meanwhile."""
+        self._fire_until(self._now + seconds)
+
+    def _fire_until(self, deadline: float) -> None:
+        heap = self._heap
+        while heap and heap[0][0] <= deadline:
+            when, _, timer = heapq.heappop(heap)
+            self._now = max(self._now, when)
+            if not timer.cancelled:
+                timer.callback()
+        self._now = max(self._now, deadline)
+
+    async def _tick(self) -> None:
+        heap = self._heap
+        while heap:
+            for _ in range(self._idle_yields):
+                await asyncio.sleep(0)
+            while heap and heap[0][2].cancelled:
+                heapq.heappop(heap)
+            if heap:
+                self._fire_until(heap[0][0])
