@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Run every check: lint, architecture rules, the test suite on SQLite and on PostgreSQL.
+# PostgreSQL: VOICEBOX_TEST_PG (default postgresql+asyncpg://postgres@127.0.0.1:5432/test);
+# set VOICEBOX_TEST_PG=skip to run on SQLite only (CI never skips).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+
+.venv/bin/ruff check src tests bench
+.venv/bin/lint-imports
+
+echo "== tests on SQLite"
+.venv/bin/pytest "$@"
+
+pg=${VOICEBOX_TEST_PG:-postgresql+asyncpg://postgres@127.0.0.1:5432/test}
+if [ "$pg" = "skip" ] && [ "${CI:-}" != "true" ]; then
+  echo "== PostgreSQL skipped (VOICEBOX_TEST_PG=skip)"
+else
+  echo "== tests on PostgreSQL"
+  VOICEBOX_TEST_DATABASE_URL="$pg" .venv/bin/pytest "$@"
+fi

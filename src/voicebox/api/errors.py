@@ -1,0 +1,99 @@
+"""Render every error as the spec's `[{"name", "message", "status"}]`, in one place."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from voicebox.errors import Problem, VoiceboxError
+
+log = logging.getLogger("voicebox.api")
+
+_HTTP_NAMES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    416: "range_not_satisfiable",
+    422: "invalid_input",
+    429: "too_many_requests",
+    500: "internal_error",
+}
+
+
+class ErrorItem(BaseModel):
+    """One element of the spec's error array."""
+
+    name: str
+    message: str
+    status: int
+
+
+ERROR_RESPONSE = {"model": list[ErrorItem], "description": "Error (the spec's error array)"}
+
+
+def error_response(
+    problems: list[Problem], status: int, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = [{"name": p.name, "message": p.message, "status": status} for p in problems]
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _location(loc: tuple) -> str:
+    parts = [str(part) for part in loc if part not in ("body", "query", "path", "header")]
+    text = ""
+    for part in parts:
+        if part.isdigit():
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + part
+    return text or "body"
+
+
+async def _voicebox_error(_: Request, error: VoiceboxError) -> JSONResponse:
+    if error.status >= 500:
+        log.error("%s: %s", type(error).__name__, error.message)
+    return error_response(error.problems, error.status, error.headers)
+
+
+async def _validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
+    problems = []
+    for item in error.errors():
+        message = str(item.get("msg", "invalid value"))
+        if item.get("type") == "json_invalid":
+            message = "the body is not valid JSON"
+        problems.append(Problem(_location(tuple(item.get("loc", ()))), message))
+    return error_response(problems or [Problem("body", "invalid request")], 400)
+
+
+async def _http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+    name = _HTTP_NAMES.get(error.status_code, "error")
+    message = error.detail if isinstance(error.detail, str) else name.replace("_", " ")
+    return error_response([Problem(name, message)], error.status_code, error.headers)
+
+
+async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    request_id = getattr(request.state, "request_id", "-")
+    log.exception(
+        "unhandled error in %s %s (request %s)", request.method, request.url.path, request_id
+    )
+    return error_response(
+        [Problem("internal_error", f"internal error; quote request id {request_id}")], 500
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(VoiceboxError, _voicebox_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected_error)

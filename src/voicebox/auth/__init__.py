@@ -1,0 +1,1 @@
+"""Users, OAuth clients, tokens and grants."""

@@ -1,0 +1,124 @@
+"""Creating users and clients, issuing and resolving bearer tokens."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voicebox.auth.repository import auth_repository
+from voicebox.auth.secrets import hash_password, new_token, token_hash, verify_password
+from voicebox.errors import Conflict, InvalidInput, NotFound
+from voicebox.models import Customer, OAuthClient, OAuthToken, User
+from voicebox.store.db import utcnow
+
+_USERNAME = re.compile(r"^[A-Za-z0-9_.@+-]{1,150}$")
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedClient:
+    client: OAuthClient
+    secret: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    access_token: str
+    refresh_token: str | None
+    expires_in: int
+    record: OAuthToken
+
+
+class AuthService:
+    async def create_user(
+        self, session: AsyncSession, *, customer_id: int, username: str, password: str
+    ) -> User:
+        if not _USERNAME.match(username):
+            raise InvalidInput(
+                "username may use letters, digits and _ . @ + - (1-150 characters)",
+                name="username",
+            )
+        if len(password) < 8:
+            raise InvalidInput("password must be at least 8 characters", name="password")
+        if await session.get(Customer, customer_id) is None:
+            raise NotFound(f"customer {customer_id} does not exist", name="customer")
+        if await auth_repository.user_by_username(session, username) is not None:
+            raise Conflict(f"username {username!r} is taken", name="username")
+        user = User(
+            customer_id=customer_id, username=username, password_hash=hash_password(password)
+        )
+        session.add(user)
+        await session.flush()
+        return user
+
+    async def authenticate(
+        self, session: AsyncSession, username: str, password: str
+    ) -> User | None:
+        """The active user with these credentials, or None (constant work either way)."""
+        user = await auth_repository.user_by_username(session, username)
+        if not verify_password(user.password_hash if user else None, password):
+            return None
+        return user if user and user.is_active else None
+
+    async def create_client(
+        self,
+        session: AsyncSession,
+        *,
+        name: str,
+        redirect_uris: list[str],
+        public: bool = False,
+        scope: str = "",
+    ) -> IssuedClient:
+        secret = None if public else new_token(32)
+        client = OAuthClient(
+            client_id=new_token(16),
+            client_secret_hash=None if secret is None else hash_password(secret),
+            name=name,
+            redirect_uris=list(redirect_uris),
+            scope=scope,
+        )
+        session.add(client)
+        await session.flush()
+        return IssuedClient(client, secret)
+
+    async def issue_token(
+        self,
+        session: AsyncSession,
+        *,
+        user: User,
+        client_id: str,
+        scope: str = "",
+        access_ttl: int = 3600,
+        refresh_ttl: int | None = 30 * 24 * 3600,
+    ) -> IssuedToken:
+        now = utcnow()
+        access = new_token()
+        refresh = new_token() if refresh_ttl else None
+        record = OAuthToken(
+            access_token_hash=token_hash(access),
+            refresh_token_hash=token_hash(refresh) if refresh else None,
+            client_id=client_id,
+            user_id=user.id,
+            scope=scope,
+            issued_at=now,
+            access_expires_at=now + timedelta(seconds=access_ttl),
+            refresh_expires_at=now + timedelta(seconds=refresh_ttl) if refresh_ttl else None,
+        )
+        session.add(record)
+        await session.flush()
+        return IssuedToken(access, refresh, access_ttl, record)
+
+    async def user_for_bearer(
+        self, session: AsyncSession, token: str, *, now: datetime | None = None
+    ) -> User | None:
+        """The active user a live (unexpired, unrevoked) access token belongs to."""
+        record = await auth_repository.token_by_access_hash(session, token_hash(token))
+        if record is None or record.revoked or record.access_expires_at <= (now or utcnow()):
+            return None
+        user = await auth_repository.user_by_id(session, record.user_id)
+        return user if user and user.is_active else None
+
+
+auth_service = AuthService()

@@ -1,0 +1,1 @@
+"""Money: the ledger behind every balance, tariffs and charges."""

@@ -1,0 +1,98 @@
+"""Posting to the ledger; the balance is always the sum of entries (Decimal, never float)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voicebox.billing.repository import ledger_repository
+from voicebox.errors import InvalidInput
+from voicebox.models import Customer, LedgerEntry
+
+MAX_AMOUNT = Decimal("1000000000")
+CENT = Decimal("0.01")
+
+
+def parse_amount(raw: str | Decimal | int, *, field: str = "amount") -> Decimal:
+    """A positive money amount with at most 4 decimals, below a sane ceiling."""
+    try:
+        amount = Decimal(str(raw))
+    except InvalidOperation as error:
+        raise InvalidInput(f"{field} must be a number", name=field) from error
+    if not amount.is_finite() or amount <= 0:
+        raise InvalidInput(f"{field} must be a positive number", name=field)
+    if amount >= MAX_AMOUNT:
+        raise InvalidInput(f"{field} must be below {MAX_AMOUNT}", name=field)
+    if amount.as_tuple().exponent < -4:  # type: ignore[operator]
+        raise InvalidInput(f"{field} has more than 4 decimal places", name=field)
+    return amount
+
+
+def money_text(value: Decimal) -> str:
+    return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+class BillingService:
+    async def post(
+        self,
+        session: AsyncSession,
+        *,
+        customer_id: int,
+        amount: Decimal,
+        kind: str,
+        description: str = "",
+        reference: str | None = None,
+    ) -> LedgerEntry:
+        entry = LedgerEntry(
+            customer_id=customer_id,
+            amount=amount,
+            kind=kind,
+            description=description[:500],
+            reference=reference,
+        )
+        session.add(entry)
+        await session.flush()
+        return entry
+
+    async def top_up(
+        self, session: AsyncSession, *, customer: Customer, amount: Decimal, description: str = ""
+    ) -> LedgerEntry:
+        amount = parse_amount(amount)
+        return await self.post(
+            session,
+            customer_id=customer.id,
+            amount=amount,
+            kind="topup",
+            description=description or "top-up",
+        )
+
+    async def charge(
+        self,
+        session: AsyncSession,
+        *,
+        customer_id: int,
+        amount: Decimal,
+        kind: str,
+        description: str,
+        reference: str | None = None,
+    ) -> LedgerEntry:
+        """Record a charge (a negative entry); amount is given positive."""
+        return await self.post(
+            session,
+            customer_id=customer_id,
+            amount=-abs(amount),
+            kind=kind,
+            description=description,
+            reference=reference,
+        )
+
+    async def balance(self, session: AsyncSession, customer_id: int) -> Decimal:
+        return await ledger_repository.balance(session, customer_id)
+
+    async def available(self, session: AsyncSession, customer: Customer) -> Decimal:
+        """What may still be spent: balance plus credit limit."""
+        return await self.balance(session, customer.id) + customer.credit_limit
+
+
+billing_service = BillingService()

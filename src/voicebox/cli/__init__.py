@@ -1,0 +1,16 @@
+"""The `voicebox` command."""
+
+from __future__ import annotations
+
+import typer
+
+from voicebox.cli import admin, db, serve
+
+app = typer.Typer(help="VoiceBox: an open voice-robot platform.", no_args_is_help=True)
+app.add_typer(db.app, name="db")
+app.add_typer(admin.app, name="admin")
+serve.register(app)
+
+
+def main() -> None:
+    app()

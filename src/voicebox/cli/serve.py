@@ -1,0 +1,25 @@
+"""`voicebox serve`: the API (and the embedded dialer) on its defaults."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from voicebox.config import get_settings
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def serve(
+        host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    ) -> None:
+        """Start the API server; migrations are applied at start."""
+        from voicebox.app import create_app
+
+        settings = get_settings()
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_level=settings.log_level.lower()
+        )

@@ -1,0 +1,43 @@
+"""Settings from the environment (`VOICEBOX_*`), with embedded defaults that need nothing."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; defaults run on SQLite with the simulator and offline speech."""
+
+    model_config = SettingsConfigDict(env_prefix="VOICEBOX_", env_file=None, extra="ignore")
+
+    data_dir: Path = Path("./var")
+    database_url: str | None = None
+    log_level: str = "INFO"
+
+    access_token_ttl: int = Field(default=3600, ge=60)
+    refresh_token_ttl: int = Field(default=30 * 24 * 3600, ge=60)
+    authorization_code_ttl: int = Field(default=300, ge=10)
+
+    max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    default_page_size: int = Field(default=50, ge=1)
+    max_page_size: int = Field(default=1000, ge=1)
+
+    seed_numbers: bool = True
+    number_reservation_max_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+
+    http_allowed_networks: str = ""
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'voicebox.db').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

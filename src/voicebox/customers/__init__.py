@@ -1,0 +1,1 @@
+"""Customers (tenants) and their balance."""

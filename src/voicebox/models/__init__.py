@@ -1,0 +1,17 @@
+"""Every table, one per module; importing this package registers them all on `Base.metadata`."""
+
+from voicebox.models.authorization_code import AuthorizationCode
+from voicebox.models.customer import Customer
+from voicebox.models.ledger_entry import LedgerEntry
+from voicebox.models.oauth_client import OAuthClient
+from voicebox.models.oauth_token import OAuthToken
+from voicebox.models.user import User
+
+__all__ = [
+    "AuthorizationCode",
+    "Customer",
+    "LedgerEntry",
+    "OAuthClient",
+    "OAuthToken",
+    "User",
+]

@@ -1,0 +1,161 @@
+"""Shared fixtures: one migrated database per test run (SQLite, or PostgreSQL when
+VOICEBOX_TEST_DATABASE_URL is set), the app over ASGI, and tenants with tokens.
+
+Every test starts on empty tables: they are emptied after each test, which (unlike a rolled-back
+transaction) also covers the real commits that background workers and subprocesses make.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+from voicebox.app import create_app
+from voicebox.auth.service import auth_service
+from voicebox.config import Settings
+from voicebox.customers.service import customer_service
+from voicebox.models import Customer, User
+from voicebox.store.db import Base
+
+PG_ENV = "VOICEBOX_TEST_DATABASE_URL"
+
+
+async def _create_pg_database(url: str) -> str:
+    """A fresh database on the given server, so parallel runs never share tables."""
+    base = make_url(url)
+    name = f"vb_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_pg_database(url: str) -> None:
+    target = make_url(url)
+    admin = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(
+            text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+        )
+    await admin.dispose()
+
+
+@pytest.fixture(scope="session")
+async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    server = os.environ.get(PG_ENV)
+    if not server:
+        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    url = await _create_pg_database(server)
+    try:
+        yield url
+    finally:
+        await _drop_pg_database(url)
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, data_dir: Path) -> Settings:
+    return Settings(data_dir=data_dir, database_url=database_url, seed_numbers=False)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings):
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture
+async def session(app) -> AsyncIterator[AsyncSession]:
+    async with app.state.sessionmaker() as db_session:
+        yield db_session
+
+
+@pytest.fixture(autouse=True)
+async def _empty_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application = request.getfixturevalue("app")
+    async with application.state.engine.begin() as connection:
+        tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+        if connection.dialect.name == "postgresql":
+            await connection.execute(
+                text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+            )
+        else:
+            for table in tables:
+                await connection.execute(text(f'DELETE FROM "{table}"'))
+
+
+@dataclass
+class Tenant:
+    """A customer with one user and a live bearer token."""
+
+    customer: Customer
+    user: User
+    token: str
+
+    @property
+    def id(self) -> int:
+        return self.customer.id
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+TenantFactory = Callable[..., Awaitable[Tenant]]
+
+
+@pytest.fixture
+def make_tenant(app) -> TenantFactory:
+    """`await make_tenant(balance=...)` → a Tenant whose token works against `client`."""
+
+    async def factory(
+        *, name: str | None = None, balance: str = "1000", credit_limit: str = "0"
+    ) -> Tenant:
+        suffix = uuid.uuid4().hex[:8]
+        async with app.state.sessionmaker() as db_session:
+            customer = await customer_service.create(
+                db_session,
+                name=name or f"Customer {suffix}",
+                balance=Decimal(balance),
+                credit_limit=Decimal(credit_limit),
+            )
+            user = await auth_service.create_user(
+                db_session, customer_id=customer.id, username=f"user{suffix}", password="password-123"
+            )
+            issued = await auth_service.issue_token(db_session, user=user, client_id="tests")
+            await db_session.commit()
+        return Tenant(customer=customer, user=user, token=issued.access_token)
+
+    return factory
+
+
+@pytest.fixture
+async def tenant(make_tenant: TenantFactory) -> Tenant:
+    return await make_tenant()
