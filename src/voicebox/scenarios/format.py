@@ -20,7 +20,13 @@ from pydantic import (
     PlainSerializer,
     Tag,
     field_validator,
+    model_validator,
 )
+
+from voicebox.scenarios.keywords import get_intent
+
+# Fields the server owns: ignored when a client sends them back with a scenario.
+SERVER_FIELDS = ("id", "createdAt", "updatedAt", "shareLink", "isValid")
 
 
 def _to_int(value: Any) -> Any:
@@ -143,6 +149,15 @@ class Keyword(BaseModel):
     @classmethod
     def _id_str(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int) else value
+
+    @model_validator(mode="after")
+    def _complete(self) -> Keyword:
+        """Fill the missing half of id / name from the dictionary."""
+        intent = get_intent(self.id, self.name)
+        if intent is not None:
+            self.id = self.id or intent.id
+            self.name = self.name or intent.name
+        return self
 
 
 class Branch(BaseModel):
@@ -395,7 +410,8 @@ State = Annotated[
     Discriminator(
         _state_tag,
         custom_error_type="unknown_state_type",
-        custom_error_message="Unknown state type; expected one of " + ", ".join(STATE_KINDS.values()),
+        custom_error_message="Unknown state type; expected one of "
+        + ", ".join(STATE_KINDS.values()),
     ),
 ]
 
@@ -441,9 +457,7 @@ class ScenarioBody(BaseModel):
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
-    title: str = Field(
-        min_length=1, max_length=255, validation_alias=AliasChoices("title", "name")
-    )
+    title: str = Field(min_length=1, max_length=255, validation_alias=AliasChoices("title", "name"))
     comment: str | None = None
     type: Literal["outgoing", "incoming"] = "outgoing"
     states: list[State] = Field(default_factory=list)
@@ -451,6 +465,23 @@ class ScenarioBody(BaseModel):
         default_factory=list
     )
     settings: Settings = Field(default_factory=Settings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _client_shape(cls, value: Any) -> Any:
+        """Drop server-owned fields and the `name` alias once `title` is known."""
+        if not isinstance(value, dict):
+            return value
+        value = {k: v for k, v in value.items() if k not in SERVER_FIELDS}
+        if "name" in value:
+            name = value.pop("name")
+            value.setdefault("title", name)
+        return value
+
+    @field_validator("settings", mode="before")
+    @classmethod
+    def _settings_default(cls, value: Any) -> Any:
+        return {} if value is None or value == "" else value
 
     @field_validator("type", mode="before")
     @classmethod
