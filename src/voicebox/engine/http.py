@@ -1,0 +1,181 @@
+"""The `HTTPRequest` step's network side: build the request, refuse internal addresses, send.
+
+The SSRF guard resolves the host itself, refuses loopback, private, link-local, reserved,
+multicast and cloud metadata addresses unless an allowed network covers them, and then connects
+to the checked address (Host header and TLS SNI keep the name), so a second DNS answer cannot
+swap the target. Redirects are followed by hand, each hop checked the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import socket
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from voicebox.engine.config import EngineConfig, Network
+from voicebox.errors import EngineError
+
+_METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+_SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT
+
+
+class Refused(EngineError):
+    default_name = "http_address_refused"
+
+
+def forbidden(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """True for an address a customer's HTTP step must not reach by default."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return (
+        address in _METADATA
+        or address.is_loopback
+        or address.is_private
+        or address.is_link_local
+        or address.is_reserved
+        or address.is_multicast
+        or address.is_unspecified
+        or (isinstance(address, ipaddress.IPv4Address) and address in _SHARED)
+    )
+
+
+def _allowed(address: ipaddress.IPv4Address | ipaddress.IPv6Address,
+             networks: tuple[Network, ...]) -> bool:
+    return any(address.version == net.version and address in net for net in networks)
+
+
+async def resolve_checked(host: str, port: int, networks: tuple[Network, ...]) -> str:
+    """The first address of `host`, after checking every address it resolves to."""
+    try:
+        literal = ipaddress.ip_address(host.strip("[]"))
+        addresses = [literal]
+    except ValueError:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, port, type=socket.SOCK_STREAM
+            )
+        except OSError as exc:
+            raise EngineError(f"cannot resolve {host}: {exc}", name="http_dns") from exc
+        addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    if not addresses:
+        raise EngineError(f"cannot resolve {host}", name="http_dns")
+    for address in addresses:
+        if forbidden(address) and not _allowed(address, networks):
+            raise Refused(f"{host} resolves to {address}, which is not allowed")
+    return str(addresses[0])
+
+
+@dataclass(slots=True)
+class Reply:
+    status: int
+    body: bytes
+    content_type: str
+    url: str
+
+
+async def send(
+    client: httpx.AsyncClient,
+    *,
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    body: dict[str, Any],
+    config: EngineConfig,
+    seconds: float,
+) -> Reply:
+    """Send one request (following redirects safely) within `seconds` overall."""
+    async with asyncio.timeout(seconds):
+        for _ in range(config.http_max_redirects + 1):
+            reply, location = await _one_hop(
+                client, method=method, url=url, headers=headers, body=body, config=config,
+                seconds=seconds,
+            )
+            if location is None:
+                return reply
+            url = str(httpx.URL(url).join(location))
+            if reply.status in (301, 302, 303) and method.upper() != "HEAD":
+                method, body = "GET", {}
+        raise EngineError("too many redirects", name="http_redirects")
+
+
+async def _one_hop(
+    client: httpx.AsyncClient,
+    *,
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    body: dict[str, Any],
+    config: EngineConfig,
+    seconds: float,
+) -> tuple[Reply, str | None]:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise EngineError(f"not an http(s) URL: {url!r}", name="http_url")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    address = await resolve_checked(parts.hostname, port, config.allowed_networks)
+    shown = f"[{address}]" if ":" in address else address
+    netloc = f"{shown}:{parts.port}" if parts.port else shown
+    pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+    host_header = parts.hostname + (f":{parts.port}" if parts.port else "")
+    extensions: dict[str, Any] = {"timeout": httpx.Timeout(seconds).as_dict()}
+    if parts.scheme == "https":
+        extensions["sni_hostname"] = parts.hostname
+    request = client.build_request(
+        method.upper(), pinned, headers={**headers, "Host": host_header},
+        extensions=extensions, **body,
+    )
+    response = await client.send(request, stream=True, follow_redirects=False)
+    try:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > config.http_max_body:
+                raise EngineError("response body too large", name="http_body")
+            chunks.append(chunk)
+    finally:
+        await response.aclose()
+    reply = Reply(response.status_code, b"".join(chunks),
+                  response.headers.get("content-type", ""), url)
+    location = response.headers.get("location") if response.is_redirect else None
+    return reply, location
+
+
+def body_value(document: Any, path: str) -> Any:
+    """The value at a dotted path (`data.items.0.name`, `$.a[1].b`) of a JSON document."""
+    path = path.strip()
+    if path in ("", "$", "."):
+        return document
+    if path.startswith("$."):
+        path = path[2:]
+    current = document
+    for part in path.replace("[", ".").replace("]", "").split("."):
+        if part == "":
+            continue
+        if isinstance(current, dict):
+            current = current.get(part)
+        elif isinstance(current, list) and part.lstrip("-").isdigit():
+            index = int(part)
+            current = current[index] if -len(current) <= index < len(current) else None
+        else:
+            return None
+        if current is None:
+            return None
+    return current
+
+
+def as_text(value: Any) -> str:
+    """A variable's text form: scalars as they read, objects and lists as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from voicebox.engine.context import Context
+from voicebox.engine.matching import BranchMatcher, first_match
+from voicebox.engine.steps.base import Step
+from voicebox.engine.trace import StepRecord
+from voicebox.scenarios.format import IVRState
+from voicebox.scenarios.keywords import INTENTS
+from voicebox.telephony.base import Heard
+
+
+class IVRStep(Step):
+    """Ask and listen: the first matching branch wins; no match → `onInvalidInput`; silence →
+    ask again `repeatCount` times, then `onNoInput`; `success` is the default for both."""
+
+    kind = "IVR"
+    media = True
+    __slots__ = ("announcement", "dtmf", "matchers", "max_digits", "speech", "tries", "wait")
+
+    def __init__(self, state: IVRState):
+        super().__init__(state)
+        self.announcement = state.announcement
+        self.wait = float(state.awaitingTime if state.awaitingTime is not None else 5)
+        self.tries = 1 + max(int(state.repeatCount or 0), 0)
+        self.dtmf = state.keyboardInput
+        self.speech = state.voiceInput
+        self.matchers = tuple(BranchMatcher.build(branch) for branch in state.inputAnalysis)
+        lengths = [len(m.dtmf) for m in self.matchers if m.dtmf]
+        self.max_digits = max(lengths, default=1)
+
+    async def run(self, ctx: Context, record: StepRecord) -> str | None:
+        if self.state.detectAI and ctx.robot_answered(await ctx.detect()) \
+                and self.has("onDetectAI"):
+            return "onDetectAI"
+        for attempt in range(self.tries):
+            heard = await self._ask(ctx)
+            ctx.heard(heard.text)
+            if heard.empty:
+                continue
+            record.note(attempt=attempt + 1)
+            found = first_match(self.matchers, heard)
+            if heard.speech:
+                ctx.variables["lastIntent"] = _intent_of(heard.speech)
+            if found is None:
+                record.note(matched=None)
+                return self.first("onInvalidInput", "success")
+            index, how = found
+            record.note(matched=how, branch=index)
+            field = f"inputAnalysis[{index}]"
+            return field if field in self.edges else self.first("success")
+        record.note(attempt=self.tries, matched=None)
+        return self.first("onNoInput", "success")
+
+    async def _ask(self, ctx: Context) -> Heard:
+        prompt = ctx.prompt(self.announcement)
+        if prompt is not None:
+            heard = await ctx.call.play(prompt, barge_in_dtmf=self.dtmf,
+                                        barge_in_speech=self.speech)
+            if not heard.empty:
+                return heard
+        return await ctx.call.collect(
+            dtmf=self.dtmf, speech=self.speech, wait_seconds=self.wait,
+            max_digits=self.max_digits, terminator="#",
+        )
+
+
+def _intent_of(speech: str) -> str:
+    for intent in INTENTS:
+        if intent.matches(speech):
+            return intent.name
+    return ""
