@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ def _chain(*states: dict[str, Any]) -> list[dict[str, Any]]:
     """Initial → states…, each `success` pointing at the next unless given."""
     result: list[dict[str, Any]] = [{"type": "Initial", "name": "start"}]
     result.extend(states)
-    for current, following in zip(result, result[1:], strict=False):
+    for current, following in itertools.pairwise(result):
         current.setdefault("success", following["name"])
     return result
 
