@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 
-.venv/bin/ruff check src tests bench
+.venv/bin/ruff check .
 .venv/bin/lint-imports
 
 echo "== tests on SQLite"
