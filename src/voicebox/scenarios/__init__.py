@@ -1,0 +1,1 @@
+"""Scenarios: the format, validation, storage, the template catalog."""
