@@ -121,6 +121,7 @@ class Context:
             self.dial_result = result
         elif state is CallState.RINGING:
             result = await call.answer()
+            self.dial_result = result
         else:
             result = self.dial_result or CallResult.CANCELLED
         if result is not CallResult.ANSWERED:
