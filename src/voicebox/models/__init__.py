@@ -5,6 +5,7 @@ from voicebox.models.customer import Customer
 from voicebox.models.ledger_entry import LedgerEntry
 from voicebox.models.oauth_client import OAuthClient
 from voicebox.models.oauth_token import OAuthToken
+from voicebox.models.scenario import Scenario
 from voicebox.models.user import User
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "LedgerEntry",
     "OAuthClient",
     "OAuthToken",
+    "Scenario",
     "User",
 ]

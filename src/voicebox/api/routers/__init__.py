@@ -1,8 +1,10 @@
 """Every router; `create_app` includes them in this order."""
 
-from voicebox.api.routers import customers, oauth
+from voicebox.api.routers import catalogs, customers, oauth, scenarios
 
 ROUTERS = [
     oauth.router,
     customers.router,
+    scenarios.router,
+    catalogs.router,
 ]

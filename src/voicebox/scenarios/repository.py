@@ -1,0 +1,54 @@
+"""Every scenario query."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voicebox.models import Scenario
+from voicebox.store.db import Base
+
+
+async def list_for_customer(session: AsyncSession, customer_id: int) -> list[Scenario]:
+    result = await session.scalars(
+        select(Scenario).where(Scenario.customer_id == customer_id).order_by(Scenario.id)
+    )
+    return list(result)
+
+
+async def get_for_customer(
+    session: AsyncSession, customer_id: int, scenario_id: int
+) -> Scenario | None:
+    return await session.scalar(
+        select(Scenario).where(Scenario.customer_id == customer_id, Scenario.id == scenario_id)
+    )
+
+
+async def get_by_share_token(session: AsyncSession, token: str) -> Scenario | None:
+    return await session.scalar(select(Scenario).where(Scenario.share_token == token))
+
+
+async def add(session: AsyncSession, scenario: Scenario) -> Scenario:
+    session.add(scenario)
+    await session.flush()
+    return scenario
+
+
+async def delete(session: AsyncSession, scenario: Scenario) -> None:
+    await session.delete(scenario)
+    await session.flush()
+
+
+async def campaigns_using(session: AsyncSession, scenario_id: int) -> int:
+    """How many campaigns reference the scenario (0 until a `campaigns` table exists).
+
+    Looked up through the shared metadata so this package never imports the campaigns domain;
+    any table named `campaigns` with a `scenario_id` column counts.
+    """
+    table = Base.metadata.tables.get("campaigns")
+    if table is None or "scenario_id" not in table.c:
+        return 0
+    count = await session.scalar(
+        select(func.count()).select_from(table).where(table.c.scenario_id == scenario_id)
+    )
+    return int(count or 0)

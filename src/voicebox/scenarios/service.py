@@ -1,0 +1,180 @@
+"""Scenario rules: save (valid or as a draft), validate, share, copy, delete when unused."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import secrets
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voicebox.errors import Conflict, InvalidInput, NotFound, Problem, Problems, VoiceboxError
+from voicebox.models import Scenario
+from voicebox.scenarios import catalog, repository
+from voicebox.scenarios.format import ScenarioBody
+from voicebox.scenarios.validate import parse, validate
+from voicebox.store.db import utcnow
+
+MAX_STATES = 5000
+
+
+def _check(data: Any) -> tuple[ScenarioBody, list[Problem]]:
+    """Parse (errors raise) and validate (problems returned): CPU work, run off the loop."""
+    if isinstance(data, dict) and len(data.get("states") or ()) > MAX_STATES:
+        raise InvalidInput(f"a scenario may have at most {MAX_STATES} states", name="states")
+    body, problems = parse(data)
+    if body is None:
+        raise Problems(problems)
+    return body, validate(body)
+
+
+def _stored(body: ScenarioBody) -> dict[str, Any]:
+    return body.model_dump(mode="json")
+
+
+def _new_share_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _token_from_link(link: str) -> str:
+    """Accept the bare token or any URL that ends in it."""
+    tail = link.strip().rstrip("/").rsplit("/", 1)[-1]
+    return tail.rsplit("=", 1)[-1]
+
+
+class ScenarioService:
+    async def problems(self, data: Any) -> list[Problem]:
+        """Every problem of a client's scenario JSON (empty when valid); never raises for bad data."""
+        try:
+            _, problems = await asyncio.to_thread(_check, data)
+        except VoiceboxError as error:
+            return error.problems
+        return problems
+
+    async def ensure_valid(self, data: Any) -> None:
+        """Raise `Problems` (400) listing everything wrong with the scenario."""
+        problems = await self.problems(data)
+        if problems:
+            raise Problems(problems)
+
+    async def list(self, session: AsyncSession, customer_id: int) -> list[Scenario]:
+        return await repository.list_for_customer(session, customer_id)
+
+    async def get(self, session: AsyncSession, customer_id: int, scenario_id: int) -> Scenario:
+        scenario = await repository.get_for_customer(session, customer_id, scenario_id)
+        if scenario is None:
+            raise NotFound(f"scenario {scenario_id} not found", name="scenario_id")
+        return scenario
+
+    async def create(self, session: AsyncSession, customer_id: int, data: Any) -> Scenario:
+        """Save a new scenario; an invalid one is kept as a draft (`isValid` "false")."""
+        body, problems = await asyncio.to_thread(_check, data)
+        now = utcnow()
+        scenario = Scenario(
+            customer_id=customer_id,
+            title=body.title,
+            type=body.type,
+            is_valid=not problems,
+            body=_stored(body),
+            share_token=_new_share_token(),
+            created_at=now,
+            updated_at=now,
+        )
+        return await repository.add(session, scenario)
+
+    async def update(
+        self, session: AsyncSession, customer_id: int, scenario_id: int, data: Any
+    ) -> Scenario:
+        """Replace the scenario's body (PUT) and recompute `isValid`.
+
+        While a campaign uses the scenario, an invalid body is refused (400) rather than saved.
+        """
+        scenario = await self.get(session, customer_id, scenario_id)
+        body, problems = await asyncio.to_thread(_check, data)
+        if problems and await repository.campaigns_using(session, scenario.id):
+            # A campaign runs this scenario: it may not turn into a draft under it.
+            raise Problems(problems)
+        scenario.title = body.title
+        scenario.type = body.type
+        scenario.body = _stored(body)
+        scenario.is_valid = not problems
+        scenario.updated_at = max(utcnow(), scenario.created_at)
+        await session.flush()
+        return scenario
+
+    async def delete(self, session: AsyncSession, customer_id: int, scenario_id: int) -> None:
+        """Delete the scenario; 409 while a campaign uses it."""
+        scenario = await self.get(session, customer_id, scenario_id)
+        using = await repository.campaigns_using(session, scenario.id)
+        if using:
+            raise Conflict(
+                f"scenario {scenario_id} is used by {using} campaign(s); "
+                "detach or delete them first",
+                name="scenario_id",
+            )
+        await repository.delete(session, scenario)
+
+    async def get_for_campaign(
+        self, session: AsyncSession, customer_id: int, scenario_id: int
+    ) -> tuple[Scenario, ScenarioBody]:
+        """The customer's scenario and its typed body, only if it is valid (drafts cannot run)."""
+        scenario = await repository.get_for_customer(session, customer_id, scenario_id)
+        if scenario is None:
+            raise NotFound(f"scenario {scenario_id} not found", name="scenario")
+        if not scenario.is_valid:
+            raise InvalidInput(
+                f"scenario {scenario_id} is not valid; validate and fix it before using it "
+                "in a campaign",
+                name="scenario",
+            )
+        return scenario, load_body(scenario)
+
+    async def import_shared(
+        self, session: AsyncSession, customer_id: int, link: str, title: str | None = None
+    ) -> Scenario:
+        """A copy of a shared scenario for this customer (any customer holding the link)."""
+        source = await repository.get_by_share_token(session, _token_from_link(link))
+        if source is None:
+            raise NotFound("no scenario is shared with this link", name="shareLink")
+        data = dict(source.body)
+        data["title"] = title or source.title
+        return await self.create(session, customer_id, data)
+
+    async def create_from_template(
+        self, session: AsyncSession, customer_id: int, template_id: str, title: str | None = None
+    ) -> Scenario:
+        """A new scenario from a catalog template, in one call."""
+        data = catalog.scenario_from_template(catalog.get_template(template_id))
+        if title:
+            data["title"] = title
+        return await self.create(session, customer_id, data)
+
+    async def rotate_share_link(
+        self, session: AsyncSession, customer_id: int, scenario_id: int
+    ) -> Scenario:
+        """A new share token; the old link stops working."""
+        scenario = await self.get(session, customer_id, scenario_id)
+        scenario.share_token = _new_share_token()
+        await session.flush()
+        return scenario
+
+
+def load_body(scenario: Scenario) -> ScenarioBody:
+    """The stored scenario as typed models (what the engine runs)."""
+    return ScenarioBody.model_validate(scenario.body | {"title": scenario.title})
+
+
+def contacts_template(scenario: Scenario) -> bytes:
+    """The CSV header a contacts file for this scenario needs: `phone` + custom variables."""
+    columns = ["phone"]
+    for name in scenario.body.get("customVariables") or []:
+        if name and name not in columns:
+            columns.append(name)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow(columns)
+    return out.getvalue().encode("utf-8")
+
+
+scenario_service = ScenarioService()
