@@ -1,6 +1,9 @@
 """Every table, one per module; importing this package registers them all on `Base.metadata`."""
 
+from voicebox.models.abonent import Abonent
 from voicebox.models.authorization_code import AuthorizationCode
+from voicebox.models.call import Call
+from voicebox.models.campaign import Campaign
 from voicebox.models.customer import Customer
 from voicebox.models.ledger_entry import LedgerEntry
 from voicebox.models.oauth_client import OAuthClient
@@ -9,7 +12,10 @@ from voicebox.models.scenario import Scenario
 from voicebox.models.user import User
 
 __all__ = [
+    "Abonent",
     "AuthorizationCode",
+    "Call",
+    "Campaign",
     "Customer",
     "LedgerEntry",
     "OAuthClient",
