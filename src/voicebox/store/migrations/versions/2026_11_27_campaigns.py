@@ -9,6 +9,8 @@ from alembic import op
 from voicebox.store.db import UTCDateTime
 
 revision = "campaigns_0001"
+# A merge of both parents rather than `depends_on`: alembic 1.20 fails (`KeyError: 0001_core`)
+# upgrading `heads` when a revision depends_on two siblings of its own down_revision.
 down_revision = ("scenarios_0001", "numbers_0001")
 branch_labels = None
 depends_on = None
