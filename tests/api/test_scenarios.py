@@ -6,11 +6,10 @@ import copy
 import csv
 import io
 
-import pytest
-from sqlalchemy import Column, ForeignKey, Integer, Table
+from sqlalchemy import insert, update
 from tests.scenarios.samples import edge, large, minimal, original_voicebox
 
-from voicebox.store.db import Base
+from voicebox.store.db import Base, utcnow
 
 
 def url(tenant, suffix: str = "") -> str:
@@ -198,33 +197,29 @@ async def test_contacts_template_columns_and_byte_ranges(client, tenant):
     assert_errors(past, 416)
 
 
-async def test_delete_is_409_while_a_campaign_uses_it(client, tenant, session, app):
-    """The usage hook counts rows of any `campaigns` table with a `scenario_id` column."""
+async def test_delete_is_409_while_a_campaign_uses_it(client, tenant, app):
     sid = (await create(client, tenant, minimal()))["id"]
-    metadata_had = "campaigns" in Base.metadata.tables
-    if metadata_had:
-        pytest.skip("the real campaigns table exists; its own tests cover this")
-    from sqlalchemy import MetaData, insert
-
-    scratch = MetaData()
-    Table("scenarios", scratch, Column("id", Integer, primary_key=True))
-    campaigns = Table(
-        "campaigns", scratch, Column("id", Integer, primary_key=True),
-        Column("scenario_id", Integer, ForeignKey("scenarios.id")),
-    )
+    campaigns = Base.metadata.tables["campaigns"]
     async with app.state.engine.begin() as connection:
-        await connection.run_sync(campaigns.create)
-        await connection.execute(insert(campaigns).values(id=1, scenario_id=sid))
-    Base.metadata._add_table("campaigns", None, campaigns)  # what importing the model does
-    try:
-        assert_errors(await client.delete(url(tenant, f"/{sid}"), headers=tenant.headers), 409)
-        broken = minimal()
-        broken["states"][1]["error"] = edge("nowhere")
-        response = await client.put(url(tenant, f"/{sid}"), json=broken, headers=tenant.headers)
-        assert_errors(response, 400)
-    finally:
-        Base.metadata.remove(campaigns)
-        async with app.state.engine.begin() as connection:
-            await connection.run_sync(campaigns.drop)
+        result = await connection.execute(
+            insert(campaigns).values(
+                customer_id=tenant.id, name="c", campaign_type="outbound",
+                entry_point_id=f"ep-{sid}", scenario_id=sid,
+            )
+        )
+        campaign_id = result.inserted_primary_key[0]
+    assert_errors(await client.delete(url(tenant, f"/{sid}"), headers=tenant.headers), 409)
+    broken = minimal()
+    broken["states"][1]["error"] = edge("nowhere")
+    response = await client.put(url(tenant, f"/{sid}"), json=broken, headers=tenant.headers)
+    assert_errors(response, 400)
+    response = await client.put(url(tenant, f"/{sid}"), json=minimal(), headers=tenant.headers)
+    assert response.status_code == 200
+
+    # A soft-deleted campaign no longer holds the scenario.
+    async with app.state.engine.begin() as connection:
+        await connection.execute(
+            update(campaigns).where(campaigns.c.id == campaign_id).values(deleted_at=utcnow())
+        )
     response = await client.delete(url(tenant, f"/{sid}"), headers=tenant.headers)
     assert response.status_code == 204

@@ -40,15 +40,14 @@ async def delete(session: AsyncSession, scenario: Scenario) -> None:
 
 
 async def campaigns_using(session: AsyncSession, scenario_id: int) -> int:
-    """How many campaigns reference the scenario (0 until a `campaigns` table exists).
+    """How many live (not soft-deleted) campaigns reference the scenario.
 
-    Looked up through the shared metadata so this package never imports the campaigns domain;
-    any table named `campaigns` with a `scenario_id` column counts.
+    Looked up through the shared metadata so this package never imports the campaigns domain.
     """
     table = Base.metadata.tables.get("campaigns")
     if table is None or "scenario_id" not in table.c:
         return 0
-    count = await session.scalar(
-        select(func.count()).select_from(table).where(table.c.scenario_id == scenario_id)
-    )
-    return int(count or 0)
+    query = select(func.count()).select_from(table).where(table.c.scenario_id == scenario_id)
+    if "deleted_at" in table.c:
+        query = query.where(table.c.deleted_at.is_(None))
+    return int(await session.scalar(query) or 0)
