@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import json
 
 from sqlalchemy import insert, update
 from tests.scenarios.samples import edge, large, minimal, original_voicebox
@@ -223,3 +224,22 @@ async def test_delete_is_409_while_a_campaign_uses_it(client, tenant, app):
         )
     response = await client.delete(url(tenant, f"/{sid}"), headers=tenant.headers)
     assert response.status_code == 204
+
+
+async def test_non_finite_numbers_are_stored_as_null(client, tenant):
+    text = json.dumps(minimal() | {"extra": 1}, ensure_ascii=False)
+    text = text.replace('"x": 0', '"x": NaN').replace('"extra": 1', '"extra": Infinity')
+    response = await client.post(
+        url(tenant), content=text, headers=tenant.headers | {"content-type": "application/json"}
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["states"][0]["x"] is None and response.json()["extra"] is None
+
+
+async def test_nul_characters_are_refused_not_crashing(client, tenant):
+    response = await client.post(url(tenant), json=minimal() | {"title": "a\u0000b"},
+                                 headers=tenant.headers)
+    assert [e["name"] for e in assert_errors(response, 400)] == ["title"]
+    response = await client.post(url(tenant, "/import"), json={"shareLink": "a\u0000b"},
+                                 headers=tenant.headers)
+    assert_errors(response, 404)

@@ -478,6 +478,14 @@ class ScenarioBody(BaseModel):
             value.setdefault("title", name)
         return value
 
+    @field_validator("title", "comment")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        # PostgreSQL text cannot hold NUL; refuse it here rather than fail in the database.
+        if value is not None and "\x00" in value:
+            raise ValueError("must not contain the NUL character")
+        return value
+
     @field_validator("settings", mode="before")
     @classmethod
     def _settings_default(cls, value: Any) -> Any:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
+import re
 import secrets
 from typing import Any
 
@@ -18,6 +20,7 @@ from voicebox.scenarios.validate import parse, validate
 from voicebox.store.db import utcnow
 
 MAX_STATES = 5000
+_TOKEN = re.compile(r"[A-Za-z0-9_\-]{16,64}")
 
 
 def _check(data: Any) -> tuple[ScenarioBody, list[Problem]]:
@@ -31,7 +34,9 @@ def _check(data: Any) -> tuple[ScenarioBody, list[Problem]]:
 
 
 def _stored(body: ScenarioBody) -> dict[str, Any]:
-    return body.model_dump(mode="json")
+    """Plain JSON for the column: through pydantic's JSON writer, so NaN/Infinity become null
+    (PostgreSQL's JSON type refuses them and Python's json module would let them through)."""
+    return json.loads(body.model_dump_json())
 
 
 def _new_share_token() -> str:
@@ -135,7 +140,10 @@ class ScenarioService:
         self, session: AsyncSession, customer_id: int, link: str, title: str | None = None
     ) -> Scenario:
         """A copy of a shared scenario for this customer (any customer holding the link)."""
-        source = await repository.get_by_share_token(session, _token_from_link(link))
+        token = _token_from_link(link)
+        source = None
+        if _TOKEN.fullmatch(token):
+            source = await repository.get_by_share_token(session, token)
         if source is None:
             raise NotFound("no scenario is shared with this link", name="shareLink")
         data = dict(source.body)
