@@ -6,7 +6,9 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.openapi.models import OAuthFlowAuthorizationCode, OAuthFlowPassword, OAuthFlows
+from fastapi.security import OAuth2
+from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.api.ranges import Window, parse_range
@@ -36,7 +38,20 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
-_bearer = HTTPBearer(auto_error=False, description="OAuth 2.0 access token")
+# Declared as OAuth2 (not plain bearer) so /docs shows both flows and can log in.
+_bearer = OAuth2(
+    flows=OAuthFlows(
+        password=OAuthFlowPassword(tokenUrl="/oauth/token", refreshUrl="/oauth/token"),
+        authorizationCode=OAuthFlowAuthorizationCode(
+            authorizationUrl="/oauth/authorize",
+            tokenUrl="/oauth/token",
+            refreshUrl="/oauth/token",
+        ),
+    ),
+    scheme_name="OAuth2",
+    description="OAuth 2.0 bearer access token (see docs/api.md, Authentication)",
+    auto_error=False,
+)
 
 
 def unauthorized(message: str) -> Unauthorized:
@@ -47,11 +62,12 @@ def unauthorized(message: str) -> Unauthorized:
 
 async def get_current_user(
     session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    authorization: Annotated[str | None, Depends(_bearer)],
 ) -> User:
-    if credentials is None:
+    scheme, token = get_authorization_scheme_param(authorization)
+    if not authorization or scheme.lower() != "bearer" or not token:
         raise unauthorized("a bearer access token is required")
-    user = await auth_service.user_for_bearer(session, credentials.credentials)
+    user = await auth_service.user_for_bearer(session, token)
     if user is None:
         raise unauthorized("the access token is invalid, expired or revoked")
     return user

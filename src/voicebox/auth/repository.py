@@ -6,8 +6,9 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
-from voicebox.models import OAuthClient, OAuthToken, User
+from voicebox.models import AuthorizationCode, OAuthClient, OAuthToken, User
 
 
 class AuthRepository:
@@ -36,3 +37,66 @@ class AuthRepository:
 
 
 auth_repository = AuthRepository()
+
+
+class OAuthRepository:
+    """The queries of the OAuth 2.0 server; synchronous, because Authlib's grants are.
+
+    The session is the sync facade of the request's AsyncSession (`AsyncSession.run_sync`), so
+    these statements run on the same connection and in the same transaction.
+    """
+
+    def client(self, session: Session, client_id: str) -> OAuthClient | None:
+        return session.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))
+
+    def user(self, session: Session, user_id: int) -> User | None:
+        return session.get(User, user_id)
+
+    def user_by_username(self, session: Session, username: str) -> User | None:
+        return session.scalar(select(User).where(User.username == username))
+
+    def token_by_access_hash(self, session: Session, digest: str) -> OAuthToken | None:
+        return session.scalar(select(OAuthToken).where(OAuthToken.access_token_hash == digest))
+
+    def token_by_refresh_hash(self, session: Session, digest: str) -> OAuthToken | None:
+        return session.scalar(select(OAuthToken).where(OAuthToken.refresh_token_hash == digest))
+
+    def code_by_hash(self, session: Session, digest: str) -> AuthorizationCode | None:
+        return session.scalar(
+            select(AuthorizationCode).where(AuthorizationCode.code_hash == digest)
+        )
+
+    def claim_code(self, session: Session, code_id: int) -> bool:
+        """Mark a code used; False if another request used it first (one statement, no race)."""
+        result = session.execute(
+            update(AuthorizationCode)
+            .where(AuthorizationCode.id == code_id, AuthorizationCode.used.is_(False))
+            .values(used=True)
+        )
+        return result.rowcount == 1
+
+    def claim_token(self, session: Session, token_id: int) -> bool:
+        """Revoke a live token; False if it was already revoked (a concurrent refresh won)."""
+        result = session.execute(
+            update(OAuthToken)
+            .where(OAuthToken.id == token_id, OAuthToken.revoked.is_(False))
+            .values(revoked=True)
+        )
+        return result.rowcount == 1
+
+    def revoke_tokens_since(
+        self, session: Session, *, user_id: int, client_id: str, since: datetime
+    ) -> None:
+        """Revoke the user's tokens for a client issued from `since` on (a replayed code's)."""
+        session.execute(
+            update(OAuthToken)
+            .where(
+                OAuthToken.user_id == user_id,
+                OAuthToken.client_id == client_id,
+                OAuthToken.issued_at >= since,
+            )
+            .values(revoked=True)
+        )
+
+
+oauth_repository = OAuthRepository()

@@ -31,6 +31,39 @@ class IssuedToken:
     record: OAuthToken
 
 
+def check_credentials(user: User | None, password: str) -> User | None:
+    """The user if the password is theirs and they are active; one argon2 verify either way."""
+    if not verify_password(user.password_hash if user else None, password):
+        return None
+    return user if user and user.is_active else None
+
+
+def token_record(
+    *,
+    access_token: str,
+    refresh_token: str | None,
+    client_id: str,
+    user_id: int,
+    scope: str,
+    access_ttl: int,
+    refresh_ttl: int | None,
+) -> OAuthToken:
+    """The stored form of a token pair: hashes and expiries, never the tokens themselves."""
+    now = utcnow()
+    return OAuthToken(
+        access_token_hash=token_hash(access_token),
+        refresh_token_hash=token_hash(refresh_token) if refresh_token else None,
+        client_id=client_id,
+        user_id=user_id,
+        scope=scope,
+        issued_at=now,
+        access_expires_at=now + timedelta(seconds=access_ttl),
+        refresh_expires_at=now + timedelta(seconds=refresh_ttl)
+        if refresh_token and refresh_ttl
+        else None,
+    )
+
+
 class AuthService:
     async def create_user(
         self, session: AsyncSession, *, customer_id: int, username: str, password: str
@@ -58,9 +91,7 @@ class AuthService:
     ) -> User | None:
         """The active user with these credentials, or None (constant work either way)."""
         user = await auth_repository.user_by_username(session, username)
-        if not verify_password(user.password_hash if user else None, password):
-            return None
-        return user if user and user.is_active else None
+        return check_credentials(user, password)
 
     async def create_client(
         self,
@@ -93,18 +124,16 @@ class AuthService:
         access_ttl: int = 3600,
         refresh_ttl: int | None = 30 * 24 * 3600,
     ) -> IssuedToken:
-        now = utcnow()
         access = new_token()
         refresh = new_token() if refresh_ttl else None
-        record = OAuthToken(
-            access_token_hash=token_hash(access),
-            refresh_token_hash=token_hash(refresh) if refresh else None,
+        record = token_record(
+            access_token=access,
+            refresh_token=refresh,
             client_id=client_id,
             user_id=user.id,
             scope=scope,
-            issued_at=now,
-            access_expires_at=now + timedelta(seconds=access_ttl),
-            refresh_expires_at=now + timedelta(seconds=refresh_ttl) if refresh_ttl else None,
+            access_ttl=access_ttl,
+            refresh_ttl=refresh_ttl,
         )
         session.add(record)
         await session.flush()

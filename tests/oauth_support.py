@@ -1,0 +1,104 @@
+"""Helpers for OAuth tests: register clients, build Authlib clients over ASGI, fill the form."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+from authlib.integrations.httpx_client import AsyncOAuth2Client
+
+from voicebox.auth.service import auth_service
+
+# Authlib refuses plain http except loopback (RFC 6749 §3.1), so tests speak "https".
+BASE = "https://testserver"
+REDIRECT = "https://client.example/callback"
+PASSWORD = "password-123"
+
+
+@dataclass
+class Registered:
+    client_id: str
+    client_secret: str | None
+
+
+async def register_client(
+    app, *, public: bool = False, redirect_uris: tuple[str, ...] = (REDIRECT,)
+) -> Registered:
+    async with app.state.sessionmaker() as session:
+        issued = await auth_service.create_client(
+            session, name="Test <App> & co", redirect_uris=list(redirect_uris), public=public
+        )
+        await session.commit()
+    return Registered(issued.client.client_id, issued.secret)
+
+
+def oauth_client(app, registered: Registered, **kwargs) -> AsyncOAuth2Client:
+    """Authlib's own async client, talking to the app in-process."""
+    if registered.client_secret is None:
+        kwargs.setdefault("token_endpoint_auth_method", "none")
+        kwargs.setdefault("revocation_endpoint_auth_method", "none")
+    kwargs.setdefault("redirect_uri", REDIRECT)
+    kwargs.setdefault("code_challenge_method", "S256")
+    return AsyncOAuth2Client(
+        registered.client_id,
+        registered.client_secret,
+        transport=httpx.ASGITransport(app=app),
+        base_url=BASE,
+        **kwargs,
+    )
+
+
+def browser(app) -> httpx.AsyncClient:
+    """A user agent that does not follow redirects (the test inspects them)."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE)
+
+
+def new_verifier() -> str:
+    return secrets.token_urlsafe(48)
+
+
+class _FormParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+        self.action: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        if tag == "form":
+            self.action = values.get("action")
+        if tag == "input" and values.get("type") == "hidden":
+            self.fields[values["name"] or ""] = values.get("value") or ""
+
+
+def hidden_fields(html: str) -> tuple[str | None, dict[str, str]]:
+    parser = _FormParser()
+    parser.feed(html)
+    return parser.action, parser.fields
+
+
+async def submit_login(
+    agent: httpx.AsyncClient,
+    authorize_url: str,
+    username: str,
+    password: str = PASSWORD,
+    decision: str = "approve",
+) -> httpx.Response:
+    """Open the login page like a browser, then post the form with the user's answer."""
+    page = await agent.get(authorize_url)
+    assert page.status_code == 200, page.text
+    action, fields = hidden_fields(page.text)
+    assert action == "/oauth/authorize"
+    return await agent.post(
+        action, data={**fields, "username": username, "password": password, "decision": decision}
+    )
+
+
+def redirect_params(response: httpx.Response) -> dict[str, str]:
+    assert response.status_code == 302, response.text
+    location = response.headers["location"]
+    assert location.startswith(REDIRECT + "?")
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
