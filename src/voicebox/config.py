@@ -31,6 +31,18 @@ class Settings(BaseSettings):
 
     http_allowed_networks: str = ""
 
+    # Dialer and telephony (docs/operations.md).
+    telephony: str = "sim"
+    sim_time_scale: float = Field(default=1.0, gt=0)
+    dialer_concurrency: int = Field(default=1000, ge=1)
+    dialer_lease_seconds: float = Field(default=30.0, gt=0)
+    dialer_poll_seconds: float = Field(default=0.25, gt=0)
+    dialer_batch: int = Field(default=200, ge=1)
+    default_timezone: str = "Europe/Moscow"
+    home_region: str = "RU"
+    sb_rate_per_second: float = Field(default=50.0, gt=0)
+    sb_burst: int = Field(default=100, ge=1)
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -1,0 +1,1 @@
+"""The dialer: scheduling (windows, time zones, attempts), claiming, the worker loop."""

@@ -1,0 +1,87 @@
+"""Writes ended attempts in batches: one transaction for many calls keeps the dialer's rate
+independent of the database's commit latency."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from voicebox.billing.service import billing_service
+from voicebox.dialer.repository import Finished, dialer_repository
+
+log = logging.getLogger(__name__)
+
+
+async def write_finished(session: AsyncSession, item: Finished, *, customer_id: int,
+                         owner: str | None) -> bool:
+    """History row, abonent verdict and the charge of one attempt (the caller commits)."""
+    kept = await dialer_repository.finish(session, item, owner=owner)
+    if item.cost:
+        await billing_service.charge(
+            session, customer_id=customer_id, amount=item.cost, kind="call",
+            description=f"call {item.call_id}: {item.duration} s", reference=item.call_id)
+    return kept
+
+
+class Persister:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], *, owner: str,
+                 batch: int = 200, on_written: Callable[[int], None] | None = None):
+        self._sessionmaker = sessionmaker
+        self._owner = owner
+        self._batch = batch
+        self._queue: asyncio.Queue[tuple[Finished, int]] = asyncio.Queue()
+        self._on_written = on_written
+        self.written = 0
+        self.lost_leases = 0
+
+    def put(self, item: Finished, customer_id: int) -> None:
+        self._queue.put_nowait((item, customer_id))
+
+    @property
+    def backlog(self) -> int:
+        return self._queue.qsize()
+
+    async def run(self) -> None:
+        while True:
+            first = await self._queue.get()
+            items = [first]
+            while len(items) < self._batch and not self._queue.empty():
+                items.append(self._queue.get_nowait())
+            await self._write(items)
+
+    async def drain(self) -> None:
+        items = []
+        while not self._queue.empty():
+            items.append(self._queue.get_nowait())
+        for start in range(0, len(items), self._batch):
+            await self._write(items[start:start + self._batch])
+
+    async def _write(self, items: list[tuple[Finished, int]]) -> None:
+        delay = 0.1
+        while True:
+            try:
+                async with self._sessionmaker() as session:
+                    lost = 0
+                    for item, customer_id in items:
+                        if not await write_finished(session, item, customer_id=customer_id,
+                                                    owner=self._owner):
+                            lost += 1
+                    await session.commit()
+                break
+            except Exception:  # the database is away: keep the results and try again
+                log.exception("writing %d call results failed; retrying", len(items))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        self.written += len(items)
+        self.lost_leases += lost
+        if lost:
+            log.warning("%d results arrived after their lease was taken over", lost)
+        if self._on_written is not None:
+            self._on_written(len(items))
+
+    def stats(self) -> dict[str, Any]:
+        return {"written": self.written, "backlog": self.backlog, "lostLeases": self.lost_leases}

@@ -1,0 +1,233 @@
+"""Every query of the dialer: campaigns to serve, claiming due abonents under a lease,
+lease renewal, finishing calls, and re-queueing the calls of dead workers.
+
+PostgreSQL: claims lock the campaign row and the abonent rows with `FOR UPDATE SKIP LOCKED`, so
+any number of workers share the queue. SQLite: a claim starts with a write so the transaction
+holds the database's write lock before it reads (one embedded worker per database).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voicebox.models import Abonent, Call, Campaign, Customer, PhoneNumber, Scenario
+from voicebox.models.abonent import CALLING, CANCELLED, PENDING
+from voicebox.models.call import DIALING, ENDED
+
+ACTIVE, PAUSED, STOPPED, SUSPENDED = "Active", "Paused", "Stopped", "Suspended"
+BALANCE_REASON = "balance"
+
+
+@dataclass(slots=True)
+class Due:
+    """A claimable abonent, as read under the claim's lock."""
+
+    id: int
+    phone: str
+    timezone: str | None
+    attempts_made: int
+    first_call_id: str | None
+    variables: dict[str, Any]
+
+
+@dataclass(slots=True)
+class Started:
+    """One claimed attempt: written as `calling` + a `dialing` history row in the claim."""
+
+    abonent_id: int
+    attempt: int
+    call_id: str
+    customer_id: int
+    campaign_id: int
+    call_type: str
+    caller: str
+    callee: str
+    started_at: datetime
+
+
+@dataclass(slots=True)
+class Finished:
+    """One ended attempt to persist."""
+
+    call_id: str
+    abonent_id: int | None
+    attempt: int
+    status: int
+    answered: bool
+    duration: int
+    cost: Any
+    trace: list[Any] | None
+    variables: dict[str, Any] | None
+    error: str | None
+    ended_at: datetime
+    abonent_state: str | None  # None: leave the abonent alone
+    next_attempt_at: datetime | None
+
+
+def _is_pg(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+class DialerRepository:
+    async def campaigns(self, session: AsyncSession) -> list[Any]:
+        """Outbound campaigns the dialer may have to act on, with what it needs of each."""
+        query = (
+            select(Campaign, Scenario.updated_at.label("scenario_updated"),
+                   PhoneNumber.number.label("caller"),
+                   Customer.credit_limit, Customer.tariff)
+            .join(Customer, Customer.id == Campaign.customer_id)
+            .outerjoin(Scenario, Scenario.id == Campaign.scenario_id)
+            .outerjoin(PhoneNumber, PhoneNumber.id == Campaign.caller_number_id)
+            .where(Campaign.deleted_at.is_(None), Campaign.campaign_type == "outbound",
+                   Campaign.status.in_((ACTIVE, SUSPENDED, STOPPED)))
+            .order_by(Campaign.id)
+        )
+        return list((await session.execute(query)).all())
+
+    async def scenario_body(self, session: AsyncSession, scenario_id: int) -> dict[str, Any]:
+        return await session.scalar(select(Scenario.body).where(Scenario.id == scenario_id))
+
+    async def lines_in_use(self, session: AsyncSession) -> dict[int, int]:
+        rows = await session.execute(
+            select(Abonent.campaign_id, func.count()).where(Abonent.state == CALLING)
+            .group_by(Abonent.campaign_id))
+        return {campaign_id: count for campaign_id, count in rows.all()}
+
+    async def set_status(self, session: AsyncSession, campaign_id: int, *, status: str,
+                         reason: str | None, only_if: str) -> bool:
+        result = await session.execute(
+            update(Campaign).where(Campaign.id == campaign_id, Campaign.status == only_if)
+            .values(status=status, suspended_reason=reason, updated_at=func.now()))
+        return bool(result.rowcount)
+
+    async def cancel_pending_of_stopped(self, session: AsyncSession) -> int:
+        stopped = select(Campaign.id).where(Campaign.status == STOPPED)
+        result = await session.execute(
+            update(Abonent).where(Abonent.state == PENDING, Abonent.campaign_id.in_(stopped))
+            .values(state=CANCELLED, next_attempt_at=None))
+        return result.rowcount or 0
+
+    async def lock_campaign(self, session: AsyncSession, campaign_id: int) -> bool:
+        """Serialise claims on one campaign (so its line limit holds across workers)."""
+        if _is_pg(session):
+            locked = await session.scalar(
+                select(Campaign.id).where(Campaign.id == campaign_id, Campaign.status == ACTIVE)
+                .with_for_update(skip_locked=True))
+            return locked is not None
+        result = await session.execute(  # a write first: SQLite's lock, taken before reading
+            update(Campaign).where(Campaign.id == campaign_id, Campaign.status == ACTIVE)
+            .values(status=Campaign.status))
+        return bool(result.rowcount)
+
+    async def due(self, session: AsyncSession, campaign_id: int, *, now: datetime,
+                  limit: int) -> list[Due]:
+        query = (
+            select(Abonent.id, Abonent.phone, Abonent.timezone, Abonent.attempts_made,
+                   Abonent.first_call_id, Abonent.variables)
+            .where(Abonent.campaign_id == campaign_id, Abonent.state == PENDING,
+                   or_(Abonent.next_attempt_at.is_(None), Abonent.next_attempt_at <= now))
+            .order_by(Abonent.next_attempt_at, Abonent.id)
+            .limit(limit)
+        )
+        if _is_pg(session):
+            query = query.with_for_update(skip_locked=True)
+        return [Due(*row) for row in (await session.execute(query)).all()]
+
+    async def defer(self, session: AsyncSession, rows: Iterable[tuple[int, datetime | None]],
+                    ) -> None:
+        """Move abonents outside their window to its next opening (no attempt is used)."""
+        for abonent_id, when in rows:
+            values: dict[str, Any] = {"next_attempt_at": when}
+            if when is None:  # past the campaign's stop date: nothing more will happen
+                values["state"] = "failed"
+            await session.execute(update(Abonent).where(Abonent.id == abonent_id).values(values))
+
+    async def start(self, session: AsyncSession, started: Sequence[Started], *, owner: str,
+                    lease_until: datetime) -> None:
+        """Mark claimed abonents `calling` under our lease and write their history rows."""
+        for item in started:
+            await session.execute(
+                update(Abonent).where(Abonent.id == item.abonent_id).values(
+                    state=CALLING, attempts_made=item.attempt, lease_owner=owner,
+                    lease_expires_at=lease_until, first_call_id=None,
+                    updated_at=item.started_at))
+        if started:
+            await session.execute(Call.__table__.insert(), [
+                {"call_id": s.call_id, "customer_id": s.customer_id,
+                 "campaign_id": s.campaign_id, "abonent_id": s.abonent_id,
+                 "attempt": s.attempt, "call_type": s.call_type, "cg_pn": s.caller,
+                 "cd_pn": s.callee, "started_at": s.started_at, "state": DIALING,
+                 "created_at": s.started_at}
+                for s in started])
+
+    async def insert_call(self, session: AsyncSession, item: Started) -> None:
+        await session.execute(Call.__table__.insert().values(
+            call_id=item.call_id, customer_id=item.customer_id, campaign_id=item.campaign_id,
+            abonent_id=None, attempt=item.attempt, call_type=item.call_type, cg_pn=item.caller,
+            cd_pn=item.callee, started_at=item.started_at, state=DIALING,
+            created_at=item.started_at))
+
+    async def renew(self, session: AsyncSession, *, owner: str, until: datetime) -> int:
+        result = await session.execute(
+            update(Abonent).where(Abonent.lease_owner == owner, Abonent.state == CALLING)
+            .values(lease_expires_at=until))
+        return result.rowcount or 0
+
+    async def finish(self, session: AsyncSession, item: Finished, *, owner: str | None) -> bool:
+        """Write an ended attempt; the abonent only moves if we still hold its lease."""
+        await session.execute(
+            update(Call).where(Call.call_id == item.call_id).values(
+                state=ENDED, status=item.status, answered=item.answered,
+                duration=item.duration, cost=item.cost, trace=item.trace,
+                variables=item.variables, error=item.error, ended_at=item.ended_at))
+        if item.abonent_id is None or item.abonent_state is None:
+            return True
+        conditions = [Abonent.id == item.abonent_id, Abonent.state == CALLING,
+                      Abonent.attempts_made == item.attempt]
+        if owner is not None:
+            conditions.append(Abonent.lease_owner == owner)
+        result = await session.execute(
+            update(Abonent).where(*conditions).values(
+                state=item.abonent_state, next_attempt_at=item.next_attempt_at,
+                last_status=item.status, lease_owner=None, lease_expires_at=None,
+                updated_at=item.ended_at))
+        return bool(result.rowcount)
+
+    async def stalled(self, session: AsyncSession, *, now: datetime, owner: str | None,
+                      limit: int = 500) -> list[Any]:
+        """`calling` abonents whose lease ran out (or that our own earlier life held)."""
+        expired = Abonent.lease_expires_at < now
+        condition = or_(expired, Abonent.lease_owner == owner) if owner else expired
+        query = (
+            select(Abonent.id, Abonent.campaign_id, Abonent.attempts_made, Abonent.timezone)
+            .where(Abonent.state == CALLING, condition).limit(limit)
+        )
+        if _is_pg(session):
+            query = query.with_for_update(skip_locked=True)
+        return list((await session.execute(query)).all())
+
+    async def dead_call(self, session: AsyncSession, *, abonent_id: int, attempt: int,
+                        now: datetime, error: str) -> Any:
+        """Close the history row of an attempt whose worker died; returns its call id."""
+        await session.execute(
+            update(Call).where(Call.abonent_id == abonent_id, Call.attempt == attempt,
+                               Call.state != ENDED)
+            .values(state=ENDED, status=503, ended_at=now, error=error))
+        return await session.scalar(select(Call.call_id).where(
+            and_(Call.abonent_id == abonent_id, Call.attempt == attempt)))
+
+    async def requeue(self, session: AsyncSession, abonent_id: int, *, state: str,
+                      next_attempt_at: datetime | None, status: int) -> None:
+        await session.execute(
+            update(Abonent).where(Abonent.id == abonent_id, Abonent.state == CALLING).values(
+                state=state, next_attempt_at=next_attempt_at, last_status=status,
+                lease_owner=None, lease_expires_at=None))
+
+
+dialer_repository = DialerRepository()

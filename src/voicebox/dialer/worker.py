@@ -1,0 +1,324 @@
+"""The dialer loop: serve every active outbound campaign within its lines, the global cap,
+its schedule and the customer's money; renew leases; re-queue the calls of dead workers.
+
+Decisions (docs/operations.md): `Paused` stops new calls and lets live ones finish; `Stopped`
+hangs up calls still ringing (487) and lets answered conversations end, and cancels the
+abonents not yet called; a worker that is stopped (SIGTERM) hangs up its calls and records
+them as failed (503), retried like any failed attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from voicebox.billing.service import billing_service
+from voicebox.config import Settings
+from voicebox.dialer.calls import Job, finished, open_leg, run_job
+from voicebox.dialer.persist import Persister
+from voicebox.dialer.programs import ProgramCache, schedule_of
+from voicebox.dialer.repository import (
+    ACTIVE,
+    BALANCE_REASON,
+    STOPPED,
+    SUSPENDED,
+    Started,
+    dialer_repository,
+)
+from voicebox.dialer.scheduling import after_attempt, timezone_for_number
+from voicebox.engine import EngineConfig
+from voicebox.models import Campaign
+from voicebox.store.db import utcnow
+from voicebox.telephony.base import CallResult, CallState, Gateway
+
+log = logging.getLogger(__name__)
+repo = dialer_repository
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Dialer:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        gateway: Gateway,
+        settings: Settings,
+        worker_id: str | None = None,
+        concurrency: int | None = None,
+        wall: Callable[[], datetime] = utcnow,
+    ):
+        self.sessionmaker = sessionmaker
+        self.gateway = gateway
+        self.settings = settings
+        self.worker_id = worker_id or default_worker_id()
+        self.concurrency = concurrency or settings.dialer_concurrency
+        self.wall = wall
+        self.lease = timedelta(seconds=settings.dialer_lease_seconds)
+        self.engine_config = EngineConfig.from_settings(settings)
+        self.clock = getattr(gateway, "clock", None)
+        self.programs = ProgramCache()
+        self.persister = Persister(sessionmaker, owner=self.worker_id,
+                                   batch=settings.dialer_batch)
+        self.live: dict[str, tuple[Job, asyncio.Task[None]]] = {}
+        self._live_abonents: set[int | None] = set()
+        self.started_calls = 0
+        self.peak_live = 0
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._tasks: list[asyncio.Task[None]] = []
+        self._balances: dict[int, tuple[float, Decimal]] = {}
+        self._last_reap = 0.0
+        self._last_cancel = 0.0
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    async def start(self) -> None:
+        await self.gateway.start()
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(self._guard(self.persister.run, "persister")),
+                       loop.create_task(self._guard(self._heartbeat, "heartbeat")),
+                       loop.create_task(self._guard(self._loop, "dialer"))]
+        log.info("dialer %s started (concurrency %d)", self.worker_id, self.concurrency)
+
+    async def stop(self) -> None:
+        """Stop claiming, hang up live calls (recorded 503, retried), flush results."""
+        self._stopping = True
+        self._wake.set()
+        loop_task = self._tasks[2] if len(self._tasks) == 3 else None
+        if loop_task is not None:
+            loop_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loop_task
+        for job, task in list(self.live.values()):
+            job.cancel_reason = "worker stopped"
+            task.cancel()
+        if self.live:
+            await asyncio.gather(*(task for _, task in list(self.live.values())),
+                                 return_exceptions=True)
+        await self.persister.drain()
+        for task in self._tasks[:2]:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.persister.drain()
+        with contextlib.suppress(Exception):
+            async with self.sessionmaker() as session:
+                await repo.renew(session, owner=self.worker_id, until=self.wall())
+                await session.commit()
+        await self.gateway.stop()
+        log.info("dialer %s stopped", self.worker_id)
+
+    def wake(self) -> None:
+        """Look for work now (an HTTP-launched call was queued)."""
+        self._wake.set()
+
+    def stats(self) -> dict[str, Any]:
+        return {"worker": self.worker_id, "live": len(self.live), "peakLive": self.peak_live,
+                "started": self.started_calls, **self.persister.stats()}
+
+    async def _guard(self, body: Callable[[], Any], name: str) -> None:
+        while True:
+            try:
+                await body()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("dialer %s failed; restarting it in 1 s", name)
+                await asyncio.sleep(1.0)
+
+    async def _heartbeat(self) -> None:
+        period = self.lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(period)
+            if not self.live:
+                continue
+            async with self.sessionmaker() as session:
+                await repo.renew(session, owner=self.worker_id, until=self.wall() + self.lease)
+                await session.commit()
+
+    async def _loop(self) -> None:
+        await self.reap(own=True)
+        while not self._stopping:
+            busy = await self.tick()
+            if busy:
+                await asyncio.sleep(0)
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.settings.dialer_poll_seconds)
+
+    # -- one pass ------------------------------------------------------------------------------
+    async def tick(self) -> bool:
+        """Claim what is due now; True when some campaign had more work than was taken."""
+        now = self.wall()
+        mono = time.monotonic()
+        if mono - self._last_reap > self.lease.total_seconds() / 2:
+            self._last_reap = mono
+            await self.reap()
+        if mono - self._last_cancel > 2.0:
+            self._last_cancel = mono
+            async with self.sessionmaker() as session:
+                await repo.cancel_pending_of_stopped(session)
+                await session.commit()
+        async with self.sessionmaker() as session:
+            rows = await repo.campaigns(session)
+            in_use = await repo.lines_in_use(session)
+            await session.commit()
+        statuses = {row.Campaign.id: row.Campaign.status for row in rows}
+        self._hang_up_stopped(statuses)
+        more = False
+        for row in rows:
+            campaign = row.Campaign
+            if campaign.status not in (ACTIVE, SUSPENDED):
+                continue
+            available = await self._available(campaign.customer_id, row.credit_limit)
+            if campaign.status == SUSPENDED:
+                if campaign.suspended_reason == BALANCE_REASON and available > 0:
+                    await self._set_status(campaign.id, ACTIVE, None, SUSPENDED)
+                continue
+            if available <= 0:
+                await self._set_status(campaign.id, SUSPENDED, BALANCE_REASON, ACTIVE)
+                continue
+            budget = min(self.concurrency - len(self.live),
+                         campaign.max_lines - in_use.get(campaign.id, 0),
+                         self.settings.dialer_batch)
+            if budget <= 0 or campaign.scenario_id is None or self._stopping:
+                continue
+            claimed = await self.claim(row, budget, now)
+            more = more or claimed == budget
+        return more
+
+    def _hang_up_stopped(self, statuses: dict[int, str]) -> None:
+        for job, task in list(self.live.values()):
+            status = statuses.get(job.campaign_id or 0)
+            if status in (None, STOPPED) and job.cancel_reason is None and (
+                job.leg is None or job.leg.state is not CallState.ANSWERED
+            ):
+                job.cancel_reason = "campaign stopped"
+                task.cancel()
+
+    async def _available(self, customer_id: int, credit_limit: Decimal) -> Decimal:
+        cached = self._balances.get(customer_id)
+        if cached is None or time.monotonic() - cached[0] > 1.0:
+            async with self.sessionmaker() as session:
+                balance = await billing_service.balance(session, customer_id)
+            cached = (time.monotonic(), balance)
+            self._balances[customer_id] = cached
+        return cached[1] + (credit_limit or Decimal(0))
+
+    async def _set_status(self, campaign_id: int, status: str, reason: str | None,
+                          only_if: str) -> None:
+        async with self.sessionmaker() as session:
+            changed = await repo.set_status(session, campaign_id, status=status, reason=reason,
+                                            only_if=only_if)
+            await session.commit()
+        if changed:
+            log.info("campaign %s: %s -> %s (%s)", campaign_id, only_if, status, reason or "")
+
+    # -- claiming ------------------------------------------------------------------------------
+    async def claim(self, row: Any, budget: int, now: datetime) -> int:
+        campaign: Campaign = row.Campaign
+        schedule = schedule_of(campaign)
+        is_http = campaign.launch_by == "http"
+        async with self.sessionmaker() as session:
+            if not await repo.lock_campaign(session, campaign.id):
+                await session.rollback()
+                return 0
+            due = await repo.due(session, campaign.id, now=now, limit=budget)
+            program = await self.programs.get(session, campaign.scenario_id, row.scenario_updated)
+            started: list[tuple[Started, str | None, dict[str, Any]]] = []
+            deferred: list[tuple[int, datetime | None]] = []
+            for item in due:
+                zone = item.timezone or timezone_for_number(item.phone)
+                if not is_http and not schedule.allowed_now(now, zone):
+                    deferred.append((item.id, schedule.next_allowed(now, zone)))
+                    continue
+                call_id = item.first_call_id or uuid.uuid4().hex
+                started.append((Started(
+                    abonent_id=item.id, attempt=item.attempts_made + 1, call_id=call_id,
+                    customer_id=campaign.customer_id, campaign_id=campaign.id,
+                    call_type="http" if is_http else "outbound",
+                    caller=f"+{row.caller}" if row.caller else "", callee=item.phone,
+                    started_at=now), zone, item.variables or {}))
+            await repo.defer(session, deferred)
+            await repo.start(session, [s for s, _, _ in started], owner=self.worker_id,
+                             lease_until=now + self.lease)
+            await session.commit()
+        simulation = campaign.simulation
+        for item, zone, variables in started:
+            job = Job(call_id=item.call_id, attempt=item.attempt, customer_id=item.customer_id,
+                      campaign_id=campaign.id, abonent_id=item.abonent_id, callee=item.callee,
+                      caller=item.caller, program=program, variables=variables,
+                      schedule=schedule, zone=zone, retry=not is_http, tariff=row.tariff,
+                      simulation=simulation)
+            self._launch(job)
+        return len(due)
+
+    def _launch(self, job: Job) -> None:
+        task = asyncio.get_running_loop().create_task(self._run(job))
+        self.live[job.call_id] = (job, task)
+        self._live_abonents.add(job.abonent_id)
+        self.started_calls += 1
+        self.peak_live = max(self.peak_live, len(self.live))
+
+    async def _run(self, job: Job) -> None:
+        outcome = None
+        try:
+            leg = open_leg(self.gateway, job)
+            outcome = await run_job(job, leg, config=self.engine_config, clock=self.clock)
+        except Exception:
+            log.exception("call %s could not be placed", job.call_id)
+            job.cancel_reason = job.cancel_reason or "could not be placed"
+        finally:
+            self.live.pop(job.call_id, None)
+            self._live_abonents.discard(job.abonent_id)
+            if outcome is None and job.leg is not None and job.leg.state is not CallState.ENDED:
+                with contextlib.suppress(Exception):
+                    await job.leg.hangup(CallResult.CANCELLED)
+            result = finished(job, outcome, now=self.wall(), home_region=self.settings.home_region)
+            self.persister.put(result, job.customer_id)
+
+    # -- dead workers --------------------------------------------------------------------------
+    async def reap(self, *, own: bool = False) -> int:
+        """Close the attempts of expired leases as failed (503) and re-queue their abonents;
+        with `own`, also those our previous life (same worker id) held."""
+        now = self.wall()
+        total = 0
+        while True:
+            async with self.sessionmaker() as session:
+                stalled = await repo.stalled(session, now=now,
+                                             owner=self.worker_id if own else None)
+                stalled = [r for r in stalled if not self._is_live(r.id)]
+                for row in stalled:
+                    campaign = await session.get(Campaign, row.campaign_id)
+                    await repo.dead_call(session, abonent_id=row.id, attempt=row.attempts_made,
+                                         now=now, error="worker lost during the call")
+                    verdict = after_attempt(
+                        int(CallResult.FAILED), attempts_made=row.attempts_made,
+                        schedule=schedule_of(campaign), now=now,
+                        zone_name=row.timezone, retry=campaign.launch_by != "http")
+                    await repo.requeue(session, row.id, state=verdict.state,
+                                       next_attempt_at=verdict.next_attempt_at, status=503)
+                await session.commit()
+            total += len(stalled)
+            if len(stalled) < 500:
+                break
+        if total:
+            log.warning("re-queued %d calls of dead workers", total)
+        return total
+
+    def _is_live(self, abonent_id: int) -> bool:
+        return abonent_id in self._live_abonents

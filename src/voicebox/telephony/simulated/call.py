@@ -1,0 +1,241 @@
+"""One simulated call leg: a virtual subscriber acting out a `Behaviour` on the call's clock."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import deque
+from collections.abc import Callable
+
+from voicebox.telephony.base import (
+    SILENCE,
+    CallResult,
+    CallState,
+    Clock,
+    Detected,
+    Detection,
+    Heard,
+    Prompt,
+    RemoteHangup,
+    TimerHandle,
+    TransferTarget,
+)
+from voicebox.telephony.simulated.behaviour import TRANSFER_RESULTS, Behaviour
+
+_DIGITS = re.compile(r"^[0-9*#]+$")
+SECONDS_PER_CHAR = 0.07  # synthesised speech, about 14 characters a second
+FILE_SECONDS = 3.0
+MACHINE_GREETING_SECONDS = 30.0  # an answering machine records, then hangs up
+
+PlayHook = Callable[[Prompt], None]
+InputHook = Callable[[Heard], None]
+
+
+def as_heard(text: str, confidence: float = 0.9) -> Heard:
+    """A scripted input: digits (and `*`, `#`) are DTMF, anything else speech, "" silence."""
+    text = text.strip()
+    if not text:
+        return SILENCE
+    if _DIGITS.match(text):
+        return Heard(dtmf=text)
+    return Heard(speech=text, confidence=confidence)
+
+
+class SimulatedCall:
+    """Implements `telephony.base.Call`. Hooks `on_play` / `on_input` let a recorder listen in."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        behaviour: Behaviour,
+        *,
+        call_id: str,
+        to: str,
+        caller: str | None = None,
+        inbound: bool = False,
+        rng: random.Random | None = None,
+        on_end: Callable[[SimulatedCall], None] | None = None,
+    ):
+        self._clock = clock
+        self.behaviour = behaviour
+        self._id = call_id
+        self.to = to
+        self.caller = caller
+        self.inbound = inbound
+        self._rng = rng or random.Random(call_id)
+        self._state = CallState.RINGING if inbound else CallState.NEW
+        self._inputs: deque[Heard] = deque(as_heard(t, behaviour.confidence)
+                                           for t in behaviour.inputs)
+        self._hangup_callbacks: list[Callable[[], None]] = []
+        self._play_hooks: list[PlayHook] = []
+        self._input_hooks: list[InputHook] = []
+        self._answered_at: float | None = None
+        self._ended_at: float | None = None
+        self._timer: TimerHandle | None = None
+        self.remote_hung_up = False
+        self.result: CallResult | None = None  # the final SIP result, once known
+        self._on_end = on_end
+
+    # -- hooks for observers (recordings, tests) ----------------------------------------------
+    def on_play(self, hook: PlayHook) -> None:
+        self._play_hooks.append(hook)
+
+    def on_input(self, hook: InputHook) -> None:
+        self._input_hooks.append(hook)
+
+    # -- internals -------------------------------------------------------------------------------
+    def _up(self) -> None:
+        self._state = CallState.ANSWERED
+        self._answered_at = self._clock.now()
+        self.result = CallResult.ANSWERED
+        after = self.behaviour.hangup_after
+        if after is None and self.behaviour.result == "machine":
+            after = MACHINE_GREETING_SECONDS
+        if after is not None:
+            self._timer = self._clock.call_later(after, self.remote_hangup)
+
+    def _end(self) -> None:
+        self._state = CallState.ENDED
+        self._ended_at = self._clock.now()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._on_end is not None:
+            self._on_end(self)
+
+    def remote_hangup(self) -> None:
+        """The virtual subscriber hangs up now."""
+        if self._state is CallState.ENDED:
+            return
+        self._end()
+        self.remote_hung_up = True
+        callbacks, self._hangup_callbacks = self._hangup_callbacks, []
+        for callback in callbacks:
+            callback()
+
+    async def _spend(self, seconds: float) -> None:
+        if self._state is CallState.ENDED:
+            raise RemoteHangup("the far end hung up")
+        await self._clock.sleep(seconds)
+        if self._state is CallState.ENDED:
+            raise RemoteHangup("the far end hung up")
+
+    def _heard(self, heard: Heard) -> Heard:
+        for hook in self._input_hooks:
+            hook(heard)
+        return heard
+
+    # -- the Call protocol ---------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self._id
+
+    @property
+    def state(self) -> CallState:
+        return self._state
+
+    async def dial(self, number: str, *, ring_seconds: float = 60.0) -> CallResult:
+        if self._state is not CallState.NEW:
+            return self.result or CallResult.FAILED
+        self._state = CallState.RINGING
+        behaviour = self.behaviour
+        if behaviour.answers and behaviour.answer_delay <= ring_seconds:
+            result, wait = CallResult.ANSWERED, behaviour.answer_delay
+        elif behaviour.answers or behaviour.result == "noanswer":
+            result, wait = CallResult.NO_ANSWER, ring_seconds
+        else:
+            result = {"busy": CallResult.BUSY, "unreachable": CallResult.UNREACHABLE}.get(
+                behaviour.result, CallResult.FAILED)
+            wait = min(behaviour.answer_delay, ring_seconds)
+        await self._clock.sleep(wait)
+        if self._state is CallState.ENDED:
+            return CallResult.CANCELLED
+        if result is CallResult.ANSWERED:
+            self._up()
+        else:
+            self.result = result
+            self._end()
+        return result
+
+    async def answer(self) -> CallResult:
+        if self._state is CallState.ENDED:
+            return CallResult.CANCELLED
+        if self._state is not CallState.ANSWERED:
+            self._up()
+        return CallResult.ANSWERED
+
+    async def play(
+        self, prompt: Prompt, *, barge_in_dtmf: bool = False, barge_in_speech: bool = False
+    ) -> Heard:
+        for hook in self._play_hooks:
+            hook(prompt)
+        seconds = (max(0.5, len(prompt.text) * SECONDS_PER_CHAR) if prompt.text
+                   else FILE_SECONDS)
+        nxt = self._inputs[0] if self._inputs else None
+        if self.behaviour.barge_in and nxt is not None and (
+            (nxt.dtmf and barge_in_dtmf) or (nxt.speech and barge_in_speech)
+        ):
+            self._inputs.popleft()
+            await self._spend(seconds * 0.4)
+            return self._heard(Heard(dtmf=nxt.dtmf, speech=nxt.speech,
+                                     confidence=nxt.confidence, barged_in=True))
+        await self._spend(seconds)
+        return SILENCE
+
+    async def collect(
+        self,
+        *,
+        dtmf: bool = True,
+        speech: bool = False,
+        wait_seconds: float = 5.0,
+        max_digits: int | None = None,
+        terminator: str | None = "#",
+    ) -> Heard:
+        heard = self._inputs.popleft() if self._inputs else SILENCE
+        usable = (heard.dtmf and dtmf) or (heard.speech and speech)
+        reply_after = round(self._rng.uniform(0.8, 2.5), 2)
+        if not usable or reply_after > wait_seconds:
+            await self._spend(wait_seconds)
+            return self._heard(SILENCE)
+        await self._spend(reply_after)
+        if heard.dtmf:
+            digits = heard.dtmf
+            if terminator and terminator in digits:
+                digits = digits.split(terminator, 1)[0]
+            if max_digits is not None:
+                digits = digits[:max_digits]
+            heard = Heard(dtmf=digits)
+        return self._heard(heard)
+
+    async def detect_machine(self, *, listen_seconds: float = 3.0) -> Detection:
+        await self._spend(min(listen_seconds, 2.0))
+        kind = {"machine": Detected.MACHINE, "assistant": Detected.ASSISTANT}.get(
+            self.behaviour.result, Detected.HUMAN)
+        return Detection(kind, self.behaviour.confidence)
+
+    async def transfer(self, target: TransferTarget, *, ring_seconds: float = 60.0) -> CallResult:
+        result = TRANSFER_RESULTS[self.behaviour.transfer]
+        wait = ring_seconds if result is CallResult.NO_ANSWER else min(
+            ring_seconds, round(self._rng.uniform(2.0, 6.0), 2))
+        await self._spend(wait)
+        return result
+
+    async def hangup(self, result: CallResult = CallResult.ANSWERED) -> None:
+        if self._state is CallState.ENDED:
+            return
+        if self.result is None:
+            self.result = result
+        self._end()
+        self._hangup_callbacks.clear()
+
+    def on_hangup(self, callback: Callable[[], None]) -> None:
+        if self.remote_hung_up:
+            callback()
+        else:
+            self._hangup_callbacks.append(callback)
+
+    def elapsed(self) -> float:
+        if self._answered_at is None:
+            return 0.0
+        end = self._ended_at if self._ended_at is not None else self._clock.now()
+        return end - self._answered_at

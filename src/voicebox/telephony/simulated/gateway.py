@@ -1,0 +1,90 @@
+"""The simulated gateway: outbound legs to virtual subscribers, inbound calls placed by hand."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from voicebox.telephony.base import Clock, IncomingHandler
+from voicebox.telephony.simulated.behaviour import Behaviour, Simulation, parse_simulation, rng_for
+from voicebox.telephony.simulated.call import SimulatedCall
+from voicebox.telephony.simulated.clock import ScaledClock
+
+log = logging.getLogger(__name__)
+
+
+class SimulatedGateway:
+    """Implements `telephony.base.Gateway`; `clock` is the clock every call leg lives in."""
+
+    name = "sim"
+
+    def __init__(self, *, clock: Clock | None = None, time_scale: float = 1.0):
+        self.clock: Clock = clock or ScaledClock(time_scale)
+        self._handlers: list[IncomingHandler] = []
+        self._live: dict[str, SimulatedCall] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def live_calls(self) -> int:
+        return len(self._live)
+
+    def outbound(
+        self,
+        *,
+        to: str,
+        caller: str | None = None,
+        call_id: str | None = None,
+        simulation: Simulation | Mapping[str, Any] | None = None,
+        attempt: int = 1,
+    ) -> SimulatedCall:
+        """A leg to `to`; the callee acts out `simulation`'s behaviour for this attempt."""
+        sim = simulation if isinstance(simulation, Simulation) else parse_simulation(simulation)
+        behaviour = sim.behaviour(to, attempt)
+        call_id = call_id or uuid.uuid4().hex
+        call = SimulatedCall(self.clock, behaviour, call_id=call_id, to=to, caller=caller,
+                             rng=rng_for(sim.seed, to, attempt, "call"), on_end=self._ended)
+        self._track(call)
+        return call
+
+    def on_incoming(self, handler: IncomingHandler) -> None:
+        self._handlers.append(handler)
+
+    def incoming(
+        self,
+        *,
+        to: str,
+        caller: str = "+70000000000",
+        inputs: Iterable[str] = (),
+        hangup_after: float | None = None,
+        call_id: str | None = None,
+    ) -> SimulatedCall:
+        """Place a call from a virtual caller to `to`; every registered handler gets it."""
+        behaviour = Behaviour(inputs=tuple(inputs), hangup_after=hangup_after)
+        call_id = call_id or uuid.uuid4().hex
+        call = SimulatedCall(self.clock, behaviour, call_id=call_id, to=to, caller=caller,
+                             inbound=True, rng=rng_for(1, caller, 1, call_id), on_end=self._ended)
+        self._track(call)
+        for handler in self._handlers:
+            task = asyncio.get_running_loop().create_task(handler(call))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return call
+
+    def _track(self, call: SimulatedCall) -> None:
+        self._live[call.id] = call
+
+    def _ended(self, call: SimulatedCall) -> None:
+        self._live.pop(call.id, None)
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        for call in list(self._live.values()):
+            await call.hangup()
+        for task in list(self._tasks):
+            task.cancel()
+        self._live.clear()
