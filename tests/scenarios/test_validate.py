@@ -172,12 +172,12 @@ def test_ivr_unknown_keyword():
     ("rule", "field", "fragment"),
     [
         ({"variable": "fio", "operator": "like", "value": "x"}, "operator", "unknown operator"),
-        ({"variable": "fio", "operator": "gt", "value": "много"}, "value", "not a number"),
+        ({"variable": "fio", "operator": "gt", "value": "много"}, "value", "neither a number"),
         ({"variable": "fio", "operator": "matches", "value": "(["}, "value", "regular expr"),
         ({"variable": "zzz", "operator": "eq", "value": "1"}, "variable", "not defined"),
     ],
 )
-def test_condition_rules(rule, field, fragment):
+def test_condition_rules(rule, field, fragment):  # one broken rule each
     body = with_state(
         {"type": "Condition", "name": "c", "conditions": [rule | {"success": edge("end")}],
          "success": edge("end")}
@@ -240,3 +240,18 @@ def test_unreadable_fields_are_named():
     body["states"].append({"type": "Teleport", "name": "x"})
     names = [n for n, _ in problems_of(body)]
     assert "states[2].awaitingTime" in names and "states[4]" in names
+
+
+@pytest.mark.parametrize(
+    ("operator", "value"),
+    [(">=", "10"), ("gte", "1,5"), ("lt", "2026-12-01"), ("le", "01.12.2026 10:00"),
+     ("regex", "^\\d+$"), ("endsWith", "ов"), ("notContains", "x"), ("isEmpty", None),
+     ("gt", "{{limit|5}}")],
+)
+def test_condition_operators_the_engine_reads_are_accepted(operator, value):
+    body = with_state(
+        {"type": "Condition", "name": "c", "conditions": [
+            {"variable": "fio", "operator": operator, "value": value, "success": edge("end")}],
+         "success": edge("end")}
+    )
+    assert problems_of(body) == []

@@ -6,8 +6,10 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
+from voicebox.engine.conditions import canonical_operator
 from voicebox.scenarios.format import (
     Announcement,
     BaseState,
@@ -25,9 +27,9 @@ from voicebox.scenarios.placeholders import PLACEHOLDER, SYSTEM_VARIABLES
 
 Findings = Iterator[tuple[str, str]]
 
-OPERATORS = frozenset(
-    {"eq", "ne", "gt", "ge", "lt", "le", "contains", "startsWith", "matches", "empty", "notEmpty"}
-)
+# The names to suggest; the engine also reads aliases such as ">=", "==" and "regex".
+OPERATORS = ("eq", "ne", "gt", "ge", "lt", "le", "contains", "notContains", "startsWith",
+             "endsWith", "matches", "empty", "notEmpty")
 NUMERIC_OPERATORS = frozenset({"gt", "ge", "lt", "le"})
 VALUELESS_OPERATORS = frozenset({"empty", "notEmpty"})
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
@@ -35,6 +37,7 @@ PROTOCOLS = frozenset({"http", "https"})
 PARAMETER_TYPES = frozenset({"raw", "json", "form", "query"})
 FORWARD_TYPES = frozenset({"number", "sip"})
 _DTMF = re.compile(r"[0-9*#]+")
+_DMY = re.compile(r"\d{1,2}[./]\d{1,2}[./]\d{4}( \d{1,2}:\d{2}(:\d{2})?)?")
 _KEYS = re.compile(r"[0-9*#,wW]+")
 _PHONE = re.compile(r"\+?[0-9]{3,15}")
 _PHONE_NOISE = re.compile(r"[\s()\-.]")
@@ -153,18 +156,22 @@ def _condition(state: ConditionState) -> Findings:
         where = f"conditions[{index}]"
         if not rule.variable.strip():
             yield f"{where}.variable", "the condition names no variable"
-        if rule.operator not in OPERATORS:
+        operator = canonical_operator(rule.operator)
+        if operator is None:
             yield (
                 f"{where}.operator",
-                f'unknown operator "{rule.operator}"; use one of ' + ", ".join(sorted(OPERATORS)),
+                f'unknown operator "{rule.operator}"; use one of ' + ", ".join(OPERATORS),
             )
             continue
         value = rule.value
-        if rule.operator in VALUELESS_OPERATORS or (value and _PLACEHOLDER.search(value)):
+        if operator in VALUELESS_OPERATORS or (value and _PLACEHOLDER.search(value)):
             continue
-        if rule.operator in NUMERIC_OPERATORS and not _is_number(value):
-            yield f"{where}.value", f'"{value}" is not a number, so it cannot be compared'
-        elif rule.operator == "matches":
+        if operator in NUMERIC_OPERATORS and not (_is_number(value) or _is_date(value)):
+            yield (
+                f"{where}.value",
+                f'"{value}" is neither a number nor a date, so it cannot be compared',
+            )
+        elif operator == "matches":
             try:
                 re.compile(value or "")
             except re.error as error:
@@ -173,10 +180,22 @@ def _condition(state: ConditionState) -> Findings:
 
 def _is_number(value: str | None) -> bool:
     try:
-        float((value or "").replace(",", "."))
+        float((value or "").strip().replace(",", ".").replace(" ", ""))
     except ValueError:
         return False
     return True
+
+
+def _is_date(value: str | None) -> bool:
+    """ISO 8601 or `dd.mm.yyyy` / `dd/mm/yyyy`, optionally with a time (as the engine reads)."""
+    text = (value or "").strip()
+    if _DMY.fullmatch(text):
+        return True
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return len(text) >= 8
 
 
 def _http(state: HTTPRequestState) -> Findings:
