@@ -31,12 +31,14 @@ class ProgramCache:
         return program
 
 
-def schedule_of(campaign: Campaign) -> Schedule:
+def schedule_of(campaign: Campaign, time_scale: float = 1.0) -> Schedule:
+    """The campaign's schedule; the retry interval runs in simulated time (÷ the time scale),
+    the calendar (dates, daily window) always in real time."""
     return Schedule(
         window=Window.parse(campaign.window_start, campaign.window_stop),
         start_at=campaign.start_at,
         stop_at=campaign.stop_at,
         attempts=max(1, campaign.attempts or 1),
-        interval=timedelta(seconds=max(0, campaign.attempts_interval or 0)),
+        interval=timedelta(seconds=max(0, campaign.attempts_interval or 0) / time_scale),
         fallback_zone=campaign.timezone_fallback or "Europe/Moscow",
     )

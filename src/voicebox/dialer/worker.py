@@ -70,6 +70,7 @@ class Dialer:
         self.lease = timedelta(seconds=settings.dialer_lease_seconds)
         self.engine_config = EngineConfig.from_settings(settings)
         self.clock = getattr(gateway, "clock", None)
+        self.time_scale = float(getattr(self.clock, "scale", 1.0))
         self.programs = ProgramCache()
         self.persister = Persister(sessionmaker, owner=self.worker_id,
                                    batch=settings.dialer_batch)
@@ -231,7 +232,7 @@ class Dialer:
     # -- claiming ------------------------------------------------------------------------------
     async def claim(self, row: Any, budget: int, now: datetime) -> int:
         campaign: Campaign = row.Campaign
-        schedule = schedule_of(campaign)
+        schedule = schedule_of(campaign, self.time_scale)
         is_http = campaign.launch_by == "http"
         async with self.sessionmaker() as session:
             if not await repo.lock_campaign(session, campaign.id):
@@ -290,6 +291,13 @@ class Dialer:
                     await job.leg.hangup(CallResult.CANCELLED)
             result = finished(job, outcome, now=self.wall(), home_region=self.settings.home_region)
             self.persister.put(result, job.customer_id)
+            self._spent(job.customer_id, result.cost)
+
+    def _spent(self, customer_id: int, cost: Decimal) -> None:
+        """Count a charge against the cached balance before the ledger has it."""
+        cached = self._balances.get(customer_id)
+        if cached is not None and cost:
+            self._balances[customer_id] = (cached[0], cached[1] - cost)
 
     # -- dead workers --------------------------------------------------------------------------
     async def reap(self, *, own: bool = False) -> int:
@@ -308,7 +316,7 @@ class Dialer:
                                          now=now, error="worker lost during the call")
                     verdict = after_attempt(
                         int(CallResult.FAILED), attempts_made=row.attempts_made,
-                        schedule=schedule_of(campaign), now=now,
+                        schedule=schedule_of(campaign, self.time_scale), now=now,
                         zone_name=row.timezone, retry=campaign.launch_by != "http")
                     await repo.requeue(session, row.id, state=verdict.state,
                                        next_attempt_at=verdict.next_attempt_at, status=503)
