@@ -195,12 +195,34 @@ def test_condition_rules(rule, field, fragment):  # one broken rule each
         ({"host": "", "url": "/x"}, "host", "no host"),
         ({"url": "/a b"}, "url", "spaces"),
         ({"requestParametersType": "xml"}, "requestParametersType", "unknown parameters"),
+        ({"url": "ftp://files.example.ru/x"}, "url", "only http"),
+        ({"url": "https://bad_host!/x"}, "url", "not a valid host"),
+        ({"host": "ftp://files.example.ru"}, "host", "only http"),
+        ({"host": "api.example.ru:99999"}, "host", "bad port"),
+        ({"requestParametersType": "json", "requestParametersRaw": "{oops"},
+         "requestParametersRaw", "not valid JSON"),
     ],
 )
 def test_http_rules(fields, field, fragment):
     state = {"type": "HTTPRequest", "name": "h", "host": "api.example.ru", "url": "/ok",
              "success": edge("end"), "error": edge("end")} | fields
     assert_only(with_state(state), f"states[3].{field}", fragment)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"host": "https://api.example.ru/"},
+        {"host": "api.example.ru", "url": "http://other.example.ru/x"},
+        {"url": "orders/{{phone}}"},
+        {"host": "10.0.0.5:8080"},
+        {"host": "{{crmHost|crm.example.ru}}"},
+    ],
+)
+def test_http_targets_the_engine_can_call(fields):
+    state = {"type": "HTTPRequest", "name": "h", "host": "api.example.ru", "url": "/ok",
+             "success": edge("end"), "error": edge("end")} | fields
+    assert problems_of(with_state(state)) == []
 
 
 def test_http_absolute_url_without_host_is_fine():

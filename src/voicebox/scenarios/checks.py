@@ -38,6 +38,7 @@ PARAMETER_TYPES = frozenset({"raw", "json", "form", "query"})
 FORWARD_TYPES = frozenset({"number", "sip"})
 _DTMF = re.compile(r"[0-9*#]+")
 _DMY = re.compile(r"\d{1,2}[./]\d{1,2}[./]\d{4}( \d{1,2}:\d{2}(:\d{2})?)?")
+_ABSOLUTE = re.compile(r"(?i)(https?)://([^/?#\s]*)(.*)")
 _KEYS = re.compile(r"[0-9*#,wW]+")
 _PHONE = re.compile(r"\+?[0-9]{3,15}")
 _PHONE_NOISE = re.compile(r"[\s()\-.]")
@@ -221,26 +222,33 @@ def _http(state: HTTPRequestState) -> Findings:
 
 
 def _http_target(state: HTTPRequestState) -> Findings:
-    host = state.host.strip()
+    """Host and URL as the engine joins them: an absolute `url` wins, `host` may carry a scheme."""
     url = state.url.strip()
-    if not host:
-        match = re.fullmatch(r"(?i)(https?)://([^/?#\s]+)(.*)", url)
-        if match is None:
-            yield "host", "no host: give a host, or an absolute http(s) URL in url"
+    absolute = _ABSOLUTE.fullmatch(url)
+    field, host = ("url", absolute.group(2)) if absolute else ("host", state.host.strip())
+    if not absolute:
+        if "://" in url:
+            yield "url", "only http:// and https:// URLs can be called"
             return
-        host, url = match.group(2), match.group(3)
+        scheme = _ABSOLUTE.fullmatch(host.rstrip("/"))
+        if scheme is not None:
+            host = scheme.group(2)
+        elif "://" in host:
+            yield "host", "only http:// and https:// hosts can be called"
+            return
     if re.search(r"\s", _PLACEHOLDER.sub("x", url)):
         yield "url", "the URL contains spaces"
-    if url and not url.startswith(("/", "?", "{{")):
-        yield "url", 'the URL path must start with "/"'
+    if not host:
+        yield "host", "no host: give a host, or an absolute http(s) URL in url"
+        return
     if _PLACEHOLDER.search(host):
         return
     if ":" in host and not host.startswith("["):
         host, _, port = host.rpartition(":")
         if not port.isdigit() or not 1 <= int(port) <= 65535:
-            yield "host", f'bad port "{port}" in the host'
+            yield field, f'bad port "{port}" in the host'
     if not _valid_host(host.strip("[]")):
-        yield "host", f'"{host}" is not a valid host name or IP address'
+        yield field, f'"{host}" is not a valid host name or IP address'
 
 
 def _valid_host(host: str) -> bool:
