@@ -15,11 +15,17 @@ def register(app: typer.Typer) -> None:
     def serve(
         host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+        no_dialer: Annotated[bool, typer.Option("--no-dialer", help="Do not dial from this "
+                                                "process (run `voicebox worker`s instead)")]
+        = False,
     ) -> None:
         """Start the API server; migrations are applied at start."""
         from voicebox.app import create_app
 
         settings = get_settings()
-        uvicorn.run(
-            create_app(settings), host=host, port=port, log_level=settings.log_level.lower()
-        )
+        application = create_app(settings)
+        if not no_dialer:
+            from voicebox.dialer.runtime import embed
+
+            embed(application)
+        uvicorn.run(application, host=host, port=port, log_level=settings.log_level.lower())

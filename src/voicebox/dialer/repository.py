@@ -229,5 +229,21 @@ class DialerRepository:
                 state=state, next_attempt_at=next_attempt_at, last_status=status,
                 lease_owner=None, lease_expires_at=None))
 
+    async def inbound_campaign(self, session: AsyncSession, digits: str) -> Any:
+        """The active inbound campaign on our number `digits` (E.164 without "+"), if any."""
+        query = (
+            select(Campaign, Customer.credit_limit, Customer.tariff,
+                   Scenario.updated_at.label("scenario_updated"))
+            .join(PhoneNumber, PhoneNumber.id == Campaign.caller_number_id)
+            .join(Customer, Customer.id == Campaign.customer_id)
+            .outerjoin(Scenario, Scenario.id == Campaign.scenario_id)
+            .where(PhoneNumber.number == digits, PhoneNumber.customer_id == Campaign.customer_id,
+                   Campaign.campaign_type == "inbound", Campaign.deleted_at.is_(None),
+                   Campaign.status == ACTIVE)
+            .order_by(Campaign.id.desc()).limit(1)
+        )
+        return (await session.execute(query)).first()
+
 
 dialer_repository = DialerRepository()
+

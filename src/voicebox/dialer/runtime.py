@@ -1,0 +1,104 @@
+"""Wiring: the configured gateway, a Dialer on it, inbound calls answered; the app hooks that
+embed one in `voicebox serve`, and the `voicebox worker` main loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from voicebox.config import Settings
+from voicebox.dialer.inbound import InboundAnswerer
+from voicebox.dialer.phones import e164
+from voicebox.dialer.worker import Dialer
+from voicebox.store.db import make_engine, make_sessionmaker
+from voicebox.store.migrate import upgrade
+from voicebox.telephony.registry import create_gateway
+
+log = logging.getLogger(__name__)
+
+
+def build_dialer(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, *,
+                 worker_id: str | None = None, concurrency: int | None = None) -> Dialer:
+    gateway = create_gateway(settings.telephony, time_scale=settings.sim_time_scale)
+    dialer = Dialer(sessionmaker, gateway=gateway, settings=settings, worker_id=worker_id,
+                    concurrency=concurrency)
+    answerer = InboundAnswerer(sessionmaker, settings=settings, clock=dialer.clock)
+
+    async def on_incoming(call: Any) -> None:
+        await answerer.handle(call)
+
+    gateway.on_incoming(on_incoming)
+    return dialer
+
+
+def embed(app: Any) -> None:
+    """Run a dialer inside the API process (`voicebox serve` without `--no-dialer`)."""
+
+    async def start(app: Any) -> None:
+        dialer = build_dialer(app.state.sessionmaker, app.state.settings)
+        app.state.dialer = dialer
+        await dialer.start()
+
+    async def stop(app: Any) -> None:
+        dialer = getattr(app.state, "dialer", None)
+        if dialer is not None:
+            await dialer.stop()
+
+    app.state.startup_hooks.append(start)
+    app.state.shutdown_hooks.append(stop)
+
+
+async def run_worker(settings: Settings, *, worker_id: str | None, concurrency: int | None,
+                     ) -> None:
+    """`voicebox worker`: dial until SIGTERM / SIGINT, then hang up and record cleanly."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    await upgrade(engine)
+    dialer = build_dialer(make_sessionmaker(engine), settings, worker_id=worker_id,
+                          concurrency=concurrency)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await dialer.start()
+    log.info("worker %s dialing on %s", dialer.worker_id, engine.url.render_as_string())
+    try:
+        await stop.wait()
+    finally:
+        await dialer.stop()
+        await engine.dispose()
+
+
+async def place_inbound(settings: Settings, *, to: str, caller: str, inputs: list[str],
+                        hangup_after: float | None = None) -> dict[str, Any]:
+    """One simulated inbound call to `to`, answered in this process; its result."""
+    from voicebox.telephony.simulated import SimulatedGateway
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        await upgrade(engine)
+        gateway = SimulatedGateway(time_scale=settings.sim_time_scale)
+        answerer = InboundAnswerer(make_sessionmaker(engine), settings=settings,
+                                   clock=gateway.clock)
+        done: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+
+        async def on_incoming(call: Any) -> None:
+            try:
+                done.set_result(await answerer.handle(call))
+            except Exception as error:
+                done.set_exception(error)
+
+        gateway.on_incoming(on_incoming)
+        gateway.incoming(to=e164(to, region=settings.home_region, field="--to"),
+                         caller=e164(caller, region=settings.home_region, field="--from"),
+                         inputs=inputs, hangup_after=hangup_after)
+        return await done
+    finally:
+        await engine.dispose()
