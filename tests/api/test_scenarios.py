@@ -6,6 +6,7 @@ import copy
 import csv
 import io
 import json
+import random
 
 from sqlalchemy import insert, update
 from tests.scenarios.samples import edge, large, minimal, original_voicebox
@@ -243,3 +244,32 @@ async def test_nul_characters_are_refused_not_crashing(client, tenant):
     response = await client.post(url(tenant, "/import"), json={"shareLink": "a\u0000b"},
                                  headers=tenant.headers)
     assert_errors(response, 404)
+
+
+GARBAGE = [None, "", "x", -1, 10**30, 1.5, True, [], {}, {"a": [1]}, [None], "{{", "}}{{x",
+           "\u0000", "9" * 400, {"title": 5, "newState": ["x"]}, {"type": "file"}]
+FIELDS = ["type", "name", "success", "error", "announcement", "inputAnalysis", "conditions",
+          "awaitingTime", "port", "host", "url", "method", "numberB", "variable", "timeout",
+          "keywords", "x", "headers", "responseBodyVariables", "voicelInput", "repeatCount"]
+TOP = ["title", "name", "type", "states", "customVariables", "settings", "comment"]
+
+
+async def test_mangled_scenarios_never_crash_the_api(client, tenant):
+    """Random damage to a big real scenario answers 200/201/400, never 500."""
+    rng = random.Random(20261127)
+    sid = (await create(client, tenant, minimal()))["id"]
+    for _ in range(60):
+        data = large(24)
+        for _ in range(rng.randint(1, 4)):
+            if rng.random() < 0.2:
+                data[rng.choice(TOP)] = rng.choice(GARBAGE)
+            elif isinstance(data.get("states"), list) and data["states"]:
+                state = rng.choice(data["states"])
+                if isinstance(state, dict):
+                    state[rng.choice(FIELDS)] = rng.choice(GARBAGE)
+        for method, path, ok in (("POST", url(tenant), 201), ("PUT", url(tenant, f"/{sid}"), 200),
+                                 ("POST", url(tenant, "/validate"), 200)):
+            response = await client.request(method, path, json=data, headers=tenant.headers)
+            assert response.status_code in {ok, 400}, (data, response.text)
+            if response.status_code == 400:
+                assert_errors(response, 400)

@@ -25,7 +25,8 @@ _TOKEN = re.compile(r"[A-Za-z0-9_\-]{16,64}")
 
 def _check(data: Any) -> tuple[ScenarioBody, list[Problem]]:
     """Parse (errors raise) and validate (problems returned): CPU work, run off the loop."""
-    if isinstance(data, dict) and len(data.get("states") or ()) > MAX_STATES:
+    states = data.get("states") if isinstance(data, dict) else None
+    if isinstance(states, list) and len(states) > MAX_STATES:
         raise InvalidInput(f"a scenario may have at most {MAX_STATES} states", name="states")
     body, problems = parse(data)
     if body is None:
