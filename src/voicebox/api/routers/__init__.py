@@ -1,10 +1,12 @@
 """Every router; `create_app` includes them in this order."""
 
-from voicebox.api.routers import catalogs, customers, oauth, scenarios
+from voicebox.api.routers import callhistory, campaigns, catalogs, customers, oauth, scenarios
 
 ROUTERS = [
     oauth.router,
     customers.router,
     scenarios.router,
     catalogs.router,
+    campaigns.router,
+    callhistory.router,
 ]

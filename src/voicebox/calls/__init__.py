@@ -1,0 +1,1 @@
+"""Call history: the rows the dialer writes and the history API reads."""

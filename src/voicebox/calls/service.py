@@ -1,0 +1,109 @@
+"""Call history reads: filters, Range windows over a keyset, one call's trace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voicebox.calls import repository
+from voicebox.calls.repository import HistoryFilter
+from voicebox.calls.schemas import CallTrace, HistoryCampaign, HistoryItem
+from voicebox.campaigns.schedule import parse_instant
+from voicebox.errors import NotFound, Problem, Problems
+from voicebox.models import Call
+
+# Content-Range totals are exact up to this many rows past the page; beyond it they read "*".
+COUNT_MARGIN = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPage:
+    items: list[HistoryItem]
+    total: int | None  # None: more than the counting cap (Content-Range total "*")
+
+
+def _unix(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _item(call: Call, campaign_name: str | None) -> HistoryItem:
+    return HistoryItem(
+        startCallDT=_unix(call.started_at),
+        status=call.status or 0,
+        callDuration=call.duration,
+        callType=call.call_type,
+        campaignId=call.campaign_id,
+        campaignName=campaign_name,
+        cgPN=call.cg_pn,
+        cdPN=call.cd_pn,
+        callId=call.call_id,
+        callRecord=call.record_path is not None,
+    )
+
+
+def history_filter(
+    customer_id: int, campaign_id: str | None, since: str | None, until: str | None
+) -> HistoryFilter:
+    """The query parameters of §4.2; every bad one reported (400)."""
+    problems: list[Problem] = []
+    campaign: int | None = None
+    if campaign_id not in (None, ""):
+        text = str(campaign_id).strip()
+        if text.isdigit() and int(text) <= 2**31 - 1:
+            campaign = int(text)
+        else:
+            problems.append(Problem("campaignId", "must be a campaign id (a whole number)"))
+    bounds: dict[str, datetime | None] = {"from": None, "to": None}
+    for name, raw in (("from", since), ("to", until)):
+        if raw in (None, ""):
+            continue
+        try:
+            bounds[name] = parse_instant(raw)
+        except ValueError as error:
+            problems.append(Problem(name, str(error)))
+    if bounds["from"] and bounds["to"] and bounds["to"] < bounds["from"]:
+        problems.append(Problem("to", "must not be before from"))
+    if problems:
+        raise Problems(problems)
+    return HistoryFilter(customer_id, campaign, bounds["from"], bounds["to"])
+
+
+class CallService:
+    async def history(
+        self, session: AsyncSession, where: HistoryFilter, *, offset: int, limit: int
+    ) -> HistoryPage:
+        cap = offset + limit + COUNT_MARGIN
+        total = await repository.count(session, where, cap)
+        start = await repository.anchor(session, where, offset) if offset < total else None
+        rows = await repository.page_from(session, where, start, limit) if start else []
+        return HistoryPage([_item(c, n) for c, n in rows], None if total >= cap else total)
+
+    async def campaigns(self, session: AsyncSession, customer_id: int) -> list[HistoryCampaign]:
+        rows = await repository.campaigns_with_history(session, customer_id)
+        return [HistoryCampaign(id=row_id, name=name) for row_id, name in rows]
+
+    async def trace(self, session: AsyncSession, customer_id: int, call_id: str) -> CallTrace:
+        call = await repository.by_call_id(session, customer_id, call_id)
+        if call is None:
+            raise NotFound(f"call {call_id} not found", name="call_id")
+        variables: dict[str, Any] = call.variables or {}
+        return CallTrace(
+            callId=call.call_id,
+            campaignId=call.campaign_id,
+            callType=call.call_type,
+            startCallDT=_unix(call.started_at),
+            status=call.status,
+            state=call.state,
+            callDuration=call.duration,
+            attempt=call.attempt,
+            cost=str(call.cost),
+            error=call.error,
+            trace=call.trace or [],
+            variables=variables,
+        )
+
+
+call_service = CallService()

@@ -1,0 +1,224 @@
+"""Reading abonents from CSV (`,`/`;`, UTF-8/CP1251) or JSON into validated batches.
+
+Pure and synchronous (no database): the service steps the batch generator in a worker thread and
+writes each batch, so a million-row file never sits in memory. Every bad row is reported by its
+place (`rows[17].phone`: line 17 of the file; `abonents[3].phone`: the JSON item 3).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from voicebox.campaigns.phones import PhoneError, PhoneNormalizer
+from voicebox.errors import Problem
+
+BATCH_SIZE = 5000
+MAX_LISTED_ERRORS = 100
+MAX_COLUMNS = 100
+MAX_VALUE_LENGTH = 1000
+MAX_NAME_LENGTH = 64
+_PROBE_BYTES = 1 << 16
+
+# (row number, E.164 phone, variables as JSON text, IANA zone or None)
+Row = tuple[int, str, str, str | None]
+
+
+@dataclass
+class AbonentReader:
+    """Validates rows into batches and collects every problem (the first 100 listed)."""
+
+    required: Sequence[str] = ()
+    batch_size: int = BATCH_SIZE
+    normalizer: PhoneNormalizer = field(default_factory=PhoneNormalizer)
+    problems: list[Problem] = field(default_factory=list)
+    bad_rows: int = 0
+    rows: int = 0
+    _listed_rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def all_problems(self) -> list[Problem]:
+        """The listed problems, plus one saying how many more there were."""
+        listed = list(self.problems)
+        hidden = self.bad_rows - self._listed_rows
+        if hidden > 0:
+            listed.append(Problem("abonents", f"{hidden} more bad row(s) not listed"))
+        return listed
+
+    def _problem(self, name: str, message: str, *, row: bool = True) -> None:
+        listed = len(self.problems) < MAX_LISTED_ERRORS
+        if listed:
+            self.problems.append(Problem(name, message))
+        if row:
+            self.bad_rows += 1
+            self._listed_rows += listed
+
+    # -- CSV -----------------------------------------------------------------------------------
+
+    def csv_batches(self, stream: IO[bytes]) -> Iterator[list[Row]]:
+        text = io.TextIOWrapper(stream, encoding=_sniff_encoding(stream), newline="")
+        try:
+            header_line = text.readline()
+        except UnicodeDecodeError:
+            self._problem("abonents", "the file is neither UTF-8 nor CP1251 text", row=False)
+            return
+        delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+        header = next(csv.reader([header_line], delimiter=delimiter), [])
+        columns = self._columns(header)
+        if columns is None:
+            return
+        phone_at, names = columns
+        reader = csv.reader(text, delimiter=delimiter)
+        batch: list[Row] = []
+        try:
+            for values in reader:
+                line = reader.line_num + 1
+                if not values or (len(values) == 1 and not values[0].strip()):
+                    continue
+                self.rows += 1
+                prefix = f"rows[{line}]"
+                if len(values) != len(header):
+                    self._problem(
+                        prefix, f"has {len(values)} fields but the header has {len(header)}"
+                    )
+                    continue
+                variables = {name: values[i].strip() for i, name in names}
+                row = self._row(line, prefix, values[phone_at], variables)
+                if row is not None and self.ok:
+                    batch.append(row)
+                    if len(batch) >= self.batch_size:
+                        yield batch
+                        batch = []
+        except UnicodeDecodeError:
+            self._problem("abonents", "the file is not valid UTF-8 text after the start", row=False)
+        except csv.Error as error:
+            self._problem(f"rows[{reader.line_num + 1}]", f"not valid CSV: {error}")
+        if batch and self.ok:
+            yield batch
+
+    def _columns(self, header: list[str]) -> tuple[int, list[tuple[int, str]]] | None:
+        """Where `phone` is and the other columns' names; problems when the header is wrong."""
+        cleaned = [name.strip().lstrip("\ufeff") for name in header]
+        lowered = [name.lower() for name in cleaned]
+        if "phone" not in lowered:
+            self._problem("abonents", "the CSV header must have a `phone` column", row=False)
+            return None
+        if len(cleaned) > MAX_COLUMNS:
+            self._problem("abonents", f"at most {MAX_COLUMNS} columns", row=False)
+            return None
+        seen: set[str] = set()
+        for name in cleaned:
+            if not name or len(name) > MAX_NAME_LENGTH:
+                message = f"column names must be 1-{MAX_NAME_LENGTH} characters"
+                self._problem("abonents", message, row=False)
+                return None
+            if name in seen:
+                self._problem("abonents", f"column `{name}` appears twice", row=False)
+                return None
+            seen.add(name)
+        missing = [name for name in self.required if name not in seen]
+        if missing:
+            self._problem(
+                "abonents",
+                "the scenario's variables need columns: " + ", ".join(missing),
+                row=False,
+            )
+            return None
+        phone_at = lowered.index("phone")
+        return phone_at, [(i, n) for i, n in enumerate(cleaned) if i != phone_at]
+
+    # -- JSON ----------------------------------------------------------------------------------
+
+    def json_batches(self, items: Iterable[Any]) -> Iterator[list[Row]]:
+        batch: list[Row] = []
+        for index, item in enumerate(items):
+            self.rows += 1
+            prefix = f"abonents[{index}]"
+            if isinstance(item, str):
+                item = {"phone": item}
+            if not isinstance(item, dict):
+                self._problem(prefix, "must be an object with `phone` or a phone string")
+                continue
+            variables = self._json_variables(prefix, item)
+            if variables is None:
+                continue
+            row = self._row(index, prefix, item.get("phone"), variables)
+            if row is not None and self.ok:
+                batch.append(row)
+                if len(batch) >= self.batch_size:
+                    yield batch
+                    batch = []
+        if batch and self.ok:
+            yield batch
+
+    def _json_variables(self, prefix: str, item: dict[str, Any]) -> dict[str, str] | None:
+        extra = item.get("variables")
+        merged = {k: v for k, v in item.items() if k not in ("phone", "variables")}
+        if isinstance(extra, dict):
+            merged.update(extra)
+        elif extra is not None:
+            self._problem(f"{prefix}.variables", "must be an object")
+            return None
+        if len(merged) >= MAX_COLUMNS:
+            self._problem(prefix, f"at most {MAX_COLUMNS - 1} variables")
+            return None
+        variables: dict[str, str] = {}
+        for key, value in merged.items():
+            if not key or len(key) > MAX_NAME_LENGTH:
+                self._problem(prefix, f"variable names must be 1-{MAX_NAME_LENGTH} characters")
+                return None
+            if isinstance(value, dict | list):
+                self._problem(f"{prefix}.{key}", "must be a string, number or boolean")
+                return None
+            variables[key] = "" if value is None else _text(value)
+        missing = [name for name in self.required if name not in variables]
+        if missing:
+            self._problem(prefix, "the scenario's variables are missing: " + ", ".join(missing))
+            return None
+        return variables
+
+    # -- one row -------------------------------------------------------------------------------
+
+    def _row(self, number: int, prefix: str, raw: Any, variables: dict[str, str]) -> Row | None:
+        if not isinstance(raw, str | int) or isinstance(raw, bool):
+            self._problem(f"{prefix}.phone", "is required (a string)")
+            return None
+        for key, value in variables.items():
+            if len(value) > MAX_VALUE_LENGTH:
+                self._problem(f"{prefix}.{key}", f"longer than {MAX_VALUE_LENGTH} characters")
+                return None
+        try:
+            phone = self.normalizer(str(raw))
+        except PhoneError as error:
+            self._problem(f"{prefix}.phone", f"{error}: {str(raw)[:40]!r}")
+            return None
+        return number, phone.e164, json.dumps(variables, ensure_ascii=False), phone.timezone
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _sniff_encoding(stream: IO[bytes]) -> str:
+    """UTF-8 (with or without BOM) when the start decodes as UTF-8, else CP1251."""
+    head = stream.read(_PROBE_BYTES)
+    stream.seek(0)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # A multibyte character cut by the probe's end is not evidence against UTF-8.
+        if error.start < len(head) - 3 or len(head) < _PROBE_BYTES:
+            return "cp1251"
+    return "utf-8"

@@ -1,0 +1,100 @@
+"""Bulk abonent writes: SQLite upserts with executemany, PostgreSQL COPY into a staging table.
+
+Both merge duplicates (the later row's variables win) and run inside the caller's transaction,
+so a refused import leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from voicebox.campaigns.abonents import Row
+from voicebox.models import Abonent
+from voicebox.models.abonent import PENDING
+
+_SQLITE_UPSERT = (
+    "INSERT INTO abonents (campaign_id, phone, variables, timezone, state, attempts_made,"
+    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)"
+    " ON CONFLICT (campaign_id, phone) DO UPDATE SET variables = excluded.variables,"
+    " timezone = excluded.timezone, updated_at = excluded.updated_at"
+)
+_PG_STAGE = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS abonent_import"
+    " (seq bigint, phone text, variables text, timezone text) ON COMMIT DROP"
+)
+_PG_MERGE = text(
+    "INSERT INTO abonents (campaign_id, phone, variables, timezone, state, attempts_made,"
+    " created_at, updated_at)"
+    " SELECT DISTINCT ON (phone) CAST(:campaign_id AS integer), phone, variables::json, timezone,"
+    " CAST(:state AS varchar), 0, CAST(:now AS timestamptz), CAST(:now AS timestamptz)"
+    " FROM abonent_import ORDER BY phone, seq DESC"
+    " ON CONFLICT (campaign_id, phone) DO UPDATE SET variables = excluded.variables,"
+    " timezone = excluded.timezone, updated_at = excluded.updated_at"
+)
+
+
+class AbonentWriter(Protocol):
+    async def write(self, rows: Sequence[Row]) -> None: ...
+
+    async def finish(self) -> None: ...
+
+
+class _SQLiteWriter:
+    def __init__(self, connection: AsyncConnection, campaign_id: int, now: datetime) -> None:
+        self.connection = connection
+        self.campaign_id = campaign_id
+        to_db = Abonent.__table__.c.created_at.type.bind_processor(connection.dialect)
+        self.now = to_db(now) if to_db else now
+
+    async def write(self, rows: Sequence[Row]) -> None:
+        cid, now = self.campaign_id, self.now
+        params = [
+            (cid, phone, variables, zone, PENDING, now, now) for _, phone, variables, zone in rows
+        ]
+        await self.connection.exec_driver_sql(_SQLITE_UPSERT, params)
+
+    async def finish(self) -> None:
+        return None
+
+
+class _PostgresWriter:
+    def __init__(self, connection: AsyncConnection, campaign_id: int, now: datetime) -> None:
+        self.connection = connection
+        self.campaign_id = campaign_id
+        self.now = now
+        self.started = False
+
+    async def _driver(self):
+        raw = await self.connection.get_raw_connection()
+        return raw.driver_connection
+
+    async def write(self, rows: Sequence[Row]) -> None:
+        if not self.started:
+            # Through SQLAlchemy first, so the transaction is open before COPY uses the driver.
+            await self.connection.exec_driver_sql(_PG_STAGE)
+            await self.connection.exec_driver_sql("TRUNCATE abonent_import")
+            self.started = True
+        driver = await self._driver()
+        await driver.copy_records_to_table(
+            "abonent_import", records=rows, columns=("seq", "phone", "variables", "timezone")
+        )
+
+    async def finish(self) -> None:
+        if not self.started:
+            return
+        await self.connection.execute(
+            _PG_MERGE, {"campaign_id": self.campaign_id, "state": PENDING, "now": self.now}
+        )
+        await self.connection.exec_driver_sql("DROP TABLE abonent_import")
+
+
+async def abonent_writer(session: AsyncSession, campaign_id: int, now: datetime) -> AbonentWriter:
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        return _PostgresWriter(connection, campaign_id, now)
+    return _SQLiteWriter(connection, campaign_id, now)

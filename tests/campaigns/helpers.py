@@ -1,0 +1,84 @@
+"""Campaign test helpers: a tenant with a bought number and a valid scenario, via the real API."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from sqlalchemy import update
+
+from tests.numbers.helpers import stock
+from tests.scenarios.samples import minimal
+from voicebox.models import Campaign
+
+NUMBERS = ["74951234589", "74951237777", "74991112344", "78121234589"]
+
+
+def url(tenant, suffix: str = "") -> str:
+    return f"/v1/customers/{tenant.id}/campaigns{suffix}"
+
+
+def assert_errors(response, status: int) -> list[dict]:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert isinstance(body, list) and body
+    assert all(set(item) == {"name", "message", "status"} for item in body)
+    assert all(item["status"] == status for item in body)
+    return body
+
+
+def incoming() -> dict[str, Any]:
+    body = copy.deepcopy(minimal())
+    body["type"] = "incoming"
+    body["title"] = "Входящий"
+    body["states"] = [s for s in body["states"] if s["type"] != "OutgoingCall"]
+    body["states"][0]["success"] = {"title": "", "newState": "hello"}
+    return body
+
+
+async def scenario(client, tenant, body: dict[str, Any] | None = None) -> str:
+    response = await client.post(
+        f"/v1/customers/{tenant.id}/scenarios", json=body or minimal(), headers=tenant.headers
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def buy(app, client, tenant, number: str = NUMBERS[0]) -> str:
+    """Stock the inventory (idempotent) and buy `number`; returns its id."""
+    await stock(app)
+    bought = await client.post(
+        f"/v1/customers/{tenant.id}/numbers",
+        json={"orderItemNumber": number},
+        headers=tenant.headers,
+    )
+    assert bought.status_code == 201, bought.text
+    owned = (await client.get(f"/v1/customers/{tenant.id}/numbers", headers=tenant.headers)).json()
+    return str(next(n["id"] for n in owned if str(n["number"]) == number))
+
+
+async def ready(app, client, tenant, number: str = NUMBERS[0]) -> dict[str, Any]:
+    """A create body that works: the tenant's valid outgoing scenario and its own number."""
+    return {
+        "name": "Напоминание",
+        "campaignType": "outbound",
+        "scenario": {"id": await scenario(client, tenant)},
+        "callerNumber": {"id": await buy(app, client, tenant, number)},
+    }
+
+
+async def create(client, tenant, body: dict[str, Any]) -> dict[str, Any]:
+    response = await client.post(url(tenant), json=body, headers=tenant.headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def force_status(app, campaign_id: int, status: str, reason: str | None = None) -> None:
+    """Put a campaign in a status only the system can set."""
+    async with app.state.sessionmaker() as session:
+        await session.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign_id)
+            .values(status=status, suspended_reason=reason)
+        )
+        await session.commit()
