@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from voicebox.engine.config import EngineConfig
 from voicebox.engine.trace import StepRecord
 from voicebox.scenarios.format import Announcement, Settings
-from voicebox.scenarios.placeholders import render
+from voicebox.scenarios.placeholders import placeholders, render
 from voicebox.telephony.base import (
     Call,
     CallResult,
@@ -20,6 +21,15 @@ from voicebox.telephony.base import (
 
 if TYPE_CHECKING:
     import httpx
+
+
+_DYNAMIC = frozenset({"now", "today", "duration"})
+
+
+@lru_cache(maxsize=4096)
+def _dynamic(text: str) -> bool:
+    """Whether a template needs the clock-derived variables refreshed."""
+    return not _DYNAMIC.isdisjoint(placeholders(text))
 
 
 class NotAnswered(Exception):
@@ -76,7 +86,8 @@ class Context:
             return ""
         if "{{" not in text:
             return text
-        self._refresh_dynamic()
+        if _dynamic(text):
+            self._refresh_dynamic()
         rendered, missing = render(text, self.variables)
         if missing and self.record is not None:
             known = self.record.missing or []

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from voicebox.scenarios.format import Branch
-from voicebox.scenarios.keywords import Intent, get_intent, normalize, phrases_regex
+from voicebox.scenarios.keywords import INTENTS, Intent, get_intent, normalize, phrases_regex
 from voicebox.telephony.base import Heard
 
 
@@ -62,9 +62,20 @@ def padded(text: str) -> str:
     return f" {normalize(text)} "
 
 
-def first_match(matchers: tuple[BranchMatcher, ...], heard: Heard) -> tuple[int, str] | None:
-    """The index of the first matching branch and what matched it."""
-    text = padded(heard.speech) if heard.speech else ""
+def intent_of(text: str) -> str:
+    """The name of the first dictionary intent found in `text` (`padded(speech)`), or ""."""
+    for intent in INTENTS:
+        if intent._regex is not None and intent._regex.search(text):
+            return intent.name
+    return ""
+
+
+def first_match(
+    matchers: tuple[BranchMatcher, ...], heard: Heard, text: str | None = None
+) -> tuple[int, str] | None:
+    """The index of the first matching branch and what matched it (`text`: `padded(speech)`)."""
+    if text is None:
+        text = padded(heard.speech) if heard.speech else ""
     for index, matcher in enumerate(matchers):
         how = matcher.match(heard, text)
         if how is not None:

@@ -156,7 +156,7 @@ class _Run:
         )
 
     async def _loop(self) -> tuple[str, str | None]:
-        ctx, clock, program = self.ctx, self.clock, self.program
+        ctx, clock, program, call = self.ctx, self.clock, self.program, self.call
         step = program.steps[program.initial]
         origin = ctx.started
         max_steps = self.config.max_steps
@@ -169,7 +169,7 @@ class _Run:
             trace.append(record)
             stop: str | None = None
             try:
-                if step.media:
+                if step.media and call.state is not CallState.ANSWERED:
                     await ctx.ensure_answered()
                 field = await step.run(ctx, record)
             except asyncio.CancelledError:

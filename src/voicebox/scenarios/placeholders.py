@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 PLACEHOLDER = re.compile(r"\{\{\s*([\w.\-]+)\s*(?:\|([^}]*))?\}\}")
 
@@ -35,6 +36,22 @@ def placeholders(text: str | None) -> set[str]:
     return {match.group(1) for match in PLACEHOLDER.finditer(text)}
 
 
+@lru_cache(maxsize=4096)
+def _parts(text: str) -> tuple[str | tuple[str, str | None], ...]:
+    """`text` split once into literals and (name, default) pairs, so rendering is a join."""
+    parts: list[str | tuple[str, str | None]] = []
+    position = 0
+    for match in PLACEHOLDER.finditer(text):
+        if match.start() > position:
+            parts.append(text[position : match.start()])
+        default = match.group(2)
+        parts.append((match.group(1), None if default is None else default.strip()))
+        position = match.end()
+    if position < len(text):
+        parts.append(text[position:])
+    return tuple(parts)
+
+
 def render(text: str | None, variables: Mapping[str, object]) -> tuple[str, set[str]]:
     """`text` with placeholders replaced, and the names that were missing (rendered empty)."""
     if not text:
@@ -42,15 +59,18 @@ def render(text: str | None, variables: Mapping[str, object]) -> tuple[str, set[
     if "{{" not in text:
         return text, set()
     missing: set[str] = set()
-
-    def substitute(match: re.Match[str]) -> str:
-        name, default = match.group(1), match.group(2)
+    out: list[str] = []
+    for part in _parts(text):
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        name, default = part
         value = variables.get(name)
         if value is None or (default is not None and value == ""):
             if default is not None:
-                return default.strip()
-            missing.add(name)
-            return ""
-        return str(value)
-
-    return PLACEHOLDER.sub(substitute, text), missing
+                out.append(default)
+            else:
+                missing.add(name)
+            continue
+        out.append(str(value))
+    return "".join(out), missing

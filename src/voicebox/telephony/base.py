@@ -228,7 +228,9 @@ class Clock(Protocol):
 
     def wall(self) -> datetime: ...
 
-    async def sleep(self, seconds: float) -> None: ...
+    def sleep(self, seconds: float) -> Awaitable[None]:
+        """Wait `seconds` (an awaitable: a coroutine or a future)."""
+        ...
 
     def call_later(self, seconds: float, callback: Callable[[], None]) -> TimerHandle: ...
 
@@ -264,18 +266,26 @@ class _VirtualTimer:
         self.cancelled = True
 
 
+def _dead(entry: _VirtualTimer | asyncio.Future[None]) -> bool:
+    return entry.cancelled if isinstance(entry, _VirtualTimer) else entry.done()
+
+
 class VirtualClock:
     """Virtual time for tests and benchmarks: when every task waits on this clock, time jumps to
     the next deadline. Only for code whose other waits finish without real time passing (no
-    real sockets); `idle_yields` loop turns with nothing due count as "everyone waits"."""
+    real sockets); `idle_yields` loop turns with nothing due count as "everyone waits". With
+    `auto_advance=False` time moves only through `advance` (to hold calls still, e.g. to measure)."""
 
-    def __init__(self, *, start: datetime | None = None, idle_yields: int = 3):
+    def __init__(
+        self, *, start: datetime | None = None, idle_yields: int = 3, auto_advance: bool = True
+    ):
         self._now = 0.0
         self._start = start or datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
-        self._heap: list[tuple[float, int, _VirtualTimer]] = []
+        self._heap: list[tuple[float, int, _VirtualTimer | asyncio.Future[None]]] = []
         self._seq = itertools.count()
         self._idle_yields = idle_yields
         self._ticker: asyncio.Task[None] | None = None
+        self.auto_advance = auto_advance
 
     def now(self) -> float:
         return self._now
@@ -286,29 +296,39 @@ class VirtualClock:
     def call_later(self, seconds: float, callback: Callable[[], None]) -> _VirtualTimer:
         timer = _VirtualTimer(callback)
         heapq.heappush(self._heap, (self._now + max(seconds, 0.0), next(self._seq), timer))
-        if self._ticker is None or self._ticker.done():
+        if self.auto_advance and (self._ticker is None or self._ticker.done()):
             self._ticker = asyncio.get_running_loop().create_task(self._tick())
         return timer
 
-    async def sleep(self, seconds: float) -> None:
-        future = asyncio.get_running_loop().create_future()
-        timer = self.call_later(seconds, lambda: future.done() or future.set_result(None))
-        try:
-            await future
-        finally:
-            timer.cancel()
+    def sleep(self, seconds: float) -> asyncio.Future[None]:
+        # A plain future, parked in the heap: no coroutine frame, timer object or closure.
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        heapq.heappush(self._heap, (self._now + max(seconds, 0.0), next(self._seq), future))
+        if self.auto_advance and (self._ticker is None or self._ticker.done()):
+            self._ticker = loop.create_task(self._tick())
+        return future
 
     def advance(self, seconds: float) -> None:
         """Move time forward by hand, firing every timer due meanwhile."""
         self._fire_until(self._now + seconds)
 
+    def next_deadline(self) -> float | None:
+        """When the next live timer is due, if any."""
+        while self._heap and _dead(self._heap[0][2]):
+            heapq.heappop(self._heap)
+        return self._heap[0][0] if self._heap else None
+
     def _fire_until(self, deadline: float) -> None:
         heap = self._heap
         while heap and heap[0][0] <= deadline:
-            when, _, timer = heapq.heappop(heap)
+            when, _, entry = heapq.heappop(heap)
             self._now = max(self._now, when)
-            if not timer.cancelled:
-                timer.callback()
+            if isinstance(entry, _VirtualTimer):
+                if not entry.cancelled:
+                    entry.callback()
+            elif not entry.done():
+                entry.set_result(None)
         self._now = max(self._now, deadline)
 
     async def _tick(self) -> None:
@@ -316,7 +336,7 @@ class VirtualClock:
         while heap:
             for _ in range(self._idle_yields):
                 await asyncio.sleep(0)
-            while heap and heap[0][2].cancelled:
+            while heap and _dead(heap[0][2]):
                 heapq.heappop(heap)
             if heap:
                 self._fire_until(heap[0][0])

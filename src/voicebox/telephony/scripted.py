@@ -100,7 +100,8 @@ class ScriptedCall:
     async def _pass(self, seconds: float) -> None:
         if self._state is CallState.ENDED:
             raise RemoteHangup("the far end hung up")
-        await self._clock.sleep(seconds)
+        if seconds > 0:
+            await self._clock.sleep(seconds)
         if self._state is CallState.ENDED:
             raise RemoteHangup("the far end hung up")
 

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 from voicebox.engine.context import Context
-from voicebox.engine.matching import BranchMatcher, first_match
+from voicebox.engine.matching import BranchMatcher, first_match, intent_of, padded
 from voicebox.engine.steps.base import Step
 from voicebox.engine.trace import StepRecord
 from voicebox.scenarios.format import IVRState
-from voicebox.scenarios.keywords import INTENTS
 from voicebox.telephony.base import Heard
 
 
@@ -38,9 +37,10 @@ class IVRStep(Step):
             if heard.empty:
                 continue
             record.note(attempt=attempt + 1)
-            found = first_match(self.matchers, heard)
-            if heard.speech:
-                ctx.variables["lastIntent"] = _intent_of(heard.speech)
+            text = padded(heard.speech) if heard.speech else ""
+            found = first_match(self.matchers, heard, text)
+            if text:
+                ctx.variables["lastIntent"] = intent_of(text)
             if found is None:
                 record.note(matched=None)
                 return self.first("onInvalidInput", "success")
@@ -63,9 +63,3 @@ class IVRStep(Step):
             max_digits=self.max_digits, terminator="#",
         )
 
-
-def _intent_of(speech: str) -> str:
-    for intent in INTENTS:
-        if intent.matches(speech):
-            return intent.name
-    return ""
