@@ -1,0 +1,203 @@
+"""PCM helpers: the telephony format (8 kHz mono signed 16-bit little-endian), conversion of
+uploaded WAV / MP3 / OGG through ffmpeg, resampling and effects through sox, and G.711."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import uuid
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from voicebox.errors import MediaError
+
+SAMPLE_RATE = 8000
+SAMPLE_WIDTH = 2
+ACCEPTED_FORMATS = {"wav": "WAV", "mp3": "MP3", "ogg": "OGG"}
+# ffprobe's format_name for each accepted container.
+_PROBE_NAMES = {"wav": "wav", "mp3": "mp3", "ogg": "ogg"}
+
+Pcm = bytes
+"""Raw audio in the telephony format: 8 kHz, mono, signed 16-bit little-endian."""
+
+
+def duration(pcm: Pcm, rate: int = SAMPLE_RATE) -> float:
+    return len(pcm) / (SAMPLE_WIDTH * rate)
+
+
+def silence(seconds: float, rate: int = SAMPLE_RATE) -> Pcm:
+    return bytes(SAMPLE_WIDTH * round(seconds * rate))
+
+
+def to_array(pcm: Pcm) -> np.ndarray:
+    return np.frombuffer(pcm, dtype="<i2")
+
+
+def from_float(samples: np.ndarray) -> Pcm:
+    """Float samples in [-1, 1] → PCM, clipped."""
+    return (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+
+
+def rms(pcm: Pcm) -> float:
+    """Root mean square level in [0, 1] (full-scale sine ≈ 0.707)."""
+    samples = to_array(pcm).astype(np.float64) / 32768
+    return float(np.sqrt(np.mean(samples**2))) if samples.size else 0.0
+
+
+def wav_bytes(pcm: Pcm, *, rate: int = SAMPLE_RATE, channels: int = 1) -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(channels)
+        out.setsampwidth(SAMPLE_WIDTH)
+        out.setframerate(rate)
+        out.writeframes(pcm)
+    return buffer.getvalue()
+
+
+def write_wav(path: Path, pcm: Pcm, *, rate: int = SAMPLE_RATE, channels: int = 1) -> Path:
+    """Write atomically (temp file + rename), so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")  # unique across workers
+    tmp.write_bytes(wav_bytes(pcm, rate=rate, channels=channels))
+    tmp.replace(path)
+    return path
+
+
+def read_wav(path: Path) -> tuple[Pcm, int, int]:
+    """A 16-bit PCM WAV file → (frames, rate, channels); MediaError for anything else."""
+    try:
+        with wave.open(str(path), "rb") as src:
+            if src.getsampwidth() != SAMPLE_WIDTH:
+                raise MediaError(f"{path.name}: expected 16-bit PCM WAV")
+            return src.readframes(src.getnframes()), src.getframerate(), src.getnchannels()
+    except (wave.Error, EOFError) as exc:
+        raise MediaError(f"{path.name}: not a readable WAV file ({exc})") from exc
+
+
+def read_prompt(path: Path) -> Pcm:
+    """A WAV in the telephony format (as the TTS cache and uploads store them) → PCM."""
+    pcm, rate, channels = read_wav(path)
+    if rate != SAMPLE_RATE or channels != 1:
+        raise MediaError(f"{path.name}: expected {SAMPLE_RATE} Hz mono, got {rate} Hz × {channels}")
+    return pcm
+
+
+async def run_tool(args: list[str], stdin: bytes | None = None, *, what: str) -> bytes:
+    """Run an external audio tool without blocking the loop; MediaError with its stderr on failure."""
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *args,
+            stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+    except FileNotFoundError as exc:
+        raise MediaError(f"{args[0]} is not installed (see scripts/system-packages.txt)") from exc
+    out, err = await proc.communicate(stdin)
+    if proc.returncode != 0:
+        detail = err.decode(errors="replace").strip().splitlines()
+        raise MediaError(f"{what}: {detail[-1] if detail else f'{args[0]} failed'}")
+    return out
+
+
+async def probe_format(path: Path) -> tuple[str, float]:
+    """(accepted format key, duration s) of an audio file; MediaError if it is not WAV/MP3/OGG."""
+    out = await run_tool(
+        ["ffprobe", "-v", "error", "-show_entries", "format=format_name,duration",
+         "-of", "default=noprint_wrappers=1", str(path)],
+        what=f"{path.name} is not a readable audio file",
+    )
+    fields = dict(line.split("=", 1) for line in out.decode().splitlines() if "=" in line)
+    names = set(fields.get("format_name", "").split(","))
+    kind = next((key for key, name in _PROBE_NAMES.items() if name in names), None)
+    if kind is None:
+        raise MediaError(
+            f"{path.name}: unsupported audio format {fields.get('format_name')!r}; "
+            f"expected one of {', '.join(ACCEPTED_FORMATS.values())}"
+        )
+    try:
+        seconds = float(fields.get("duration", "nan"))
+    except ValueError:
+        seconds = float("nan")
+    return kind, seconds
+
+
+async def load_audio(path: Path, *, max_seconds: float = 600.0) -> Pcm:
+    """Decode a WAV / MP3 / OGG file to telephony PCM; MediaError if it is not one, is corrupt,
+    empty or longer than `max_seconds`."""
+    await probe_format(path)
+    pcm = await run_tool(
+        ["ffmpeg", "-nostdin", "-v", "error", "-xerror", "-i", str(path),
+         "-f", "s16le", "-acodec", "pcm_s16le", "-ac", "1", "-ar", str(SAMPLE_RATE), "-"],
+        what=f"{path.name} is corrupt",
+    )
+    if not pcm:
+        raise MediaError(f"{path.name}: contains no audio")
+    if duration(pcm) > max_seconds:
+        raise MediaError(f"{path.name}: longer than {max_seconds:g} s")
+    return pcm
+
+
+async def convert_file(src: Path, dest: Path, *, max_seconds: float = 600.0) -> Path:
+    """An uploaded file → a telephony WAV at `dest` (what announcements play)."""
+    pcm = await load_audio(src, max_seconds=max_seconds)
+    return await asyncio.to_thread(write_wav, dest, pcm)
+
+
+async def transform(
+    pcm: bytes, *, rate: int, tempo: float = 1.0, pitch_cents: int = 0
+) -> Pcm:
+    """Resample mono 16-bit PCM at `rate` to 8 kHz, with optional time-stretch and pitch shift."""
+    effects: list[str] = []
+    if abs(tempo - 1.0) > 0.01:
+        effects += ["tempo", "-s", f"{tempo:.3f}"]
+    if pitch_cents:
+        effects += ["pitch", str(pitch_cents)]
+    if rate == SAMPLE_RATE and not effects:
+        return pcm
+    raw = ["-t", "raw", "-e", "signed-integer", "-b", "16", "-c", "1", "-L"]
+    return await run_tool(
+        ["sox", "-q", *raw, "-r", str(rate), "-", *raw, "-r", str(SAMPLE_RATE), "-",
+         *effects, "rate", "-h", str(SAMPLE_RATE)],
+        pcm,
+        what="audio conversion failed",
+    )
+
+
+async def compress(wav: Path, dest: Path) -> Path:
+    """Encode a WAV as OGG/Opus or MP3 (by `dest`'s suffix) with ffmpeg."""
+    codec = {".ogg": ["-c:a", "libopus", "-b:a", "16k"], ".opus": ["-c:a", "libopus", "-b:a", "16k"],
+             ".mp3": ["-c:a", "libmp3lame", "-b:a", "32k"]}.get(dest.suffix)
+    if codec is None:
+        raise MediaError(f"unsupported compressed format {dest.suffix!r}; use .ogg or .mp3")
+    tmp = dest.with_name(f".{dest.stem}.{uuid.uuid4().hex}{dest.suffix}")
+    await run_tool(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(wav), *codec, str(tmp)],
+                   what=f"compressing {wav.name} failed")
+    tmp.replace(dest)
+    return dest
+
+
+def parse_wav_stream(data: bytes, *, what: str = "engine output") -> tuple[Pcm, int]:
+    """Mono 16-bit PCM WAV bytes → (frames, rate), tolerating the placeholder sizes that tools
+    writing to a pipe leave in the header (espeak-ng --stdout)."""
+    if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        raise MediaError(f"{what}: not a WAV stream")
+    pos, rate = 12, None
+    while pos + 8 <= len(data):
+        kind, size = data[pos : pos + 4], int.from_bytes(data[pos + 4 : pos + 8], "little")
+        body = pos + 8
+        if kind == b"fmt ":
+            channels = int.from_bytes(data[body + 2 : body + 4], "little")
+            rate = int.from_bytes(data[body + 4 : body + 8], "little")
+            bits = int.from_bytes(data[body + 14 : body + 16], "little")
+            if channels != 1 or bits != 16:
+                raise MediaError(f"{what}: expected mono 16-bit, got {channels} ch × {bits} bit")
+        elif kind == b"data":
+            if rate is None:
+                break
+            end = min(body + size, len(data))
+            return data[body : end - (end - body) % 2], rate
+        pos = body + size + (size & 1)
+    raise MediaError(f"{what}: WAV stream without audio")

