@@ -15,6 +15,7 @@ from voicebox.api.errors import ErrorItem, error_response, install_error_handler
 from voicebox.api.routers import ROUTERS
 from voicebox.config import Settings, get_settings
 from voicebox.errors import Problem
+from voicebox.numbers.seed import seed_on_startup
 from voicebox.store.db import make_engine, make_sessionmaker
 from voicebox.store.migrate import upgrade
 
@@ -136,7 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.startup_hooks = []
+    app.state.startup_hooks = [seed_on_startup]
     app.state.shutdown_hooks = []
     install_error_handlers(app)
 

@@ -93,16 +93,16 @@ async def get_path_customer(
 CustomerDep = Annotated[Customer, Depends(get_path_customer)]
 
 
+# Module level: with postponed annotations a closure's local (`unit`) cannot be resolved.
+RangeHeader = Annotated[
+    str | None, Header(alias="Range", description="Interval, e.g. `numbers=0-9` (inclusive)")
+]
+
+
 def range_dependency(unit: str):
     """A dependency reading `Range: <unit>=a-b` into a Window."""
 
-    def dependency(
-        settings: SettingsDep,
-        range_header: Annotated[
-            str | None,
-            Header(alias="Range", description=f"Interval, e.g. `{unit}=0-9` (inclusive)"),
-        ] = None,
-    ) -> Window:
+    def dependency(settings: SettingsDep, range_header: RangeHeader = None) -> Window:
         return parse_range(
             range_header,
             unit,

@@ -6,8 +6,10 @@ from voicebox.models.call import Call
 from voicebox.models.campaign import Campaign
 from voicebox.models.customer import Customer
 from voicebox.models.ledger_entry import LedgerEntry
+from voicebox.models.number_order import NumberOrder
 from voicebox.models.oauth_client import OAuthClient
 from voicebox.models.oauth_token import OAuthToken
+from voicebox.models.phone_number import PhoneNumber
 from voicebox.models.scenario import Scenario
 from voicebox.models.user import User
 
@@ -18,8 +20,10 @@ __all__ = [
     "Campaign",
     "Customer",
     "LedgerEntry",
+    "NumberOrder",
     "OAuthClient",
     "OAuthToken",
+    "PhoneNumber",
     "Scenario",
     "User",
 ]

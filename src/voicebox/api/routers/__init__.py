@@ -1,6 +1,14 @@
 """Every router; `create_app` includes them in this order."""
 
-from voicebox.api.routers import callhistory, campaigns, catalogs, customers, oauth, scenarios
+from voicebox.api.routers import (
+    callhistory,
+    campaigns,
+    catalogs,
+    customers,
+    numbers,
+    oauth,
+    scenarios,
+)
 
 ROUTERS = [
     oauth.router,
@@ -9,4 +17,5 @@ ROUTERS = [
     catalogs.router,
     campaigns.router,
     callhistory.router,
+    numbers.router,
 ]

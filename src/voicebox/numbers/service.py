@@ -1,0 +1,432 @@
+"""Number rules: search, reservation, purchase, release, prices, the inventory (no SQL, no HTTP)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voicebox.billing.service import billing_service, money_text
+from voicebox.errors import Conflict, InvalidInput, NotFound
+from voicebox.models import Customer, NumberOrder, PhoneNumber
+from voicebox.numbers import catalog
+from voicebox.numbers.repository import SearchFilter, number_repository
+from voicebox.numbers.schemas import (
+    AvailableNumber,
+    NumberCampaign,
+    OrderCreate,
+    OwnedNumber,
+    Price,
+    Reservation,
+    fee_json,
+)
+from voicebox.store.db import utcnow
+
+DEFAULT_RESERVATION_SECONDS = 900
+BILLING_PERIOD = timedelta(days=30)
+# Row ids stay below this; anything longer in a `number_id` is the phone number itself.
+_NUMBER_ID_LIMIT = 10**10
+_SEPARATORS = re.compile(r"[\s\-().]")
+_CODE = re.compile(r"^[A-Za-z0-9]{1,32}$")
+MAX_MASK = 20
+
+
+def normalize_number(raw: str | int, *, field: str = "number") -> str:
+    """Digits with the country code: `+7 (495) 123-45-67`, `84951234567` → `74951234567`."""
+    text = _SEPARATORS.sub("", str(raw)).removeprefix("+")
+    if not text.isdigit() or not text.isascii():
+        raise InvalidInput(f"{field} must be a phone number of digits", name=field)
+    if len(text) == 10:
+        text = "7" + text
+    elif len(text) == 11 and text.startswith("8"):
+        text = "7" + text[1:]
+    if not 11 <= len(text) <= 15:
+        raise InvalidInput(f"{field} must have 11 to 15 digits with the country code", name=field)
+    return text
+
+
+def like_pattern(mask: str) -> str:
+    """The spec's mask as a LIKE pattern: `%` and `_` are wildcards, everything else literal."""
+    mask = mask.strip().removeprefix("+")
+    if not mask or len(mask) > MAX_MASK:
+        raise InvalidInput(f"mask must be 1-{MAX_MASK} characters, e.g. 749512%", name="mask")
+    if not mask.isprintable():
+        raise InvalidInput("mask must not contain control characters", name="mask")
+    return mask.replace("\\", "\\\\")
+
+
+def _enum(value: str | None, allowed: Sequence[str], field: str) -> str | None:
+    if value is None or value == "":
+        return None
+    upper = value.strip().upper()
+    if upper not in allowed:
+        known = ", ".join(allowed) or "none yet"
+        raise InvalidInput(f"unknown {field} {value[:40]!r}; known: {known}", name=field)
+    return upper
+
+
+@dataclass(frozen=True, slots=True)
+class AddResult:
+    added: int
+    skipped: int
+
+
+def inventory_row(
+    number: str | int,
+    *,
+    type_: str | None = None,
+    region_code: str | None = None,
+    region_name: str | None = None,
+    category: str | None = None,
+    monthly_fee: Decimal | str | None = None,
+    owner: str = catalog.OWNER_MTT,
+    currency: str = "RUB",
+    description: str = "",
+) -> dict[str, Any]:
+    """A validated inventory row; what is not given is derived from the number itself."""
+    digits = normalize_number(number)
+    type_ = _enum(type_, list(catalog.TYPES), "type") or catalog.number_type(digits)
+    category = _enum(category, list(catalog.CATEGORIES), "category") or catalog.category_of(digits)
+    region = catalog.region_of(digits)
+    code = (region_code or (region.code if region else "")).strip().upper()
+    if not _CODE.match(code) or len(code) > 8:
+        raise InvalidInput(f"number {digits}: region code is unknown; give one", name="region_code")
+    known = catalog.REGIONS_BY_CODE.get(code)
+    name = region_name or (known.name if known else "")
+    if not name:
+        raise InvalidInput(f"region {code} is not built in; give its name", name="region_name")
+    fee = catalog.monthly_fee(type_, category) if monthly_fee in (None, "") else monthly_fee
+    try:
+        fee = Decimal(str(fee))
+    except ArithmeticError as error:
+        raise InvalidInput("monthly fee must be a number", name="monthly_fee") from error
+    if not fee.is_finite() or fee < 0 or fee >= Decimal(10**9):
+        raise InvalidInput("monthly fee must be between 0 and 1e9", name="monthly_fee")
+    if not _CODE.match(owner):
+        raise InvalidInput("owner must be 1-32 letters or digits", name="owner")
+    return {
+        "number": digits,
+        "type": type_,
+        "owner": owner.upper(),
+        "region_code": code,
+        "region_name": name[:100],
+        "category": category,
+        "monthly_fee": fee,
+        "currency": currency.upper()[:3],
+        "description": description[:500],
+        "created_at": utcnow(),
+    }
+
+
+def _campaign_summary(campaign: Any) -> NumberCampaign:
+    """§6.4's campaign element from a campaign row (reads its columns by their usual names)."""
+
+    def ref(name: str) -> dict | None:
+        value = getattr(campaign, name, None)
+        return None if value is None else {"id": str(value)}
+
+    return NumberCampaign(
+        id=getattr(campaign, "id", None),
+        name=getattr(campaign, "name", None),
+        scenario=ref("scenario_id"),
+        launchBy=getattr(campaign, "launch_by", None),
+        callerNumber=ref("caller_number_id"),
+        campaignType=getattr(campaign, "campaign_type", None),
+        entryPoint=ref("entry_point_id"),
+    )
+
+
+class NumberService:
+    async def filters(self, session: AsyncSession) -> list[dict[str, Any]]:
+        """§6.1: one element per filter value, each with exactly one key."""
+        repo = number_repository
+        items: list[dict[str, Any]] = []
+        for (owner,) in await repo.distinct(session, PhoneNumber.owner):
+            description = catalog.OWNERS.get(owner, owner)
+            items.append(
+                {"owner": {"owner_name": owner, "owner_id": owner, "description": description}}
+            )
+        order = list(catalog.CATEGORIES)
+        cheapest = await repo.cheapest_by_category(session)
+        cheapest.sort(key=lambda row: (order.index(row[0]) if row[0] in order else 99, row[0]))
+        for category, fee, currency in cheapest:
+            title = catalog.CATEGORIES.get(category, (category, 1))[0]
+            items.append(
+                {
+                    "category": {
+                        "category_name": title,
+                        "category_id": category,
+                        "category": category,
+                        "monthly_fee": fee_json(Decimal(fee)),
+                        "currency": currency,
+                    }
+                }
+            )
+        for (type_,) in await repo.distinct(session, PhoneNumber.type):
+            items.append({"type": {"type_name": catalog.TYPES.get(type_, type_), "type_id": type_}})
+        for code, name in await repo.distinct(
+            session, PhoneNumber.region_code, PhoneNumber.region_name
+        ):
+            region = catalog.REGIONS_BY_CODE.get(code)
+            district = region.district if region else ""
+            items.append(
+                {
+                    "regionCode": {
+                        "project_id": "voicebox",
+                        "region_id": region.region_id if region else code,
+                        "related_object_id": ",".join(region.abc) if region else "",
+                        "description": catalog.DISTRICTS.get(district, ""),
+                        "region_name": name,
+                        "parent_region_id": district,
+                        "region_code": code,
+                    }
+                }
+            )
+        return items
+
+    async def search(
+        self,
+        session: AsyncSession,
+        *,
+        customer_id: int,
+        category: str | None = None,
+        region_code: str | None = None,
+        type_: str | None = None,
+        owner: str | None = None,
+        mask: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+        now: datetime | None = None,
+    ) -> tuple[list[AvailableNumber], int]:
+        """§6.2: numbers the customer may buy (others' live reservations are hidden)."""
+        now = now or utcnow()
+        regions = [
+            code for (code,) in await number_repository.distinct(session, PhoneNumber.region_code)
+        ]
+        owners = [name for (name,) in await number_repository.distinct(session, PhoneNumber.owner)]
+        where = SearchFilter(
+            category=_enum(category, list(catalog.CATEGORIES), "category"),
+            region_code=_enum(region_code, regions, "regionCode"),
+            type=_enum(type_, list(catalog.TYPES), "type"),
+            owner=_enum(owner, owners, "owner"),
+            mask=None if mask is None else like_pattern(mask),
+        )
+        rows, total = await number_repository.search(
+            session, customer_id=customer_id, now=now, where=where, offset=offset, limit=limit
+        )
+        return [self._available(row, customer_id, now) for row in rows], total
+
+    @staticmethod
+    def _available(row: PhoneNumber, customer_id: int, now: datetime) -> AvailableNumber:
+        mine = row.reserved_by == customer_id and row.reserved_until and row.reserved_until > now
+        return AvailableNumber(
+            type=row.type,
+            owner=row.owner,
+            number=int(row.number),
+            state="reserved" if mine else "free",
+            regionName=row.region_name,
+            regionCode=row.region_code,
+            category=row.category,
+        )
+
+    async def reserve(
+        self,
+        session: AsyncSession,
+        *,
+        customer_id: int,
+        number: str | int,
+        period: int | None,
+        max_period: int,
+        now: datetime | None = None,
+    ) -> Reservation:
+        """§6.3: hold a number for `period` seconds; a taken or held number is 409."""
+        now = now or utcnow()
+        seconds = DEFAULT_RESERVATION_SECONDS if period is None else period
+        if not 1 <= seconds <= max_period:
+            raise InvalidInput(f"period must be 1-{max_period} seconds", name="period")
+        phone = await self._by_number(session, number, field="number")
+        self._ensure_free(phone, customer_id, now)
+        uid = str(uuid.uuid4())
+        until = now + timedelta(seconds=seconds)
+        if not await number_repository.reserve(
+            session, number_id=phone.id, customer_id=customer_id, uid=uid, until=until, now=now
+        ):
+            raise Conflict(f"number {phone.number} was just taken", name="number")
+        return Reservation(reserved_uid=uid, reserved_until=until.isoformat())
+
+    async def purchase(
+        self,
+        session: AsyncSession,
+        *,
+        customer: Customer,
+        order: OrderCreate,
+        now: datetime | None = None,
+    ) -> NumberOrder:
+        """§6.5: the number becomes the customer's and the first month's fee is charged."""
+        now = now or utcnow()
+        phone = await self._by_number(session, order.orderItemNumber, field="orderItemNumber")
+        self._ensure_free(phone, customer.id, now, field="orderItemNumber")
+        if phone.currency != customer.currency:
+            raise Conflict(
+                f"number {phone.number} is priced in {phone.currency}, "
+                f"the account is in {customer.currency}",
+                name="currency",
+            )
+        await number_repository.lock_customer(session, customer.id)
+        available = await billing_service.available(session, customer)
+        if available < phone.monthly_fee:
+            raise Conflict(
+                f"insufficient funds: the monthly fee is {money_text(phone.monthly_fee)} "
+                f"{phone.currency}, available {money_text(available)}",
+                name="balance",
+            )
+        if not await number_repository.acquire(
+            session,
+            number_id=phone.id,
+            customer_id=customer.id,
+            now=now,
+            paid_until=now + BILLING_PERIOD,
+        ):
+            raise Conflict(f"number {phone.number} was just taken", name="orderItemNumber")
+        record = await number_repository.add_order(
+            session,
+            NumberOrder(
+                customer_id=customer.id,
+                phone_number_id=phone.id,
+                order_id=order.orderId,
+                order_name=order.orderName,
+                order_description=order.orderDescription,
+                order_item_number=phone.number,
+                order_item_description=order.orderItemDescription,
+                order_offer_name=order.orderOfferName,
+                status="completed",
+                monthly_fee=phone.monthly_fee,
+                currency=phone.currency,
+                created_at=now,
+            ),
+        )
+        if phone.monthly_fee > 0:
+            await billing_service.charge(
+                session,
+                customer_id=customer.id,
+                amount=phone.monthly_fee,
+                kind="number_fee",
+                description=f"number {phone.number}: monthly fee",
+                reference=f"number_order:{record.id}",
+            )
+        return record
+
+    async def owned(self, session: AsyncSession, *, customer_id: int) -> list[OwnedNumber]:
+        """§6.4: the customer's numbers with the campaigns that use them."""
+        rows = await number_repository.owned(session, customer_id)
+        campaigns = await number_repository.campaigns_using(session, [row.id for row in rows])
+        return [
+            OwnedNumber(
+                id=row.id,
+                type=row.type,
+                owner=row.owner,
+                number=int(row.number),
+                regionName=row.region_name,
+                regionCode=row.region_code,
+                category=row.category,
+                description=row.description,
+                campaigns=[_campaign_summary(c) for c in campaigns.get(row.id, [])],
+            )
+            for row in rows
+        ]
+
+    async def get_owned(
+        self, session: AsyncSession, customer_id: int, number_id_or_number: int | str
+    ) -> PhoneNumber:
+        """The customer's number by row id or by the number itself; 404 for anything else."""
+        phone = await self._resolve(session, number_id_or_number)
+        if phone is None or phone.customer_id != customer_id:
+            raise NotFound(f"number {number_id_or_number} not found", name="number_id")
+        return phone
+
+    async def in_use(self, session: AsyncSession, number_id: int) -> bool:
+        """Whether a campaign uses the number (then it cannot be released)."""
+        return await number_repository.in_use(session, number_id)
+
+    async def release(
+        self, session: AsyncSession, *, customer_id: int, number_id_or_number: int | str
+    ) -> None:
+        """§6.6: give the number back to the pool; 409 while a campaign uses it."""
+        phone = await self.get_owned(session, customer_id, number_id_or_number)
+        if await self.in_use(session, phone.id):
+            raise Conflict(
+                f"number {phone.number} is used by a campaign; delete the campaign first",
+                name="number_id",
+            )
+        if not await number_repository.release(
+            session, number_id=phone.id, customer_id=customer_id
+        ):
+            raise NotFound(f"number {number_id_or_number} not found", name="number_id")
+
+    async def price(
+        self,
+        session: AsyncSession,
+        *,
+        customer_id: int,
+        number_id_or_number: int | str,
+        now: datetime | None = None,
+    ) -> Price:
+        """§6.7: the monthly fee of the customer's number, or of one they may buy."""
+        now = now or utcnow()
+        phone = await self._resolve(session, number_id_or_number)
+        if phone is None or not (
+            phone.customer_id == customer_id or self._free_for(phone, customer_id, now)
+        ):
+            raise NotFound(f"number {number_id_or_number} not found", name="number_id")
+        return Price(monthly_fee=fee_json(phone.monthly_fee), currency=phone.currency)
+
+    async def add_to_inventory(
+        self, session: AsyncSession, rows: Sequence[dict[str, Any]]
+    ) -> AddResult:
+        """Insert rows made by `inventory_row`; numbers already stocked are skipped."""
+        unique = list({row["number"]: row for row in rows}.values())
+        existing = await number_repository.existing(session, [row["number"] for row in unique])
+        fresh = [row for row in unique if row["number"] not in existing]
+        await number_repository.insert_many(session, fresh)
+        return AddResult(added=len(fresh), skipped=len(rows) - len(fresh))
+
+    async def _resolve(self, session: AsyncSession, key: int | str) -> PhoneNumber | None:
+        text = str(key).strip()
+        if text.isdigit() and int(text) < _NUMBER_ID_LIMIT:
+            return await number_repository.by_id(session, int(text))
+        try:
+            digits = normalize_number(text, field="number_id")
+        except InvalidInput:
+            return None
+        return await number_repository.by_number(session, digits)
+
+    async def _by_number(self, session: AsyncSession, raw: str | int, *, field: str) -> PhoneNumber:
+        digits = normalize_number(raw, field=field)
+        phone = await number_repository.by_number(session, digits)
+        if phone is None:
+            raise NotFound(f"number {digits} is not in the inventory", name=field)
+        return phone
+
+    @staticmethod
+    def _free_for(phone: PhoneNumber, customer_id: int, now: datetime) -> bool:
+        held = phone.reserved_until is not None and phone.reserved_until > now
+        return phone.customer_id is None and (not held or phone.reserved_by == customer_id)
+
+    def _ensure_free(
+        self, phone: PhoneNumber, customer_id: int, now: datetime, *, field: str = "number"
+    ) -> None:
+        if phone.customer_id == customer_id:
+            raise Conflict(f"number {phone.number} is already yours", name=field)
+        if phone.customer_id is not None:
+            raise Conflict(f"number {phone.number} is taken", name=field)
+        if not self._free_for(phone, customer_id, now):
+            raise Conflict(f"number {phone.number} is reserved by another customer", name=field)
+
+
+number_service = NumberService()
