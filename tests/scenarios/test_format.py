@@ -86,3 +86,22 @@ def test_custom_variables_accept_string_and_objects():
     assert body.customVariables == ["fio", "date"]
     body = ScenarioBody.model_validate(minimal() | {"customVariables": [{"name": "fio"}]})
     assert body.customVariables == ["fio"]
+
+
+def test_positions_are_integers_and_kind_comes_first():
+    body = ScenarioBody.model_validate(
+        {"title": "t", "states": [{"name": 5, "x": "10.6", "y": 3.2, "type": "releasecall"}]}
+    )
+    state = body.model_dump(mode="json")["states"][0]
+    assert list(state)[:4] == ["type", "name", "x", "y"]
+    assert (state["name"], state["x"], state["y"]) == ("5", 11, 3)
+
+
+@pytest.mark.parametrize(
+    ("announcement", "kind"),
+    [({"type": "TTS", "text": "a"}, "text"), ({"type": "audio", "file": 7}, "file"),
+     ({"file": "7"}, "file"), ({"text": "a"}, "text")],
+)
+def test_announcement_kind_spellings(announcement, kind):
+    state = IVRState.model_validate({"name": "i", "announcement": announcement})
+    assert state.announcement is not None and state.announcement.type == kind

@@ -8,6 +8,7 @@ spec's field names and declared types.
 from __future__ import annotations
 
 import json
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -18,8 +19,10 @@ from pydantic import (
     Discriminator,
     Field,
     PlainSerializer,
+    SerializerFunctionWrapHandler,
     Tag,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -116,6 +119,10 @@ def _to_transition(value: Any) -> Any:
 Next = Annotated[Transition | None, BeforeValidator(_to_transition)]
 
 
+_ANNOUNCEMENT_KINDS = {"tts": "text", "synthesis": "text", "audio": "file", "record": "file",
+                       "recording": "file", "": "text"}
+
+
 class Announcement(BaseModel):
     """A prompt: synthesised `text`, or an uploaded audio `file` (its id)."""
 
@@ -125,10 +132,19 @@ class Announcement(BaseModel):
     text: str | None = None
     file: str | None = None
 
-    @field_validator("type", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _lower(cls, value: Any) -> Any:
-        return value.lower() if isinstance(value, str) else value
+    def _kind(cls, value: Any) -> Any:
+        """Read the kind's other spellings; with no kind, a lone file means a file."""
+        if not isinstance(value, dict):
+            return value
+        kind = value.get("type")
+        if isinstance(kind, str):
+            lowered = kind.strip().lower()
+            return value | {"type": _ANNOUNCEMENT_KINDS.get(lowered, lowered)}
+        if kind is None and value.get("file") and not value.get("text"):
+            return value | {"type": "file"}
+        return value
 
     @field_validator("file", mode="before")
     @classmethod
@@ -207,14 +223,45 @@ class ConditionRule(BaseModel):
         return str(value) if isinstance(value, int | float) else value
 
 
+def _to_position(value: Any) -> Any:
+    """Editor coordinates: the spec declares integers; drag libraries send floats or strings."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return value
+    if isinstance(value, float):
+        return round(value) if math.isfinite(value) else None
+    return value
+
+
+Position = Annotated[int | None, BeforeValidator(_to_position)]
+
+
 class BaseState(BaseModel):
     """Fields every state has; unknown fields are kept and returned unchanged."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
     name: str
-    x: int | float | None = None
-    y: int | float | None = None
+    x: Position = None
+    y: Position = None
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name_str(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @model_serializer(mode="wrap")
+    def _kind_first(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """`type`, `name`, `x`, `y` first, the way editors write states."""
+        data = handler(self)
+        if not isinstance(data, dict):
+            return data
+        head = {key: data[key] for key in ("type", "name", "x", "y") if key in data}
+        return head | {key: value for key, value in data.items() if key not in head}
 
     @field_validator("type", mode="before", check_fields=False)
     @classmethod
