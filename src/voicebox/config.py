@@ -43,6 +43,14 @@ class Settings(BaseSettings):
     sb_rate_per_second: float = Field(default=50.0, gt=0)
     sb_burst: int = Field(default=100, ge=1)
 
+    # Audio files, call recordings and reports (docs/api.md, docs/operations.md).
+    audio_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    audio_max_seconds: float = Field(default=600.0, gt=0)
+    recordings: str = "on"  # "off" skips recording (benchmarks)
+    recording_format: str = "wav"  # wav, or ogg / mp3: a compressed copy is also kept and served
+    recording_stereo: bool = True  # robot left, subscriber right; False mixes to mono
+    recording_retention_days: int = Field(default=0, ge=0)  # 0 keeps recordings forever
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

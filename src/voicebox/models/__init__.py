@@ -1,6 +1,7 @@
 """Every table, one per module; importing this package registers them all on `Base.metadata`."""
 
 from voicebox.models.abonent import Abonent
+from voicebox.models.audio_file import AudioFile
 from voicebox.models.authorization_code import AuthorizationCode
 from voicebox.models.call import Call
 from voicebox.models.campaign import Campaign
@@ -15,6 +16,7 @@ from voicebox.models.user import User
 
 __all__ = [
     "Abonent",
+    "AudioFile",
     "AuthorizationCode",
     "Call",
     "Campaign",

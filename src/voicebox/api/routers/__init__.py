@@ -1,6 +1,7 @@
 """Every router; `create_app` includes them in this order."""
 
 from voicebox.api.routers import (
+    audio,
     callhistory,
     campaigns,
     catalogs,
@@ -18,4 +19,5 @@ ROUTERS = [
     campaigns.router,
     callhistory.router,
     numbers.router,
+    audio.router,
 ]

@@ -1,0 +1,57 @@
+"""Every audio-file query."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voicebox.models import AudioFile, Scenario
+
+
+async def list_for_customer(session: AsyncSession, customer_id: int) -> list[AudioFile]:
+    result = await session.scalars(
+        select(AudioFile).where(AudioFile.customer_id == customer_id).order_by(AudioFile.id)
+    )
+    return list(result)
+
+
+async def get_for_customer(
+    session: AsyncSession, customer_id: int, file_id: int
+) -> AudioFile | None:
+    return await session.scalar(
+        select(AudioFile).where(AudioFile.customer_id == customer_id, AudioFile.id == file_id)
+    )
+
+
+async def ids_for_customer(session: AsyncSession, customer_id: int) -> set[int]:
+    result = await session.scalars(
+        select(AudioFile.id).where(AudioFile.customer_id == customer_id)
+    )
+    return set(result)
+
+
+async def add(session: AsyncSession, audio: AudioFile) -> AudioFile:
+    session.add(audio)
+    await session.flush()
+    return audio
+
+
+async def delete(session: AsyncSession, audio: AudioFile) -> None:
+    await session.delete(audio)
+    await session.flush()
+
+
+async def scenario_bodies(
+    session: AsyncSession, customer_id: int
+) -> AsyncIterator[tuple[int, str, dict[str, Any]]]:
+    """(id, title, body) of every scenario of the customer, streamed."""
+    result = await session.stream(
+        select(Scenario.id, Scenario.title, Scenario.body).where(
+            Scenario.customer_id == customer_id
+        )
+    )
+    async for row in result:
+        yield row.id, row.title, row.body
