@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel
+
 from voicebox.engine.conditions import canonical_operator
 from voicebox.scenarios.format import (
     Announcement,
@@ -17,9 +19,11 @@ from voicebox.scenarios.format import (
     HTTPRequestState,
     InputState,
     IVRState,
+    Keyword,
     OutgoingCallState,
     RedirectionState,
     ScenarioBody,
+    Transition,
     VoiceMessageState,
 )
 from voicebox.scenarios.keywords import get_intent
@@ -76,7 +80,7 @@ def state_problems(state: BaseState, defined: set[str]) -> Findings:
 
 
 def _templates(state: BaseState, defined: set[str]) -> Findings:
-    for field, text in _texts(state.model_dump(mode="python", by_alias=False)):
+    for field, text in _texts(state):
         # A placeholder with a default (`{{name|default}}`) is optional by design.
         required = {m.group(1) for m in PLACEHOLDER.finditer(text) if m.group(2) is None}
         for name in sorted(required):
@@ -84,17 +88,29 @@ def _templates(state: BaseState, defined: set[str]) -> Findings:
                 yield field, f'template variable "{name}" is not defined anywhere'
 
 
+_NOT_TEMPLATES = frozenset({"type", "name", "keywords", "variable", "responseCodeVariable"})
+
+
 def _texts(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    """Every string inside a state dump with its path (transitions and keywords skipped)."""
+    """Every string holding `{{` inside a state, with its path (transitions and names skipped).
+
+    Walks the models' attributes rather than a dump: validation runs on every save.
+    """
     if isinstance(value, str):
         if "{{" in value and path:
             yield path, value
+    elif isinstance(value, Transition | Keyword):
+        return
+    elif isinstance(value, BaseModel):
+        items = dict(value.__dict__)
+        items.update(value.__pydantic_extra__ or {})
+        for key, item in items.items():
+            if key not in _NOT_TEMPLATES:
+                yield from _texts(item, f"{path}.{key}" if path else key)
     elif isinstance(value, dict):
         if "newState" in value:
             return
         for key, item in value.items():
-            if key in {"type", "name", "keywords"} and not path.startswith(("headers", "request")):
-                continue
             yield from _texts(item, f"{path}.{key}" if path else str(key))
     elif isinstance(value, list):
         for index, item in enumerate(value):

@@ -270,12 +270,11 @@ class BaseState(BaseModel):
 
     def transitions(self) -> dict[str, Transition]:
         """Every outgoing edge by field name (IVR branches as `inputAnalysis[i]`)."""
-        edges: dict[str, Transition] = {}
-        for field in type(self).model_fields:
-            value = getattr(self, field)
-            if isinstance(value, Transition) and value.newState:
-                edges[field] = value
-        return edges
+        return {
+            field: value
+            for field, value in self.__dict__.items()
+            if isinstance(value, Transition) and value.newState
+        }
 
 
 class InitialState(BaseState):

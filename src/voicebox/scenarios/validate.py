@@ -85,6 +85,7 @@ def _structure(body: ScenarioBody) -> list[Problem]:
             )
         )
     seen: dict[str, int] = {}
+    known = {state.name for state in body.states}
     for index, state in enumerate(body.states):
         if not state.name.strip():
             problems.append(Problem(f"states[{index}].name", "A state needs a name"))
@@ -98,7 +99,7 @@ def _structure(body: ScenarioBody) -> list[Problem]:
         else:
             seen[state.name] = index
         for field, edge in state.transitions().items():
-            if edge.newState and body.state(edge.newState) is None:
+            if edge.newState and edge.newState not in known:
                 problems.append(
                     Problem(
                         f"states[{index}].{field}",
@@ -130,10 +131,11 @@ def _first_index(body: ScenarioBody) -> Iterator[tuple[int, BaseState]]:
 def _graph(body: ScenarioBody) -> list[Problem]:
     problems: list[Problem] = []
     graph = edges(body)
+    order = list(_first_index(body))
     initial = body.initial()
     live = reachable(graph, initial.name) if initial else set(graph)
     ending = reaching(graph, [s.name for s in body.states if isinstance(s, ReleaseCallState)])
-    for index, state in _first_index(body):
+    for index, state in order:
         if state.name not in live:
             problems.append(
                 Problem(
@@ -148,8 +150,8 @@ def _graph(body: ScenarioBody) -> list[Problem]:
                     f'State "{state.name}": no path from here reaches a ReleaseCall state',
                 )
             )
-    position = {state.name: index for index, state in _first_index(body)}
-    busy = [s.name for _, s in _first_index(body) if s.type not in WAITING_KINDS]
+    position = {state.name: index for index, state in order}
+    busy = [s.name for _, s in order if s.type not in WAITING_KINDS]
     for group in cycles(graph, busy):
         first = min(group, key=position.__getitem__)
         loop = " → ".join(sorted(group, key=position.__getitem__))
