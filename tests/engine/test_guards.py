@@ -115,3 +115,11 @@ async def test_many_calls_share_one_program(chain):
         for i, c in enumerate(calls)))
     assert [o.trace[1].heard for o in outcomes[:2]] == [["", ""], ["1"]]
     assert {c.played()[0] for c in calls} == {f"n{i}?" for i in range(50)}
+
+
+async def test_expiry_while_dialling_cancels_the_attempt(run, chain):
+    states = chain({"type": "OutgoingCall", "name": "dial", "error": "bye"}, BYE)
+    outcome, call = await run(states, ring_seconds=120, config=EngineConfig(max_duration=30))
+    assert outcome.status == 487 and outcome.reason == "expired" and not outcome.answered
+    assert outcome.trace[-1].state == "dial" and outcome.trace[-1].end == pytest.approx(30)
+    assert call.state is CallState.ENDED

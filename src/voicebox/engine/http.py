@@ -68,6 +68,7 @@ async def resolve_checked(host: str, port: int, networks: tuple[Network, ...]) -
     for address in addresses:
         if forbidden(address) and not _allowed(address, networks):
             raise Refused(f"{host} resolves to {address}, which is not allowed")
+    addresses.sort(key=lambda address: address.version)  # IPv4 first: more often routable
     return str(addresses[0])
 
 

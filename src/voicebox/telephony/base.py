@@ -10,7 +10,9 @@ Rules every driver keeps:
 - when the far end hangs up, callbacks registered with `Call.on_hangup` run once (from the event
   loop, synchronously, they must not block) and a media operation in progress or started later
   raises `RemoteHangup`;
-- time is measured with the injected `Clock`, so a simulated call can run in virtual time.
+- time is measured with the injected `Clock`, so a simulated call can run in virtual time;
+- any method may be cancelled (the engine's time budget and hangup guards do it): a cancelled
+  `dial` or `transfer` cancels its signalling (CANCEL), a cancelled `play` stops the audio.
 """
 
 from __future__ import annotations
@@ -183,7 +185,8 @@ class Call(Protocol):
     async def transfer(self, target: TransferTarget, *, ring_seconds: float = 60.0) -> CallResult:
         """Bridge the caller to `target` (REFER or a second leg), sending `extension` as DTMF
         after it answers. Returns the second leg's result; ANSWERED means the caller is now
-        connected and this leg's scenario is over."""
+        connected and this leg's scenario is over: a later `hangup` releases only this side
+        and leaves the bridged parties talking."""
         ...
 
     async def hangup(self, result: CallResult = CallResult.ANSWERED) -> None:
