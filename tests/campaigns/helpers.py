@@ -11,7 +11,9 @@ from tests.numbers.helpers import stock
 from tests.scenarios.samples import minimal
 from voicebox.models import Campaign
 
-NUMBERS = ["74951234589", "74951237777", "74991112344", "78121234589"]
+# Regular numbers of the test inventory (tests/numbers/helpers.py), cheap enough to buy several.
+NUMBERS = ["74951234589", "78121234589", "73831234589", "74991112344"]
+RICH = "100000"
 
 
 def url(tenant, suffix: str = "") -> str:
