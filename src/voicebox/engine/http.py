@@ -12,6 +12,7 @@ import asyncio
 import ipaddress
 import json
 import socket
+import weakref
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -23,6 +24,29 @@ from voicebox.errors import EngineError
 
 _METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 _SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT
+
+
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[httpx.AsyncClient]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _new_client() -> httpx.AsyncClient:
+    # trust_env off: a proxy from the environment would connect by name, around the pinning.
+    return httpx.AsyncClient(
+        trust_env=False, limits=httpx.Limits(max_connections=1000, max_keepalive_connections=200)
+    )
+
+
+async def shared_client() -> httpx.AsyncClient:
+    """One client per event loop for runs given none; built in a thread (loading the CA bundle
+    takes tens of milliseconds, too long for the event loop)."""
+    loop = asyncio.get_running_loop()
+    task = _clients.get(loop)
+    if task is None or (task.done() and task.result().is_closed):
+        task = loop.create_task(asyncio.to_thread(_new_client))
+        _clients[loop] = task
+    return await asyncio.shield(task)
 
 
 class Refused(EngineError):

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from voicebox.engine.context import Context
-from voicebox.engine.http import as_text, body_value, send
+from voicebox.engine.http import as_text, body_value, send, shared_client
 from voicebox.engine.steps.base import Step
 from voicebox.engine.trace import StepRecord
 from voicebox.errors import EngineError
@@ -62,10 +62,7 @@ class HTTPRequestStep(Step):
         seconds = float(state.timeout) if state.timeout else ctx.config.http_timeout
         record.note(method=method, url=url)
         wall = time.perf_counter()
-        client = ctx.http
-        own = client is None
-        if own:
-            client = httpx.AsyncClient()
+        client = ctx.http or await shared_client()
         try:
             reply = await send(client, method=method, url=url, headers=headers, body=body,
                                config=ctx.config, seconds=seconds)
@@ -78,9 +75,6 @@ class HTTPRequestStep(Step):
         except httpx.HTTPError as exc:
             record.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             return self._failed(ctx, record, wall)
-        finally:
-            if own:
-                await client.aclose()
         record.note(status=reply.status, latency_ms=_elapsed_ms(wall))
         if state.responseCodeVariable:
             ctx.variables[state.responseCodeVariable.strip("{} ")] = str(reply.status)
