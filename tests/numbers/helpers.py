@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from voicebox.numbers.service import inventory_row, number_service
+from voicebox.numbers.inventory import inventory_row
+from voicebox.numbers.service import number_service
 
 # A small, varied inventory: numbers, their type, region and category as the catalog derives them.
 SMALL = {

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.numbers import catalog
+from voicebox.numbers.inventory import inventory_row
 from voicebox.numbers.repository import number_repository
-from voicebox.numbers.service import inventory_row
 
 log = logging.getLogger("voicebox.numbers")
 
