@@ -277,3 +277,21 @@ def test_condition_operators_the_engine_reads_are_accepted(operator, value):
          "success": edge("end")}
     )
     assert problems_of(body) == []
+
+
+@pytest.mark.parametrize(
+    ("state", "field"),
+    [
+        ({"type": "IVR", "awaitingTime": 0, "inputAnalysis": [{"dtmf": "1"}]}, "awaitingTime"),
+        ({"type": "IVR", "repeatCount": "50", "inputAnalysis": [{"dtmf": "1"}]}, "repeatCount"),
+        ({"type": "Input", "inputMaxLength": 0}, "inputMaxLength"),
+        ({"type": "Input", "awaitingTime": 1000}, "awaitingTime"),
+        ({"type": "Pause", "timeout": -1}, "timeout"),
+        ({"type": "HTTPRequest", "host": "api.example.ru", "timeout": 0}, "timeout"),
+    ],
+)
+def test_numbers_out_of_range(state, field):
+    state = {"name": "n", "success": edge("end")} | state
+    if state["type"] in {"IVR", "Input"}:
+        state["announcement"] = {"text": "?"}
+    assert_only(with_state(state), f"states[3].{field}", "must be between")

@@ -21,6 +21,7 @@ from voicebox.scenarios.format import (
     IVRState,
     Keyword,
     OutgoingCallState,
+    PauseState,
     RedirectionState,
     ScenarioBody,
     Transition,
@@ -130,8 +131,26 @@ def _voice_message(state: VoiceMessageState) -> Findings:
     yield from _announcement(state.announcement, required=True)
 
 
+# Bounds for the numeric fields, in seconds or counts: beyond them a call misbehaves.
+LIMITS: dict[str, tuple[int, int]] = {
+    "awaitingTime": (1, 300),
+    "repeatCount": (0, 20),
+    "inputMaxLength": (1, 64),
+    "pauseTimeout": (0, 3600),
+    "httpTimeout": (1, 300),
+}
+
+
+def _within(field: str, value: int | None, limit: str | None = None) -> Findings:
+    low, high = LIMITS[limit or field]
+    if value is not None and not low <= value <= high:
+        yield field, f"{field} must be between {low} and {high}, not {value}"
+
+
 def _ivr(state: IVRState) -> Findings:
     yield from _announcement(state.announcement, required=False)
+    yield from _within("awaitingTime", state.awaitingTime)
+    yield from _within("repeatCount", state.repeatCount)
     if not state.voiceInput and not state.keyboardInput:
         yield "keyboardInput", "both voice and keyboard input are off, so no answer can be heard"
     digits: dict[str, int] = {}
@@ -164,8 +183,8 @@ def _input(state: InputState) -> Findings:
         yield "keyboardInput", "both voice and keyboard input are off, so nothing can be entered"
     if not _VARIABLE_NAME.fullmatch(state.variable or ""):
         yield "variable", f'"{state.variable}" is not a valid variable name'
-    if state.inputMaxLength is not None and state.inputMaxLength < 1:
-        yield "inputMaxLength", "the maximum length must be at least 1"
+    yield from _within("awaitingTime", state.awaitingTime)
+    yield from _within("inputMaxLength", state.inputMaxLength)
 
 
 def _condition(state: ConditionState) -> Findings:
@@ -216,6 +235,7 @@ def _is_date(value: str | None) -> bool:
 
 
 def _http(state: HTTPRequestState) -> Findings:
+    yield from _within("timeout", state.timeout, "httpTimeout")
     if state.method.upper() not in METHODS:
         yield "method", f'unknown method "{state.method}"; use one of ' + ", ".join(sorted(METHODS))
     if state.protocol.lower() not in PROTOCOLS:
@@ -296,6 +316,10 @@ def _redirection(state: RedirectionState) -> Findings:
         yield "extension", f'"{extension}" is not a sequence of keys to dial'
 
 
+def _pause(state: PauseState) -> Findings:
+    yield from _within("timeout", state.timeout, "pauseTimeout")
+
+
 def _outgoing_call(state: OutgoingCallState) -> Findings:
     if not state.phone.strip():
         yield "phone", "the number to dial is empty (usually {{phone}})"
@@ -309,4 +333,5 @@ _KIND_CHECKS: dict[type[BaseState], Callable[[Any], Findings]] = {
     HTTPRequestState: _http,
     RedirectionState: _redirection,
     OutgoingCallState: _outgoing_call,
+    PauseState: _pause,
 }
