@@ -273,3 +273,10 @@ async def test_mangled_scenarios_never_crash_the_api(client, tenant):
             assert response.status_code in {ok, 400}, (data, response.text)
             if response.status_code == 400:
                 assert_errors(response, 400)
+
+
+async def test_too_many_states_is_400(client, tenant):
+    states = {f"s{i}": {"type": "ReleaseCall"} for i in range(5001)}
+    response = await client.post(url(tenant, "/validate"), json={"title": "t", "states": states},
+                                 headers=tenant.headers)
+    assert [e["name"] for e in assert_errors(response, 400)] == ["states"]

@@ -105,3 +105,12 @@ def test_positions_are_integers_and_kind_comes_first():
 def test_announcement_kind_spellings(announcement, kind):
     state = IVRState.model_validate({"name": "i", "announcement": announcement})
     assert state.announcement is not None and state.announcement.type == kind
+
+
+def test_states_as_an_object_keyed_by_name():
+    body = ScenarioBody.model_validate(
+        {"title": "t", "states": {"a": {"type": "Initial", "success": "b"},
+                                  "b": {"type": "ReleaseCall", "name": "b"}}}
+    )
+    assert [s.name for s in body.states] == ["a", "b"]
+    assert isinstance(body.model_dump(mode="json")["states"], list)

@@ -532,6 +532,19 @@ class ScenarioBody(BaseModel):
             raise ValueError("must not contain the NUL character")
         return value
 
+    @field_validator("states", mode="before")
+    @classmethod
+    def _states_list(cls, value: Any) -> Any:
+        """The spec types `states` as an object: accept one keyed by state name, too."""
+        if value is None or value == "":
+            return []
+        if isinstance(value, dict):
+            return [
+                {"name": key, **state} if isinstance(state, dict) else state
+                for key, state in value.items()
+            ]
+        return value
+
     @field_validator("settings", mode="before")
     @classmethod
     def _settings_default(cls, value: Any) -> Any:

@@ -26,7 +26,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9_\-]{16,64}")
 def _check(data: Any) -> tuple[ScenarioBody, list[Problem]]:
     """Parse (errors raise) and validate (problems returned): CPU work, run off the loop."""
     states = data.get("states") if isinstance(data, dict) else None
-    if isinstance(states, list) and len(states) > MAX_STATES:
+    if isinstance(states, list | dict) and len(states) > MAX_STATES:
         raise InvalidInput(f"a scenario may have at most {MAX_STATES} states", name="states")
     body, problems = parse(data)
     if body is None:
