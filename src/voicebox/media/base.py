@@ -10,6 +10,7 @@ from typing import Any, Protocol, runtime_checkable
 from voicebox.media.audio import Pcm
 
 EMOTIONS = ("good", "neutral", "evil")
+DEFAULT_VOICE = "oksana"
 MIN_SPEED, MAX_SPEED = 10, 300
 # Engines without a native pitch control shift the pitch (sox) by this many cents.
 EMOTION_PITCH_CENTS = {"good": 150, "neutral": 0, "evil": -150}
@@ -22,7 +23,7 @@ class SpeechSettings:
     """A scenario's `settings`: `voice` (a SpeechKit name, an engine name or `engine:voice`),
     `speed` in percent (100 = normal), `emotion` good / neutral / evil."""
 
-    voice: str = "oksana"
+    voice: str = DEFAULT_VOICE
     speed: int = 100
     emotion: str = "neutral"
 
@@ -34,7 +35,7 @@ class SpeechSettings:
         if isinstance(value, SpeechSettings):
             return value
         get = value.get if isinstance(value, dict) else lambda key: getattr(value, key, None)
-        voice = get("voice") or get("name") or cls.voice
+        voice = get("voice") or get("name") or DEFAULT_VOICE
         try:
             speed = int(get("speed") or 100)
         except (TypeError, ValueError):

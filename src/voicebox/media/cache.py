@@ -37,15 +37,16 @@ class PromptCache:
         if pending is not None:
             self.hits += 1
             return await asyncio.shield(pending)
-        if await asyncio.to_thread(path.is_file):
-            self.hits += 1
-            return path
-        self.misses += 1
+        # Registered before the first await, so concurrent callers find it.
         future: asyncio.Future[Path] = asyncio.get_running_loop().create_future()
         self._pending[key] = future
         try:
-            pcm = await make()
-            await asyncio.to_thread(write_wav, path, pcm)
+            if await asyncio.to_thread(path.is_file):
+                self.hits += 1
+            else:
+                self.misses += 1
+                pcm = await make()
+                await asyncio.to_thread(write_wav, path, pcm)
         except BaseException as exc:
             if isinstance(exc, asyncio.CancelledError):
                 future.cancel()

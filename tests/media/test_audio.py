@@ -1,0 +1,129 @@
+"""Conversion of uploaded audio (files made here with sox / ffmpeg) and rejection of bad ones."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.media.conftest import dominant_frequency
+from voicebox.errors import MediaError
+from voicebox.media.audio import (
+    SAMPLE_RATE,
+    compress,
+    convert_file,
+    duration,
+    load_audio,
+    parse_wav_stream,
+    read_prompt,
+    rms,
+    transform,
+    wav_bytes,
+)
+
+
+def make_tone(path: Path, *, seconds: float = 1.5, freq: int = 440, rate: int = 44100) -> Path:
+    """A stereo sine file in whatever format `path`'s suffix says, made by ffmpeg."""
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi",
+         "-i", f"sine=frequency={freq}:sample_rate={rate}:duration={seconds}",
+         "-ac", "2", str(path)],
+        check=True,
+    )
+    return path
+
+
+def sox_tone(path: Path) -> Path:
+    """Half a second of 1 kHz, mono 16 kHz, made by sox."""
+    subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", str(path), "synth", "0.5", "sine", "1000"],
+                   check=True)
+    return path
+
+
+@pytest.mark.parametrize("suffix", ["wav", "mp3", "ogg"])
+async def test_accepted_formats_become_8khz_mono(tmp_path: Path, suffix: str) -> None:
+    src = make_tone(tmp_path / f"tone.{suffix}")
+    dest = await convert_file(src, tmp_path / "out" / "prompt.wav")
+    pcm = read_prompt(dest)  # raises unless 8 kHz mono 16-bit
+    assert duration(pcm) == pytest.approx(1.5, abs=0.1)
+    assert rms(pcm) > 0.03  # ffmpeg sine is at 1/8 of full scale
+    assert dominant_frequency(pcm) == pytest.approx(440, abs=5)
+
+
+async def test_sox_made_wav_at_another_rate(tmp_path: Path) -> None:
+    pcm = await load_audio(sox_tone(tmp_path / "sox.wav"))
+    assert duration(pcm) == pytest.approx(0.5, abs=0.02)
+    assert dominant_frequency(pcm) == pytest.approx(1000, abs=5)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("noise.wav", b"RIFF\x00\x00\x00\x00WAVEjunkjunkjunk" * 10, "not a readable audio file"),
+        ("text.mp3", b"this is not audio at all\n" * 50, "not a readable audio file"),
+        ("empty.ogg", b"", "not a readable audio file"),
+    ],
+)
+async def test_corrupt_files_are_rejected(tmp_path: Path, name: str, content: bytes, message: str):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(MediaError, match=message):
+        await load_audio(path)
+
+
+async def test_truncated_mp3_is_rejected_or_short(tmp_path: Path) -> None:
+    good = make_tone(tmp_path / "tone.mp3", seconds=3)
+    cut = tmp_path / "cut.mp3"
+    cut.write_bytes(good.read_bytes()[:200])
+    with pytest.raises(MediaError):
+        await load_audio(cut)
+
+
+async def test_other_formats_are_rejected_with_a_clear_error(tmp_path: Path) -> None:
+    flac = make_tone(tmp_path / "tone.flac")
+    with pytest.raises(MediaError, match=r"unsupported audio format.*WAV, MP3, OGG"):
+        await load_audio(flac)
+
+
+async def test_too_long_is_rejected(tmp_path: Path) -> None:
+    src = make_tone(tmp_path / "long.wav", seconds=3)
+    with pytest.raises(MediaError, match="longer than 2 s"):
+        await load_audio(src, max_seconds=2)
+
+
+async def test_transform_tempo_and_pitch() -> None:
+    tone = (await load_audio_tone(1000))
+    faster = await transform(tone, rate=SAMPLE_RATE, tempo=2.0)
+    assert duration(faster) == pytest.approx(duration(tone) / 2, rel=0.05)
+    higher = await transform(tone, rate=SAMPLE_RATE, pitch_cents=1200)  # one octave up
+    assert dominant_frequency(higher) == pytest.approx(2000, abs=20)
+    assert duration(higher) == pytest.approx(duration(tone), rel=0.02)
+
+
+async def load_audio_tone(freq: int) -> bytes:
+    import numpy as np
+
+    from voicebox.media.audio import from_float
+
+    t = np.arange(SAMPLE_RATE) / SAMPLE_RATE
+    return from_float(0.5 * np.sin(2 * np.pi * freq * t))
+
+
+async def test_compress_round_trip(tmp_path: Path) -> None:
+    src = make_tone(tmp_path / "tone.wav", seconds=2)
+    for suffix in (".ogg", ".mp3"):
+        packed = await compress(src, tmp_path / f"packed{suffix}")
+        assert packed.stat().st_size < src.stat().st_size / 5
+        assert duration(await load_audio(packed)) == pytest.approx(2, abs=0.1)
+    with pytest.raises(MediaError, match="unsupported compressed format"):
+        await compress(src, tmp_path / "packed.flac")
+
+
+def test_parse_wav_stream_tolerates_pipe_headers() -> None:
+    data = bytearray(wav_bytes(b"\x01\x00" * 100, rate=22050))
+    data[4:8] = data[40:44] = (0x7FFFFFFF).to_bytes(4, "little")  # what espeak-ng writes
+    pcm, rate = parse_wav_stream(bytes(data))
+    assert (len(pcm), rate) == (200, 22050)
+    with pytest.raises(MediaError):
+        parse_wav_stream(b"not a wav")

