@@ -10,6 +10,7 @@ that shares that prefix and length. tests/campaigns/test_phones.py checks this a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from re import _constants as sre_c  # type: ignore[attr-defined]
@@ -114,6 +115,17 @@ def _shape(country_code: int) -> tuple[int, int]:
     return (0 if free == 10**6 else free), leading
 
 
+@cache
+def _prefixes(country_code: int) -> tuple[re.Pattern[str], ...]:
+    """The national prefixes `phonenumbers.parse` may strip after this country code."""
+    found = []
+    for region in COUNTRY_CODE_TO_REGION_CODE.get(country_code, ()):
+        metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+        if metadata is not None and metadata.national_prefix_for_parsing:
+            found.append(re.compile(metadata.national_prefix_for_parsing))
+    return tuple(found)
+
+
 def _split(digits: str) -> tuple[int, str] | None:
     for size in (1, 2, 3):
         code = int(digits[:size]) if digits[:size] else 0
@@ -194,7 +206,8 @@ class PhoneNormalizer:
         code, _, _ = key
         national = canonical[1 + len(str(code)) :]
         try:
-            if national.startswith("0"):  # leading zeros need parse's bookkeeping
+            # Leading zeros and national prefixes (RU "8…") need parse's own bookkeeping.
+            if national.startswith("0") or any(p.match(national) for p in _prefixes(code)):
                 phone = _exact(canonical, self.region)
             else:
                 phone = _describe(PhoneNumber(country_code=code, national_number=int(national)))

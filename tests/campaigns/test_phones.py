@@ -1,0 +1,70 @@
+"""The cached E.164 normaliser answers exactly what plain `phonenumbers` answers."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from voicebox.campaigns.phones import Phone, PhoneError, PhoneNormalizer, _exact
+
+# Country codes with very different numbering plans (fixed and variable length, shared codes,
+# national prefixes, leading zeros, geographic mobiles).
+PREFIXES = ["+7", "+79", "+73", "+74", "+78", "+77", "+1", "+44", "+49", "+39", "+380", "+86",
+            "+55", "+61", "+81", "+375", "+998", "+33", "+34", "+90", "+971", "+52", "+54"]
+
+
+def outcome(call, raw: str) -> Phone | str:
+    try:
+        return call(raw)
+    except PhoneError:
+        return "refused"
+
+
+def test_random_numbers_agree_with_phonenumbers():
+    rng = random.Random(20261127)
+    normalise = PhoneNormalizer()
+    checked = 0
+    for prefix in PREFIXES:
+        for _ in range(400):
+            raw = prefix + "".join(rng.choice("0123456789") for _ in range(rng.randint(6, 12)))
+            assert outcome(normalise, raw) == outcome(lambda r: _exact(r, "RU"), raw), raw
+            checked += 1
+    # Numbers that share a cached prefix must still each be answered exactly.
+    for _ in range(3000):
+        raw = "+79" + "".join(rng.choice("0123456789") for _ in range(9))
+        assert outcome(normalise, raw) == outcome(lambda r: _exact(r, "RU"), raw), raw
+    assert checked == len(PREFIXES) * 400
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(["", "+", "8", "7", "+7 ", "8 (", "+1-", "+44 (0)", "00"]),
+    st.text(alphabet="0123456789 -()", min_size=1, max_size=16),
+)
+def test_any_spelling_agrees_with_phonenumbers(prefix, rest):
+    raw = prefix + rest
+    assert outcome(PhoneNormalizer(), raw) == outcome(lambda r: _exact(r, "RU"), raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "e164", "zone"),
+    [
+        ("8 (495) 123-45-67", "+74951234567", "Europe/Moscow"),
+        ("+7 343 200 00 00", "+73432000000", "Asia/Yekaterinburg"),
+        ("9161234567", "+79161234567", None),
+        ("79161234567", "+79161234567", None),
+        ("+1 650 253 0000", "+16502530000", "America/Los_Angeles"),
+    ],
+)
+def test_examples(raw, e164, zone):
+    assert PhoneNormalizer()(raw) == Phone(e164, zone)
+
+
+@pytest.mark.parametrize(("raw", "message"), [("", "empty"), ("abc", "not a phone number"),
+                                              ("+7123", "not a valid"), ("1" * 41, "not a")])
+def test_refusals(raw, message):
+    with pytest.raises(PhoneError, match=message):
+        PhoneNormalizer()(raw)

@@ -1,0 +1,74 @@
+"""Schedule fields and the simulation schema."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from voicebox.campaigns.schedule import parse_clock, parse_count, parse_instant, parse_schedule
+from voicebox.campaigns.simulation import parse_simulation
+from voicebox.errors import Problems
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (1_800_000_000, datetime(2027, 1, 15, 8, 0, tzinfo=UTC)),
+        ("1800000000", datetime(2027, 1, 15, 8, 0, tzinfo=UTC)),
+        ("2027-01-15T11:00:00+03:00", datetime(2027, 1, 15, 8, 0, tzinfo=UTC)),
+        ("2027-01-15T08:00:00Z", datetime(2027, 1, 15, 8, 0, tzinfo=UTC)),
+        ("2027-01-15 08:00", datetime(2027, 1, 15, 8, 0, tzinfo=UTC)),
+    ],
+)
+def test_instants(raw, expected):
+    assert parse_instant(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["soon", True, None, 10**20, "1e30", "1899-01-01", [1]])
+def test_bad_instants(raw):
+    with pytest.raises(ValueError):
+        parse_instant(raw)
+
+
+def test_clock_and_counts():
+    assert parse_clock("9:05") == "09:05"
+    assert parse_clock("23:59:30") == "23:59"
+    for bad in ("24:00", "9", "09:60", 900):
+        with pytest.raises(ValueError):
+            parse_clock(bad)
+    assert parse_count("3", 1, 20) == 3
+    assert parse_count(4.0, 1, 20) == 4
+    for bad in ("3.5", "x", True, 0, 21):
+        with pytest.raises(ValueError):
+            parse_count(bad, 1, 20)
+
+
+def test_defaults_and_window_problems():
+    problems = []
+    schedule = parse_schedule({}, problems)
+    assert (schedule.window_start, schedule.window_stop, schedule.attempts) == ("09:00", "21:00", 3)
+    assert schedule.attempts_interval == 1800 and problems == []
+    parse_schedule({"scheduleCallingCycleStart": "10:00", "scheduleCallingCycleStop": "10:00"},
+                   problems)
+    assert [p.name for p in problems] == ["scheduleCallingCycleStop"]
+
+
+def test_simulation_behaviour_layers():
+    simulation = parse_simulation({
+        "seed": 3,
+        "default": {"answerDelay": 4, "inputs": ["1"]},
+        "rules": [
+            {"match": "+79990000001", "result": "busy"},
+            {"match": "7999*", "result": "noanswer", "answerDelay": 9},
+        ],
+    })
+    assert simulation.behaviour_for("+79990000001").result == "busy"
+    assert simulation.behaviour_for("+79990000001").answer_delay == 4
+    assert simulation.behaviour_for("+79995550000").answer_delay == 9
+    fallback = simulation.behaviour_for("+74950000000")
+    assert (fallback.result, fallback.inputs) == ("answer", ["1"])
+    assert parse_simulation(None) is None
+    with pytest.raises(Problems) as caught:
+        parse_simulation({"rules": [{"match": "abc"}], "seed": -1})
+    assert {p.name for p in caught.value.problems} == {"simulation.rules.0.match", "simulation.seed"}
