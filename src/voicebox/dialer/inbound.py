@@ -81,5 +81,5 @@ class InboundAnswerer:
 
     async def _write(self, result: Finished, customer_id: int) -> None:
         async with self.sessionmaker() as session:
-            await write_finished(session, result, customer_id=customer_id, owner=None)
+            await write_finished(session, [(result, customer_id)], owner=None)
             await session.commit()

@@ -4,37 +4,43 @@ independent of the database's commit latency."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from voicebox.billing.service import billing_service
 from voicebox.dialer.repository import Finished, dialer_repository
 
 log = logging.getLogger(__name__)
 
 
-async def write_finished(session: AsyncSession, item: Finished, *, customer_id: int,
-                         owner: str | None) -> bool:
-    """History row, abonent verdict and the charge of one attempt (the caller commits)."""
-    kept = await dialer_repository.finish(session, item, owner=owner)
-    if item.cost:
-        await billing_service.charge(
-            session, customer_id=customer_id, amount=item.cost, kind="call",
-            description=f"call {item.call_id}: {item.duration} s", reference=item.call_id)
-    return kept
+async def write_finished(session: AsyncSession, items: Sequence[tuple[Finished, int]], *,
+                         owner: str | None) -> int:
+    """History rows, abonent verdicts and charges of ended attempts (the caller commits);
+    returns how many results found their lease taken over."""
+    moved = await dialer_repository.finish(session, [item for item, _ in items], owner=owner)
+    await dialer_repository.charge(session, [
+        {"customer_id": customer_id, "amount": -item.cost, "kind": "call",
+         "description": f"call {item.call_id}: {item.duration} s", "reference": item.call_id,
+         "created_at": item.ended_at}
+        for item, customer_id in items if item.cost])
+    expected = sum(1 for item, _ in items
+                   if item.abonent_id is not None and item.abonent_state is not None)
+    return max(expected - moved, 0)
 
 
 class Persister:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], *, owner: str,
-                 batch: int = 200, on_written: Callable[[int], None] | None = None):
+                 batch: int = 200, on_written: Callable[[int], None] | None = None,
+                 lock: Any = None):
         self._sessionmaker = sessionmaker
         self._owner = owner
         self._batch = batch
         self._queue: asyncio.Queue[tuple[Finished, int]] = asyncio.Queue()
         self._on_written = on_written
+        self._lock = lock or contextlib.nullcontext()
         self.written = 0
         self.lost_leases = 0
 
@@ -64,12 +70,8 @@ class Persister:
         delay = 0.1
         while True:
             try:
-                async with self._sessionmaker() as session:
-                    lost = 0
-                    for item, customer_id in items:
-                        if not await write_finished(session, item, customer_id=customer_id,
-                                                    owner=self._owner):
-                            lost += 1
+                async with self._lock, self._sessionmaker() as session:
+                    lost = await write_finished(session, items, owner=self._owner)
                     await session.commit()
                 break
             except Exception:  # the database is away: keep the results and try again

@@ -13,10 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from voicebox.models import Abonent, Call, Campaign, Customer, PhoneNumber, Scenario
+from voicebox.models import (
+    Abonent,
+    Call,
+    Campaign,
+    Customer,
+    LedgerEntry,
+    PhoneNumber,
+    Scenario,
+)
 from voicebox.models.abonent import CALLING, CANCELLED, PENDING
 from voicebox.models.call import DIALING, ENDED
 
@@ -70,13 +78,18 @@ class Finished:
     next_attempt_at: datetime | None
 
 
+ABONENTS = Abonent.__table__
+CALLS = Call.__table__
+
+
 def _is_pg(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
 class DialerRepository:
-    async def campaigns(self, session: AsyncSession) -> list[Any]:
-        """Outbound campaigns the dialer may have to act on, with what it needs of each."""
+    async def campaigns(self, session: AsyncSession, *, also: Iterable[int] = ()) -> list[Any]:
+        """Active and Suspended outbound campaigns, plus `also` (those we have live calls on,
+        whatever their status), with what the dialer needs of each."""
         query = (
             select(Campaign, Scenario.updated_at.label("scenario_updated"),
                    PhoneNumber.number.label("caller"),
@@ -84,8 +97,9 @@ class DialerRepository:
             .join(Customer, Customer.id == Campaign.customer_id)
             .outerjoin(Scenario, Scenario.id == Campaign.scenario_id)
             .outerjoin(PhoneNumber, PhoneNumber.id == Campaign.caller_number_id)
-            .where(Campaign.deleted_at.is_(None), Campaign.campaign_type == "outbound",
-                   Campaign.status.in_((ACTIVE, SUSPENDED, STOPPED)))
+            .where(or_(and_(Campaign.deleted_at.is_(None), Campaign.campaign_type == "outbound",
+                            Campaign.status.in_((ACTIVE, SUSPENDED))),
+                       Campaign.id.in_(list(also))))
             .order_by(Campaign.id)
         )
         return list((await session.execute(query)).all())
@@ -93,11 +107,10 @@ class DialerRepository:
     async def scenario_body(self, session: AsyncSession, scenario_id: int) -> dict[str, Any]:
         return await session.scalar(select(Scenario.body).where(Scenario.id == scenario_id))
 
-    async def lines_in_use(self, session: AsyncSession) -> dict[int, int]:
-        rows = await session.execute(
-            select(Abonent.campaign_id, func.count()).where(Abonent.state == CALLING)
-            .group_by(Abonent.campaign_id))
-        return {campaign_id: count for campaign_id, count in rows.all()}
+    async def lines_in_use(self, session: AsyncSession, campaign_id: int) -> int:
+        return await session.scalar(
+            select(func.count()).select_from(Abonent)
+            .where(Abonent.campaign_id == campaign_id, Abonent.state == CALLING)) or 0
 
     async def set_status(self, session: AsyncSession, campaign_id: int, *, status: str,
                          reason: str | None, only_if: str) -> bool:
@@ -107,9 +120,15 @@ class DialerRepository:
         return bool(result.rowcount)
 
     async def cancel_pending_of_stopped(self, session: AsyncSession) -> int:
-        stopped = select(Campaign.id).where(Campaign.status == STOPPED)
+        """Abonents still waiting on Stopped campaigns are cancelled (one index probe each)."""
+        waiting = select(ABONENTS.c.id).where(ABONENTS.c.campaign_id == Campaign.id,
+                                              ABONENTS.c.state == PENDING).exists()
+        ids = list(await session.scalars(
+            select(Campaign.id).where(Campaign.status == STOPPED, waiting)))
+        if not ids:
+            return 0
         result = await session.execute(
-            update(Abonent).where(Abonent.state == PENDING, Abonent.campaign_id.in_(stopped))
+            ABONENTS.update().where(ABONENTS.c.campaign_id.in_(ids), ABONENTS.c.state == PENDING)
             .values(state=CANCELLED, next_attempt_at=None))
         return result.rowcount or 0
 
@@ -145,29 +164,32 @@ class DialerRepository:
         for abonent_id, when in rows:
             values: dict[str, Any] = {"next_attempt_at": when}
             if when is None:  # past the campaign's stop date: nothing more will happen
-                values["state"] = "failed"
-            await session.execute(update(Abonent).where(Abonent.id == abonent_id).values(values))
+                values["state"] = CANCELLED
+            await session.execute(ABONENTS.update().where(ABONENTS.c.id == abonent_id)
+                                  .values(values))
 
     async def start(self, session: AsyncSession, started: Sequence[Started], *, owner: str,
                     lease_until: datetime) -> None:
         """Mark claimed abonents `calling` under our lease and write their history rows."""
-        for item in started:
-            await session.execute(
-                update(Abonent).where(Abonent.id == item.abonent_id).values(
-                    state=CALLING, attempts_made=item.attempt, lease_owner=owner,
-                    lease_expires_at=lease_until, first_call_id=None,
-                    updated_at=item.started_at))
-        if started:
-            await session.execute(Call.__table__.insert(), [
-                {"call_id": s.call_id, "customer_id": s.customer_id,
-                 "campaign_id": s.campaign_id, "abonent_id": s.abonent_id,
-                 "attempt": s.attempt, "call_type": s.call_type, "cg_pn": s.caller,
-                 "cd_pn": s.callee, "started_at": s.started_at, "state": DIALING,
-                 "created_at": s.started_at}
-                for s in started])
+        if not started:
+            return
+        await session.execute(
+            ABONENTS.update().where(ABONENTS.c.id == bindparam("b_id")).values(
+                state=CALLING, attempts_made=bindparam("b_attempt"), lease_owner=owner,
+                lease_expires_at=lease_until, first_call_id=None,
+                updated_at=bindparam("b_now")),
+            [{"b_id": s.abonent_id, "b_attempt": s.attempt, "b_now": s.started_at}
+             for s in started])
+        await session.execute(CALLS.insert(), [
+            {"call_id": s.call_id, "customer_id": s.customer_id,
+             "campaign_id": s.campaign_id, "abonent_id": s.abonent_id,
+             "attempt": s.attempt, "call_type": s.call_type, "cg_pn": s.caller,
+             "cd_pn": s.callee, "started_at": s.started_at, "state": DIALING,
+             "created_at": s.started_at}
+            for s in started])
 
     async def insert_call(self, session: AsyncSession, item: Started) -> None:
-        await session.execute(Call.__table__.insert().values(
+        await session.execute(CALLS.insert().values(
             call_id=item.call_id, customer_id=item.customer_id, campaign_id=item.campaign_id,
             abonent_id=None, attempt=item.attempt, call_type=item.call_type, cg_pn=item.caller,
             cd_pn=item.callee, started_at=item.started_at, state=DIALING,
@@ -179,25 +201,44 @@ class DialerRepository:
             .values(lease_expires_at=until))
         return result.rowcount or 0
 
-    async def finish(self, session: AsyncSession, item: Finished, *, owner: str | None) -> bool:
-        """Write an ended attempt; the abonent only moves if we still hold its lease."""
+    async def finish(self, session: AsyncSession, items: Sequence[Finished], *,
+                     owner: str | None) -> int:
+        """Write ended attempts; an abonent only moves if its lease is still `owner`'s.
+        Returns how many abonents moved."""
+        if not items:
+            return 0
         await session.execute(
-            update(Call).where(Call.call_id == item.call_id).values(
-                state=ENDED, status=item.status, answered=item.answered,
-                duration=item.duration, cost=item.cost, trace=item.trace,
-                variables=item.variables, error=item.error, ended_at=item.ended_at))
-        if item.abonent_id is None or item.abonent_state is None:
-            return True
-        conditions = [Abonent.id == item.abonent_id, Abonent.state == CALLING,
-                      Abonent.attempts_made == item.attempt]
+            CALLS.update().where(CALLS.c.call_id == bindparam("b_call_id")).values(
+                state=ENDED, status=bindparam("b_status"), answered=bindparam("b_answered"),
+                duration=bindparam("b_duration"), cost=bindparam("b_cost"),
+                trace=bindparam("b_trace"), variables=bindparam("b_variables"),
+                error=bindparam("b_error"), ended_at=bindparam("b_ended_at")),
+            [{"b_call_id": i.call_id, "b_status": i.status, "b_answered": i.answered,
+              "b_duration": i.duration, "b_cost": i.cost, "b_trace": i.trace,
+              "b_variables": i.variables, "b_error": i.error, "b_ended_at": i.ended_at}
+             for i in items])
+        moving = [i for i in items if i.abonent_id is not None and i.abonent_state is not None]
+        if not moving:
+            return 0
+        conditions = [ABONENTS.c.id == bindparam("b_id"), ABONENTS.c.state == CALLING,
+                      ABONENTS.c.attempts_made == bindparam("b_attempt")]
         if owner is not None:
-            conditions.append(Abonent.lease_owner == owner)
+            conditions.append(ABONENTS.c.lease_owner == owner)
         result = await session.execute(
-            update(Abonent).where(*conditions).values(
-                state=item.abonent_state, next_attempt_at=item.next_attempt_at,
-                last_status=item.status, lease_owner=None, lease_expires_at=None,
-                updated_at=item.ended_at))
-        return bool(result.rowcount)
+            ABONENTS.update().where(*conditions).values(
+                state=bindparam("b_state"), next_attempt_at=bindparam("b_next"),
+                last_status=bindparam("b_status"), lease_owner=None, lease_expires_at=None,
+                updated_at=bindparam("b_ended_at")),
+            [{"b_id": i.abonent_id, "b_attempt": i.attempt, "b_state": i.abonent_state,
+              "b_next": i.next_attempt_at, "b_status": i.status, "b_ended_at": i.ended_at}
+             for i in moving])
+        return result.rowcount if result.rowcount is not None and result.rowcount >= 0 \
+            else len(moving)
+
+    async def charge(self, session: AsyncSession, entries: Sequence[dict[str, Any]]) -> None:
+        """Ledger entries of call charges, in one statement (amounts already negative)."""
+        if entries:
+            await session.execute(LedgerEntry.__table__.insert(), list(entries))
 
     async def stalled(self, session: AsyncSession, *, now: datetime, owner: str | None,
                       limit: int = 500) -> list[Any]:

@@ -72,10 +72,15 @@ class Dialer:
         self.clock = getattr(gateway, "clock", None)
         self.time_scale = float(getattr(self.clock, "scale", 1.0))
         self.programs = ProgramCache()
+        bind = sessionmaker.kw.get("bind")
+        sqlite = bind is not None and bind.dialect.name == "sqlite"
+        # SQLite has one writer: our writers queue here rather than in its busy-wait backoff.
+        self._write: Any = asyncio.Lock() if sqlite else contextlib.nullcontext()
         self.persister = Persister(sessionmaker, owner=self.worker_id,
-                                   batch=settings.dialer_batch)
+                                   batch=settings.dialer_batch, lock=self._write)
         self.live: dict[str, tuple[Job, asyncio.Task[None]]] = {}
         self._live_abonents: set[int | None] = set()
+        self._live_per_campaign: dict[int | None, int] = {}
         self.started_calls = 0
         self.peak_live = 0
         self._wake = asyncio.Event()
@@ -115,7 +120,7 @@ class Dialer:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.persister.drain()
         with contextlib.suppress(Exception):
-            async with self.sessionmaker() as session:
+            async with self._write, self.sessionmaker() as session:
                 await repo.renew(session, owner=self.worker_id, until=self.wall())
                 await session.commit()
         await self.gateway.stop()
@@ -142,11 +147,15 @@ class Dialer:
 
     async def _heartbeat(self) -> None:
         period = self.lease.total_seconds() / 3
+        last_report = time.monotonic()
         while True:
             await asyncio.sleep(period)
+            if time.monotonic() - last_report >= 10:
+                last_report = time.monotonic()
+                log.info("dialer %s", self.stats())
             if not self.live:
                 continue
-            async with self.sessionmaker() as session:
+            async with self._write, self.sessionmaker() as session:
                 await repo.renew(session, owner=self.worker_id, until=self.wall() + self.lease)
                 await session.commit()
 
@@ -171,12 +180,11 @@ class Dialer:
             await self.reap()
         if mono - self._last_cancel > 2.0:
             self._last_cancel = mono
-            async with self.sessionmaker() as session:
+            async with self._write, self.sessionmaker() as session:
                 await repo.cancel_pending_of_stopped(session)
                 await session.commit()
         async with self.sessionmaker() as session:
-            rows = await repo.campaigns(session)
-            in_use = await repo.lines_in_use(session)
+            rows = await repo.campaigns(session, also=[c for c in self._live_per_campaign if c])
             await session.commit()
         statuses = {row.Campaign.id: row.Campaign.status for row in rows}
         self._hang_up_stopped(statuses)
@@ -194,7 +202,7 @@ class Dialer:
                 await self._set_status(campaign.id, SUSPENDED, BALANCE_REASON, ACTIVE)
                 continue
             budget = min(self.concurrency - len(self.live),
-                         campaign.max_lines - in_use.get(campaign.id, 0),
+                         campaign.max_lines - self._live_per_campaign.get(campaign.id, 0),
                          self.settings.dialer_batch)
             if budget <= 0 or campaign.scenario_id is None or self._stopping:
                 continue
@@ -222,7 +230,7 @@ class Dialer:
 
     async def _set_status(self, campaign_id: int, status: str, reason: str | None,
                           only_if: str) -> None:
-        async with self.sessionmaker() as session:
+        async with self._write, self.sessionmaker() as session:
             changed = await repo.set_status(session, campaign_id, status=status, reason=reason,
                                             only_if=only_if)
             await session.commit()
@@ -234,8 +242,14 @@ class Dialer:
         campaign: Campaign = row.Campaign
         schedule = schedule_of(campaign, self.time_scale)
         is_http = campaign.launch_by == "http"
-        async with self.sessionmaker() as session:
+        async with self._write, self.sessionmaker() as session:
             if not await repo.lock_campaign(session, campaign.id):
+                await session.rollback()
+                return 0
+            # Under the campaign's lock the count of lines in use is every worker's.
+            budget = min(budget, campaign.max_lines - await repo.lines_in_use(session,
+                                                                               campaign.id))
+            if budget <= 0:
                 await session.rollback()
                 return 0
             due = await repo.due(session, campaign.id, now=now, limit=budget)
@@ -272,6 +286,8 @@ class Dialer:
         task = asyncio.get_running_loop().create_task(self._run(job))
         self.live[job.call_id] = (job, task)
         self._live_abonents.add(job.abonent_id)
+        self._live_per_campaign[job.campaign_id] = self._live_per_campaign.get(
+            job.campaign_id, 0) + 1
         self.started_calls += 1
         self.peak_live = max(self.peak_live, len(self.live))
 
@@ -286,6 +302,11 @@ class Dialer:
         finally:
             self.live.pop(job.call_id, None)
             self._live_abonents.discard(job.abonent_id)
+            left = self._live_per_campaign.get(job.campaign_id, 1) - 1
+            if left > 0:
+                self._live_per_campaign[job.campaign_id] = left
+            else:
+                self._live_per_campaign.pop(job.campaign_id, None)
             if outcome is None and job.leg is not None and job.leg.state is not CallState.ENDED:
                 with contextlib.suppress(Exception):
                     await job.leg.hangup(CallResult.CANCELLED)
@@ -306,7 +327,7 @@ class Dialer:
         now = self.wall()
         total = 0
         while True:
-            async with self.sessionmaker() as session:
+            async with self._write, self.sessionmaker() as session:
                 stalled = await repo.stalled(session, now=now,
                                              owner=self.worker_id if own else None)
                 stalled = [r for r in stalled if not self._is_live(r.id)]

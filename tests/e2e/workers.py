@@ -1,0 +1,24 @@
+"""Real `voicebox` processes on the test database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+VOICEBOX = [str(Path(sys.executable).with_name("voicebox"))]
+
+
+def env_for(database_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEBOX_")}
+    env.update({"VOICEBOX_DATABASE_URL": database_url, "VOICEBOX_DATA_DIR": str(data_dir),
+                "VOICEBOX_LOG_LEVEL": "WARNING", "VOICEBOX_SEED_NUMBERS": "false"})
+    env.update(extra)
+    return env
+
+
+def start_worker(env: dict[str, str], *args: str, log: Path) -> subprocess.Popen:
+    with log.open("ab") as sink:
+        return subprocess.Popen([*VOICEBOX, "worker", *args], env=env, stdout=sink,
+                                stderr=subprocess.STDOUT)
