@@ -15,6 +15,7 @@ from voicebox.config import Settings
 from voicebox.dialer.inbound import InboundAnswerer
 from voicebox.dialer.phones import e164
 from voicebox.dialer.worker import Dialer
+from voicebox.recordings.gateway import with_recordings
 from voicebox.store.db import make_engine, make_sessionmaker
 from voicebox.store.migrate import upgrade
 from voicebox.telephony.registry import create_gateway
@@ -24,7 +25,9 @@ log = logging.getLogger(__name__)
 
 def build_dialer(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, *,
                  worker_id: str | None = None, concurrency: int | None = None) -> Dialer:
-    gateway = create_gateway(settings.telephony, time_scale=settings.sim_time_scale)
+    gateway = with_recordings(
+        create_gateway(settings.telephony, time_scale=settings.sim_time_scale),
+        sessionmaker, settings)
     dialer = Dialer(sessionmaker, gateway=gateway, settings=settings, worker_id=worker_id,
                     concurrency=concurrency)
     answerer = InboundAnswerer(sessionmaker, settings=settings, clock=dialer.clock)

@@ -3,6 +3,7 @@
 from voicebox.api.routers import (
     audio,
     callhistory,
+    callrecord,
     campaigns,
     catalogs,
     customers,
@@ -20,4 +21,5 @@ ROUTERS = [
     callhistory.router,
     numbers.router,
     audio.router,
+    callrecord.router,
 ]

@@ -1,0 +1,53 @@
+"""CALLRECORD §1.1: a call's recording as audio, with `Range: bytes=` (206)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response
+
+from voicebox.api.deps import CurrentUser, SessionDep, SettingsDep
+from voicebox.api.errors import ERROR_RESPONSE
+from voicebox.api.files import file_download
+from voicebox.recordings.service import recording_service, wanted_format
+
+router = APIRouter(
+    tags=["callrecord"],
+    responses={400: ERROR_RESPONSE, 401: ERROR_RESPONSE, 404: ERROR_RESPONSE},
+)
+
+
+@router.get(
+    "/v1/callRecord",
+    response_class=Response,
+    responses={
+        200: {"content": {"audio/wav": {}, "audio/ogg": {}, "audio/mpeg": {}},
+              "description": "Получена запись разговора"},
+        206: {"content": {"audio/wav": {}}, "description": "Part of the file (Range: bytes=)"},
+        416: ERROR_RESPONSE,
+    },
+    summary="Получение записи разговоров",
+)
+async def call_record(
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    call_id: Annotated[str, Query(max_length=64, description="Идентификатор записи разговора")],
+    date_from: Annotated[
+        str | None, Query(description="Начало промежутка: unix-секунды или ISO 8601")
+    ] = None,
+    date_to: Annotated[
+        str | None, Query(description="Конец промежутка: unix-секунды или ISO 8601")
+    ] = None,
+    format: Annotated[
+        str | None, Query(description="wav (default), ogg or mp3 when kept (extension)")
+    ] = None,
+    accept: Annotated[str | None, Header()] = None,
+    range_header: Annotated[str | None, Header(alias="Range")] = None,
+) -> Response:
+    recording = await recording_service.find(
+        session, user.customer_id, call_id=call_id, date_from=date_from, date_to=date_to,
+        data_dir=settings.data_dir, fmt=wanted_format(format, accept),
+    )
+    return file_download(recording.path, filename=recording.filename,
+                         media_type=recording.media_type, range_header=range_header)

@@ -1,0 +1,107 @@
+"""Recording without touching the dialer: a gateway decorator whose call legs note what is
+played and heard (the simulator's `on_play` / `on_input` hooks) and hand the timeline of every
+answered call to the `Recorder` when it ends."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+from voicebox.recordings.recorder import Recorder
+from voicebox.recordings.retention import purge_forever
+from voicebox.recordings.timeline import Timeline
+from voicebox.telephony.base import CallResult, CallState, Gateway, Heard, Prompt
+
+
+class RecordedCall:
+    """Wraps one leg; everything but `hangup` passes through."""
+
+    def __init__(self, inner: Any, recorder: Recorder):
+        self._inner = inner
+        self._recorder = recorder
+        self._timeline = Timeline(inner.id)
+        self._answered = False
+        self._done = False
+        inner.on_play(self._played)
+        inner.on_input(self._heard)
+        inner.on_hangup(self._ended)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    @property
+    def id(self) -> str:
+        return self._inner.id
+
+    @property
+    def state(self) -> CallState:
+        return self._inner.state
+
+    def _played(self, prompt: Prompt) -> None:
+        self._answered = True
+        self._timeline.played(self._inner.elapsed(), prompt)
+
+    def _heard(self, heard: Heard) -> None:
+        self._timeline.heard(self._inner.elapsed(), heard)
+
+    def _ended(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        self._timeline.duration = self._inner.elapsed()
+        if self._answered or self._timeline.duration > 0:
+            self._recorder.finished(self._timeline)
+
+    async def hangup(self, result: CallResult = CallResult.ANSWERED) -> None:
+        await self._inner.hangup(result)
+        self._ended()
+
+
+class RecordingGateway:
+    """Implements `telephony.base.Gateway` around another gateway; legs without the
+    simulator's hooks (a real trunk) pass through unrecorded."""
+
+    def __init__(self, inner: Gateway, recorder: Recorder):
+        self._inner = inner
+        self.recorder = recorder
+        self._purger: asyncio.Task[None] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def _wrap(self, call: Any) -> Any:
+        if hasattr(call, "on_play") and hasattr(call, "on_input"):
+            return RecordedCall(call, self.recorder)
+        return call
+
+    def outbound(self, **kwargs: Any) -> Any:
+        return self._wrap(self._inner.outbound(**kwargs))
+
+    def on_incoming(self, handler: Callable[[Any], Any]) -> None:
+        self._inner.on_incoming(lambda call: handler(self._wrap(call)))
+
+    async def start(self) -> None:
+        await self._inner.start()
+        self.recorder.start()
+        days = self.recorder.settings.recording_retention_days
+        if days > 0 and self._purger is None:
+            self._purger = asyncio.get_running_loop().create_task(purge_forever(
+                self.recorder.sessionmaker, self.recorder.data_dir, days))
+
+    async def stop(self) -> None:
+        if self._purger is not None:
+            self._purger.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._purger
+            self._purger = None
+        await self._inner.stop()
+        await self.recorder.stop()
+
+
+def with_recordings(gateway: Gateway, sessionmaker: Any, settings: Any) -> Gateway:
+    """`gateway`, recording every answered call unless `VOICEBOX_RECORDINGS=off`."""
+    if str(getattr(settings, "recordings", "on")).lower() in ("off", "false", "0", "no"):
+        return gateway
+    return RecordingGateway(gateway, Recorder(sessionmaker, settings))  # type: ignore[return-value]

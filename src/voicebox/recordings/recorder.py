@@ -1,0 +1,134 @@
+"""The recorder: collects each answered call's timeline while it runs and, after the call ends,
+renders the recording in the background (never on the call's path), writes it under
+`<data_dir>/recordings/<yyyy>/<mm>/<dd>/<call_id>.wav` and sets `calls.record_path`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from voicebox.audiofiles.service import audio_file_service
+from voicebox.config import Settings
+from voicebox.models import Call
+from voicebox.recordings.render import render
+from voicebox.recordings.timeline import Timeline
+
+log = logging.getLogger(__name__)
+RECORDINGS_DIR = "recordings"
+
+
+def recording_path(call_id: str, when: datetime) -> Path:
+    """Relative to the data directory; dated folders keep directories small and purging cheap."""
+    safe = "".join(ch for ch in call_id if ch.isalnum() or ch in "-_") or "call"
+    return Path(RECORDINGS_DIR) / f"{when:%Y}" / f"{when:%m}" / f"{when:%d}" / f"{safe}.wav"
+
+
+def default_speech(settings: Settings) -> Any:
+    from voicebox.media.tts import SpeechService, offline_engines
+
+    return SpeechService(offline_engines(), cache_dir=settings.data_dir / "cache" / "tts")
+
+
+class Recorder:
+    """One per process; `finished(timeline)` queues a call, `start()` / `stop()` run the
+    renderers. `stats()` tells how many were written and what each cost."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, *,
+                 speech: Any = None, workers: int = 2):
+        self.sessionmaker = sessionmaker
+        self.settings = settings
+        self.data_dir = Path(settings.data_dir)
+        self._owns_speech = speech is None
+        self.speech = speech or default_speech(settings)
+        fmt = (settings.recording_format or "wav").lower()
+        self.compressed = fmt if fmt in ("ogg", "mp3") else None
+        self._queue: asyncio.Queue[Timeline] = asyncio.Queue()
+        self._workers = workers
+        self._tasks: list[asyncio.Task[None]] = []
+        self._busy = 0
+        self.written = 0
+        self.failed = 0
+        self.render_seconds = 0.0  # wall time spent rendering and writing
+
+    def finished(self, timeline: Timeline) -> None:
+        """Queue an ended, answered call (from the event loop; returns at once)."""
+        self._queue.put_nowait(timeline)
+        if not self._tasks:
+            self.start()
+
+    def start(self) -> None:
+        if not self._tasks:
+            loop = asyncio.get_running_loop()
+            self._tasks = [loop.create_task(self._run()) for _ in range(self._workers)]
+
+    @property
+    def backlog(self) -> int:
+        return self._queue.qsize() + self._busy
+
+    async def drain(self) -> None:
+        """Wait until every queued call is written."""
+        await self._queue.join()
+
+    async def stop(self) -> None:
+        await self.drain()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        if self._owns_speech:
+            await self.speech.close()
+
+    def stats(self) -> dict[str, Any]:
+        per_call = self.render_seconds / self.written if self.written else 0.0
+        return {"written": self.written, "failed": self.failed, "backlog": self.backlog,
+                "secondsPerCall": round(per_call, 4)}
+
+    async def _run(self) -> None:
+        while True:
+            timeline = await self._queue.get()
+            self._busy += 1
+            try:
+                await self.record(timeline)
+            except Exception:  # one bad call must not stop recording the others
+                self.failed += 1
+                log.exception("recording call %s failed", timeline.call_id)
+            finally:
+                self._busy -= 1
+                self._queue.task_done()
+
+    async def record(self, timeline: Timeline) -> Path:
+        """Render, write and register one call's recording; returns the WAV's path."""
+        began = time.perf_counter()
+        relative = recording_path(timeline.call_id, datetime.now(UTC))
+        customer: list[int | None] = []
+
+        async def resolve_file(ref: str) -> Path | None:
+            async with self.sessionmaker() as session:
+                if not customer:
+                    customer.append(await session.scalar(
+                        select(Call.customer_id).where(Call.call_id == timeline.call_id)))
+                if customer[0] is None:
+                    return None
+                return await audio_file_service.resolve(session, customer[0], ref,
+                                                        data_dir=self.data_dir)
+
+        await render(timeline, self.data_dir / relative, speech=self.speech,
+                     resolve_file=resolve_file, stereo=self.settings.recording_stereo,
+                     compressed=self.compressed)
+        async with self.sessionmaker() as session:
+            await session.execute(update(Call).where(Call.call_id == timeline.call_id)
+                                  .values(record_path=relative.as_posix()))
+            await session.commit()
+        self.written += 1
+        self.render_seconds += time.perf_counter() - began
+        return self.data_dir / relative
