@@ -51,6 +51,15 @@ class Settings(BaseSettings):
     recording_stereo: bool = True  # robot left, subscriber right; False mixes to mono
     recording_retention_days: int = Field(default=0, ge=0)  # 0 keeps recordings forever
 
+    # Text to speech (docs/speech.md): engines in preference order; yandex joins when keyed.
+    tts_engines: str = "festival,piper,espeak"
+    tts_strict: bool = False  # a missing engine fails start-up instead of falling back
+    tts_cache_dir: Path | None = None  # default <data_dir>/cache/tts
+    yandex_api_key: str | None = None
+    yandex_iam_token: str | None = None
+    yandex_folder_id: str | None = None
+    yandex_tts_url: str = "https://tts.api.cloud.yandex.net/speech/v1/tts:synthesize"
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

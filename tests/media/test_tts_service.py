@@ -166,3 +166,24 @@ def test_settings_from_every_shape() -> None:
         "oksana", 300, "neutral"
     )
     assert SpeechSettings.of({"speed": "fast"}).speed == 100
+
+
+async def test_service_from_settings(tmp_path: Path) -> None:
+    from voicebox.config import Settings
+    from voicebox.media.tts import speech_service_from_settings
+
+    tts = speech_service_from_settings(Settings(data_dir=tmp_path, tts_engines="espeak"))
+    assert list(tts.engines) == ["espeak"]
+    path = await tts.synthesize(RU_TEXT)
+    assert path.is_relative_to(tmp_path / "cache" / "tts")
+    await tts.close()
+
+    keyed = speech_service_from_settings(
+        Settings(data_dir=tmp_path, tts_engines="espeak-ng,piper", yandex_api_key="k")
+    )
+    assert list(keyed.engines) == ["yandex", "espeak", "piper"]
+    assert keyed.order == {"ru": ("espeak",), "en": ("espeak", "piper")}
+    await keyed.close()
+
+    with pytest.raises(MediaError, match="unknown TTS engine 'rhvoice'"):
+        speech_service_from_settings(Settings(data_dir=tmp_path, tts_engines="festival,rhvoice"))

@@ -137,3 +137,44 @@ def offline_engines() -> list[SpeechSynthesizer]:
     from voicebox.media.piper import PiperEngine
 
     return [FestivalEngine(), PiperEngine(), EspeakEngine()]
+
+
+def build_engine(name: str, settings: Any) -> SpeechSynthesizer:
+    """One engine by its configured name (`festival`, `piper`, `espeak`, `yandex`)."""
+    from voicebox.media.espeak import EspeakEngine
+    from voicebox.media.festival import FestivalEngine
+    from voicebox.media.piper import PiperEngine
+    from voicebox.media.yandex import YandexEngine
+
+    name = ENGINE_ALIASES.get(name, name)
+    if name == "festival":
+        return FestivalEngine()
+    if name == "piper":
+        return PiperEngine()
+    if name == "espeak":
+        return EspeakEngine()
+    if name == "yandex":
+        return YandexEngine(
+            api_key=settings.yandex_api_key,
+            iam_token=settings.yandex_iam_token,
+            folder_id=settings.yandex_folder_id,
+            url=settings.yandex_tts_url,
+        )
+    raise MediaError(
+        f"unknown TTS engine {name!r} in VOICEBOX_TTS_ENGINES; use festival, piper, espeak, yandex",
+        name="tts",
+    )
+
+
+def speech_service_from_settings(settings: Any) -> SpeechService:
+    """The process-wide SpeechService for `voicebox.config.Settings` (call `start()` at boot)."""
+    names = [n.strip().lower() for n in settings.tts_engines.split(",") if n.strip()]
+    if (settings.yandex_api_key or settings.yandex_iam_token) and "yandex" not in names:
+        names.insert(0, "yandex")
+    engines = [build_engine(name, settings) for name in dict.fromkeys(names)]
+    order = {
+        lang: [e.name for e in engines if lang in e.languages and e.name != "yandex"]
+        for lang in DEFAULT_ORDER
+    }
+    cache_dir = settings.tts_cache_dir or Path(settings.data_dir) / "cache" / "tts"
+    return SpeechService(engines, cache_dir=cache_dir, order=order, strict=settings.tts_strict)
