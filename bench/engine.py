@@ -81,8 +81,32 @@ async def drain(clock: VirtualClock, tasks: list[asyncio.Task]) -> None:
             clock.advance(deadline - clock.now())
 
 
-async def throughput(calls: int) -> tuple[int, float]:
+class CountingClock(VirtualClock):
+    """Counts sleeps, so the substrate (scripted calls, virtual time) can be measured alone."""
+
+    sleeps = 0
+
+    def sleep(self, seconds: float):
+        self.sleeps += 1
+        return super().sleep(seconds)
+
+
+async def substrate(calls: int, sleeps: int) -> float:
+    """CPU seconds for the same number of tasks and virtual sleeps with no engine at all."""
     clock = VirtualClock(auto_advance=False)
+    each = max(round(sleeps / calls), 1)
+
+    async def one(i: int) -> None:
+        for _ in range(each):
+            await clock.sleep(1.0 + i % 7)
+
+    began = time.process_time()
+    await drain(clock, [asyncio.create_task(one(i)) for i in range(calls)])
+    return time.process_time() - began
+
+
+async def throughput(calls: int) -> tuple[int, float, int]:
+    clock = CountingClock(auto_advance=False)
     began = time.process_time()
     tasks = [asyncio.create_task(run_scenario(PROGRAM, new_call(clock, i), variables=VARIABLES,
                                               config=CONFIG, clock=clock))
@@ -91,7 +115,7 @@ async def throughput(calls: int) -> tuple[int, float]:
     spent = time.process_time() - began
     outcomes = [t.result() for t in tasks]
     assert all(o.reason == "released" for o in outcomes), {o.reason for o in outcomes}
-    return sum(o.steps for o in outcomes), spent
+    return sum(o.steps for o in outcomes), spent, clock.sleeps
 
 
 def rss_kb() -> int:
@@ -133,8 +157,10 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="throughput rounds; best counts")
     args = parser.parse_args()
     results = [await throughput(args.throughput_calls) for _ in range(args.rounds)]
-    rates = sorted(steps / spent for steps, spent in results)
-    steps, spent = results[0]
+    rates = sorted(steps / spent for steps, spent, _ in results)
+    steps, spent, sleeps = results[0]
+    base = min([await substrate(args.throughput_calls, sleeps) for _ in range(args.rounds)])
+    engine_only = steps / max(min(spent for _, spent, _ in results) - base, 1e-9)
     per_call, rss_per_call, live = await memory(args.calls)
     rate = rates[-1]
     rows = [
@@ -143,6 +169,9 @@ async def main() -> None:
         ("steps/s, median round", f"{rates[len(rates) // 2]:,.0f}", "", None),
         (f"steps per round ({args.throughput_calls:,} calls)", f"{steps:,} in {spent:.2f} s CPU",
          "", None),
+        ("  of which tasks + virtual sleeps alone", f"{base:.2f} s ({sleeps:,} sleeps)", "",
+         None),
+        ("steps/s, engine alone", f"{engine_only:,.0f}", "", None),
         (f"memory per live call ({live:,} live)", f"{per_call / 1024:.1f} KB (tracemalloc)",
          "< 50 KB", per_call < 50 * 1024),
         ("RSS growth per live call", f"{rss_per_call:.1f} KB", "", None),
