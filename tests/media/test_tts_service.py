@@ -187,3 +187,15 @@ async def test_service_from_settings(tmp_path: Path) -> None:
 
     with pytest.raises(MediaError, match="unknown TTS engine 'rhvoice'"):
         speech_service_from_settings(Settings(data_dir=tmp_path, tts_engines="festival,rhvoice"))
+
+
+async def test_a_cancelled_caller_does_not_fail_the_others(tmp_path: Path) -> None:
+    engine = Counting(delay=0.3)
+    tts = SpeechService([engine], cache_dir=tmp_path, order={"ru": ["espeak"], "en": ["espeak"]})
+    first = asyncio.create_task(tts.synthesize("Абонент положил трубку"))
+    await asyncio.sleep(0.05)
+    second = asyncio.create_task(tts.synthesize("Абонент положил трубку"))
+    await asyncio.sleep(0.05)
+    first.cancel()
+    path = await second
+    assert first.cancelled() and rms(read_prompt(path)) > 0.03 and engine.calls == 1

@@ -18,7 +18,7 @@ class PromptCache:
         self.root = Path(root)
         self.hits = 0
         self.misses = 0
-        self._pending: dict[str, asyncio.Future[Path]] = {}
+        self._pending: dict[str, asyncio.Future[Path]] = {}  # in-flight syntheses by key
 
     @staticmethod
     def key(*parts: str) -> str:
@@ -32,30 +32,28 @@ class PromptCache:
         return self.root / key[:2] / f"{key}.wav"
 
     async def get_or_create(self, key: str, make: Callable[[], Awaitable[Pcm]]) -> Path:
-        path = self.path(key)
-        pending = self._pending.get(key)
-        if pending is not None:
-            self.hits += 1
-            return await asyncio.shield(pending)
-        # Registered before the first await, so concurrent callers find it.
-        future: asyncio.Future[Path] = asyncio.get_running_loop().create_future()
-        self._pending[key] = future
-        try:
-            if await asyncio.to_thread(path.is_file):
-                self.hits += 1
-            else:
-                self.misses += 1
-                pcm = await make()
-                await asyncio.to_thread(write_wav, path, pcm)
-        except BaseException as exc:
-            if isinstance(exc, asyncio.CancelledError):
-                future.cancel()
-            else:
-                future.set_exception(exc)
-                future.exception()  # mark retrieved: nobody else may be waiting
-            raise
+        """The cached file for `key`, made with `make()` on a miss. The work runs in its own task,
+        so a caller that is cancelled (its call hung up) does not fail the others waiting."""
+        task = self._pending.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._create(key, make))
+            self._pending[key] = task
+            task.add_done_callback(lambda done: self._finished(key, done))
         else:
-            future.set_result(path)
+            self.hits += 1
+        return await asyncio.shield(task)
+
+    def _finished(self, key: str, task: asyncio.Future[Path]) -> None:
+        self._pending.pop(key, None)
+        if not task.cancelled():
+            task.exception()  # retrieved here too: every waiter may have gone
+
+    async def _create(self, key: str, make: Callable[[], Awaitable[Pcm]]) -> Path:
+        path = self.path(key)
+        if await asyncio.to_thread(path.is_file):
+            self.hits += 1
             return path
-        finally:
-            del self._pending[key]
+        self.misses += 1
+        pcm = await make()
+        await asyncio.to_thread(write_wav, path, pcm)
+        return path
