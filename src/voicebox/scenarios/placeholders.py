@@ -37,19 +37,16 @@ def placeholders(text: str | None) -> set[str]:
 
 
 @lru_cache(maxsize=4096)
-def _parts(text: str) -> tuple[str | tuple[str, str | None], ...]:
-    """`text` split once into literals and (name, default) pairs, so rendering is a join."""
-    parts: list[str | tuple[str, str | None]] = []
+def _compiled(text: str) -> tuple[tuple[tuple[str, str, str | None], ...], str]:
+    """`text` split once into (literal before, name, default) triples and the tail."""
+    triples = []
     position = 0
     for match in PLACEHOLDER.finditer(text):
-        if match.start() > position:
-            parts.append(text[position : match.start()])
         default = match.group(2)
-        parts.append((match.group(1), None if default is None else default.strip()))
+        triples.append((text[position : match.start()], match.group(1),
+                        None if default is None else default.strip()))
         position = match.end()
-    if position < len(text):
-        parts.append(text[position:])
-    return tuple(parts)
+    return tuple(triples), text[position:]
 
 
 def render(text: str | None, variables: Mapping[str, object]) -> tuple[str, set[str]]:
@@ -58,19 +55,18 @@ def render(text: str | None, variables: Mapping[str, object]) -> tuple[str, set[
         return "", set()
     if "{{" not in text:
         return text, set()
+    triples, tail = _compiled(text)
     missing: set[str] = set()
     out: list[str] = []
-    for part in _parts(text):
-        if isinstance(part, str):
-            out.append(part)
-            continue
-        name, default = part
+    for literal, name, default in triples:
         value = variables.get(name)
         if value is None or (default is not None and value == ""):
-            if default is not None:
-                out.append(default)
-            else:
+            if default is None:
                 missing.add(name)
-            continue
-        out.append(str(value))
+                value = ""
+            else:
+                value = default
+        out.append(literal)
+        out.append(value if type(value) is str else str(value))
+    out.append(tail)
     return "".join(out), missing
