@@ -270,6 +270,32 @@ class DialerRepository:
                 state=state, next_attempt_at=next_attempt_at, last_status=status,
                 lease_owner=None, lease_expires_at=None))
 
+    async def by_entry_point(self, session: AsyncSession, entry_point: str) -> Campaign | None:
+        return await session.scalar(select(Campaign).where(
+            Campaign.entry_point_id == entry_point, Campaign.deleted_at.is_(None)))
+
+    async def abonent_for_update(self, session: AsyncSession, campaign_id: int,
+                                 phone: str) -> Abonent | None:
+        query = select(Abonent).where(Abonent.campaign_id == campaign_id, Abonent.phone == phone)
+        if _is_pg(session):
+            query = query.with_for_update()
+        return await session.scalar(query)
+
+    async def queue_http_call(self, session: AsyncSession, *, campaign_id: int, phone: str,
+                              call_id: str, variables: dict[str, Any], timezone: str | None,
+                              now: datetime, existing_id: int | None) -> None:
+        """A pending abonent due now whose next attempt takes the pre-assigned `call_id`."""
+        values = {"state": PENDING, "first_call_id": call_id, "variables": variables,
+                  "next_attempt_at": now, "timezone": timezone, "updated_at": now}
+        async with session.begin_nested():
+            if existing_id is None:
+                await session.execute(ABONENTS.insert().values(
+                    campaign_id=campaign_id, phone=phone, attempts_made=0, created_at=now,
+                    **values))
+            else:
+                await session.execute(ABONENTS.update().where(ABONENTS.c.id == existing_id)
+                                      .values(**values))
+
     async def inbound_campaign(self, session: AsyncSession, digits: str) -> Any:
         """The active inbound campaign on our number `digits` (E.164 without "+"), if any."""
         query = (

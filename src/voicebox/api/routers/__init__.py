@@ -9,6 +9,7 @@ from voicebox.api.routers import (
     customers,
     numbers,
     oauth,
+    sb,
     scenarios,
 )
 
@@ -21,5 +22,6 @@ ROUTERS = [
     callhistory.router,
     numbers.router,
     audio.router,
+    sb.router,
     callrecord.router,
 ]
