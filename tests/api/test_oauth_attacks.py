@@ -351,3 +351,24 @@ async def test_malformed_token_requests_get_rfc_errors(app, kwargs, status, erro
         response = await agent.post("/oauth/token", **kwargs)
     assert response.status_code == status, response.text
     assert response.json()["error"] == error
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"response_type": "cødé"},
+        {"response_type": "code", "redirect_uri": 'https://x.example/"\\'},
+        {"response_type": "code", "scope": "ñ"},
+    ],
+    ids=["non-ascii-response-type", "quote-in-redirect-uri", "non-ascii-scope"],
+)
+async def test_unquotable_parameters_are_refused_not_crashed(app, params):
+    """Authlib cannot put these in an error_description (found by the fuzz run: 500)."""
+    registered = await register_client(app)
+    async with browser(app) as agent:
+        page = await agent.get(
+            "/oauth/authorize", params={"client_id": registered.client_id, **params}
+        )
+        token = await agent.post("/oauth/token", data={"grant_type": "pässword"})
+    assert page.status_code == 400 and "location" not in page.headers
+    assert token.status_code == 400 and token.json()["error"] == "invalid_request"

@@ -6,6 +6,7 @@ request's session (`AsyncSession.run_sync`); every callback below runs inside th
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,12 @@ from voicebox.models import AuthorizationCode, User
 from voicebox.store.db import utcnow
 
 ALL_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
+
+
+# Parameters Authlib may quote in an error_description, which RFC 6749 limits to these
+# characters (Authlib raises ValueError otherwise); none of them needs more (Appendix A).
+_ECHOED = ("response_type", "redirect_uri", "grant_type", "scope", "token_type_hint")
+_SAFE_TEXT = re.compile(r"[\x20-\x21\x23-\x5b\x5d-\x7e]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +90,10 @@ class HttpRequest(OAuth2Request):
         self._args = _Payload(query)
         self._form = _Payload(form)
         self.payload = self._args if method == "GET" else self._form
+        for name in _ECHOED:
+            for value in self.payload.datalist.get(name, ()):
+                if not _SAFE_TEXT.fullmatch(value):
+                    raise InvalidRequestError(f"Invalid characters in '{name}'.")
 
     @property
     def args(self) -> dict[str, str]:
