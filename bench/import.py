@@ -1,0 +1,151 @@
+"""Abonent import benchmark: a CSV of N rows through the real import path (parse, E.164,
+time zone, bulk write, duplicate merge) into SQLite and PostgreSQL, one fresh process each so
+peak RSS is the import's own.
+
+    .venv/bin/python bench/import.py [--rows 1000000 100000] \
+        [--pg postgresql+asyncpg://postgres@127.0.0.1:5432/test]
+
+Bar (DESIGN.md §5): 1,000,000 rows in ≤ 20 s with flat memory (peak RSS about the same for
+100,000 and 1,000,000 rows).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from voicebox.campaigns.service import campaign_service
+from voicebox.models import Campaign, Customer, Scenario
+from voicebox.store.db import make_engine, make_sessionmaker
+from voicebox.store.migrate import upgrade
+
+SCENARIO = {
+    "title": "bench", "type": "outgoing", "customVariables": ["fio", "amount"],
+    "states": [{"type": "Initial", "name": "start", "success": None}],
+}
+
+
+def write_csv(path: Path, rows: int, seed: int = 1) -> None:
+    """Russian mobile numbers over 90 9XX codes (93X has gaps), 1% duplicates, two variables."""
+    rng = random.Random(seed)
+    codes = [c for c in range(100) if c // 10 != 3]
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write("phone,fio,amount\n")
+        for index in range(rows):
+            if index and rng.random() < 0.01:
+                number = f"+79{rng.choice(codes):02d}{rng.randrange(10**4):04d}000"
+            else:
+                number = f"8 9{rng.choice(codes):02d} {rng.randrange(10**7):07d}"
+            out.write(f"{number},Абонент {index},{rng.randrange(100000)}.{index % 100:02d}\n")
+
+
+async def _prepare(url: str) -> tuple[object, int, int]:
+    engine = make_engine(url)
+    await upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    async with sessions() as session:
+        customer = Customer(name="bench")
+        session.add(customer)
+        await session.flush()
+        scenario = Scenario(customer_id=customer.id, title="bench", type="outgoing",
+                            is_valid=True, body=SCENARIO, share_token=secrets.token_hex(16))
+        session.add(scenario)
+        await session.flush()
+        campaign = Campaign(customer_id=customer.id, name="bench", campaign_type="outbound",
+                            launch_by="list", scenario_id=scenario.id,
+                            entry_point_id=uuid.uuid4().hex)
+        session.add(campaign)
+        await session.commit()
+        return engine, customer.id, campaign.id
+
+
+async def one_run(url: str, csv_path: Path) -> dict:
+    engine, customer_id, campaign_id = await _prepare(url)
+    sessions = make_sessionmaker(engine)
+    started = time.perf_counter()
+    async with sessions() as session:
+        with csv_path.open("rb") as stream:
+            report = await campaign_service.add_abonents(
+                session, customer_id, campaign_id, csv_file=stream
+            )
+        await session.commit()
+    seconds = time.perf_counter() - started
+    await engine.dispose()
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"seconds": seconds, "added": report.added, "merged": report.merged,
+            "received": report.received, "peak_mb": peak_kb / 1024}
+
+
+async def _pg_database(server: str) -> str:
+    base = make_url(server)
+    name = f"vb_bench_import_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_pg(url: str) -> None:
+    target = make_url(url)
+    admin = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+def measure(backend: str, url: str, csv_path: Path) -> dict:
+    """Run one import in a fresh interpreter (peak RSS is then the import's alone)."""
+    output = subprocess.run(
+        [sys.executable, __file__, "--one", url, str(csv_path)],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    return {"backend": backend, **json.loads(output.strip().splitlines()[-1])}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--pg", help="PostgreSQL server URL (a scratch database is created)")
+    parser.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(asyncio.run(one_run(args.one[0], Path(args.one[1])))))
+        return
+    results = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for rows in args.rows:
+            csv_path = Path(scratch) / f"abonents_{rows}.csv"
+            write_csv(csv_path, rows)
+            sqlite_url = f"sqlite+aiosqlite:///{Path(scratch) / f'import_{rows}.db'}"
+            results.append({"rows": rows, **measure("SQLite", sqlite_url, csv_path)})
+            if args.pg:
+                pg_url = asyncio.run(_pg_database(args.pg))
+                try:
+                    results.append({"rows": rows, **measure("PostgreSQL", pg_url, csv_path)})
+                finally:
+                    asyncio.run(_drop_pg(pg_url))
+    print(f"{'backend':<11} {'rows':>9} {'added':>9} {'merged':>7} {'seconds':>8} "
+          f"{'rows/s':>9} {'peak RSS MB':>11}")
+    for r in results:
+        print(f"{r['backend']:<11} {r['rows']:>9,} {r['added']:>9,} {r['merged']:>7,} "
+              f"{r['seconds']:>8.2f} {r['rows'] / r['seconds']:>9,.0f} {r['peak_mb']:>11.0f}")
+
+
+if __name__ == "__main__":
+    main()
