@@ -146,6 +146,8 @@ async def test_festival_process_restarts_after_dying(tmp_path: Path) -> None:
     pcm = await engine.synthesize("Снова на связи.", SpeechSettings(), "ru")
     assert rms(pcm) > 0.03 and engine._proc is not first
     await engine.close()
+    assert rms(await engine.synthesize("И после закрытия.", SpeechSettings(), "ru")) > 0.03
+    await engine.close()
 
 
 async def test_prepare_synthesises_each_prompt_once(tmp_path: Path) -> None:
@@ -199,3 +201,17 @@ async def test_a_cancelled_caller_does_not_fail_the_others(tmp_path: Path) -> No
     first.cancel()
     path = await second
     assert first.cancelled() and rms(read_prompt(path)) > 0.03 and engine.calls == 1
+
+
+async def test_first_calls_start_the_engines_once(tmp_path: Path) -> None:
+    starts = 0
+
+    class Starting(Counting):
+        async def start(self) -> None:
+            nonlocal starts
+            starts += 1
+            await asyncio.sleep(0.05)
+
+    tts = SpeechService([Starting()], cache_dir=tmp_path, order={"ru": ["espeak"]})
+    await asyncio.gather(tts.synthesize("Раз"), tts.synthesize("Два"))
+    assert starts == 1

@@ -64,6 +64,7 @@ class FestivalEngine:
             return self._proc
         if shutil.which("festival") is None:
             raise MediaError("TTS engine festival: not installed (apt-get install festival festvox-ru)")
+        await asyncio.to_thread(self._tmp.mkdir, parents=True, exist_ok=True)  # gone after close()
         # stdbuf: festival block-buffers stdout on a pipe and our markers would never arrive.
         cmd = ["stdbuf", "-oL", "festival", "--pipe"] if shutil.which("stdbuf") else [
             "festival", "--pipe"]

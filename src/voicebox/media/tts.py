@@ -44,10 +44,16 @@ class SpeechService:
         self.available: dict[str, SpeechSynthesizer] = {}
         self.missing: dict[str, str] = {}
         self._started = False
+        self._start_lock = asyncio.Lock()
 
     async def start(self) -> None:
         """Start every engine; an unusable one is skipped (logged) unless `strict`. MediaError if
-        a language ends up with no engine at all."""
+        a language ends up with no engine at all. Idempotent."""
+        async with self._start_lock:
+            if not self._started:
+                await self._start()
+
+    async def _start(self) -> None:
         results = await asyncio.gather(
             *(engine.start() for engine in self.engines.values()), return_exceptions=True
         )
