@@ -9,6 +9,7 @@ from voicebox.api.routers import (
     customers,
     numbers,
     oauth,
+    reports,
     sb,
     scenarios,
 )
@@ -24,4 +25,5 @@ ROUTERS = [
     audio.router,
     sb.router,
     callrecord.router,
+    reports.router,
 ]

@@ -1,0 +1,1 @@
+"""Campaign reports: one row per abonent, as XLSX or CSV, streamed."""

@@ -1,0 +1,67 @@
+"""Every report query: the campaign, and its abonents each with their last call, streamed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voicebox.models import Abonent, Call, Campaign, Scenario
+
+STREAM_BATCH = 2000
+
+
+async def campaign_for_customer(
+    session: AsyncSession, customer_id: int, campaign_id: int
+) -> Campaign | None:
+    """Soft-deleted campaigns included: their history (and so their report) is kept."""
+    return await session.scalar(
+        select(Campaign).where(Campaign.id == campaign_id, Campaign.customer_id == customer_id)
+    )
+
+
+async def scenario_body(session: AsyncSession, scenario_id: int | None) -> dict[str, Any] | None:
+    if scenario_id is None:
+        return None
+    return await session.scalar(select(Scenario.body).where(Scenario.id == scenario_id))
+
+
+async def sample_variable_names(session: AsyncSession, campaign_id: int, limit: int = 1000
+                                ) -> list[str]:
+    """Column names of the first abonents' variables (when the scenario does not list them)."""
+    rows = await session.scalars(
+        select(Abonent.variables).where(Abonent.campaign_id == campaign_id)
+        .order_by(Abonent.id).limit(limit)
+    )
+    names: dict[str, None] = {}
+    for variables in rows:
+        names.update(dict.fromkeys(variables or {}))
+    return list(names)
+
+
+async def abonents_with_last_call(session: AsyncSession, campaign_id: int) -> AsyncIterator[Any]:
+    """Every abonent of the campaign in id order with its last attempt's call (or none yet).
+
+    The last attempt is `attempts_made` (the dialer numbers attempts from 1), found through the
+    unique (abonent_id, attempt) index: one pass, no sort, no grouping.
+    """
+    query = (
+        select(
+            Abonent.phone, Abonent.variables.label("abonent_variables"), Abonent.state,
+            Abonent.attempts_made, Abonent.last_status,
+            Call.call_id, Call.status, Call.started_at, Call.duration, Call.cost, Call.trace,
+            Call.variables, Call.record_path,
+        )
+        .select_from(Abonent)
+        .outerjoin(Call, and_(Call.abonent_id == Abonent.id,
+                              Call.attempt == Abonent.attempts_made))
+        .where(Abonent.campaign_id == campaign_id)
+        .order_by(Abonent.id)
+        .execution_options(yield_per=STREAM_BATCH)
+    )
+    result = await session.stream(query)
+    async for partition in result.partitions(STREAM_BATCH):
+        for row in partition:
+            yield row

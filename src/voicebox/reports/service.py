@@ -1,0 +1,133 @@
+"""Campaign reports (CAMPAIGNS §2.6): `report_id` is the campaign's id. One row per abonent
+(columns: `voicebox.reports.columns`), written as CSV or XLSX in batches off the event loop,
+with constant memory whatever the campaign's size."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import os
+import tempfile
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from voicebox.errors import InvalidInput, NotFound
+from voicebox.reports import repository
+from voicebox.reports.columns import Layout, layout_for, row_values
+from voicebox.reports.xlsx import XlsxWriter
+
+BATCH = 2000
+FORMATS = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+BOM = "\ufeff"  # so spreadsheet programs read the CSV's Cyrillic as UTF-8
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    campaign_id: int
+    layout: Layout
+    format: str
+
+    @property
+    def media_type(self) -> str:
+        return FORMATS[self.format]
+
+    @property
+    def filename(self) -> str:
+        return f"campaign-{self.campaign_id}-report.{self.format}"
+
+
+def report_format(value: str | None) -> str:
+    fmt = (value or "xlsx").strip().lower()
+    if fmt not in FORMATS:
+        raise InvalidInput(f"format must be one of {', '.join(FORMATS)}", name="format")
+    return fmt
+
+
+def _csv_text(rows: Sequence[Sequence[Any]]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+class ReportService:
+    async def prepare(
+        self, session: AsyncSession, customer_id: int, report_id: int, fmt: str | None
+    ) -> Report:
+        """The report of the customer's campaign `report_id`; NotFound for anyone else's."""
+        fmt = report_format(fmt)
+        campaign = await repository.campaign_for_customer(session, customer_id, report_id)
+        if campaign is None:
+            raise NotFound(f"report {report_id} not found (a report's id is its campaign's id)",
+                           name="report_id")
+        body = await repository.scenario_body(session, campaign.scenario_id)
+        sampled = await repository.sample_variable_names(session, campaign.id)
+        return Report(campaign.id, layout_for(body, sampled), fmt)
+
+    async def _batches(
+        self, sessionmaker: async_sessionmaker[AsyncSession], report: Report
+    ) -> AsyncIterator[list[Any]]:
+        async with sessionmaker() as session:
+            batch: list[Any] = []
+            async for row in repository.abonents_with_last_call(session, report.campaign_id):
+                batch.append(row)
+                if len(batch) >= BATCH:
+                    yield batch
+                    batch = []
+            if batch:
+                yield batch
+
+    def _values(self, report: Report, rows: list[Any]) -> list[list[Any]]:
+        return [row_values(report.layout, row) for row in rows]
+
+    async def csv_chunks(
+        self, sessionmaker: async_sessionmaker[AsyncSession], report: Report
+    ) -> AsyncIterator[bytes]:
+        """The CSV, a batch of rows at a time (for a response streamed as it is read)."""
+        yield (BOM + ",".join(_quote(h) for h in report.layout.header) + "\r\n").encode()
+        async for rows in self._batches(sessionmaker, report):
+            yield await asyncio.to_thread(lambda r=rows: _csv_text(self._values(report, r)))
+
+    async def write_file(
+        self, sessionmaker: async_sessionmaker[AsyncSession], report: Report, directory: Path
+    ) -> Path:
+        """The whole report in a temporary file (the caller deletes it)."""
+        path = await asyncio.to_thread(_temp_file, directory, report.format)
+        try:
+            if report.format == "csv":
+                with await asyncio.to_thread(path.open, "wb") as handle:
+                    async for chunk in self.csv_chunks(sessionmaker, report):
+                        await asyncio.to_thread(handle.write, chunk)
+                return path
+            book = await asyncio.to_thread(XlsxWriter, path, report.layout.header)
+            try:
+                async for rows in self._batches(sessionmaker, report):
+                    await asyncio.to_thread(
+                        lambda r=rows: book.write_rows(self._values(report, r)))
+            finally:
+                await asyncio.to_thread(book.close)
+            return path
+        except BaseException:
+            await asyncio.to_thread(path.unlink, missing_ok=True)
+            raise
+
+
+def _temp_file(directory: Path, suffix: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    descriptor, name = tempfile.mkstemp(dir=directory, suffix=f".{suffix}")
+    os.close(descriptor)
+    return Path(name)
+
+
+def _quote(text: str) -> str:
+    return _csv_text([[text]]).decode().rstrip("\r\n")
+
+
+report_service = ReportService()
