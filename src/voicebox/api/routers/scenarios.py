@@ -3,7 +3,6 @@ rotate the share link (docs/api.md)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -11,7 +10,7 @@ from fastapi import APIRouter, Body, Header, Path, Response
 
 from voicebox.api.deps import CustomerDep, SessionDep
 from voicebox.api.errors import ERROR_RESPONSE
-from voicebox.errors import RangeNotSatisfiable
+from voicebox.api.files import bytes_download
 from voicebox.scenarios.schemas import (
     FromTemplate,
     ScenarioOut,
@@ -187,33 +186,9 @@ async def contacts_template_file(
     range_header: Annotated[str | None, Header(alias="Range")] = None,
 ) -> Response:
     scenario = await scenario_service.get(session, customer.id, scenario_id)
-    return _download(
-        contacts_template(scenario), f"scenario-{scenario.id}-contacts.csv", range_header
+    return bytes_download(
+        contacts_template(scenario),
+        filename=f"scenario-{scenario.id}-contacts.csv",
+        media_type="text/csv; charset=utf-8",
+        range_header=range_header,
     )
-
-
-_BYTES = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$")
-
-
-def _download(content: bytes, filename: str, range_header: str | None) -> Response:
-    """A file download honouring a single `Range: bytes=a-b` (206) as DESIGN.md §2 asks."""
-    headers = {
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Accept-Ranges": "bytes",
-    }
-    media = "text/csv; charset=utf-8"
-    match = _BYTES.match(range_header or "")
-    if not match or not any(match.groups()):
-        return Response(content, media_type=media, headers=headers)
-    size = len(content)
-    first, last = match.groups()
-    if first:
-        start, end = int(first), min(int(last) if last else size - 1, size - 1)
-    else:
-        start, end = max(size - int(last), 0), size - 1
-    if start >= size or end < start:
-        error = RangeNotSatisfiable(f"the file has {size} bytes", name="Range")
-        error.headers = {"Content-Range": f"bytes */{size}"}
-        raise error
-    headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-    return Response(content[start : end + 1], status_code=206, media_type=media, headers=headers)
