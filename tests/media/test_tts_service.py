@@ -91,7 +91,7 @@ async def test_concurrent_requests_synthesise_once(tmp_path: Path) -> None:
 async def test_language_is_detected_and_text_cleaned(service: SpeechService) -> None:
     assert detect_language(RU_TEXT) == "ru" and detect_language(EN_TEXT) == "en"
     assert detect_language("Ваш код: ABC 123") == "ru"
-    assert detect_language("12345") == "en"
+    assert detect_language("12345") == "ru" and detect_language("Call 8 800 ok") == "en"
     en = read_prompt(await service.synthesize(EN_TEXT))
     assert rms(en) > 0.03
     with pytest.raises(MediaError, match="empty"):

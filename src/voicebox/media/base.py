@@ -54,10 +54,9 @@ class SpeechSettings:
 
 
 def detect_language(text: str) -> str:
-    """"ru" when the text has more Cyrillic than Latin letters, else "en"."""
-    return "ru" if len(_CYRILLIC.findall(text)) >= len(_LATIN.findall(text)) and _CYRILLIC.search(
-        text
-    ) else "en"
+    """"en" when the text has more Latin than Cyrillic letters, else "ru" (digits-only prompts
+    are read in Russian, the platform's main language)."""
+    return "en" if len(_LATIN.findall(text)) > len(_CYRILLIC.findall(text)) else "ru"
 
 
 @runtime_checkable
