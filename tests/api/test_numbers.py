@@ -41,6 +41,7 @@ async def test_new_user_searches_reserves_buys_and_pays(app, client, tenant):
     )
     assert reserved.status_code == 201, reserved.text
     assert len(reserved.json()["reserved_uid"]) == 36
+    assert reserved.json()["reserved_until"].endswith("Z")
 
     order = await client.post(
         f"/v1/customers/{tenant.id}/numbers",
@@ -125,6 +126,7 @@ async def test_search_filters_and_range(app, client, tenant):
         ({"mask": "+74991112344"}, {74991112344}),  # a leading "+" is ignored
         ({"mask": "74951234589"}, {74951234589}),
         ({"category": "", "mask": "7800%"}, {78001234589}),  # an empty filter is no filter
+        ({"mask": "", "type": "8800"}, {78001234589}),
     ]
     for params, expected in cases:
         response = await client.get("/v1/numbers", params=params, headers=tenant.headers)
@@ -347,3 +349,57 @@ async def test_trailing_slash(app, client, tenant, path):
     await stock(app)
     response = await client.get(path, headers=tenant.headers)
     assert response.status_code in (200, 206)
+
+
+async def test_done_when_a_new_user_with_a_token_buys_a_number(app, session):
+    """The issue's acceptance path: bootstrap, OAuth password grant, search, reserve, buy, pay."""
+    import httpx
+
+    from voicebox.auth.service import auth_service
+    from voicebox.customers.service import customer_service
+    from voicebox.numbers.seed import seed_inventory
+
+    await seed_inventory(session)
+    customer = await customer_service.create(session, name="Acme", balance=Decimal(1000))
+    await auth_service.create_user(
+        session, customer_id=customer.id, username="alice-numbers", password="s3cret-pass"
+    )
+    registered = await auth_service.create_client(session, name="my-app", redirect_uris=[])
+    await session.commit()
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+        token = await http.post(
+            "/oauth/token",
+            data={"grant_type": "password", "username": "alice-numbers", "password": "s3cret-pass"},
+            auth=(registered.client.client_id, registered.secret),
+        )
+        assert token.status_code == 200, token.text
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+        filters = (await http.get("/v1/filters", headers=headers)).json()
+        assert any(item.get("regionCode", {}).get("region_code") == "MOW" for item in filters)
+        found = await http.get(
+            "/v1/numbers",
+            params={"regionCode": "MOW", "category": "REGULAR", "type": "ABC", "mask": "7495%"},
+            headers={**headers, "Range": "numbers=0-9"},
+        )
+        assert found.status_code == 206 and len(found.json()) == 10
+        assert found.headers["Content-Range"].startswith("numbers 0-9/")
+        pick = found.json()[0]["number"]
+        assert str(pick).startswith("7495")
+
+        reserved = await http.post(
+            "/v1/numbers/reservations", json={"number": str(pick), "period": 300}, headers=headers
+        )
+        assert reserved.status_code == 201
+        price = await http.get(f"/v1/customers/{customer.id}/numbers/{pick}/price", headers=headers)
+        assert price.json() == {"monthly_fee": 500, "currency": "RUB"}
+        order = await http.post(
+            f"/v1/customers/{customer.id}/numbers",
+            json={"orderItemNumber": str(pick)},
+            headers=headers,
+        )
+        assert order.status_code == 201 and order.json()["orderStatus"] == "completed"
+        balance = await http.get(f"/v1/customers/{customer.id}/balance", headers=headers)
+        assert balance.json()[0]["balance"]["value"] == "500.00"

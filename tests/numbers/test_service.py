@@ -187,6 +187,7 @@ async def test_seed_fills_an_empty_inventory_once(app, session):
 
 
 async def test_startup_hook_follows_the_setting(app, session):
+    assert seed_on_startup in app.state.startup_hooks
     off = SimpleNamespace(
         state=SimpleNamespace(
             settings=SimpleNamespace(seed_numbers=False), sessionmaker=app.state.sessionmaker

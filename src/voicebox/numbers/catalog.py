@@ -83,16 +83,18 @@ def number_type(number: str) -> str:
     return "ABC"
 
 
+_BY_PREFIX = {code: region for region in REGIONS for code in (*region.abc, *region.def_)}
+_PREFIX_LENGTHS = sorted({len(code) for code in _BY_PREFIX}, reverse=True)
+
+
 def region_of(number: str) -> Region | None:
     """The region whose area code or mobile prefix starts the number (longest code wins)."""
     local = number[1:]
-    best: Region | None = None
-    best_len = 0
-    for region in REGIONS:
-        for code in (*region.abc, *region.def_):
-            if local.startswith(code) and len(code) > best_len:
-                best, best_len = region, len(code)
-    return best
+    for length in _PREFIX_LENGTHS:
+        region = _BY_PREFIX.get(local[:length])
+        if region is not None:
+            return region
+    return None
 
 
 def category_of(number: str) -> str:

@@ -24,13 +24,12 @@ _PATTERNS = ("{a}{a}{a}{a}", "{a}{a}{b}{b}", "{a}{b}{a}{b}", "{a}000", "{a}{b}00
 
 
 def _local_part(rng: random.Random, length: int) -> str:
-    digits = "".join(rng.choice("0123456789") for _ in range(length))
+    # Local numbers never start with 0.
+    digits = str(rng.randrange(10 ** (length - 1), 10**length))
     if rng.random() < 0.12:
         a, b, c = (str(rng.randrange(10)) for _ in range(3))
         ending = rng.choice(_PATTERNS).format(a=a, b=b, c=c)
         digits = digits[: length - len(ending)] + ending
-    if digits[0] == "0":  # local numbers never start with 0
-        digits = str(rng.randrange(1, 10)) + digits[1:]
     return digits
 
 

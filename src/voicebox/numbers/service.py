@@ -124,7 +124,7 @@ class NumberService:
             region_code=enum_value(region_code, regions, "regionCode"),
             type=enum_value(type_, list(catalog.TYPES), "type"),
             owner=enum_value(owner, owners, "owner"),
-            mask=None if mask is None else like_pattern(mask),
+            mask=like_pattern(mask) if mask else None,
         )
         rows, total = await number_repository.search(
             session, customer_id=customer_id, now=now, where=where, offset=offset, limit=limit
@@ -167,7 +167,10 @@ class NumberService:
             session, number_id=phone.id, customer_id=customer_id, uid=uid, until=until, now=now
         ):
             raise Conflict(f"number {phone.number} was just taken", name="number")
-        return Reservation(reserved_uid=uid, reserved_until=until.isoformat())
+        return Reservation(
+            reserved_uid=uid,
+            reserved_until=until.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        )
 
     async def purchase(
         self,
