@@ -5,7 +5,10 @@ from __future__ import annotations
 import io
 import json
 
-from voicebox.campaigns.abonents import AbonentReader
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from voicebox.campaigns.abonents import AbonentReader, _to_json
 
 
 def read_csv(data: bytes, **options) -> tuple[AbonentReader, list]:
@@ -68,3 +71,9 @@ def test_json_items():
         "abonents[4].phone",
         "abonents[5]",
     ]
+
+
+@settings(max_examples=300)
+@given(st.dictionaries(st.text(max_size=8), st.text(max_size=20), max_size=5))
+def test_variables_json_is_what_json_dumps_writes(variables):
+    assert _to_json(variables) == json.dumps(variables, ensure_ascii=False)

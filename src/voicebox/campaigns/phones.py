@@ -34,11 +34,15 @@ class Phone:
     timezone: str | None  # IANA zone when the number has exactly one
 
 
+_CODES = {str(code): code for code in COUNTRY_CODE_TO_REGION_CODE}
+
+
 def _split(digits: str) -> tuple[int, str] | None:
+    """(country code, national number); codes are prefix-free, so the first fit is the one."""
     for size in (1, 2, 3):
-        code = int(digits[:size]) if digits[:size] else 0
-        if code in COUNTRY_CODE_TO_REGION_CODE:
-            return (code, digits[size:]) if digits[size:] else None
+        code = _CODES.get(digits[:size])
+        if code is not None:
+            return (code, digits[size:]) if len(digits) > size else None
     return None
 
 

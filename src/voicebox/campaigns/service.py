@@ -284,12 +284,16 @@ class CampaignService:
         )
         before = await repository.count_abonents(session, campaign.id)
         writer = await abonent_writer(session, campaign.id, utcnow())
-        while True:
-            # Parsing and phone normalisation are CPU work: off the event loop, batch by batch.
-            batch = await asyncio.to_thread(next, batches, None)
-            if batch is None:
-                break
-            await writer.write(batch)
+        # Parsing and phone normalisation are CPU work: off the event loop, one batch ahead of
+        # the database write (SQLite and COPY release the GIL, so both cores work).
+        upcoming = asyncio.ensure_future(asyncio.to_thread(next, batches, None))
+        try:
+            while (batch := await upcoming) is not None:
+                upcoming = asyncio.ensure_future(asyncio.to_thread(next, batches, None))
+                await writer.write(batch)
+        finally:
+            if not upcoming.done():
+                await asyncio.wait([upcoming])
         if not reader.ok:
             raise Problems(reader.all_problems())
         await writer.finish()
