@@ -135,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Open, self-hostable implementation of the VoiceBox API v0.0.4. "
         "Deviations and extensions: docs/api.md.",
         lifespan=lifespan,
+        swagger_ui_init_oauth={"usePkceWithAuthorizationCodeGrant": True},
     )
     app.state.settings = settings
     app.state.startup_hooks = [seed_on_startup]

@@ -6,7 +6,8 @@ loop. Requests carry a live token of a real tenant, and `{customer_id}` is that 
 the fuzzing gets past authentication and tenancy into the handlers.
 
 `VOICEBOX_FUZZ_EXAMPLES` sets the examples per operation (default 10: with schemathesis'
-coverage phase's boundary cases on top, under a minute of CPU on SQLite).
+coverage phase's boundary cases on top, under a minute of CPU on SQLite);
+`VOICEBOX_FUZZ_LOG=info` shows the server's access log.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ async def _create_tenant(database_url: str) -> tuple[int, str]:
 class _ServerThread(threading.Thread):
     def __init__(self, app, sock: socket.socket):
         super().__init__(daemon=True)
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level=os.environ.get("VOICEBOX_FUZZ_LOG", "warning"), lifespan="on"))
         self.sock = sock
 
     def run(self) -> None:
