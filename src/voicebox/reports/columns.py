@@ -76,9 +76,9 @@ def _answers(trace: list[Any] | None) -> tuple[dict[str, list[str]], dict[str, A
 
 def row_values(layout: Layout, row: Any) -> list[Any]:
     """One abonent's cells; numbers stay numbers (Decimal for money)."""
-    own = row.abonent_variables or {}
-    heard, transfer = _answers(row.trace)
-    values = dict(row.variables or {})
+    own = _json(row.abonent_variables)
+    heard, transfer = _answers(_json(row.trace))
+    values = _json(row.variables)
     known = set(layout.custom) | set(layout.variables) | SYSTEM_VARIABLES | set(own)
     other = {k: v for k, v in values.items() if k not in known}
     return [
@@ -98,6 +98,11 @@ def row_values(layout: Layout, row: Any) -> list[Any]:
         row.call_id or "",
         "yes" if row.record_path else "no",
     ]
+
+
+def _json(raw: str | None) -> Any:
+    """A JSON column read as text (NULL and JSON null both mean nothing)."""
+    return json.loads(raw) or {} if raw else {}
 
 
 def _text(value: Any) -> str:

@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import Text, and_, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.models import Abonent, Call, Campaign, Scenario
 
 STREAM_BATCH = 2000
+
+
+def _raw(column: Any, name: str) -> Any:
+    return cast(column, Text).label(name)
 
 
 async def campaign_for_customer(
@@ -45,14 +49,15 @@ async def abonents_with_last_call(session: AsyncSession, campaign_id: int) -> As
     """Every abonent of the campaign in id order with its last attempt's call (or none yet).
 
     The last attempt is `attempts_made` (the dialer numbers attempts from 1), found through the
-    unique (abonent_id, attempt) index: one pass, no sort, no grouping.
+    unique (abonent_id, attempt) index: one pass, no sort, no grouping. JSON columns come as
+    text, decoded with the rest of the row off the event loop (`columns.row_values`).
     """
     query = (
         select(
-            Abonent.phone, Abonent.variables.label("abonent_variables"), Abonent.state,
+            Abonent.phone, _raw(Abonent.variables, "abonent_variables"), Abonent.state,
             Abonent.attempts_made, Abonent.last_status,
-            Call.call_id, Call.status, Call.started_at, Call.duration, Call.cost, Call.trace,
-            Call.variables, Call.record_path,
+            Call.call_id, Call.status, Call.started_at, Call.duration, Call.cost,
+            _raw(Call.trace, "trace"), _raw(Call.variables, "variables"), Call.record_path,
         )
         .select_from(Abonent)
         .outerjoin(Call, and_(Call.abonent_id == Abonent.id,
