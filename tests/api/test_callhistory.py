@@ -182,3 +182,24 @@ async def test_another_customers_history_is_invisible(app, client, make_tenant):
     for path in (history(alice), f"/v1/customers/{alice.id}/callhistory/campaigns",
                  f"/v1/customers/{alice.id}/calls/c0/trace"):
         assert_errors(await client.get(path, headers=bob.headers), 404)
+
+
+async def test_keyset_cursor_pages_through_everything(app, client, tenant):
+    await seed(app, tenant.id, None, 17, prefix="k")
+    await seed(app, tenant.id, None, 3, prefix="tie", started_at=T0 + timedelta(minutes=5))
+    expected = [c["callId"] for c in (await client.get(
+        history(tenant), headers={**tenant.headers, "Range": "callhistory=0-99"})).json()]
+    seen, cursor = [], None
+    while True:
+        query = f"?after={cursor}" if cursor else ""
+        response = await client.get(history(tenant, query),
+                                    headers={**tenant.headers, "Range": "callhistory=0-6"})
+        assert response.status_code == 206
+        seen += [c["callId"] for c in response.json()]
+        cursor = response.headers.get("x-next-cursor")
+        if cursor is None:
+            break
+    assert seen == expected and len(seen) == 20
+    for bad in ("x", "1.", "-5.3", "1.2.3"):
+        response = await client.get(history(tenant, f"?after={bad}"), headers=tenant.headers)
+        assert [e["name"] for e in assert_errors(response, 400)] == ["after"]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import exists, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.models import Call, Campaign
@@ -36,18 +36,14 @@ _NEWEST_FIRST = (Call.started_at.desc(), Call.id.desc())
 
 
 async def anchor(
-    session: AsyncSession, where: HistoryFilter, offset: int
+    session: AsyncSession, where: HistoryFilter, offset: int, after: tuple[datetime, int] | None
 ) -> tuple[datetime, int] | None:
-    """(started_at, id) of the row at `offset`: an index-only walk, no table rows read."""
-    row = (
-        await session.execute(
-            select(Call.started_at, Call.id)
-            .where(*where.where())
-            .order_by(*_NEWEST_FIRST)
-            .offset(offset)
-            .limit(1)
-        )
-    ).first()
+    """(started_at, id) of the row at `offset` (counted past `after` when given): an
+    index-only walk, no table rows read."""
+    query = select(Call.started_at, Call.id).where(*where.where())
+    if after is not None:
+        query = query.where(tuple_(Call.started_at, Call.id) < tuple_(*after))
+    row = (await session.execute(query.order_by(*_NEWEST_FIRST).offset(offset).limit(1))).first()
     return None if row is None else (row[0], row[1])
 
 
@@ -55,10 +51,8 @@ async def page_from(
     session: AsyncSession, where: HistoryFilter, start: tuple[datetime, int], limit: int
 ) -> list[tuple[Call, str | None]]:
     """Up to `limit` rows at or after `start` (in newest-first order), with campaign names."""
-    started_at, call_id = start
-    seek = or_(
-        Call.started_at < started_at, and_(Call.started_at == started_at, Call.id <= call_id)
-    )
+    # A row-value comparison: both databases turn it into an index range, unlike the OR form.
+    seek = tuple_(Call.started_at, Call.id) <= tuple_(*start)
     rows = await session.execute(
         select(Call, Campaign.name)
         .outerjoin(Campaign, Campaign.id == Call.campaign_id)
@@ -69,9 +63,16 @@ async def page_from(
     return [(call, name) for call, name in rows]
 
 
-async def count(session: AsyncSession, where: HistoryFilter, cap: int) -> int:
-    """Matching rows, counting no further than `cap` (a cap reached means "at least cap")."""
-    inner = select(Call.id).where(*where.where()).limit(cap).subquery()
+async def count(
+    session: AsyncSession, where: HistoryFilter, cap: int, after: tuple[datetime, int] | None
+) -> int:
+    """Matching rows (past `after`), counting no further than `cap` (reaching it means "at
+    least cap")."""
+    query = select(Call.id).where(*where.where())
+    if after is not None:
+        query = query.where(tuple_(Call.started_at, Call.id) < tuple_(*after))
+    # Ordered like the pages so the planner walks the same index (index-only) rather than the table.
+    inner = query.order_by(*_NEWEST_FIRST).limit(cap).subquery()
     return int(await session.scalar(select(func.count()).select_from(inner)) or 0)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,13 +16,32 @@ from voicebox.errors import NotFound, Problem, Problems
 from voicebox.models import Call
 
 # Content-Range totals are exact up to this many rows past the page; beyond it they read "*".
-COUNT_MARGIN = 10_000
+COUNT_MARGIN = 1_000
 
 
 @dataclass(frozen=True, slots=True)
 class HistoryPage:
     items: list[HistoryItem]
     total: int | None  # None: more than the counting cap (Content-Range total "*")
+    next_cursor: str | None  # keyset position after the last row (extension)
+
+
+def cursor_text(started_at: datetime, call_id: int) -> str:
+    micros = int(started_at.timestamp()) * 1_000_000 + started_at.microsecond
+    return f"{micros}.{call_id}"
+
+
+def parse_cursor(text: str | None) -> tuple[datetime, int] | None:
+    """The `after` extension: "<microseconds>.<row id>" from a previous X-Next-Cursor."""
+    if text in (None, ""):
+        return None
+    micros, _, row_id = str(text).partition(".")
+    if not (micros.isdigit() and row_id.isdigit()) or len(micros) > 17 or len(row_id) > 18:
+        raise Problems([Problem("after", "must be a cursor from X-Next-Cursor")])
+    moment = datetime.fromtimestamp(int(micros) // 1_000_000, UTC).replace(
+        microsecond=int(micros) % 1_000_000
+    )
+    return moment, int(row_id)
 
 
 def _unix(moment: datetime) -> int:
@@ -73,13 +92,25 @@ def history_filter(
 
 class CallService:
     async def history(
-        self, session: AsyncSession, where: HistoryFilter, *, offset: int, limit: int
+        self,
+        session: AsyncSession,
+        where: HistoryFilter,
+        *,
+        offset: int,
+        limit: int,
+        after: tuple[datetime, int] | None = None,
     ) -> HistoryPage:
+        """A page newest first; with `after`, offsets count from that keyset position."""
         cap = offset + limit + COUNT_MARGIN
-        total = await repository.count(session, where, cap)
-        start = await repository.anchor(session, where, offset) if offset < total else None
+        total = await repository.count(session, where, cap, after)
+        start = await repository.anchor(session, where, offset, after) if offset < total else None
         rows = await repository.page_from(session, where, start, limit) if start else []
-        return HistoryPage([_item(c, n) for c, n in rows], None if total >= cap else total)
+        next_cursor = None
+        if rows and (offset + len(rows) < total):
+            last = rows[-1][0]
+            next_cursor = cursor_text(last.started_at, last.id)
+        items = [_item(c, n) for c, n in rows]
+        return HistoryPage(items, None if total >= cap else total, next_cursor)
 
     async def campaigns(self, session: AsyncSession, customer_id: int) -> list[HistoryCampaign]:
         rows = await repository.campaigns_with_history(session, customer_id)

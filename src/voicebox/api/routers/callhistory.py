@@ -13,7 +13,7 @@ from voicebox.api.deps import CustomerDep, SessionDep, range_dependency
 from voicebox.api.errors import ERROR_RESPONSE
 from voicebox.api.ranges import Window, range_response
 from voicebox.calls.schemas import CallTrace, HistoryCampaign, HistoryItem
-from voicebox.calls.service import call_service, history_filter
+from voicebox.calls.service import call_service, history_filter, parse_cursor
 
 router = APIRouter(
     tags=["callhistory"],
@@ -45,18 +45,31 @@ async def call_history(
     until: Annotated[
         str | None, Query(alias="to", description="Конец выборки: unix-секунды или ISO 8601")
     ] = None,
+    after: Annotated[
+        str | None,
+        Query(
+            description="Extension: keyset cursor (X-Next-Cursor of the previous page); "
+            "Range offsets then count from it"
+        ),
+    ] = None,
 ) -> Response:
     where = history_filter(customer.id, campaign_id, since, until)
-    page = await call_service.history(session, where, offset=window.offset, limit=window.limit)
-    if page.total is not None:
-        return range_response(page.items, page.total, window)
-    # Past the counting cap the total is unknown: `Content-Range: callhistory a-b/*`.
-    last = window.offset + len(page.items) - 1
-    return JSONResponse(
-        jsonable_encoder(page.items),
-        status_code=206,
-        headers={"Content-Range": f"callhistory {window.offset}-{last}/*"},
+    page = await call_service.history(
+        session, where, offset=window.offset, limit=window.limit, after=parse_cursor(after)
     )
+    if page.total is not None:
+        response = range_response(page.items, page.total, window)
+    else:
+        # Past the counting cap the total is unknown: `Content-Range: callhistory a-b/*`.
+        last = window.offset + len(page.items) - 1
+        response = JSONResponse(
+            jsonable_encoder(page.items),
+            status_code=206,
+            headers={"Content-Range": f"callhistory {window.offset}-{last}/*"},
+        )
+    if page.next_cursor:
+        response.headers["X-Next-Cursor"] = page.next_cursor
+    return response
 
 
 @router.get(
