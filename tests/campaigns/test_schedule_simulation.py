@@ -44,14 +44,18 @@ def test_clock_and_counts():
             parse_count(bad, 1, 20)
 
 
-def test_defaults_and_window_problems():
+def test_defaults_and_an_all_day_window():
     problems = []
     schedule = parse_schedule({}, problems)
     assert (schedule.window_start, schedule.window_stop, schedule.attempts) == ("09:00", "21:00", 3)
     assert schedule.attempts_interval == 1800 and problems == []
-    parse_schedule({"scheduleCallingCycleStart": "10:00", "scheduleCallingCycleStop": "10:00"},
+    all_day = parse_schedule(
+        {"scheduleCallingCycleStart": "0:00", "scheduleCallingCycleStop": "00:00"}, problems
+    )
+    assert (all_day.window_start, all_day.window_stop, problems) == ("00:00", "00:00", [])
+    parse_schedule({"scheduleStartDate": 1_900_000_000, "scheduleStopDate": "2030-01-01"},
                    problems)
-    assert [p.name for p in problems] == ["scheduleCallingCycleStop"]
+    assert [p.name for p in problems] == ["scheduleStopDate"]
 
 
 def test_simulation_behaviour_layers():

@@ -121,8 +121,4 @@ def parse_schedule(data: dict[str, Any], problems: list[Problem]) -> Schedule:
             problems.append(Problem(name, str(error)))
     if schedule.start_at and schedule.stop_at and schedule.stop_at <= schedule.start_at:
         problems.append(Problem("scheduleStopDate", "must be after scheduleStartDate"))
-    if schedule.window_start == schedule.window_stop:
-        problems.append(
-            Problem("scheduleCallingCycleStop", "must differ from scheduleCallingCycleStart")
-        )
     return schedule
