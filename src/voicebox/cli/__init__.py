@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from voicebox.cli import admin, db, numbers, serve, worker
+from voicebox.cli import admin, db, numbers, recordings, serve, worker
 
 app = typer.Typer(help="VoiceBox: an open voice-robot platform.", no_args_is_help=True)
 app.add_typer(db.app, name="db")
 app.add_typer(admin.app, name="admin")
 numbers.register(admin.app)
+recordings.register(admin.app)
 serve.register(app)
 worker.register(app)
 

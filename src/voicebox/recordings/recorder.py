@@ -32,9 +32,9 @@ def recording_path(call_id: str, when: datetime) -> Path:
 
 
 def default_speech(settings: Settings) -> Any:
-    from voicebox.media.tts import SpeechService, offline_engines
+    from voicebox.media.tts import speech_service_from_settings
 
-    return SpeechService(offline_engines(), cache_dir=settings.data_dir / "cache" / "tts")
+    return speech_service_from_settings(settings)
 
 
 class Recorder:

@@ -1,0 +1,54 @@
+"""Placing a call's audio: offsets kept, later audio pushed back instead of overlapping, inputs
+end where they were reported, a prompt cut where the subscriber barged in."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+from voicebox.media.audio import SAMPLE_RATE, silence
+from voicebox.recordings.render import layout
+from voicebox.recordings.timeline import Event, Timeline
+from voicebox.telephony.base import Heard, Prompt
+
+
+def tone(seconds: float) -> bytes:
+    return b"\x10\x00" * round(seconds * SAMPLE_RATE)
+
+
+def test_offsets_are_kept_when_audio_fits():
+    events = [Event(0.5, prompt=Prompt(text="a")), Event(5.0, heard=Heard(dtmf="1")),
+              Event(6.0, prompt=Prompt(text="b"))]
+    placed, shift = layout(events, [tone(2.0), tone(0.16), tone(1.0)])
+    assert shift == 0
+    assert [(side, round(start, 2)) for side, start, _ in placed] == [
+        ("robot", 0.5), ("subscriber", 4.84), ("robot", 6.0)]
+
+
+def test_longer_audio_pushes_later_events_back():
+    events = [Event(0.0, prompt=Prompt(text="long")), Event(1.0, prompt=Prompt(text="next")),
+              Event(3.0, prompt=Prompt(text="last"))]
+    placed, shift = layout(events, [tone(2.5), tone(1.0), tone(0.5)])
+    starts = [start for _, start, _ in placed]
+    assert starts == [0.0, 2.5, 4.5]  # the 1.5 s delay carries over to every later event
+    assert shift == 1.5
+    for (_, start, pcm), (_, nxt, _) in pairwise(placed):
+        assert start + len(pcm) / 2 / SAMPLE_RATE <= nxt + 1e-9
+
+
+def test_barge_in_cuts_the_prompt():
+    events = [Event(0.0, prompt=Prompt(text="long prompt")),
+              Event(2.0, heard=Heard(dtmf="5", barged_in=True))]
+    placed, _ = layout(events, [tone(6.0), tone(0.16)])
+    (_, p_start, prompt), (_, h_start, _) = placed
+    assert p_start == 0.0 and abs(len(prompt) / 2 / SAMPLE_RATE - 1.84) < 1e-3
+    assert abs(h_start - 1.84) < 1e-9
+
+
+def test_timeline_skips_silence_and_empty_prompts():
+    timeline = Timeline("c1")
+    timeline.played(0.0, Prompt())
+    timeline.heard(1.0, Heard())
+    timeline.played(1.5, Prompt(text="hi"))
+    timeline.heard(2.0, Heard(speech="да"))
+    assert [e.side for e in timeline.events] == ["robot", "subscriber"]
+    assert silence(0.1) == bytes(1600)
