@@ -170,3 +170,31 @@ async def test_another_customers_files_are_invisible(client, tenant, make_tenant
     assert (await client.get(url(other), headers=other.headers)).json() == []
     assert_errors(await client.get(url(tenant), headers=other.headers), 404)
     assert (await client.get(url(tenant), headers={"Authorization": "Bearer x"})).status_code == 401
+
+
+async def test_scenarios_must_name_existing_files_of_their_customer(client, tenant, make_tenant,
+                                                                    tmp_path):
+    other = await make_tenant()
+    theirs = (await upload(client, other, make_audio(tmp_path, "wav"), "theirs.wav")).json()
+    scenarios = f"/v1/customers/{tenant.id}/scenarios"
+
+    def body(file_ref: str) -> dict:
+        return {"title": "Файл", "type": "outgoing", "states": [
+            {"type": "Initial", "name": "start", "success": "hello"},
+            {"type": "VoiceMessage", "name": "hello",
+             "announcement": {"type": "file", "file": file_ref}, "success": "bye"},
+            {"type": "ReleaseCall", "name": "bye"}]}
+
+    for ref in ("424242", str(theirs["id"]), "hello.wav"):
+        draft = await client.post(scenarios, json=body(ref), headers=tenant.headers)
+        assert draft.status_code == 201 and draft.json()["isValid"] == "false"
+        errors = assert_errors(await client.post(scenarios + "/validate", json=body(ref),
+                                                 headers=tenant.headers), 400)
+        assert [e["name"] for e in errors] == ["states[1].announcement.file"]
+        assert "does not exist" in errors[0]["message"]
+    mine = (await upload(client, tenant, make_audio(tmp_path, "wav"), "mine.wav")).json()
+    valid = await client.post(scenarios, json=body(str(mine["id"])), headers=tenant.headers)
+    assert valid.json()["isValid"] == "true"
+    ok = await client.post(scenarios + "/validate", json=body(str(mine["id"])),
+                           headers=tenant.headers)
+    assert ok.status_code == 200

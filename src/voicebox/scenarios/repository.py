@@ -51,3 +51,12 @@ async def campaigns_using(session: AsyncSession, scenario_id: int) -> int:
     if "deleted_at" in table.c:
         query = query.where(table.c.deleted_at.is_(None))
     return int(await session.scalar(query) or 0)
+
+
+async def audio_file_ids(session: AsyncSession, customer_id: int) -> set[int]:
+    """Ids of the customer's uploaded audio files (through the shared metadata, as above)."""
+    table = Base.metadata.tables.get("audio_files")
+    if table is None:
+        return set()
+    query = select(table.c.id).where(table.c.customer_id == customer_id)
+    return set((await session.scalars(query)).all())

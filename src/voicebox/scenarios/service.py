@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voicebox.errors import Conflict, InvalidInput, NotFound, Problem, Problems, VoiceboxError
 from voicebox.models import Scenario
 from voicebox.scenarios import catalog, repository
+from voicebox.scenarios.files import file_problems
 from voicebox.scenarios.format import ScenarioBody
 from voicebox.scenarios.validate import parse, validate
 from voicebox.store.db import utcnow
@@ -51,17 +52,31 @@ def _token_from_link(link: str) -> str:
 
 
 class ScenarioService:
-    async def problems(self, data: Any) -> list[Problem]:
-        """Every problem of a client's scenario JSON (empty when valid); never raises for bad data."""
+    async def problems(
+        self, data: Any, *, session: AsyncSession | None = None, customer_id: int | None = None
+    ) -> list[Problem]:
+        """Every problem of a client's scenario JSON (empty when valid); never raises for bad data.
+
+        With a session and customer, announcement files are checked against their uploads too.
+        """
         try:
-            _, problems = await asyncio.to_thread(_check, data)
+            body, problems = await asyncio.to_thread(_check, data)
         except VoiceboxError as error:
             return error.problems
+        if session is not None and customer_id is not None:
+            problems += await self._file_problems(session, customer_id, body)
         return problems
 
-    async def ensure_valid(self, data: Any) -> None:
+    async def _file_problems(
+        self, session: AsyncSession, customer_id: int, body: ScenarioBody
+    ) -> list[Problem]:
+        return file_problems(body, await repository.audio_file_ids(session, customer_id))
+
+    async def ensure_valid(
+        self, data: Any, *, session: AsyncSession | None = None, customer_id: int | None = None
+    ) -> None:
         """Raise `Problems` (400) listing everything wrong with the scenario."""
-        problems = await self.problems(data)
+        problems = await self.problems(data, session=session, customer_id=customer_id)
         if problems:
             raise Problems(problems)
 
@@ -77,6 +92,7 @@ class ScenarioService:
     async def create(self, session: AsyncSession, customer_id: int, data: Any) -> Scenario:
         """Save a new scenario; an invalid one is kept as a draft (`isValid` "false")."""
         body, problems = await asyncio.to_thread(_check, data)
+        problems += await self._file_problems(session, customer_id, body)
         now = utcnow()
         scenario = Scenario(
             customer_id=customer_id,
@@ -99,6 +115,7 @@ class ScenarioService:
         """
         scenario = await self.get(session, customer_id, scenario_id)
         body, problems = await asyncio.to_thread(_check, data)
+        problems += await self._file_problems(session, customer_id, body)
         if problems and await repository.campaigns_using(session, scenario.id):
             # A campaign runs this scenario: it may not turn into a draft under it.
             raise Problems(problems)

@@ -81,8 +81,10 @@ async def create_scenario(
     summary="Проверка корректности сценария",
     description="400 lists every problem, each named by the state and field.",
 )
-async def validate_scenario(customer: CustomerDep, data: ScenarioJson) -> Success:
-    await scenario_service.ensure_valid(data)
+async def validate_scenario(
+    customer: CustomerDep, session: SessionDep, data: ScenarioJson
+) -> Success:
+    await scenario_service.ensure_valid(data, session=session, customer_id=customer.id)
     return Success()
 
 

@@ -1,0 +1,27 @@
+"""Announcements that play an uploaded audio file must name one of the customer's files; the
+pure validator cannot know them, so the service passes the ids in (docs/api.md, Audio files)."""
+
+from __future__ import annotations
+
+from voicebox.errors import Problem
+from voicebox.scenarios.format import ScenarioBody
+
+
+def file_problems(body: ScenarioBody, known_ids: set[int]) -> list[Problem]:
+    """A problem for every `announcement.type: file` whose `file` is not an existing id."""
+    problems: list[Problem] = []
+    for index, state in enumerate(body.states):
+        announcement = getattr(state, "announcement", None)
+        if announcement is None or announcement.type != "file":
+            continue
+        ref = (announcement.file or "").strip()
+        if not ref:
+            message = "the announcement plays a file but names none (give its id)"
+        elif not ref.isdigit() or int(ref) not in known_ids:
+            message = (f"audio file {ref!r} does not exist; upload it with "
+                       "POST /v1/customers/{customer_id}/audio and use its id")
+        else:
+            continue
+        problems.append(Problem(f"states[{index}].announcement.file",
+                                f'State "{state.name}": {message}'))
+    return problems
