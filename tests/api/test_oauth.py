@@ -140,9 +140,14 @@ async def test_refresh_rotates_and_revokes_old_pair(app, tenant):
         assert second["refresh_token"] != first["refresh_token"]
         assert second["access_token"] != first["access_token"]
         assert (await oauth.get(balance_path(tenant))).status_code == 200
+        third = await oauth.refresh_token("/oauth/token", refresh_token=second["refresh_token"])
         with pytest.raises(OAuthError) as replay:
             await oauth.refresh_token("/oauth/token", refresh_token=first["refresh_token"])
         assert replay.value.error == "invalid_grant"
+        # Reuse of a rotated token ends the line that followed it (RFC 9700 §4.14.2).
+        assert (await oauth.get(balance_path(tenant))).status_code == 401
+        with pytest.raises(OAuthError):
+            await oauth.refresh_token("/oauth/token", refresh_token=third["refresh_token"])
     async with browser(app) as agent:
         old = await agent.get(
             balance_path(tenant), headers={"Authorization": f"Bearer {first['access_token']}"}

@@ -201,8 +201,18 @@ class RefreshTokenGrant(_Grant, grants.RefreshTokenGrant):
 
     def authenticate_refresh_token(self, refresh_token: str) -> Token | None:
         record = repo.token_by_refresh_hash(self.db, token_hash(refresh_token))
-        token = Token(record) if record is not None else None
-        return token if token and token.refresh_is_live(utcnow()) else None
+        if record is None:
+            return None
+        token, now = Token(record), utcnow()
+        if token.refresh_is_live(now):
+            return token
+        if record.revoked and record.client_id == self.request.client.get_client_id():
+            # Reuse of a rotated refresh token means two parties hold it (RFC 9700 §4.14.2):
+            # end the whole line of tokens that followed it.
+            repo.revoke_tokens_since(
+                self.db, user_id=record.user_id, client_id=record.client_id, since=record.issued_at
+            )
+        return None
 
     def authenticate_user(self, refresh_token: Token) -> User | None:
         return self._active_user(refresh_token.record.user_id)
