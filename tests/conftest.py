@@ -30,6 +30,18 @@ from voicebox.store.db import Base
 PG_ENV = "VOICEBOX_TEST_DATABASE_URL"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the PostgreSQL run, keep only tests that touch the database: the rest (engine, media,
+    parsers) do not depend on the backend and already ran on the SQLite pass."""
+    if not os.environ.get(PG_ENV):
+        return
+    keep = [item for item in items if "database_url" in getattr(item, "fixturenames", ())]
+    dropped = [item for item in items if "database_url" not in getattr(item, "fixturenames", ())]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
 async def _create_pg_database(url: str) -> str:
     """A fresh database on the given server, so parallel runs never share tables."""
     base = make_url(url)
