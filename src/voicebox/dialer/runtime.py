@@ -87,9 +87,10 @@ async def place_inbound(settings: Settings, *, to: str, caller: str, inputs: lis
     engine = make_engine(settings.resolved_database_url)
     try:
         await upgrade(engine)
-        gateway = SimulatedGateway(time_scale=settings.sim_time_scale)
-        answerer = InboundAnswerer(make_sessionmaker(engine), settings=settings,
-                                   clock=gateway.clock)
+        sessionmaker = make_sessionmaker(engine)
+        gateway = with_recordings(SimulatedGateway(time_scale=settings.sim_time_scale),
+                                  sessionmaker, settings)
+        answerer = InboundAnswerer(sessionmaker, settings=settings, clock=gateway.clock)
         done: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
 
         async def on_incoming(call: Any) -> None:
@@ -102,6 +103,8 @@ async def place_inbound(settings: Settings, *, to: str, caller: str, inputs: lis
         gateway.incoming(to=e164(to, region=settings.home_region, field="--to"),
                          caller=e164(caller, region=settings.home_region, field="--from"),
                          inputs=inputs, hangup_after=hangup_after)
-        return await done
+        result = await done
+        await gateway.stop()  # the recorder writes the call's recording before we exit
+        return result
     finally:
         await engine.dispose()

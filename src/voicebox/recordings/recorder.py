@@ -23,6 +23,7 @@ from voicebox.recordings.timeline import Timeline
 
 log = logging.getLogger(__name__)
 RECORDINGS_DIR = "recordings"
+MAX_BACKLOG = 20_000  # calls waiting to be rendered (~2 KB each)
 
 
 def recording_path(call_id: str, when: datetime) -> Path:
@@ -56,10 +57,18 @@ class Recorder:
         self._busy = 0
         self.written = 0
         self.failed = 0
+        self.dropped = 0
         self.render_seconds = 0.0  # wall time spent rendering and writing
 
     def finished(self, timeline: Timeline) -> None:
-        """Queue an ended, answered call (from the event loop; returns at once)."""
+        """Queue an ended, answered call (from the event loop; returns at once). Past
+        `MAX_BACKLOG` waiting calls the recording is dropped (logged) rather than let memory
+        grow without bound when calls end faster than they can be rendered."""
+        if self._queue.qsize() >= MAX_BACKLOG:
+            self.dropped += 1
+            if self.dropped % 1000 == 1:
+                log.warning("recorder backlog full: %d recordings dropped so far", self.dropped)
+            return
         self._queue.put_nowait(timeline)
         if not self._tasks:
             self.start()
@@ -90,7 +99,8 @@ class Recorder:
 
     def stats(self) -> dict[str, Any]:
         per_call = self.render_seconds / self.written if self.written else 0.0
-        return {"written": self.written, "failed": self.failed, "backlog": self.backlog,
+        return {"written": self.written, "failed": self.failed, "dropped": self.dropped,
+                "backlog": self.backlog,
                 "secondsPerCall": round(per_call, 4)}
 
     async def _run(self) -> None:
