@@ -3,6 +3,7 @@ inbound campaign, and the recording holds the prompts and the caller's spoken an
 
 from __future__ import annotations
 
+import csv
 import io
 import wave
 
@@ -33,3 +34,12 @@ async def test_inbound_call_is_recorded(app, client, make_tenant, settings):
         robot, caller = channels(reader.readframes(reader.getnframes()), 2)
     assert audible_seconds(robot) > 1.5  # greeting, question, "no" answer prompt
     assert 0.1 < audible_seconds(caller) < 1.5  # "нет", once
+
+    # The inbound campaign's report has one row per call, the caller as the phone.
+    report = await client.get(
+        f"/v1/customers/{tenant.id}/reports/{created.json()['id']}/download",
+        params={"format": "csv"}, headers=tenant.headers)
+    [row] = list(csv.DictReader(io.StringIO(report.content.decode("utf-8-sig"))))
+    assert row["phone"] == "+79161234567" and row["status"] == "done"
+    assert row["answer: ask"] == "нет" and row["callId"] == result["callId"]
+    assert row["callRecord"] == "yes" and row["result"] == "200"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import Text, and_, cast, select
+from sqlalchemy import Text, and_, case, cast, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.models import Abonent, Call, Campaign, Scenario
@@ -64,6 +64,27 @@ async def abonents_with_last_call(session: AsyncSession, campaign_id: int) -> As
                               Call.attempt == Abonent.attempts_made))
         .where(Abonent.campaign_id == campaign_id)
         .order_by(Abonent.id)
+        .execution_options(yield_per=STREAM_BATCH)
+    )
+    result = await session.stream(query)
+    async for partition in result.partitions(STREAM_BATCH):
+        for row in partition:
+            yield row
+
+
+async def inbound_calls(session: AsyncSession, campaign_id: int) -> AsyncIterator[Any]:
+    """An inbound campaign has no abonents: one row per call, shaped like the abonent rows
+    (the caller is the `phone`)."""
+    query = (
+        select(
+            Call.cg_pn.label("phone"), null().label("abonent_variables"),
+            case((Call.answered.is_(True), "done"), else_="failed").label("state"),
+            Call.attempt.label("attempts_made"), Call.status.label("last_status"),
+            Call.call_id, Call.status, Call.started_at, Call.duration, Call.cost,
+            _raw(Call.trace, "trace"), _raw(Call.variables, "variables"), Call.record_path,
+        )
+        .where(Call.campaign_id == campaign_id, Call.state == "ended")
+        .order_by(Call.id)
         .execution_options(yield_per=STREAM_BATCH)
     )
     result = await session.stream(query)

@@ -34,6 +34,7 @@ class Report:
     campaign_id: int
     layout: Layout
     format: str
+    inbound: bool = False  # rows are calls, not abonents
 
     @property
     def media_type(self) -> str:
@@ -69,14 +70,17 @@ class ReportService:
                            name="report_id")
         body = await repository.scenario_body(session, campaign.scenario_id)
         sampled = await repository.sample_variable_names(session, campaign.id)
-        return Report(campaign.id, layout_for(body, sampled), fmt)
+        return Report(campaign.id, layout_for(body, sampled), fmt,
+                      inbound=campaign.campaign_type == "inbound")
 
     async def _batches(
         self, sessionmaker: async_sessionmaker[AsyncSession], report: Report
     ) -> AsyncIterator[list[Any]]:
         async with sessionmaker() as session:
             batch: list[Any] = []
-            async for row in repository.abonents_with_last_call(session, report.campaign_id):
+            rows = (repository.inbound_calls if report.inbound
+                    else repository.abonents_with_last_call)
+            async for row in rows(session, report.campaign_id):
                 batch.append(row)
                 if len(batch) >= BATCH:
                     yield batch
