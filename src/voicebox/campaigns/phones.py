@@ -9,7 +9,7 @@ this against plain `phonenumbers` on random numbers of many countries.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import phonenumbers
 from phonenumbers import PhoneNumber, PhoneNumberFormat, PhoneNumberType
@@ -28,8 +28,7 @@ class PhoneError(ValueError):
     """The text is not a (valid) phone number; the message says which."""
 
 
-@dataclass(frozen=True, slots=True)
-class Phone:
+class Phone(NamedTuple):
     e164: str
     timezone: str | None  # IANA zone when the number has exactly one
 
@@ -87,7 +86,9 @@ class PhoneNormalizer:
 
     def __init__(self, region: str = DEFAULT_REGION) -> None:
         self.region = region
-        self._cache: dict[tuple[int, int, str], object] = {}
+        # (country code, national length) → {deciding prefix → answer}
+        self._tables: dict[tuple[int, int], dict[str, object]] = {}
+        self._size = 0
 
     def __call__(self, raw: str) -> Phone:
         text = raw.strip()
@@ -104,9 +105,12 @@ class PhoneNormalizer:
         if plan is None:
             return _exact(canonical, self.region)
         length = len(national)
+        table = self._tables.get((code, length))
+        if table is None:
+            table = self._tables[(code, length)] = {}
         known: object = None
         for size in range(min(plan.leading, length), length + 1):
-            known = self._cache.get((code, length, national[:size]))
+            known = table.get(national[:size])
             if known is not None:
                 break
         else:
@@ -115,25 +119,25 @@ class PhoneNormalizer:
                 # after it: no prefix decides that, so these are never cached. (A cache hit
                 # above shares the first `leading` digits with a number that had no prefix.)
                 return _exact(canonical, self.region)
-            known = self._learn(code, national, canonical, plan.depth(national))
+            known = self._learn(code, national, canonical)
+            table[national[: plan.depth(national)]] = known
         if isinstance(known, PhoneError):
             raise known
         if known is _REWRITES:
             return _exact(canonical, self.region)
         return Phone(canonical, known or None)  # type: ignore[arg-type]
 
-    def _learn(self, code: int, national: str, canonical: str, depth: int) -> object:
+    def _learn(self, code: int, national: str, canonical: str) -> object:
+        """The answer for a number not seen yet: an error, a zone ("" for none) or _REWRITES."""
+        self._size += 1
+        if self._size > _CACHE_LIMIT:
+            self._tables.clear()
+            self._size = 0
         try:
             if national.startswith("0"):  # leading zeros need parse's own bookkeeping
                 phone = _exact(canonical, self.region)
             else:
                 phone = _describe(PhoneNumber(country_code=code, national_number=int(national)))
         except PhoneError as error:
-            known: object = error
-        else:
-            # "" stands for "no single zone" (None means "not cached").
-            known = (phone.timezone or "") if phone.e164 == canonical else _REWRITES
-        if len(self._cache) >= _CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[(code, len(national), national[:depth])] = known
-        return known
+            return error
+        return (phone.timezone or "") if phone.e164 == canonical else _REWRITES

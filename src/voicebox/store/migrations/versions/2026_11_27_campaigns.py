@@ -72,7 +72,13 @@ def upgrade() -> None:
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.UniqueConstraint("campaign_id", "phone", name="uq_abonents_campaign_id_phone"),
     )
-    op.create_index("ix_abonents_state_next_attempt_at", "abonents", ["state", "next_attempt_at"])
+    op.create_index(
+        "ix_abonents_calling",
+        "abonents",
+        ["lease_expires_at"],
+        sqlite_where=sa.text("state = 'calling'"),
+        postgresql_where=sa.text("state = 'calling'"),
+    )
     op.create_index(
         "ix_abonents_campaign_id_state_next",
         "abonents",
