@@ -35,8 +35,9 @@ async def in_flight(app, campaign_id: int) -> int:
     return (await states(app, campaign_id)).get("calling", 0)
 
 
-async def test_sigkill_mid_campaign_loses_and_duplicates_nothing(app, tenant, settings,
+async def test_sigkill_mid_campaign_loses_and_duplicates_nothing(app, make_tenant, settings,
                                                                  tmp_path):
+    tenant = await make_tenant(balance="100000")
     campaign = await insert_campaign(
         app, tenant.id, phones=[f"+7999{n:07d}" for n in range(TOTAL)], simulation=SIMULATION,
         max_lines=250, attempts=3, attempts_interval=30)

@@ -38,33 +38,51 @@ class Persister:
         self._sessionmaker = sessionmaker
         self._owner = owner
         self._batch = batch
-        self._queue: asyncio.Queue[tuple[Finished, int]] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[Finished, int] | None] = asyncio.Queue()
         self._on_written = on_written
         self._lock = lock or contextlib.nullcontext()
+        # Abonents whose result waits here: still `calling` under our lease in the database.
+        self.unsaved: set[int | None] = set()
         self.written = 0
         self.lost_leases = 0
 
     def put(self, item: Finished, customer_id: int) -> None:
         self._queue.put_nowait((item, customer_id))
+        self.unsaved.add(item.abonent_id)
+
+    def saved(self, items: list[tuple[Finished, int]]) -> None:
+        for item, _ in items:
+            self.unsaved.discard(item.abonent_id)
 
     @property
     def backlog(self) -> int:
         return self._queue.qsize()
 
     async def run(self) -> None:
-        while True:
+        """Write batches until `close()`; a batch is never cut short by a cancellation."""
+        closing = False
+        while not closing:
             first = await self._queue.get()
-            items = [first]
+            items: list[tuple[Finished, int]] = []
+            if first is None:
+                closing = True
+            else:
+                items.append(first)
             while len(items) < self._batch and not self._queue.empty():
-                items.append(self._queue.get_nowait())
-            await self._write(items)
+                item = self._queue.get_nowait()
+                if item is None:
+                    closing = True
+                else:
+                    items.append(item)
+            if items:
+                await self._write(items)
+            if closing and not self._queue.empty():
+                closing = False  # results put after close() still get written
+                self._queue.put_nowait(None)
 
-    async def drain(self) -> None:
-        items = []
-        while not self._queue.empty():
-            items.append(self._queue.get_nowait())
-        for start in range(0, len(items), self._batch):
-            await self._write(items[start:start + self._batch])
+    def close(self) -> None:
+        """Make `run()` return once everything queued so far is written."""
+        self._queue.put_nowait(None)
 
     async def _write(self, items: list[tuple[Finished, int]]) -> None:
         delay = 0.1
@@ -79,6 +97,7 @@ class Persister:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
         self.written += len(items)
+        self.saved(items)
         self.lost_leases += lost
         if lost:
             log.warning("%d results arrived after their lease was taken over", lost)

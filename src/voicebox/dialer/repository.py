@@ -196,8 +196,15 @@ class DialerRepository:
             created_at=item.started_at))
 
     async def renew(self, session: AsyncSession, *, owner: str, until: datetime) -> int:
+        """Extend our leases; rows are locked in id order, like every other multi-row write,
+        so a renewal and a batch of results never deadlock on PostgreSQL."""
+        mine = (select(ABONENTS.c.id)
+                .where(ABONENTS.c.lease_owner == owner, ABONENTS.c.state == CALLING)
+                .order_by(ABONENTS.c.id))
+        if _is_pg(session):
+            mine = mine.with_for_update()
         result = await session.execute(
-            update(Abonent).where(Abonent.lease_owner == owner, Abonent.state == CALLING)
+            ABONENTS.update().where(ABONENTS.c.id.in_(mine.scalar_subquery()))
             .values(lease_expires_at=until))
         return result.rowcount or 0
 
@@ -207,6 +214,7 @@ class DialerRepository:
         Returns how many abonents moved."""
         if not items:
             return 0
+        items = sorted(items, key=lambda i: (i.abonent_id or 0, i.call_id))  # lock order
         await session.execute(
             CALLS.update().where(CALLS.c.call_id == bindparam("b_call_id")).values(
                 state=ENDED, status=bindparam("b_status"), answered=bindparam("b_answered"),

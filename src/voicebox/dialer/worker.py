@@ -85,6 +85,7 @@ class Dialer:
         self.peak_live = 0
         self._wake = asyncio.Event()
         self._stopping = False
+        self._halt = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._balances: dict[int, tuple[float, Decimal]] = {}
         self._last_reap = 0.0
@@ -99,32 +100,44 @@ class Dialer:
                        loop.create_task(self._guard(self._loop, "dialer"))]
         log.info("dialer %s started (concurrency %d)", self.worker_id, self.concurrency)
 
-    async def stop(self) -> None:
-        """Stop claiming, hang up live calls (recorded 503, retried), flush results."""
+    async def stop(self, *, grace: float = 30.0) -> None:
+        """Stop claiming, hang up live calls (recorded 503, retried), flush results.
+
+        Database work is never cancelled midway (a cancelled SQLite transaction can keep its
+        lock until the connection is collected): each task is asked to finish instead.
+        """
         self._stopping = True
         self._wake.set()
-        loop_task = self._tasks[2] if len(self._tasks) == 3 else None
+        persister, heartbeat, loop_task = self._tasks or (None, None, None)
         if loop_task is not None:
-            loop_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await loop_task
+            await self._finish(loop_task, grace)
         for job, task in list(self.live.values()):
             job.cancel_reason = "worker stopped"
             task.cancel()
         if self.live:
             await asyncio.gather(*(task for _, task in list(self.live.values())),
                                  return_exceptions=True)
-        await self.persister.drain()
-        for task in self._tasks[:2]:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.persister.drain()
+        if persister is not None:
+            self.persister.close()
+            await self._finish(persister, grace)
+        self._halt.set()
+        if heartbeat is not None:
+            await self._finish(heartbeat, grace)
         with contextlib.suppress(Exception):
             async with self._write, self.sessionmaker() as session:
                 await repo.renew(session, owner=self.worker_id, until=self.wall())
                 await session.commit()
         await self.gateway.stop()
         log.info("dialer %s stopped", self.worker_id)
+
+    @staticmethod
+    async def _finish(task: asyncio.Task[None], grace: float) -> None:
+        done, _ = await asyncio.wait({task}, timeout=grace)
+        if not done:
+            log.error("a dialer task did not stop in %.0f s; cancelling it", grace)
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
 
     def wake(self) -> None:
         """Look for work now (an HTTP-launched call was queued)."""
@@ -142,22 +155,35 @@ class Dialer:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                if self._halt.is_set():
+                    raise
                 log.exception("dialer %s failed; restarting it in 1 s", name)
                 await asyncio.sleep(1.0)
 
     async def _heartbeat(self) -> None:
         period = self.lease.total_seconds() / 3
         last_report = time.monotonic()
-        while True:
-            await asyncio.sleep(period)
+        while not self._halt.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._halt.wait(), period)
             if time.monotonic() - last_report >= 10:
                 last_report = time.monotonic()
                 log.info("dialer %s", self.stats())
-            if not self.live:
-                continue
-            async with self._write, self.sessionmaker() as session:
-                await repo.renew(session, owner=self.worker_id, until=self.wall() + self.lease)
-                await session.commit()
+            if self.live or self.persister.unsaved:
+                await self._renew()
+
+    async def _renew(self) -> None:
+        """Renew our leases, retrying quickly: a missed renewal costs the calls."""
+        for attempt in range(5):
+            try:
+                async with self._write, self.sessionmaker() as session:
+                    await repo.renew(session, owner=self.worker_id,
+                                     until=self.wall() + self.lease)
+                    await session.commit()
+                return
+            except Exception:
+                log.warning("lease renewal failed (try %d)", attempt + 1, exc_info=True)
+                await asyncio.sleep(0.1 * (attempt + 1))
 
     async def _loop(self) -> None:
         await self.reap(own=True)
@@ -350,4 +376,4 @@ class Dialer:
         return total
 
     def _is_live(self, abonent_id: int) -> bool:
-        return abonent_id in self._live_abonents
+        return abonent_id in self._live_abonents or abonent_id in self.persister.unsaved
