@@ -68,7 +68,11 @@ async def _create_tenant(database_url: str) -> tuple[int, str]:
 class _ServerThread(threading.Thread):
     def __init__(self, app, sock: socket.socket):
         super().__init__(daemon=True)
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level=os.environ.get("VOICEBOX_FUZZ_LOG", "warning"), lifespan="on"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                app, log_level=os.environ.get("VOICEBOX_FUZZ_LOG", "warning"), lifespan="on"
+            )
+        )
         self.sock = sock
 
     def run(self) -> None:
@@ -83,7 +87,11 @@ class _ServerThread(threading.Thread):
 
 
 @pytest.fixture(scope="session")
-def fuzz_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzTarget]:
+def fuzz_target(
+    tmp_path_factory: pytest.TempPathFactory, database_url: str
+) -> Iterator[FuzzTarget]:
+    # `database_url` marks this test as backend-dependent (it runs on the PostgreSQL pass too);
+    # the server still gets a database of its own, so the fuzz data never meets other tests.
     data_dir: Path = tmp_path_factory.mktemp("fuzz")
     server_url = os.environ.get(PG_ENV)
     if server_url:
