@@ -106,6 +106,15 @@ async def throughput(url: str, count: int) -> dict:
             "peak_live": dialer.peak_live}
 
 
+def rss_kb() -> int:
+    """The process's resident memory now (Linux), in KiB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
 def cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -118,7 +127,7 @@ async def concurrency(url: str, count: int) -> dict:
                         dialer_batch=1000)
     gateway = SimulatedGateway(time_scale=1)
     dialer = Dialer(maker, gateway=gateway, settings=settings, worker_id="bench-hold")
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_before = rss_kb()
     started = time.perf_counter()
     await dialer.start()
     while len(dialer.live) < count and time.perf_counter() - started < 120:  # noqa: ASYNC110
@@ -126,7 +135,7 @@ async def concurrency(url: str, count: int) -> dict:
     ramp = time.perf_counter() - started
     await asyncio.sleep(3)  # answered and holding
     answered = sum(1 for job, _ in dialer.live.values() if job.answered)
-    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_after = rss_kb()
     live = len(dialer.live)
     await dialer.stop()
     await engine.dispose()

@@ -36,7 +36,7 @@ from voicebox.dialer.repository import (
     Started,
     dialer_repository,
 )
-from voicebox.dialer.scheduling import after_attempt, timezone_for_number
+from voicebox.dialer.scheduling import after_attempt
 from voicebox.engine import EngineConfig
 from voicebox.models import Campaign
 from voicebox.store.db import utcnow
@@ -283,7 +283,7 @@ class Dialer:
             started: list[tuple[Started, str | None, dict[str, Any]]] = []
             deferred: list[tuple[int, datetime | None]] = []
             for item in due:
-                zone = item.timezone or timezone_for_number(item.phone)
+                zone = item.timezone  # set on import from the number; None → the fallback
                 if not is_http and not schedule.allowed_now(now, zone):
                     deferred.append((item.id, schedule.next_allowed(now, zone)))
                     continue
