@@ -1,4 +1,5 @@
-"""Bulk abonent writes: SQLite upserts with executemany, PostgreSQL COPY into a staging table.
+"""Bulk abonent writes: rows go to a staging table (SQLite executemany, PostgreSQL COPY) and are
+merged into `abonents` in one statement at the end.
 
 Both merge duplicates (the later row's variables win) and run inside the caller's transaction,
 so a refused import leaves nothing behind.
@@ -17,9 +18,19 @@ from voicebox.campaigns.abonents import Row
 from voicebox.models import Abonent
 from voicebox.models.abonent import PENDING
 
-_SQLITE_UPSERT = (
+_SQLITE_STAGE = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS abonent_import"
+    " (seq INTEGER, phone TEXT, variables TEXT, timezone TEXT)"
+)
+_SQLITE_STAGE_ROWS = (
+    "INSERT INTO temp.abonent_import (seq, phone, variables, timezone) VALUES (?, ?, ?, ?)"
+)
+# Merged in phone order, so the unique index grows at its end instead of at a random page per
+# row; a later duplicate updates the row an earlier one inserted in this same statement.
+_SQLITE_MERGE = (
     "INSERT INTO abonents (campaign_id, phone, variables, timezone, state, attempts_made,"
-    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)"
+    " created_at, updated_at) SELECT ?, phone, variables, timezone, ?, 0, ?, ?"
+    " FROM temp.abonent_import WHERE true ORDER BY phone, seq"
     " ON CONFLICT (campaign_id, phone) DO UPDATE SET variables = excluded.variables,"
     " timezone = excluded.timezone, updated_at = excluded.updated_at"
 )
@@ -50,16 +61,22 @@ class _SQLiteWriter:
         self.campaign_id = campaign_id
         to_db = Abonent.__table__.c.created_at.type.bind_processor(connection.dialect)
         self.now = to_db(now) if to_db else now
+        self.started = False
 
     async def write(self, rows: Sequence[Row]) -> None:
-        cid, now = self.campaign_id, self.now
-        params = [
-            (cid, phone, variables, zone, PENDING, now, now) for _, phone, variables, zone in rows
-        ]
-        await self.connection.exec_driver_sql(_SQLITE_UPSERT, params)
+        if not self.started:
+            await self.connection.exec_driver_sql(_SQLITE_STAGE)
+            await self.connection.exec_driver_sql("DELETE FROM temp.abonent_import")
+            self.started = True
+        await self.connection.exec_driver_sql(_SQLITE_STAGE_ROWS, list(rows))
 
     async def finish(self) -> None:
-        return None
+        if not self.started:
+            return
+        await self.connection.exec_driver_sql(
+            _SQLITE_MERGE, (self.campaign_id, PENDING, self.now, self.now)
+        )
+        await self.connection.exec_driver_sql("DROP TABLE temp.abonent_import")
 
 
 class _PostgresWriter:
