@@ -179,6 +179,14 @@ def main() -> None:
         print(json.dumps(asyncio.run(one_run(url, int(campaign_id), fmt, Path(scratch)))))
         return
     results = []
+    header = (f"{'backend':<11} {'format':<6} {'rows':>9} {'seconds':>8} {'rows/s':>8} "
+              f"{'MB out':>7} {'peak RSS MB':>11}  RSS while streaming (MB)")
+
+    def line(r: dict) -> str:
+        return (f"{r['backend']:<11} {r['format']:<6} {r['rows']:>9,} {r['seconds']:>8.1f} "
+                f"{r['rows'] / r['seconds']:>8,.0f} {r['bytes'] / 2**20:>7.0f} "
+                f"{r['peak_mb']:>11.0f}  {r['rss_mb']}")
+
     with tempfile.TemporaryDirectory() as scratch_dir:
         scratch = Path(scratch_dir)
         for rows in args.rows:
@@ -190,19 +198,17 @@ def main() -> None:
                     began = time.perf_counter()
                     campaign_id = asyncio.run(populate(url, rows))
                     print(f"{backend}: {rows:,} abonents and calls written in "
-                          f"{time.perf_counter() - began:.0f} s", file=sys.stderr)
+                          f"{time.perf_counter() - began:.0f} s", file=sys.stderr, flush=True)
                     for fmt in args.formats:
                         results.append({"backend": backend, "rows": rows, "format": fmt,
                                         **measure(url, campaign_id, fmt, scratch)})
+                        print(line(results[-1]), file=sys.stderr, flush=True)
                 finally:
                     if backend == "PostgreSQL":
                         asyncio.run(_drop_pg(url))
-    print(f"{'backend':<11} {'format':<6} {'rows':>9} {'seconds':>8} {'rows/s':>8} "
-          f"{'MB out':>7} {'peak RSS MB':>11}  RSS while streaming (MB)")
+    print(header)
     for r in results:
-        print(f"{r['backend']:<11} {r['format']:<6} {r['rows']:>9,} {r['seconds']:>8.1f} "
-              f"{r['rows'] / r['seconds']:>8,.0f} {r['bytes'] / 2**20:>7.0f} "
-              f"{r['peak_mb']:>11.0f}  {r['rss_mb']}")
+        print(line(r))
 
 
 if __name__ == "__main__":
