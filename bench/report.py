@@ -172,6 +172,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--formats", nargs="+", default=["csv", "xlsx"])
     parser.add_argument("--pg", help="PostgreSQL server URL (a scratch database is created)")
+    parser.add_argument("--only-pg", action="store_true", help="skip the SQLite runs")
     parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -190,7 +191,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch_dir:
         scratch = Path(scratch_dir)
         for rows in args.rows:
-            backends = [("SQLite", f"sqlite+aiosqlite:///{scratch / f'report_{rows}.db'}")]
+            backends = [] if args.only_pg else [
+                ("SQLite", f"sqlite+aiosqlite:///{scratch / f'report_{rows}.db'}")]
             if args.pg:
                 backends.append(("PostgreSQL", asyncio.run(_pg_database(args.pg))))
             for backend, url in backends:
