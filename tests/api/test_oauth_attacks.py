@@ -372,3 +372,26 @@ async def test_unquotable_parameters_are_refused_not_crashed(app, params):
         token = await agent.post("/oauth/token", data={"grant_type": "pässword"})
     assert page.status_code == 400 and "location" not in page.headers
     assert token.status_code == 400 and token.json()["error"] == "invalid_request"
+
+
+async def test_nul_characters_are_refused_not_crashed(app, tenant):
+    """PostgreSQL cannot hold U+0000: found by the fuzz run as a 500 there."""
+    registered = await register_client(app)
+    basic = base64.b64encode(b"a\x00b:secret").decode()
+    async with browser(app) as agent:
+        as_form = await agent.post(
+            "/oauth/token",
+            data={"grant_type": "password", "client_id": "a\x00b", "client_secret": "x"},
+        )
+        as_basic = await agent.post(
+            "/oauth/token",
+            data={"grant_type": "password", "username": "u", "password": "p"},
+            headers={"Authorization": f"Basic {basic}"},
+        )
+        login = await agent.get(
+            "/oauth/authorize",
+            params={"response_type": "code", "client_id": registered.client_id, "state": "\x00"},
+        )
+    assert as_form.status_code == 400 and as_form.json()["error"] == "invalid_request"
+    assert as_basic.status_code == 401 and as_basic.json()["error"] == "invalid_client"
+    assert login.status_code == 400 and "location" not in login.headers

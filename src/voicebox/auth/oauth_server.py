@@ -90,6 +90,10 @@ class HttpRequest(OAuth2Request):
         self._args = _Payload(query)
         self._form = _Payload(form)
         self.payload = self._args if method == "GET" else self._form
+        for values in self.payload.datalist.values():
+            if any("\x00" in value for value in values):
+                # No OAuth parameter may hold NUL (RFC 6749 Appendix A); PostgreSQL cannot either.
+                raise InvalidRequestError("Parameters must not contain NUL characters.")
         for name in _ECHOED:
             for value in self.payload.datalist.get(name, ()):
                 if not _SAFE_TEXT.fullmatch(value):
@@ -134,7 +138,7 @@ class PasswordGrant(_Grant, grants.ResourceOwnerPasswordCredentialsGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
 
     def authenticate_user(self, username: str, password: str) -> User:
-        user = check_credentials(repo.user_by_username(self.db, username), password)
+        user = self.server.authenticate_resource_owner(username, password)
         if user is None:
             # §5.2: bad resource owner credentials are an invalid grant.
             raise InvalidGrantError("Invalid username or password.")
@@ -267,6 +271,8 @@ class VoiceboxAuthorizationServer(AuthorizationServer):
         self.register_endpoint(TokenRevocation)
 
     def query_client(self, client_id: str) -> Client | None:
+        if "\x00" in client_id:  # possible through HTTP Basic; no client has one
+            return None
         if client_id not in self._clients:
             record = repo.client(self.session, client_id)
             self._clients[client_id] = Client(record) if record is not None else None
@@ -287,8 +293,9 @@ class VoiceboxAuthorizationServer(AuthorizationServer):
         self.session.flush()
 
     def authenticate_resource_owner(self, username: str, password: str) -> User | None:
-        """The login form's check (one argon2 verify)."""
-        return check_credentials(repo.user_by_username(self.session, username), password)
+        """The password grant's and the login form's check (one argon2 verify)."""
+        found = repo.user_by_username(self.session, username) if "\x00" not in username else None
+        return check_credentials(found, password)
 
     def create_oauth2_request(self, request: OAuth2Request) -> OAuth2Request:
         return request
