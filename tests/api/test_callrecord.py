@@ -45,8 +45,12 @@ def survey() -> dict:
             {"type": "IVR", "name": "ask",
              "announcement": {"type": "text", "text": "Нажмите один или скажите да."},
              "awaitingTime": 5, "repeatCount": 1, "voiceInput": True, "keyboardInput": True,
-             "inputAnalysis": [{"dtmf": "1", "words": "да", "success": edge("yes")}],
+             "inputAnalysis": [{"dtmf": "1", "words": "да", "success": edge("code")}],
              "onNoInput": edge("end"), "onInvalidInput": edge("end"), "success": edge("end")},
+            {"type": "Input", "name": "code",
+             "announcement": {"type": "text", "text": "Введите код и решётку."},
+             "awaitingTime": 5, "keyboardInput": True, "variable": "code",
+             "onNoInput": edge("yes"), "success": edge("yes")},
             {"type": "VoiceMessage", "name": "yes",
              "announcement": {"type": "text", "text": "Спасибо, ваш ответ записан."},
              "success": edge("end")},
@@ -58,7 +62,7 @@ def survey() -> dict:
 SIMULATION = {
     "default": {"result": "answer", "answerDelay": 2},
     "rules": [
-        {"match": PHONES[0], "inputs": ["1"]},
+        {"match": PHONES[0], "inputs": ["1", "4321#"]},
         {"match": PHONES[1], "inputs": ["да"]},
         {"match": PHONES[2], "result": "busy"},
     ],
@@ -130,16 +134,17 @@ async def test_recordings_of_a_campaign(app, client, tenant, make_tenant, record
 
     # The robot's prompts are audible, and as long as the same texts synthesised on their own.
     texts = ["Здравствуйте, Анна! Это опрос.", "Нажмите один или скажите да.",
-             "Спасибо, ваш ответ записан."]
+             "Введите код и решётку.", "Спасибо, ваш ответ записан."]
     alone = [await speech.synthesize_pcm(t, {"voice": "oksana"}) for t in texts]
     expected = sum(audible_seconds(channels(pcm, 1)[0]) for pcm in alone)
     assert expected > 2.0
     assert abs(audible_seconds(robot) - expected) < 0.15 * expected
     assert length >= sum(len(pcm) / 2 / SAMPLE_RATE for pcm in alone)
-    # The subscriber pressed 1: real dual tones on the subscriber's side, nothing else there.
-    assert decode_dtmf((subscriber * 32768).astype("<i2").tobytes()) == "1"
+    # The subscriber pressed 1, then 4321 (the simulator reports digits without the `#`
+    # terminator): real dual tones on the subscriber's side, in order.
+    assert decode_dtmf((subscriber * 32768).astype("<i2").tobytes()) == "14321"
     assert decode_dtmf((robot * 32768).astype("<i2").tobytes()) == ""
-    assert audible_seconds(subscriber) < 0.5
+    assert audible_seconds(subscriber) < 1.2
 
     spoken = await client.get("/v1/callRecord", params={"call_id": calls[PHONES[1]]["callId"]},
                               headers=tenant.headers)
