@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from voicebox.errors import Problem, VoiceboxError
@@ -92,8 +93,17 @@ async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+async def _database_error(request: Request, error: DBAPIError) -> JSONResponse:
+    # PostgreSQL cannot hold NUL (U+0000) in text (SQLSTATE 22021; SQLite stores it): a request
+    # whose text reached the database with one is the client's error on every route.
+    if getattr(error.orig, "sqlstate", None) == "22021":
+        return error_response([Problem("text", "text must not contain NUL (\\u0000)")], 400)
+    return await _unexpected_error(request, error)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(VoiceboxError, _voicebox_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DBAPIError, _database_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)
