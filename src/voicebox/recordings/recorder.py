@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from voicebox.audiofiles.service import audio_file_service
@@ -24,6 +24,11 @@ from voicebox.recordings.timeline import Timeline
 log = logging.getLogger(__name__)
 RECORDINGS_DIR = "recordings"
 MAX_BACKLOG = 20_000  # calls waiting to be rendered (~2 KB each)
+FLUSH_SECONDS = 0.25
+FLUSH_BATCH = 500
+_CALLS = Call.__table__
+_SET_PATH = (update(_CALLS).where(_CALLS.c.call_id == bindparam("cid"))
+             .values(record_path=bindparam("path")))
 
 
 def recording_path(call_id: str, when: datetime) -> Path:
@@ -58,6 +63,8 @@ class Recorder:
         self.written = 0
         self.failed = 0
         self.dropped = 0
+        self._done: list[dict[str, str]] = []  # written, `record_path` not saved yet
+        self._flush_lock = asyncio.Lock()
         self.render_seconds = 0.0  # wall time spent rendering and writing
 
     def finished(self, timeline: Timeline) -> None:
@@ -77,14 +84,40 @@ class Recorder:
         if not self._tasks:
             loop = asyncio.get_running_loop()
             self._tasks = [loop.create_task(self._run()) for _ in range(self._workers)]
+            self._tasks.append(loop.create_task(self._flusher()))
 
     @property
     def backlog(self) -> int:
         return self._queue.qsize() + self._busy
 
     async def drain(self) -> None:
-        """Wait until every queued call is written."""
+        """Wait until every queued call is written and registered."""
         await self._queue.join()
+        await self.flush()
+
+    async def _flusher(self) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_SECONDS)
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Set `record_path` of the recordings written since the last flush: one transaction
+        per batch (SQLite has one writer: the dialer's writes come first), retried until the
+        database takes it."""
+        async with self._flush_lock:
+            while self._done:
+                batch, self._done = self._done[:FLUSH_BATCH], self._done[FLUSH_BATCH:]
+                delay = 0.1
+                while True:
+                    try:
+                        async with self.sessionmaker() as session:
+                            await session.execute(_SET_PATH, batch)
+                            await session.commit()
+                        break
+                    except Exception:
+                        log.exception("saving %d recording paths failed; retrying", len(batch))
+                        await asyncio.sleep(delay)
+                        delay = min(delay * 2, 5.0)
 
     async def stop(self) -> None:
         await self.drain()
@@ -135,10 +168,7 @@ class Recorder:
         await render(timeline, self.data_dir / relative, speech=self.speech,
                      resolve_file=resolve_file, stereo=self.settings.recording_stereo,
                      compressed=self.compressed)
-        async with self.sessionmaker() as session:
-            await session.execute(update(Call).where(Call.call_id == timeline.call_id)
-                                  .values(record_path=relative.as_posix()))
-            await session.commit()
+        self._done.append({"cid": timeline.call_id, "path": relative.as_posix()})
         self.written += 1
         self.render_seconds += time.perf_counter() - began
         return self.data_dir / relative
