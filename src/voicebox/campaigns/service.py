@@ -252,7 +252,12 @@ class CampaignService:
         items: Iterable[Any] | None = None,
     ) -> ImportReport:
         """Extension: more abonents for an outbound list campaign that is not Stopped."""
-        campaign = await self.get(session, customer_id, campaign_id)
+        # Locked: two imports into one campaign at once would race on its phones.
+        campaign = await repository.get_for_customer(
+            session, customer_id, campaign_id, for_update=True
+        )
+        if campaign is None:
+            raise NotFound(f"campaign {campaign_id} not found", name="campaign_id")
         if campaign.campaign_type != "outbound" or campaign.launch_by != "list":
             raise Conflict("only an outbound list campaign takes abonents", name="campaign_id")
         if campaign.status == STOPPED:
