@@ -20,6 +20,11 @@ class Layout:
     custom: list[str]  # abonent variables
     questions: list[str]  # IVR / Input state names
     variables: list[str]  # variables the scenario sets
+    known: frozenset[str] = frozenset()  # variables with a column of their own (or system)
+
+    def __post_init__(self) -> None:
+        known = frozenset(self.custom) | frozenset(self.variables) | SYSTEM_VARIABLES
+        object.__setattr__(self, "known", known)
 
     @property
     def header(self) -> list[str]:
@@ -79,30 +84,30 @@ def row_values(layout: Layout, row: Any) -> list[Any]:
     own = _json(row.abonent_variables)
     heard, transfer = _answers(_json(row.trace))
     values = _json(row.variables)
-    known = set(layout.custom) | set(layout.variables) | SYSTEM_VARIABLES | set(own)
-    other = {k: v for k, v in values.items() if k not in known}
-    return [
-        row.phone,
-        *(_text(own.get(name)) for name in layout.custom),
-        row.attempts_made,
-        row.state,
-        row.status if row.status is not None else row.last_status,
-        row.started_at.isoformat(timespec="seconds") if row.started_at else "",
-        row.duration or 0,
-        *(" | ".join(heard.get(name, ())) for name in layout.questions),
-        *(_text(values.get(name)) for name in layout.variables),
-        json.dumps(other, ensure_ascii=False) if other else "",
-        (transfer or {}).get("result", ""),
-        (transfer or {}).get("target") or "",
-        row.cost if row.cost is not None else Decimal(0),
-        row.call_id or "",
-        "yes" if row.record_path else "no",
-    ]
+    known = layout.known
+    other = {k: v for k, v in values.items() if k not in known and k not in own}
+    started = row.started_at
+    transfer = transfer or {}
+    cells = [row.phone]
+    cells += [_text(own.get(name)) for name in layout.custom]
+    cells += [row.attempts_made, row.state,
+              row.status if row.status is not None else row.last_status,
+              started.isoformat(timespec="seconds") if started else "", row.duration or 0]
+    cells += [" | ".join(heard[name]) if name in heard else "" for name in layout.questions]
+    cells += [_text(values.get(name)) for name in layout.variables]
+    cells += [json.dumps(other, ensure_ascii=False) if other else "",
+              transfer.get("result", ""), transfer.get("target") or "",
+              row.cost if row.cost is not None else Decimal(0), row.call_id or "",
+              "yes" if row.record_path else "no"]
+    return cells
+
+
+_decode = json.JSONDecoder().decode
 
 
 def _json(raw: str | None) -> Any:
     """A JSON column read as text (NULL and JSON null both mean nothing)."""
-    return json.loads(raw) or {} if raw else {}
+    return _decode(raw) or {} if raw else {}
 
 
 def _text(value: Any) -> str:

@@ -4,16 +4,14 @@ measured ~50x slower here). Sheets roll over at Excel's 1,048,576-row limit."""
 
 from __future__ import annotations
 
-import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape  # sheet and workbook names
 
 MAX_ROWS = 1_048_576
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _SHEET_HEAD = (
@@ -51,12 +49,21 @@ def column_letters(count: int) -> list[str]:
     return letters
 
 
+# One pass over the text: XML-escape, and drop the control characters XML 1.0 forbids.
+_XML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;",
+                      **{chr(c): None for c in range(32) if chr(c) not in "\t\n\r"},
+                      "\ufffe": None, "\uffff": None})
+
+
 def _cell(ref: str, value: Any, style: str = "") -> str:
-    if isinstance(value, bool) or value is None:
-        value = "" if value is None else ("yes" if value else "no")
-    if isinstance(value, int | float | Decimal):
+    kind = type(value)
+    if kind is int or kind is float or kind is Decimal:
         return f'<c r="{ref}"{style}><v>{value}</v></c>'
-    text = escape(_ILLEGAL.sub("", str(value)))
+    if value is None or value == "":
+        return ""
+    if kind is bool:
+        value = "yes" if value else "no"
+    text = str(value).translate(_XML)
     if not text:
         return ""
     space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
