@@ -8,7 +8,7 @@ import pytest
 
 from tests.dialer.scenarios import survey
 from voicebox.engine import EngineConfig, run_scenario
-from voicebox.errors import InvalidInput
+from voicebox.errors import Problems
 from voicebox.scenarios.format import ScenarioBody
 from voicebox.telephony.base import CallResult, CallState, Gateway, Prompt, VirtualClock
 from voicebox.telephony.registry import create_gateway
@@ -149,8 +149,35 @@ async def test_same_seed_same_trace():
      {"default": {"answerDelay": -1}}, {"default": {"inputs": "1"}}, {"seed": "x"}, [1]],
 )
 def test_bad_simulation_objects_are_rejected(bad):
-    with pytest.raises(InvalidInput):
+    with pytest.raises(Problems):
         parse_simulation(bad)
+
+
+def test_problems_name_every_bad_field():
+    with pytest.raises(Problems) as caught:
+        parse_simulation({"rules": [{"match": "abc", "attempts": [{"transfer": "x"}]}],
+                          "seed": -1, "default": {"confidence": 2, "extra": 1}})
+    assert {p.name for p in caught.value.problems} == {
+        "simulation.rules.0.match", "simulation.rules.0.attempts.0.transfer", "simulation.seed",
+        "simulation.default.confidence", "simulation.default.extra"}
+
+
+def test_layers_and_spellings():
+    sim = parse_simulation({
+        "default": {"answerDelay": 4, "inputs": [1, "да"], "hangupAfter": 30},
+        "rules": [
+            {"match": "79990000001", "result": "No_Answer", "hangupAfter": None},
+            {"match": "+7999555????", "answer_delay": 9, "bargeIn": True, "confidence": 0.4,
+             "transfer": "busy"},
+        ],
+    })
+    exact = sim.behaviour("+79990000001")  # the rule's number gains its "+"
+    assert (exact.result, exact.answer_delay, exact.hangup_after) == ("noanswer", 4, None)
+    pattern = sim.behaviour("+79995550000")
+    assert (pattern.answer_delay, pattern.barge_in, pattern.confidence, pattern.transfer) == (
+        9, True, 0.4, "busy")
+    assert pattern.inputs == ("1", "да") and pattern.hangup_after == 30
+    assert sim.behaviour("+799955500001").answer_delay == 4  # `?` is exactly one digit
 
 
 def test_inputs_split_into_digits_and_speech():

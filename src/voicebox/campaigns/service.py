@@ -23,12 +23,12 @@ from voicebox.campaigns.schemas import (
     CampaignCreate,
     ImportReport,
 )
-from voicebox.campaigns.simulation import parse_simulation
 from voicebox.errors import Conflict, InvalidInput, NotFound, Problem, Problems
 from voicebox.models import Campaign, Customer, PhoneNumber, Scenario
 from voicebox.numbers.service import number_service
 from voicebox.scenarios.service import scenario_service
 from voicebox.store.db import utcnow
+from voicebox.telephony.simulated.schema import stored_simulation, validate_simulation
 
 ACTIVE, PAUSED, STOPPED, SUSPENDED = STATUSES
 # (from, to) moves a client may make; Suspended → Active also needs `can_resume`.
@@ -156,11 +156,12 @@ class CampaignService:
             status = next((s for s in STATUSES if s.lower() == body.status.strip().lower()), "")
             if status not in (ACTIVE, PAUSED):
                 problems.append(Problem("status", "a new campaign is Active or Paused"))
-        try:
-            simulation = parse_simulation(body.simulation)
-        except Problems as error:
-            problems.extend(error.problems)
-            simulation = None
+        simulation = None
+        if body.simulation is not None:
+            try:
+                simulation = stored_simulation(validate_simulation(body.simulation))
+            except Problems as error:
+                problems.extend(error.problems)
         has_abonents = body.abonents is not None or csv_file is not None
         if has_abonents and (campaign_type != "outbound" or launch_by != "list"):
             problems.append(Problem("abonents", "only an outbound list campaign takes abonents"))
@@ -189,9 +190,7 @@ class CampaignService:
             attempts_interval=schedule.attempts_interval,
             max_lines=schedule.max_lines,
             timezone_fallback=schedule.timezone_fallback,
-            simulation=simulation.model_dump(by_alias=True, exclude_none=True)
-            if simulation
-            else None,
+            simulation=simulation,
             created_at=now,
             updated_at=now,
         )

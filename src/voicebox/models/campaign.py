@@ -43,7 +43,7 @@ class Campaign(Base):
     attempts_interval: Mapped[int] = mapped_column(Integer, default=1800)  # seconds
     max_lines: Mapped[int] = mapped_column(Integer, default=10)
     timezone_fallback: Mapped[str] = mapped_column(String(64), default="Europe/Moscow")
-    # The simulator's script for this campaign (voicebox.campaigns.simulation.Simulation).
+    # The simulator's script for this campaign (voicebox.telephony.simulated.schema).
     simulation: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     # Soft delete: the row stays so call history keeps the campaign's id and name.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

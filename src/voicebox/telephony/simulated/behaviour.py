@@ -1,13 +1,6 @@
 """Virtual subscribers: how a simulated callee behaves, from a campaign's `simulation` object.
 
-```json
-{"seed": 1,
- "default": {"result": "answer", "answerDelay": 3, "inputs": ["1"], "hangupAfter": 40},
- "rules": [{"match": "+79990000001", "result": "busy"},
-           {"match": "+7999000*", "attempts": [{"result": "noanswer"}, {"result": "answer"}]}]}
-```
-
-A behaviour is `{result, answerDelay, inputs, hangupAfter, transfer, bargeIn, confidence}`;
+The object's format is `schema.SimulationSpec`. A behaviour is `{result, answerDelay, inputs, hangupAfter, transfer, bargeIn, confidence}`;
 `attempts` (our extension) gives one behaviour per attempt, the last one repeating. Without a
 `simulation` object every number gets a seeded draw from realistic defaults (`REALISTIC`).
 Everything is deterministic: the draw depends only on the seed, the number and the attempt.
@@ -17,29 +10,19 @@ from __future__ import annotations
 
 import fnmatch
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from voicebox.errors import InvalidInput
 from voicebox.telephony.base import CallResult
+from voicebox.telephony.simulated.schema import SimulationSpec, validate_simulation
 
-RESULTS = ("answer", "busy", "noanswer", "unreachable", "machine", "assistant", "failed")
 TRANSFER_RESULTS = {
     "answer": CallResult.ANSWERED,
     "busy": CallResult.BUSY,
     "noanswer": CallResult.NO_ANSWER,
     "unreachable": CallResult.UNREACHABLE,
     "failed": CallResult.FAILED,
-}
-_KEYS = {
-    "result": "result",
-    "answerDelay": "answer_delay",
-    "inputs": "inputs",
-    "hangupAfter": "hangup_after",
-    "transfer": "transfer",
-    "bargeIn": "barge_in",
-    "confidence": "confidence",
 }
 
 
@@ -69,53 +52,13 @@ class Behaviour:
         return data
 
 
-def _field(data: Mapping[str, Any], where: str, base: Behaviour) -> Behaviour:
-    changes: dict[str, Any] = {}
-    for key, attr in _KEYS.items():
-        snake = attr if attr in data else key
-        if snake not in data:
-            continue
-        value = data[snake]
-        if value is None:
-            if attr == "hangup_after":
-                changes[attr] = None
-            continue
-        if attr == "result":
-            value = str(value).lower().replace("_", "").replace("-", "")
-            if value not in RESULTS:
-                raise InvalidInput(f"{where}.result must be one of {', '.join(RESULTS)}",
-                                   name=f"{where}.result")
-        elif attr == "transfer":
-            value = str(value).lower()
-            if value not in TRANSFER_RESULTS:
-                raise InvalidInput(f"{where}.transfer must be one of "
-                                   f"{', '.join(TRANSFER_RESULTS)}", name=f"{where}.transfer")
-        elif attr == "inputs":
-            if isinstance(value, str) or not isinstance(value, Sequence):
-                raise InvalidInput(f"{where}.inputs must be a list of strings",
-                                   name=f"{where}.inputs")
-            value = tuple("" if v is None else str(v) for v in value)
-        elif attr in ("answer_delay", "hangup_after", "confidence"):
-            try:
-                value = float(value)
-            except (TypeError, ValueError) as error:
-                raise InvalidInput(f"{where}.{key} must be a number", name=f"{where}.{key}") \
-                    from error
-            if value < 0:
-                raise InvalidInput(f"{where}.{key} must not be negative", name=f"{where}.{key}")
-        elif attr == "barge_in":
-            value = bool(value)
-        changes[attr] = value
-    return replace(base, **changes)
-
-
 @dataclass(frozen=True, slots=True)
 class Rule:
     match: str
     attempts: tuple[Behaviour, ...]
 
     def matches(self, number: str) -> bool:
-        if any(ch in self.match for ch in "*?["):
+        if any(ch in self.match for ch in "*?"):
             return fnmatch.fnmatchcase(number, self.match)
         return number == self.match
 
@@ -171,29 +114,15 @@ def realistic(rng: random.Random) -> Behaviour:
                      inputs=inputs if result == "answer" else (), hangup_after=hangup)
 
 
-def parse_simulation(data: Mapping[str, Any] | None) -> Simulation:
-    """Read a `simulation` object (camelCase or snake_case keys); raises InvalidInput."""
-    if not data:
+def parse_simulation(data: Mapping[str, Any] | SimulationSpec | None) -> Simulation:
+    """Read a `simulation` object through its schema; raises Problems naming each bad field."""
+    if data is None:
         return Simulation()
-    if not isinstance(data, Mapping):
-        raise InvalidInput("simulation must be an object", name="simulation")
-    try:
-        seed = int(data.get("seed", 1) or 1)
-    except (TypeError, ValueError) as error:
-        raise InvalidInput("simulation.seed must be an integer", name="simulation.seed") \
-            from error
-    default = None
-    if data.get("default") is not None:
-        default = _field(data["default"], "simulation.default", Behaviour())
+    spec = data if isinstance(data, SimulationSpec) else validate_simulation(data)
+    default = replace(Behaviour(), **spec.default.changes()) if spec.default else None
     rules = []
-    for index, raw in enumerate(data.get("rules") or ()):
-        where = f"simulation.rules[{index}]"
-        if not isinstance(raw, Mapping) or not raw.get("match"):
-            raise InvalidInput(f"{where}.match is required", name=f"{where}.match")
-        base = _field(raw, where, default or Behaviour())
-        attempts = tuple(
-            _field(item, f"{where}.attempts[{n}]", base)
-            for n, item in enumerate(raw.get("attempts") or ())
-        ) or (base,)
-        rules.append(Rule(str(raw["match"]), attempts))
-    return Simulation(seed=seed, default=default, rules=tuple(rules))
+    for raw in spec.rules:
+        base = replace(default or Behaviour(), **raw.changes())
+        attempts = tuple(replace(base, **item.changes()) for item in raw.attempts or ()) or (base,)
+        rules.append(Rule(raw.match, attempts))
+    return Simulation(seed=spec.seed, default=default, rules=tuple(rules))

@@ -1,4 +1,4 @@
-"""Schedule fields and the simulation schema."""
+"""Schedule fields."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from datetime import UTC, datetime
 import pytest
 
 from voicebox.campaigns.schedule import parse_clock, parse_count, parse_instant, parse_schedule
-from voicebox.campaigns.simulation import parse_simulation
-from voicebox.errors import Problems
 
 
 @pytest.mark.parametrize(
@@ -56,23 +54,3 @@ def test_defaults_and_an_all_day_window():
     parse_schedule({"scheduleStartDate": 1_900_000_000, "scheduleStopDate": "2030-01-01"},
                    problems)
     assert [p.name for p in problems] == ["scheduleStopDate"]
-
-
-def test_simulation_behaviour_layers():
-    simulation = parse_simulation({
-        "seed": 3,
-        "default": {"answerDelay": 4, "inputs": ["1"]},
-        "rules": [
-            {"match": "+79990000001", "result": "busy"},
-            {"match": "7999*", "result": "noanswer", "answerDelay": 9},
-        ],
-    })
-    assert simulation.behaviour_for("+79990000001").result == "busy"
-    assert simulation.behaviour_for("+79990000001").answer_delay == 4
-    assert simulation.behaviour_for("+79995550000").answer_delay == 9
-    fallback = simulation.behaviour_for("+74950000000")
-    assert (fallback.result, fallback.inputs) == ("answer", ["1"])
-    assert parse_simulation(None) is None
-    with pytest.raises(Problems) as caught:
-        parse_simulation({"rules": [{"match": "abc"}], "seed": -1})
-    assert {p.name for p in caught.value.problems} == {"simulation.rules.0.match", "simulation.seed"}
