@@ -30,6 +30,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from voicebox.campaigns import bulk
 from voicebox.campaigns.service import campaign_service
 from voicebox.models import Campaign, Customer, Scenario
 from voicebox.store.db import make_engine, make_sessionmaker
@@ -75,6 +76,28 @@ async def _prepare(url: str) -> tuple[object, int, int]:
         return engine, customer.id, campaign.id
 
 
+_SPLITS: dict[str, float] = {}
+
+
+def _timed(cls: type, name: str, label: str) -> None:
+    """Wall seconds spent in one writer step, summed into _SPLITS[label]."""
+    method = getattr(cls, name)
+
+    async def wrapper(self, *args):
+        started = time.perf_counter()
+        try:
+            return await method(self, *args)
+        finally:
+            _SPLITS[label] = _SPLITS.get(label, 0.0) + time.perf_counter() - started
+
+    setattr(cls, name, wrapper)
+
+
+for _writer in (bulk._SQLiteWriter, bulk._PostgresWriter):
+    _timed(_writer, "write", "stage")
+    _timed(_writer, "finish", "merge")
+
+
 async def one_run(url: str, csv_path: Path) -> dict:
     engine, customer_id, campaign_id = await _prepare(url)
     sessions = make_sessionmaker(engine)
@@ -92,7 +115,8 @@ async def one_run(url: str, csv_path: Path) -> dict:
     await engine.dispose()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"seconds": seconds, "cpu": cpu, "added": report.added, "merged": report.merged,
-            "received": report.received, "peak_mb": peak_kb / 1024}
+            "received": report.received, "peak_mb": peak_kb / 1024,
+            "stage": _SPLITS.get("stage", 0.0), "merge": _SPLITS.get("merge", 0.0)}
 
 
 async def _pg_database(server: str) -> str:
@@ -145,10 +169,11 @@ def main() -> None:
                 finally:
                     asyncio.run(_drop_pg(pg_url))
     print(f"{'backend':<11} {'rows':>9} {'added':>9} {'merged':>7} {'seconds':>8} "
-          f"{'rows/s':>9} {'CPU s':>6} {'peak RSS MB':>11}")
+          f"{'rows/s':>9} {'CPU s':>6} {'stage s':>7} {'merge s':>7} {'peak RSS MB':>11}")
     for r in results:
         print(f"{r['backend']:<11} {r['rows']:>9,} {r['added']:>9,} {r['merged']:>7,} "
               f"{r['seconds']:>8.2f} {r['rows'] / r['seconds']:>9,.0f} {r['cpu']:>6.1f} "
+              f"{r['stage']:>7.1f} {r['merge']:>7.1f} "
               f"{r['peak_mb']:>11.0f}")
 
 

@@ -68,3 +68,31 @@ def test_examples(raw, e164, zone):
 def test_refusals(raw, message):
     with pytest.raises(PhoneError, match=message):
         PhoneNormalizer()(raw)
+
+
+@pytest.mark.parametrize("area", ["812", "813", "815", "816", "817", "818", "820", "831", "861",
+                                  "862", "863", "800", "883", "87", "88"])
+def test_numbers_after_a_national_prefix_digit_agree_and_are_cached(area):
+    """+7 8…: parse may strip the leading 8 (the national prefix); the cached answer must match."""
+    rng = random.Random(area)
+    normalise = PhoneNormalizer()
+    numbers = ["+7" + area + "".join(rng.choice("0123456789") for _ in range(10 - len(area)))
+               for _ in range(300)]
+    numbers += [f"8 {number[2:5]} {number[5:]}" for number in numbers[:100]]  # domestic spelling
+    numbers += ["+7" + area + "".join(rng.choice("0123456789") for _ in range(rng.randint(3, 12)))
+                for _ in range(200)]  # other lengths: stripping depends on them
+    for raw in numbers:
+        assert outcome(normalise, raw) == outcome(lambda r: _exact(r, "RU"), raw), raw
+    learned = sum(len(table) for table in normalise._tables.values())
+    assert learned < 300  # 10-digit numbers of one area share a few deciding prefixes
+
+
+def test_prefixed_countries_agree_with_phonenumbers():
+    """Codes whose national prefix digit can start a number (8, 0, 1…) on every length."""
+    rng = random.Random(8)
+    normalise = PhoneNormalizer()
+    for prefix in ["+78", "+770", "+78", "+3780", "+810", "+5490", "+550", "+2410", "+610",
+                   "+440", "+10", "+11", "+3750", "+3758", "+998", "+9980", "+3800", "+860"]:
+        for _ in range(300):
+            raw = prefix + "".join(rng.choice("0123456789") for _ in range(rng.randint(5, 12)))
+            assert outcome(normalise, raw) == outcome(lambda r: _exact(r, "RU"), raw), raw

@@ -108,6 +108,7 @@ class Plan:
     leading: int  # digits region detection, national prefixes and time zones always read
     patterns: list[list[Sequence]]
     prefixes: tuple[re.Pattern[str], ...]
+    transforms: bool = False  # a region rewrites its national prefix (not only strips it)
     _by_length: dict[int, list[list[Sequence]]] = field(default_factory=dict)
 
     def _for_length(self, length: int) -> list[list[Sequence]]:
@@ -116,6 +117,20 @@ class Plan:
             found = [[s for s in p if len(s[0]) == length] for p in self.patterns]
             self._by_length[length] = found
         return found
+
+    def prefixed_depth(self, national: str) -> int | None:
+        """For a number a national prefix matches, the digits that decide its answer; None when
+        a region transforms the prefix (then only `phonenumbers` knows).
+
+        `phonenumbers.parse` strips the prefix unless the number fits the general pattern and
+        the rest does not, and then answers for the number or for the rest: the digits that
+        decide every pattern for both (the rest's length is fixed by the number's) decide it.
+        """
+        if self.transforms:
+            return None
+        ends = [match.end() for prefix in self.prefixes if (match := prefix.match(national))]
+        rest = max((end + self.depth(national[end:]) for end in ends), default=0)
+        return max(self.depth(national), rest)
 
     def depth(self, national: str) -> int:
         """How many leading digits of `national` decide every pattern's outcome."""
@@ -137,6 +152,7 @@ def plan_for(country_code: int) -> Plan | None:
     patterns: list[list[Sequence]] = []
     leading = 0
     prefixes = []
+    transforms = False
     try:
         for region in COUNTRY_CODE_TO_REGION_CODE.get(country_code, ()):
             metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
@@ -151,8 +167,11 @@ def plan_for(country_code: int) -> Plan | None:
                 leading = max(leading, _max_width(pattern))
             if metadata.national_prefix_for_parsing:
                 prefixes.append(re.compile(metadata.national_prefix_for_parsing))
+                transforms = transforms or bool(metadata.national_prefix_transform_rule)
     except _Unsupported:
         return None
     code = str(country_code)
     longest = max((len(key) for key in TIMEZONE_DATA if key.startswith(code)), default=0)
-    return Plan(max(leading, longest - len(code)), patterns, tuple(prefixes))
+    return Plan(
+        max(leading, longest - len(code)), patterns, tuple(prefixes), transforms
+    )

@@ -115,26 +115,32 @@ class PhoneNormalizer:
                 break
         else:
             if any(p.match(national) for p in plan.prefixes):
-                # parse strips a national prefix after the country code depending on the digits
-                # after it: no prefix decides that, so these are never cached. (A cache hit
-                # above shares the first `leading` digits with a number that had no prefix.)
-                return _exact(canonical, self.region)
-            known = self._learn(code, national, canonical)
-            table[national[: plan.depth(national)]] = known
+                # parse strips a national prefix after the country code (8 of +7 812…) unless
+                # the number fits and the rest does not: decided by deeper digits, and only
+                # parse itself answers it. (A cache hit above shares the first `leading` digits,
+                # so it had a prefix too.)
+                depth = plan.prefixed_depth(national)
+                if depth is None:
+                    return _exact(canonical, self.region)
+                known = self._learn(code, national, canonical, parse=True)
+            else:
+                depth = plan.depth(national)
+                known = self._learn(code, national, canonical)
+            table[national[:depth]] = known
         if isinstance(known, PhoneError):
             raise known
         if known is _REWRITES:
             return _exact(canonical, self.region)
         return Phone(canonical, known or None)  # type: ignore[arg-type]
 
-    def _learn(self, code: int, national: str, canonical: str) -> object:
+    def _learn(self, code: int, national: str, canonical: str, *, parse: bool = False) -> object:
         """The answer for a number not seen yet: an error, a zone ("" for none) or _REWRITES."""
         self._size += 1
         if self._size > _CACHE_LIMIT:
             self._tables.clear()
             self._size = 0
         try:
-            if national.startswith("0"):  # leading zeros need parse's own bookkeeping
+            if parse or national.startswith("0"):  # leading zeros: parse's own bookkeeping
                 phone = _exact(canonical, self.region)
             else:
                 phone = _describe(PhoneNumber(country_code=code, national_number=int(national)))
