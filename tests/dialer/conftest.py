@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from tests.dialer.scenarios import survey
 from voicebox.dialer.scheduling import timezone_for_number
 from voicebox.dialer.worker import Dialer
-from voicebox.models import Abonent, Call, Campaign, Scenario
+from voicebox.models import Abonent, Call, Campaign, PhoneNumber, Scenario
 from voicebox.telephony.simulated import SimulatedGateway
 
 SCALE = 400.0  # a 30 s call lasts 75 ms
@@ -24,7 +24,7 @@ async def insert_campaign(
     app, customer_id: int, *, phones: list[str] = (), body: dict[str, Any] | None = None,
     variables: Callable[[str], dict[str, Any]] | None = None, **fields: Any,
 ) -> Campaign:
-    """A scenario, an Active outbound campaign (window all day) and its abonents."""
+    """A scenario, an Active outbound campaign (window all day, an owned number), its abonents."""
     async with app.state.sessionmaker() as session:
         body = body or survey()
         scenario = Scenario(customer_id=customer_id, title=body["title"],
@@ -39,6 +39,13 @@ async def insert_campaign(
             "attempts": 3, "attempts_interval": 60, "max_lines": 50,
         }
         values.update(fields)
+        if "caller_number_id" not in values:  # a campaign calls from a number its customer owns
+            number = PhoneNumber(number=f"7{secrets.randbelow(10**10):010d}", type="local",
+                                 owner="test", region_code="77", region_name="Москва",
+                                 category="regular", monthly_fee=0, customer_id=customer_id)
+            session.add(number)
+            await session.flush()
+            values["caller_number_id"] = number.id
         campaign = Campaign(**values)
         session.add(campaign)
         await session.flush()

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from tests.dialer.conftest import calls_of, insert_campaign, states, wait_until
 from voicebox.billing.service import billing_service
-from voicebox.models import Abonent, Campaign
+from voicebox.models import Abonent, Campaign, PhoneNumber
 
 ANSWER = {"default": {"result": "answer", "answerDelay": 2, "inputs": ["1"]}}
 
@@ -163,6 +163,36 @@ async def test_balance_exhaustion_suspends_and_top_up_resumes(app, make_tenant, 
     assert await wait_until(lambda: done(app, campaign.id, 10)) == {"done": 10}
     async with app.state.sessionmaker() as session:
         assert (await session.get(Campaign, campaign.id)).status == "Active"
+
+
+async def test_a_number_gone_suspends_and_its_return_resumes(app, client, tenant, dialer):
+    campaign = await insert_campaign(app, tenant.id, phones=phones(3),
+                                     simulation={"default": {"answerDelay": 1, "inputs": ["1"]}})
+    await _give_number(app, campaign.caller_number_id, None)
+    await dialer()
+
+    async def suspended():
+        async with app.state.sessionmaker() as session:
+            row = await session.get(Campaign, campaign.id)
+        return row if row.status == "Suspended" else None
+
+    assert (await wait_until(suspended)).suspended_reason == "number"
+    assert await calls_of(app, campaign.id) == []
+    # A client cannot lift it while the cause stays, and is told why.
+    response = await client.patch(
+        f"/v1/customers/{tenant.id}/campaigns/{campaign.id}/statuses",
+        json={"status": "Active"}, headers=tenant.headers)
+    assert response.status_code == 409
+    assert "number is no longer the customer's" in response.json()[0]["message"]
+    await _give_number(app, campaign.caller_number_id, tenant.id)
+    assert await wait_until(lambda: done(app, campaign.id, 3)) == {"done": 3}
+
+
+async def _give_number(app, number_id: int, customer_id: int | None) -> None:
+    async with app.state.sessionmaker() as session:
+        await session.execute(update(PhoneNumber).where(PhoneNumber.id == number_id)
+                              .values(customer_id=customer_id))
+        await session.commit()
 
 
 async def _called_at_least(app, campaign_id: int, count: int) -> bool:

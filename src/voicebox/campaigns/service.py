@@ -6,6 +6,7 @@ import asyncio
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import IO, Any
 
 from pydantic import ValidationError
@@ -23,6 +24,7 @@ from voicebox.campaigns.schemas import (
     CampaignCreate,
     ImportReport,
 )
+from voicebox.campaigns.suspension import MESSAGES, suspension_reason
 from voicebox.errors import Conflict, InvalidInput, NotFound, Problem, Problems
 from voicebox.models import Campaign, Customer, PhoneNumber, Scenario
 from voicebox.numbers.service import number_service
@@ -31,7 +33,8 @@ from voicebox.store.db import utcnow
 from voicebox.telephony.simulated.schema import stored_simulation, validate_simulation
 
 ACTIVE, PAUSED, STOPPED, SUSPENDED = STATUSES
-# (from, to) moves a client may make; Suspended → Active also needs `can_resume`.
+# (from, to) moves a client may make; Suspended → Active also needs `can_resume`. The system's
+# own moves (suspend, lift) are the dialer's, by the same rule (campaigns/suspension.py).
 CLIENT_MOVES = {
     (ACTIVE, PAUSED),
     (PAUSED, ACTIVE),
@@ -341,42 +344,31 @@ class CampaignService:
         await self._set_status(session, campaign, target)
         return campaign
 
-    async def _set_status(
-        self, session: AsyncSession, campaign: Campaign, status: str, reason: str | None = None
-    ) -> None:
+    async def _set_status(self, session: AsyncSession, campaign: Campaign, status: str) -> None:
         now = utcnow()
         campaign.status = status
-        campaign.suspended_reason = reason if status == SUSPENDED else None
+        campaign.suspended_reason = None
         campaign.updated_at = now
         if status == STOPPED:
             await repository.cancel_open_abonents(session, campaign.id, now)
         await session.flush()
 
     async def can_resume(self, session: AsyncSession, campaign: Campaign) -> str | None:
-        """Why a Suspended campaign may not run again (None: it may). The dialer refines this."""
+        """Why a Suspended campaign may not run again (a `MESSAGES` text), None when it may."""
         number = (
             await session.get(PhoneNumber, campaign.caller_number_id)
             if campaign.caller_number_id
             else None
         )
-        if number is None or number.customer_id != campaign.customer_id:
-            return "its number is no longer the customer's"
         customer = await session.get(Customer, campaign.customer_id)
-        if customer is None or await billing_service.available(session, customer) <= 0:
-            return "the balance is exhausted"
-        return None
-
-    async def suspend(self, session: AsyncSession, campaign: Campaign, reason: str) -> None:
-        """The system's move (balance or number gone): Active → Suspended."""
-        if campaign.status == ACTIVE:
-            await self._set_status(session, campaign, SUSPENDED, reason)
-
-    async def lift_suspension(self, session: AsyncSession, campaign: Campaign) -> bool:
-        """Suspended → Active once `can_resume` finds the cause gone; True when lifted."""
-        if campaign.status != SUSPENDED or await self.can_resume(session, campaign):
-            return False
-        await self._set_status(session, campaign, ACTIVE)
-        return True
+        available = (
+            await billing_service.available(session, customer) if customer else Decimal(0)
+        )
+        reason = suspension_reason(
+            available=available,
+            number_owned=number is not None and number.customer_id == campaign.customer_id,
+        )
+        return MESSAGES[reason] if reason else None
 
     # -- delete --------------------------------------------------------------------------------
 

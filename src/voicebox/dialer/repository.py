@@ -29,7 +29,6 @@ from voicebox.models.abonent import CALLING, CANCELLED, PENDING
 from voicebox.models.call import DIALING, ENDED
 
 ACTIVE, PAUSED, STOPPED, SUSPENDED = "Active", "Paused", "Stopped", "Suspended"
-BALANCE_REASON = "balance"
 
 
 @dataclass(slots=True)
@@ -93,6 +92,7 @@ class DialerRepository:
         query = (
             select(Campaign, Scenario.updated_at.label("scenario_updated"),
                    PhoneNumber.number.label("caller"),
+                   PhoneNumber.customer_id.label("number_owner"),
                    Customer.credit_limit, Customer.tariff)
             .join(Customer, Customer.id == Campaign.customer_id)
             .outerjoin(Scenario, Scenario.id == Campaign.scenario_id)

@@ -24,13 +24,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from voicebox.billing.service import billing_service
+from voicebox.campaigns.suspension import suspension_reason
 from voicebox.config import Settings
 from voicebox.dialer.calls import Job, finished, open_leg, run_job
 from voicebox.dialer.persist import Persister
 from voicebox.dialer.programs import ProgramCache, schedule_of
 from voicebox.dialer.repository import (
     ACTIVE,
-    BALANCE_REASON,
     STOPPED,
     SUSPENDED,
     Started,
@@ -219,13 +219,15 @@ class Dialer:
             campaign = row.Campaign
             if campaign.status not in (ACTIVE, SUSPENDED):
                 continue
-            available = await self._available(campaign.customer_id, row.credit_limit)
+            reason = suspension_reason(
+                available=await self._available(campaign.customer_id, row.credit_limit),
+                number_owned=row.number_owner == campaign.customer_id)
             if campaign.status == SUSPENDED:
-                if campaign.suspended_reason == BALANCE_REASON and available > 0:
+                if reason is None:
                     await self._set_status(campaign.id, ACTIVE, None, SUSPENDED)
                 continue
-            if available <= 0:
-                await self._set_status(campaign.id, SUSPENDED, BALANCE_REASON, ACTIVE)
+            if reason is not None:
+                await self._set_status(campaign.id, SUSPENDED, reason, ACTIVE)
                 continue
             budget = min(self.concurrency - len(self.live),
                          campaign.max_lines - self._live_per_campaign.get(campaign.id, 0),
