@@ -7,8 +7,10 @@ from decimal import Decimal
 from sqlalchemy import select, update
 
 from tests.dialer.conftest import calls_of, insert_campaign, states, wait_until
+from tests.dialer.scenarios import survey
 from voicebox.billing.service import billing_service
 from voicebox.models import Abonent, Campaign, PhoneNumber
+from voicebox.telephony.base import CallState
 
 ANSWER = {"default": {"result": "answer", "answerDelay": 2, "inputs": ["1"]}}
 
@@ -137,6 +139,38 @@ async def test_stopped_cancels_what_is_left(app, tenant, dialer):
     assert counts.get("cancelled", 0) >= 28
     statuses = {c.status for c in await calls_of(app, campaign.id)}
     assert 487 in statuses  # the ringing calls were hung up
+
+
+async def test_stopping_hangs_up_ringing_lets_answered_finish_cancels_the_rest(
+        app, client, tenant, dialer):
+    """docs/api.md Campaigns and docs/operations.md promise exactly this."""
+    talking, ringing, waiting = "+79990000001", "+79990000002", "+79990000003"
+    campaign = await insert_campaign(
+        app, tenant.id, phones=[talking, ringing, waiting], max_lines=2, body=survey(pause=60),
+        simulation={"default": {"answerDelay": 1, "inputs": ["1"]},
+                    "rules": [{"match": ringing, "answerDelay": 59}]})
+    instance = await dialer(scale=20)
+
+    async def both_live():
+        legs = {job.callee: job.leg for job, _ in instance.live.values()}
+        return (legs.get(talking) is not None and legs[talking].state is CallState.ANSWERED
+                and ringing in legs)
+
+    await wait_until(both_live)
+    response = await client.patch(
+        f"/v1/customers/{tenant.id}/campaigns/{campaign.id}/statuses",
+        json={"status": "Stopped"}, headers=tenant.headers)
+    assert response.status_code == 200, response.text
+    assert await wait_until(lambda: done(app, campaign.id, 3)) == {"done": 1, "cancelled": 2}
+    calls = {c.cd_pn: c for c in await calls_of(app, campaign.id)}
+    assert set(calls) == {talking, ringing}  # the waiting abonent was never called
+    assert calls[ringing].status == 487
+    assert calls[talking].status == 200 and calls[talking].duration >= 60  # talked on
+    async with app.state.sessionmaker() as session:
+        by_phone = dict((await session.execute(
+            select(Abonent.phone, Abonent.state).where(Abonent.campaign_id == campaign.id)
+        )).all())
+    assert by_phone == {talking: "done", ringing: "cancelled", waiting: "cancelled"}
 
 
 async def test_balance_exhaustion_suspends_and_top_up_resumes(app, make_tenant, dialer):
