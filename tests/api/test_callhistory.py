@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from tests.campaigns.helpers import RICH, assert_errors, create, ready, url
 
-from voicebox.calls import repository, service
+from voicebox.calls import pager, repository
 from voicebox.models import Call
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -125,7 +125,7 @@ async def test_only_ended_calls_and_records(app, client, tenant):
 
 async def test_total_past_the_counting_cap_is_unknown(app, client, tenant, monkeypatch):
     await seed(app, tenant.id, None, 12)
-    monkeypatch.setattr(service, "COUNT_MARGIN", 3)
+    monkeypatch.setattr(pager, "COUNT_MARGIN", 3)
     response = await client.get(history(tenant), headers={**tenant.headers,
                                                           "Range": "callhistory=0-4"})
     assert response.headers["content-range"] == "callhistory 0-4/*"

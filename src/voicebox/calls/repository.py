@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, select, tuple_
+from sqlalchemy import exists, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.models import Call, Campaign
@@ -32,48 +32,88 @@ class HistoryFilter:
         return clauses
 
 
+Key = tuple[datetime, int]  # (started_at, id): the history's total order, newest first
 _NEWEST_FIRST = (Call.started_at.desc(), Call.id.desc())
 
 
-async def anchor(
-    session: AsyncSession, where: HistoryFilter, offset: int, after: tuple[datetime, int] | None
-) -> tuple[datetime, int] | None:
-    """(started_at, id) of the row at `offset` (counted past `after` when given): an
+def _key() -> Any:
+    return tuple_(Call.started_at, Call.id)
+
+
+def _bounded(query: Any, below: Key | None, at_or_above: Key | None = None) -> Any:
+    # Row-value comparisons: both databases turn them into an index range, unlike the OR form.
+    if below is not None:
+        query = query.where(_key() < tuple_(*below))
+    if at_or_above is not None:
+        query = query.where(_key() >= tuple_(*at_or_above))
+    return query
+
+
+async def key_at(session: AsyncSession, where: HistoryFilter, below: Key | None,
+                 offset: int) -> Key | None:
+    """Key of the row `offset` rows down from `below` (exclusive; None: the newest row): an
     index-only walk, no table rows read."""
-    query = select(Call.started_at, Call.id).where(*where.where())
-    if after is not None:
-        query = query.where(tuple_(Call.started_at, Call.id) < tuple_(*after))
+    query = _bounded(select(Call.started_at, Call.id).where(*where.where()), below)
     row = (await session.execute(query.order_by(*_NEWEST_FIRST).offset(offset).limit(1))).first()
     return None if row is None else (row[0], row[1])
 
 
 async def page_from(
-    session: AsyncSession, where: HistoryFilter, start: tuple[datetime, int], limit: int
+    session: AsyncSession, where: HistoryFilter, start: Key, limit: int
 ) -> list[tuple[Call, str | None]]:
     """Up to `limit` rows at or after `start` (in newest-first order), with campaign names."""
-    # A row-value comparison: both databases turn it into an index range, unlike the OR form.
-    seek = tuple_(Call.started_at, Call.id) <= tuple_(*start)
     rows = await session.execute(
         select(Call, Campaign.name)
         .outerjoin(Campaign, Campaign.id == Call.campaign_id)
-        .where(*where.where(), seek)
+        .where(*where.where(), _key() <= tuple_(*start))
         .order_by(*_NEWEST_FIRST)
         .limit(limit)
     )
     return [(call, name) for call, name in rows]
 
 
-async def count(
-    session: AsyncSession, where: HistoryFilter, cap: int, after: tuple[datetime, int] | None
-) -> int:
-    """Matching rows (past `after`), counting no further than `cap` (reaching it means "at
-    least cap")."""
-    query = select(Call.id).where(*where.where())
-    if after is not None:
-        query = query.where(tuple_(Call.started_at, Call.id) < tuple_(*after))
+async def count(session: AsyncSession, where: HistoryFilter, cap: int, *,
+                below: Key | None = None, at_or_above: Key | None = None) -> int:
+    """Matching rows in [at_or_above, below), counting no further than `cap` (reaching it means
+    "at least cap")."""
+    query = _bounded(select(Call.id).where(*where.where()), below, at_or_above)
     # Ordered like the pages so the planner walks the same index (index-only) rather than the table.
     inner = query.order_by(*_NEWEST_FIRST).limit(cap).subquery()
     return int(await session.scalar(select(func.count()).select_from(inner)) or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Watermarks:
+    max_id: int  # the newest row id of any customer (0: no calls)
+    oldest_unended: datetime | None  # the customer's oldest call not yet ended
+    new_rows: int  # rows of any customer with id > seen_id, counted up to the cap
+    oldest_new: datetime | None  # the customer's oldest started_at among those rows
+
+
+async def watermarks(
+    session: AsyncSession, customer_id: int, seen_id: int, cap: int
+) -> Watermarks:
+    """One statement (one snapshot): what bounds the rows of a customer that can still change."""
+    # A literal, not a parameter, so both planners match ix_calls_unended's predicate.
+    unended = (
+        select(Call.started_at)
+        .where(Call.customer_id == customer_id, text("calls.state <> 'ended'"))
+        .order_by(Call.started_at)
+        .limit(1)
+        .scalar_subquery()
+    )
+    # Rows inserted since seen_id, walked on the primary key and capped.
+    fresh = select(Call.customer_id, Call.started_at).where(Call.id > seen_id)
+    fresh = fresh.order_by(Call.id).limit(cap).subquery()
+    row = (await session.execute(select(
+        select(func.max(Call.id)).scalar_subquery(),
+        unended,
+        select(func.count()).select_from(fresh).scalar_subquery(),
+        select(func.min(fresh.c.started_at))
+        .where(fresh.c.customer_id == customer_id)
+        .scalar_subquery(),
+    ))).one()
+    return Watermarks(int(row[0] or 0), row[1], int(row[2] or 0), row[3])
 
 
 async def campaigns_with_history(session: AsyncSession, customer_id: int) -> list[tuple[int, str]]:

@@ -1,22 +1,21 @@
-"""Call history reads: filters, Range windows over a keyset, one call's trace."""
+"""Call history reads: filters, Range windows over a keyset (calls.pager), one call's trace."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from voicebox.calls import repository
+from voicebox.calls import pager, repository
+from voicebox.calls.anchors import AnchorCache, anchor_cache
 from voicebox.calls.repository import HistoryFilter
 from voicebox.calls.schemas import CallTrace, HistoryCampaign, HistoryItem
 from voicebox.campaigns.schedule import parse_instant
 from voicebox.errors import NotFound, Problem, Problems
 from voicebox.models import Call
-
-# Content-Range totals are exact up to this many rows past the page; beyond it they read "*".
-COUNT_MARGIN = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,18 +98,24 @@ class CallService:
         offset: int,
         limit: int,
         after: tuple[datetime, int] | None = None,
+        cache: AnchorCache | None = anchor_cache,
+        mark: Hashable = None,
     ) -> HistoryPage:
-        """A page newest first; with `after`, offsets count from that keyset position."""
-        cap = offset + limit + COUNT_MARGIN
-        total = await repository.count(session, where, cap, after)
-        start = await repository.anchor(session, where, offset, after) if offset < total else None
-        rows = await repository.page_from(session, where, start, limit) if start else []
+        """A page newest first; with `after`, offsets count from that keyset position. `mark`
+        tells apart customers that reuse an id (their creation time) in the anchor cache."""
+        if after is not None or cache is None:
+            rows, total = await pager.walk(
+                session, where, position=offset, limit=limit, anchor=(0, after)
+            )
+        else:
+            rows, total = await pager.window(
+                session, where, offset=offset, limit=limit, cache=cache, mark=mark
+            )
         next_cursor = None
-        if rows and (offset + len(rows) < total):
+        if rows and (total is None or offset + len(rows) < total):
             last = rows[-1][0]
             next_cursor = cursor_text(last.started_at, last.id)
-        items = [_item(c, n) for c, n in rows]
-        return HistoryPage(items, None if total >= cap else total, next_cursor)
+        return HistoryPage([_item(c, n) for c, n in rows], total, next_cursor)
 
     async def campaigns(self, session: AsyncSession, customer_id: int) -> list[HistoryCampaign]:
         rows = await repository.campaigns_with_history(session, customer_id)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,6 +37,11 @@ class Call(Base):
             "ix_calls_history_campaign", "customer_id", "campaign_id", "started_at", "id", "state"
         ),
         Index("ix_calls_campaign_id", "campaign_id"),
+        # Calls not yet ended (few): the oldest one bounds the history rows that can still change.
+        Index(
+            "ix_calls_unended", "customer_id", "started_at",
+            sqlite_where=text("state <> 'ended'"), postgresql_where=text("state <> 'ended'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
