@@ -248,6 +248,18 @@ async def test_references_must_be_the_customers_and_valid(app, client, make_tena
     assert created["callerNumber"]["number"] == NUMBERS[0]
 
 
+async def test_numbers_list_their_campaigns_in_the_campaign_shape(app, client, tenant):
+    body = await ready(app, client, tenant)
+    by_list = await create(client, tenant, body)
+    by_http = await create(client, tenant, {**body, "name": "По http", "launchBy": "http"})
+    assert by_http["entryPoint"]["url"].endswith("/v1/sb")
+    response = await client.get(f"/v1/customers/{tenant.id}/numbers", headers=tenant.headers)
+    [number] = response.json()
+    spec_fields = ("id", "name", "scenario", "launchBy", "callerNumber", "campaignType",
+                   "entryPoint")
+    assert number["campaigns"] == [{k: c[k] for k in spec_fields} for c in (by_list, by_http)]
+
+
 async def test_paused_on_create_and_simulation(app, client, tenant):
     body = await ready(app, client, tenant)
     simulation = {

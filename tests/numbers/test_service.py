@@ -141,7 +141,7 @@ async def test_campaign_holds_its_number(app, client, make_tenant, session):
     assert deleted.status_code == 409
     [listed] = (await client.get(f"/v1/customers/{alice.id}/numbers", headers=alice.headers)).json()
     assert listed["campaigns"][0]["name"] == "Reminders"
-    assert listed["campaigns"][0]["callerNumber"] == {"id": str(phone.id)}
+    assert listed["campaigns"][0]["callerNumber"] == {"id": str(phone.id), "number": NUMBER}
 
     if hasattr(campaign_model, "deleted_at"):
         campaign.deleted_at = utcnow()

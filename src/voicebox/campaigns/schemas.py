@@ -108,12 +108,41 @@ class NumberRef(BaseModel):
     number: str = Field(description="the number itself, digits only (extension)")
 
 
-class _CampaignFields(BaseModel):
+class _Identity(BaseModel):
     id: int
     name: str
     campaignType: str = Field(description="outbound | inbound")
     launchBy: str | None = Field(description="list | http for outbound, null for inbound")
     entryPoint: EntryPoint | None = Field(description="POST /v1/sb target, http campaigns only")
+
+
+class CampaignSummary(_Identity):
+    """§2.1's campaign fields; also each element of §6.4's `campaigns` (the numbers list)."""
+
+    scenario: Ref | None
+    callerNumber: NumberRef | None
+
+    @classmethod
+    def of(cls, campaign: Any, *, number: str | None, sb_url: str) -> CampaignSummary:
+        """From a campaign row; `number` is its caller number, `sb_url` this server's /v1/sb."""
+        c = campaign
+        caller = None
+        if c.caller_number_id is not None:
+            caller = NumberRef(id=str(c.caller_number_id), number=number or "")
+        return CampaignSummary(
+            id=c.id,
+            name=c.name,
+            campaignType=c.campaign_type,
+            launchBy=c.launch_by,
+            entryPoint=EntryPoint(id=c.entry_point_id, url=sb_url)
+            if c.launch_by == "http"
+            else None,
+            scenario=Ref(id=str(c.scenario_id)) if c.scenario_id else None,
+            callerNumber=caller,
+        )
+
+
+class _CampaignFields(_Identity):
     status: CampaignStatus
     suspendedReason: str | None
     scheduleStartDate: str | None
@@ -136,11 +165,9 @@ class CampaignListItem(_CampaignFields):
     callerNumber: str | None
 
 
-class CampaignOut(_CampaignFields):
+class CampaignOut(_CampaignFields, CampaignSummary):
     """One campaign (create answer, GET one): §2.1's `scenario{id}`, `callerNumber{id}`."""
 
-    scenario: Ref | None
-    callerNumber: NumberRef | None
     simulation: dict[str, Any] | None
     abonents: ImportReport | None = None
 

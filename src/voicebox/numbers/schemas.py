@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr
 
+from voicebox.campaigns.schemas import CampaignSummary
 from voicebox.models import NumberOrder
 
 
@@ -89,18 +90,6 @@ class Reservation(BaseModel):
     reserved_until: str = Field(description="Extension: when the reservation expires (UTC)")
 
 
-class NumberCampaign(BaseModel):
-    """A campaign that uses the number, as §6.4 lists it."""
-
-    id: int | None = None
-    name: str | None = None
-    scenario: dict | None = None
-    launchBy: str | None = None
-    callerNumber: dict | None = None
-    campaignType: str | None = None
-    entryPoint: dict | None = None
-
-
 class OwnedNumber(BaseModel):
     id: int = Field(description="Extension: the `number_id` of §6.6/§6.7")
     type: str
@@ -110,7 +99,7 @@ class OwnedNumber(BaseModel):
     regionCode: str
     category: str
     description: str
-    campaigns: list[NumberCampaign]
+    campaigns: list[CampaignSummary]
 
 
 class OrderCreate(BaseModel):

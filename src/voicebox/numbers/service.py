@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.billing.service import billing_service, money_text
+from voicebox.campaigns.schemas import CampaignSummary
 from voicebox.errors import Conflict, InvalidInput, NotFound
 from voicebox.models import Customer, NumberOrder, PhoneNumber
 from voicebox.numbers import catalog
@@ -18,7 +19,6 @@ from voicebox.numbers.inventory import AddResult, enum_value, like_pattern, norm
 from voicebox.numbers.repository import SearchFilter, number_repository
 from voicebox.numbers.schemas import (
     AvailableNumber,
-    NumberCampaign,
     OrderCreate,
     OwnedNumber,
     Price,
@@ -31,24 +31,6 @@ DEFAULT_RESERVATION_SECONDS = 900
 BILLING_PERIOD = timedelta(days=30)
 # Row ids stay below this; anything longer in a `number_id` is the phone number itself.
 _NUMBER_ID_LIMIT = 10**10
-
-
-def _campaign_summary(campaign: Any) -> NumberCampaign:
-    """§6.4's campaign element from a campaign row (reads its columns by their usual names)."""
-
-    def ref(name: str) -> dict | None:
-        value = getattr(campaign, name, None)
-        return None if value is None else {"id": str(value)}
-
-    return NumberCampaign(
-        id=getattr(campaign, "id", None),
-        name=getattr(campaign, "name", None),
-        scenario=ref("scenario_id"),
-        launchBy=getattr(campaign, "launch_by", None),
-        callerNumber=ref("caller_number_id"),
-        campaignType=getattr(campaign, "campaign_type", None),
-        entryPoint=ref("entry_point_id"),
-    )
 
 
 class NumberService:
@@ -234,8 +216,10 @@ class NumberService:
             )
         return record
 
-    async def owned(self, session: AsyncSession, *, customer_id: int) -> list[OwnedNumber]:
-        """§6.4: the customer's numbers with the campaigns that use them."""
+    async def owned(
+        self, session: AsyncSession, *, customer_id: int, sb_url: str
+    ) -> list[OwnedNumber]:
+        """§6.4: the customer's numbers with the campaigns that use them (`sb_url`: /v1/sb)."""
         rows = await number_repository.owned(session, customer_id)
         campaigns = await number_repository.campaigns_using(session, [row.id for row in rows])
         return [
@@ -248,7 +232,10 @@ class NumberService:
                 regionCode=row.region_code,
                 category=row.category,
                 description=row.description,
-                campaigns=[_campaign_summary(c) for c in campaigns.get(row.id, [])],
+                campaigns=[
+                    CampaignSummary.of(c, number=row.number, sb_url=sb_url)
+                    for c in campaigns.get(row.id, [])
+                ],
             )
             for row in rows
         ]

@@ -15,11 +15,9 @@ from voicebox.api.ranges import Window, range_response
 from voicebox.campaigns.schemas import (
     CampaignListItem,
     CampaignOut,
-    EntryPoint,
+    CampaignSummary,
     ImportReport,
-    NumberRef,
     Progress,
-    Ref,
     StatusChange,
     StatusOut,
     iso,
@@ -76,17 +74,16 @@ def _progress(view: CampaignView) -> Progress:
     return Progress(total=sum(counts.values()), **{k: v for k, v in counts.items()})
 
 
+def sb_url(request: Request) -> str:
+    """Where `launchBy: http` campaigns are started: this server's `/v1/sb`."""
+    return str(request.base_url).rstrip("/") + "/v1/sb"
+
+
 def _common(view: CampaignView, request: Request) -> dict[str, Any]:
     c = view.campaign
-    entry = None
-    if c.launch_by == "http":
-        entry = EntryPoint(id=c.entry_point_id, url=str(request.base_url).rstrip("/") + "/v1/sb")
+    summary = CampaignSummary.of(c, number=view.number, sb_url=sb_url(request))
     return {
-        "id": c.id,
-        "name": c.name,
-        "campaignType": c.campaign_type,
-        "launchBy": c.launch_by,
-        "entryPoint": entry,
+        **dict(summary),
         "status": c.status,
         "suspendedReason": c.suspended_reason,
         "scheduleStartDate": iso(c.start_at),
@@ -104,23 +101,19 @@ def _common(view: CampaignView, request: Request) -> dict[str, Any]:
 
 
 def campaign_out(view: CampaignView, request: Request) -> CampaignOut:
-    c = view.campaign
-    number = None
-    if c.caller_number_id is not None:
-        number = NumberRef(id=str(c.caller_number_id), number=view.number or "")
     return CampaignOut(
         **_common(view, request),
-        scenario=Ref(id=str(c.scenario_id)) if c.scenario_id else None,
-        callerNumber=number,
-        simulation=c.simulation,
+        simulation=view.campaign.simulation,
         abonents=view.imported,
     )
 
 
 def campaign_item(view: CampaignView, request: Request) -> CampaignListItem:
     c = view.campaign
+    fields = _common(view, request)
+    del fields["scenario"], fields["callerNumber"]
     return CampaignListItem(
-        **_common(view, request),
+        **fields,
         scenarioid=str(c.scenario_id) if c.scenario_id else None,
         callerNumber=view.number,
     )

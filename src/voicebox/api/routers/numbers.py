@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from voicebox.api.deps import CurrentUser, CustomerDep, SessionDep, SettingsDep, range_dependency
 from voicebox.api.errors import ERROR_RESPONSE
 from voicebox.api.ranges import Window, range_response
+from voicebox.api.routers.campaigns import sb_url
 from voicebox.numbers.schemas import (
     AvailableNumber,
     Filter,
@@ -108,8 +109,10 @@ async def reserve_number(
 
 
 @router.get(BASE, response_model=list[OwnedNumber], summary="Получение списка номеров кастомера")
-async def list_customer_numbers(customer: CustomerDep, session: SessionDep) -> list[OwnedNumber]:
-    return await number_service.owned(session, customer_id=customer.id)
+async def list_customer_numbers(
+    customer: CustomerDep, session: SessionDep, request: Request
+) -> list[OwnedNumber]:
+    return await number_service.owned(session, customer_id=customer.id, sb_url=sb_url(request))
 
 
 @router.post(
