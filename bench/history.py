@@ -1,6 +1,7 @@
 """Call-history benchmark: N call rows of one customer (two campaigns), then the time of a
-50-row page through the real service (count + keyset seek + page) at several depths, with and
-without a campaign filter, on SQLite and PostgreSQL.
+50-row page through the real service at several depths, with and without a campaign filter, on
+SQLite and PostgreSQL: sequential `Range` pages (the first one below a depth is cold: no anchor
+there yet), the same page with no anchor cache, the keyset cursor, and random jumps; median, p95.
 
     .venv/bin/python bench/history.py [--rows 10000000] [--sqlite-rows 2000000] \
         [--pg postgresql+asyncpg://postgres@127.0.0.1:5432/test]
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import secrets
 import sqlite3
 import statistics
@@ -23,12 +25,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.schema import CreateIndex
 
 from voicebox.calls import repository
+from voicebox.calls.anchors import AnchorCache
 from voicebox.calls.repository import HistoryFilter
 from voicebox.calls.service import call_service
 from voicebox.models import Call, Campaign, Customer
@@ -36,10 +40,14 @@ from voicebox.store.db import make_engine, make_sessionmaker
 from voicebox.store.migrate import upgrade
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
-DEPTHS = [0, 1_000, 10_000, 100_000, 1_000_000]
+DEPTHS = [0, 1_000, 10_000, 100_000, 1_000_000, 5_000_000]
 COLUMNS = ("call_id", "customer_id", "campaign_id", "attempt", "call_type", "cg_pn", "cd_pn",
            "started_at", "state", "status", "duration", "answered", "cost", "created_at")
 HISTORY_INDEXES = [i for i in Call.__table__.indexes if i.name.startswith("ix_calls_")]
+
+
+def _create_index(index, dialect) -> str:
+    return str(CreateIndex(index).compile(dialect=dialect))
 
 
 def rows(count: int, customer_id: int, campaigns: tuple[int, int], stamp) -> Iterator[tuple]:
@@ -78,8 +86,7 @@ def load_sqlite(path: Path, count: int, customer_id: int, campaigns: tuple[int, 
     db.executemany(sql, rows(count, customer_id, campaigns, to_db))
     db.commit()
     for index in HISTORY_INDEXES:
-        columns = ", ".join(c.name for c in index.columns)
-        db.execute(f"CREATE INDEX {index.name} ON calls ({columns})")
+        db.execute(_create_index(index, dialect))
     db.execute("ANALYZE")
     db.commit()
     db.close()
@@ -98,45 +105,88 @@ async def load_pg(engine: AsyncEngine, count: int, customer_id: int, campaigns) 
                 break
             await driver.copy_records_to_table("calls", records=chunk, columns=COLUMNS)
         for index in HISTORY_INDEXES:
-            columns = ", ".join(c.name for c in index.columns)
-            await connection.exec_driver_sql(f"CREATE INDEX {index.name} ON calls ({columns})")
+            await connection.exec_driver_sql(_create_index(index, connection.dialect))
         await connection.commit()
     async with engine.connect() as connection:
         autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
         await autocommit.exec_driver_sql("VACUUM ANALYZE calls")
 
 
-async def _median_ms(sessions, where, offset: int, after=None) -> tuple[float, int | None]:
-    samples = []
-    for _ in range(7):
-        async with sessions() as session:
-            started = time.perf_counter()
-            page = await call_service.history(session, where, offset=offset, limit=50, after=after)
-            samples.append((time.perf_counter() - started) * 1000)
-        assert len(page.items) == 50
-    return statistics.median(samples[1:]), page.total
+def _stats(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
 
 
-async def time_pages(engine: AsyncEngine, customer_id: int, campaign_id: int, total: int):
-    """Per depth: the page by Range offset, and by keyset cursor (the client paged there)."""
+async def _request_ms(sessions, where, offset: int, cache, after=None) -> tuple[float, object]:
+    """One Range request as the router makes it: its own session, the real service."""
+    async with sessions() as session:
+        started = time.perf_counter()
+        page = await call_service.history(session, where, offset=offset, limit=50, after=after,
+                                          cache=cache)
+        elapsed = (time.perf_counter() - started) * 1000
+    assert len(page.items) == 50 or page.total is not None
+    return elapsed, page
+
+
+async def time_pages(engine: AsyncEngine, customer_id: int, campaign_id: int, total: int,
+                     pages: int, jumps: int):
+    """Per filter: sequential Range pages below each depth (cold first page, then warm), random
+    jumps near the newest rows and anywhere, and the keyset cursor at each depth."""
     sessions = make_sessionmaker(engine)
+    rng = random.Random(5)
     results = []
     for label, where in (("all", HistoryFilter(customer_id)),
                          ("campaign", HistoryFilter(customer_id, campaign_id))):
+        size = total // (4 if label == "campaign" else 1)
+        cache = AnchorCache()
         for depth in DEPTHS:
-            if depth + 50 >= total // (4 if label == "campaign" else 1):
+            if depth + 50 * (pages + 1) >= size:
                 continue
-            by_offset, count = await _median_ms(sessions, where, depth)
-            by_cursor = by_offset
+            cold, page = await _request_ms(sessions, where, depth, cache)
+            samples = [(await _request_ms(sessions, where, depth + 50 * n, cache))[0]
+                       for n in range(1, pages + 1)]
+            results.append((label, f"Range seq @{depth:,}", *_stats(samples), cold, page.total))
+            plain = [(await _request_ms(sessions, where, depth, None))[0] for _ in range(5)]
+            results.append((label, f"no cache @{depth:,}", *_stats(plain), plain[0], None))
             if depth:
                 async with sessions() as session:
-                    cursor = await repository.anchor(session, where, depth - 1, None)
-                by_cursor, _ = await _median_ms(sessions, where, 0, cursor)
-            results.append((label, depth, by_offset, by_cursor, count))
+                    after = await repository.key_at(session, where, None, depth - 1)
+                samples = [(await _request_ms(sessions, where, 0, None, after))[0]
+                           for _ in range(pages)]
+                results.append((label, f"cursor @{depth:,}", *_stats(samples), None, None))
+        for name, span in (("jump <10,000", 10_000), ("jump anywhere", size - 50)):
+            samples = [(await _request_ms(sessions, where, rng.randrange(span), cache))[0]
+                       for _ in range(jumps)]
+            results.append((label, name, *_stats(samples), None, None))
     return results
 
 
-async def bench(backend: str, url: str, count: int, pg: bool) -> list[tuple]:
+async def explain(engine: AsyncEngine, customer_id: int) -> None:
+    """The plan of every statement of one warm Range request (index use on this backend)."""
+    seen: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    sessions = make_sessionmaker(engine)
+    where, cache = HistoryFilter(customer_id), AnchorCache()
+    await _request_ms(sessions, where, 500_000, cache)
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    await _request_ms(sessions, where, 500_050, cache)
+    event.remove(engine.sync_engine, "before_cursor_execute", record)
+    prefix = "EXPLAIN " if engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
+    async with engine.connect() as connection:
+        for statement, parameters in seen:
+            if not statement.lstrip().upper().startswith("SELECT"):
+                continue
+            plan = await connection.exec_driver_sql(prefix + statement, parameters)
+            print(" ".join(statement.split())[:160])
+            for row in plan:
+                print("    ", row[-1])
+
+
+async def bench(backend: str, url: str, count: int, pg: bool, pages: int, jumps: int,
+                show_plans: bool) -> list[tuple]:
     engine, customer_id, campaigns = await _setup(url)
     started = time.perf_counter()
     if pg:
@@ -146,7 +196,9 @@ async def bench(backend: str, url: str, count: int, pg: bool) -> list[tuple]:
         load_sqlite(Path(make_url(url).database), count, customer_id, campaigns)
         engine = make_engine(url)
     load_seconds = time.perf_counter() - started
-    timings = await time_pages(engine, customer_id, campaigns[1], count)
+    timings = await time_pages(engine, customer_id, campaigns[1], count, pages, jumps)
+    if show_plans:
+        await explain(engine, customer_id)
     await engine.dispose()
     return [(backend, count, load_seconds, *t) for t in timings]
 
@@ -175,24 +227,29 @@ async def main() -> None:
     parser.add_argument("--sqlite-rows", type=int, default=None)
     parser.add_argument("--pg", help="PostgreSQL server URL (a scratch database is created)")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--pages", type=int, default=40, help="sequential pages per depth")
+    parser.add_argument("--jumps", type=int, default=40, help="random jumps per kind")
+    parser.add_argument("--explain", action="store_true", help="print the query plans")
     args = parser.parse_args()
     results = []
     with tempfile.TemporaryDirectory() as scratch:
         if not args.skip_sqlite:
             url = f"sqlite+aiosqlite:///{Path(scratch) / 'history.db'}"
-            results += await bench("SQLite", url, args.sqlite_rows or args.rows, pg=False)
+            results += await bench("SQLite", url, args.sqlite_rows or args.rows, False,
+                                   args.pages, args.jumps, args.explain)
     if args.pg:
         url = await _pg_database(args.pg)
         try:
-            results += await bench("PostgreSQL", url, args.rows, pg=True)
+            results += await bench("PostgreSQL", url, args.rows, True, args.pages, args.jumps,
+                                   args.explain)
         finally:
             await _drop_pg(url)
-    print(f"{'backend':<11} {'rows':>11} {'load s':>7} {'filter':<9} {'depth':>9} "
-          f"{'Range ms':>9} {'cursor ms':>9} {'total':>6}")
-    for backend, count, load, label, depth, by_offset, by_cursor, total in results:
-        print(f"{backend:<11} {count:>11,} {load:>7.0f} {label:<9} {depth:>9,} {by_offset:>9.2f} "
-              f"{by_cursor:>9.2f} {'*' if total is None else total:>6}")
-
+    print(f"{'backend':<11} {'rows':>11} {'load s':>7} {'filter':<9} {'kind':<20} "
+          f"{'median ms':>9} {'p95 ms':>8} {'first ms':>8} {'total':>6}")
+    for backend, count, load, label, kind, median, p95, first, total in results:
+        first_text = "" if first is None else f"{first:.1f}"
+        print(f"{backend:<11} {count:>11,} {load:>7.0f} {label:<9} {kind:<20} {median:>9.2f} "
+              f"{p95:>8.2f} {first_text:>8} {'*' if total is None else total:>6}")
 
 if __name__ == "__main__":
     asyncio.run(main())

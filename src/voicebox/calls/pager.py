@@ -17,7 +17,7 @@ from voicebox.calls.repository import HistoryFilter, Key, Watermarks
 from voicebox.models import Call
 from voicebox.store.db import utcnow
 
-# Content-Range totals are exact up to this many rows past the page; beyond it they read "*".
+# Content-Range totals are exact while fewer rows than this follow the page; else they read "*".
 COUNT_MARGIN = 1_000
 # Rows younger than this may still be committed by a slow writer (or a skewed clock): never frozen.
 SLACK = timedelta(seconds=60)
@@ -39,7 +39,7 @@ async def walk(
     shift: int = 0,
 ) -> tuple[Rows, int | None]:
     """The page at `position` rows below the anchor's origin, and the total counted from the
-    top (`shift` rows sit above that origin); None when the total is past the counting cap.
+    top (`shift` rows sit above that origin); None when COUNT_MARGIN or more rows follow it.
 
     anchor (b, key): the rows strictly older than `key` (None: all rows) start at position b.
     """
@@ -50,9 +50,12 @@ async def walk(
         rest = await repository.count(session, where, position - b, below=key)
         return [], shift + b + rest
     rows = await repository.page_from(session, where, start, limit)
-    cap = limit + COUNT_MARGIN
-    rest = await repository.count(session, where, cap, below=start)
-    return rows, (shift + position + 1 + rest if rest < cap else None)
+    end = shift + position + len(rows)
+    if len(rows) < limit:
+        return rows, end  # a short page is the end
+    last = rows[-1][0]
+    rest = await repository.count(session, where, COUNT_MARGIN, below=(last.started_at, last.id))
+    return rows, (end + rest if rest < COUNT_MARGIN else None)
 
 
 def _still_valid(entry: Entry, marks: Watermarks) -> bool:
@@ -75,15 +78,19 @@ async def window(
     """The Range page at `offset`, seeking from the cache's nearest anchor when it can."""
     key = (where, mark)
     entry = cache.get(key)
+    now_floor = utcnow() - SLACK
     seen = entry.seen_id if entry is not None else _NO_ID
-    marks = await repository.watermarks(session, where.customer_id, seen, NEW_ROWS_CAP)
-    floor = utcnow() - SLACK
+    root = entry.root if entry is not None else (now_floor, 0)
+    marks = await repository.watermarks(session, where, seen, NEW_ROWS_CAP, root, ABOVE_CAP)
+    floor = now_floor
     if marks.oldest_unended is not None:
         floor = min(floor, marks.oldest_unended)
+    above = marks.above
     if entry is None or not _still_valid(entry, marks):
         entry = Entry(floor, marks.max_id)
+        if entry.root != root:
+            above = await repository.count(session, where, ABOVE_CAP, at_or_above=entry.root)
     entry.seen_id = marks.max_id
-    above = await repository.count(session, where, ABOVE_CAP, at_or_above=entry.root)
     if above >= REBASE_AT and floor > entry.floor:
         # The rows between the two floors are final now: count them once, shift the anchors.
         moved = await repository.count(

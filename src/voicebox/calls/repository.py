@@ -77,9 +77,7 @@ async def count(session: AsyncSession, where: HistoryFilter, cap: int, *,
     """Matching rows in [at_or_above, below), counting no further than `cap` (reaching it means
     "at least cap")."""
     query = _bounded(select(Call.id).where(*where.where()), below, at_or_above)
-    # Ordered like the pages so the planner walks the same index (index-only) rather than the table.
-    inner = query.order_by(*_NEWEST_FIRST).limit(cap).subquery()
-    return int(await session.scalar(select(func.count()).select_from(inner)) or 0)
+    return int(await session.scalar(_counted(query, cap)) or 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,12 +86,21 @@ class Watermarks:
     oldest_unended: datetime | None  # the customer's oldest call not yet ended
     new_rows: int  # rows of any customer with id > seen_id, counted up to the cap
     oldest_new: datetime | None  # the customer's oldest started_at among those rows
+    above: int  # rows of the filter at or above `root`, counted up to above_cap
+
+
+def _counted(query: Any, cap: int) -> Any:
+    # Ordered like the pages so the planner walks the same index (index-only) rather than the table.
+    inner = query.order_by(*_NEWEST_FIRST).limit(cap).subquery()
+    return select(func.count()).select_from(inner)
 
 
 async def watermarks(
-    session: AsyncSession, customer_id: int, seen_id: int, cap: int
+    session: AsyncSession, where: HistoryFilter, seen_id: int, cap: int, root: Key, above_cap: int
 ) -> Watermarks:
-    """One statement (one snapshot): what bounds the rows of a customer that can still change."""
+    """One statement (one snapshot): what bounds the rows of a customer that can still change,
+    and how many rows of the filter sit at or above `root`."""
+    customer_id = where.customer_id
     # A literal, not a parameter, so both planners match ix_calls_unended's predicate.
     unended = (
         select(Call.started_at)
@@ -112,8 +119,10 @@ async def watermarks(
         select(func.min(fresh.c.started_at))
         .where(fresh.c.customer_id == customer_id)
         .scalar_subquery(),
+        _counted(_bounded(select(Call.id).where(*where.where()), None, root), above_cap)
+        .scalar_subquery(),
     ))).one()
-    return Watermarks(int(row[0] or 0), row[1], int(row[2] or 0), row[3])
+    return Watermarks(int(row[0] or 0), row[1], int(row[2] or 0), row[3], int(row[4] or 0))
 
 
 async def campaigns_with_history(session: AsyncSession, customer_id: int) -> list[tuple[int, str]]:
