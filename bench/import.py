@@ -150,6 +150,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--pg", help="PostgreSQL server URL (a scratch database is created)")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -161,7 +162,8 @@ def main() -> None:
             csv_path = Path(scratch) / f"abonents_{rows}.csv"
             write_csv(csv_path, rows)
             sqlite_url = f"sqlite+aiosqlite:///{Path(scratch) / f'import_{rows}.db'}"
-            results.append({"rows": rows, **measure("SQLite", sqlite_url, csv_path)})
+            if not args.no_sqlite:
+                results.append({"rows": rows, **measure("SQLite", sqlite_url, csv_path)})
             if args.pg:
                 pg_url = asyncio.run(_pg_database(args.pg))
                 try:
