@@ -89,6 +89,13 @@ async def test_a_number_can_be_called_again_after_its_call_ended(app, client, te
         ({"method": "{ep}", "number": "+79991234567", "data": "{not json"}, 400, "data"),
         ({"method": "{ep}", "number": "+79991234567", "data": "[1, 2]"}, 400, "data"),
         ({"number": "+79991234567"}, 400, None),
+        # NUL reaches no SQL: the field is named, the same on SQLite and PostgreSQL.
+        ({"method": "ab\u0000cd", "number": "+79991234567"}, 400, "method"),
+        ({"method": "{ep}", "number": "+7999\u00001234567"}, 400, "number"),
+        ({"method": "{ep}", "number": "+79991234567", "data": {"a\u0000": "x"}}, 400, "data"),
+        ({"method": "{ep}", "number": "+79991234567", "data": {"a": ["\u0000"]}}, 400, "data"),
+        ({"method": "{ep}", "number": "+79991234567", "data": '{"a": "\\u0000"}'}, 400, "data"),
+        ({"method": "{ep}", "number": "7" * 40}, 400, "number"),
     ],
 )
 async def test_bad_requests_are_explained(app, client, tenant, body, status, name):
@@ -101,6 +108,8 @@ async def test_bad_requests_are_explained(app, client, tenant, body, status, nam
     assert isinstance(problems, list) and problems[0]["status"] == status
     if name:
         assert problems[0]["name"] == name
+    if "\x00" in str(body):
+        assert "NUL" in problems[0]["message"]
 
 
 async def test_campaign_state_and_ownership(app, client, tenant, make_tenant):

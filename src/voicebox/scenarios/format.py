@@ -25,6 +25,7 @@ from pydantic import (
 
 from voicebox.scenarios.coerce import BoolStr, IntStr, Mapping, Position, to_int, to_variables
 from voicebox.scenarios.keywords import get_intent
+from voicebox.text import refuse_nul
 
 # Fields the server owns: ignored when a client sends them back with a scenario.
 SERVER_FIELDS = ("id", "createdAt", "updatedAt", "shareLink", "isValid")
@@ -427,13 +428,7 @@ class ScenarioBody(BaseModel):
             value.setdefault("title", name)
         return value
 
-    @field_validator("title", "comment")
-    @classmethod
-    def _no_nul(cls, value: str | None) -> str | None:
-        # PostgreSQL text cannot hold NUL; refuse it here rather than fail in the database.
-        if value is not None and "\x00" in value:
-            raise ValueError("must not contain the NUL character")
-        return value
+    _no_nul = field_validator("title", "comment")(refuse_nul)
 
     @field_validator("states", mode="before")
     @classmethod

@@ -7,6 +7,8 @@ username and password. Rate-limited per customer by a token bucket held in each 
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
 import time
 from typing import Annotated, Any
@@ -14,7 +16,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from fastapi.security.utils import get_authorization_scheme_param
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from voicebox.api.deps import SessionDep, SettingsDep, get_current_user
 from voicebox.api.errors import ERROR_RESPONSE
@@ -22,6 +31,7 @@ from voicebox.auth.service import auth_service
 from voicebox.dialer.launch import launch_service
 from voicebox.errors import TooManyRequests, Unauthorized
 from voicebox.models import User
+from voicebox.text import NulFreeStr, refuse_nul
 
 router = APIRouter(tags=["http-api"], responses={
     400: ERROR_RESPONSE, 401: ERROR_RESPONSE, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE,
@@ -30,15 +40,32 @@ router = APIRouter(tags=["http-api"], responses={
 _basic = HTTPBasic(auto_error=False, description="A user's username and password")
 
 
+_Number = Annotated[str, StringConstraints(max_length=32), AfterValidator(refuse_nul)]
+
+
+def _number_text(value: Any) -> Any:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _decoded_data_nul_free(value: Any) -> Any:
+    """`data` as a string is checked as the object it holds (a JSON `\\u0000` escape too)."""
+    decoded = value
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            decoded = json.loads(value)
+    refuse_nul(decoded)
+    return value
+
+
 class SbRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    method: str = Field(min_length=1, max_length=64,
-                        description="entryPoint.id of an outbound campaign with launchBy http")
-    number: str | int | None = Field(default=None, description="The number to call "
-                                     "(or data.number)")
-    data: dict[str, Any] | str | None = Field(default=None, description="Variables: a JSON "
-                                              "object or a string holding one")
+    method: NulFreeStr = Field(min_length=1, max_length=64, description="entryPoint.id of an "
+                               "outbound campaign with launchBy http")
+    number: Annotated[_Number | None, BeforeValidator(_number_text)] = Field(
+        default=None, description="The number to call (or data.number)")
+    data: Annotated[dict[str, Any] | str | None, AfterValidator(_decoded_data_nul_free)] = Field(
+        default=None, description="Variables: a JSON object or a string holding one")
 
 
 class SbAnswer(BaseModel):
@@ -112,7 +139,7 @@ async def start_call(
         raise error
     call_id = await launch_service.launch(
         session, customer_id=user.customer_id, method=body.method,
-        number=None if body.number is None else str(body.number), data=body.data,
+        number=body.number, data=body.data,
         region=settings.home_region)
     await session.commit()  # visible to the dialer before we wake it
     dialer = getattr(request.app.state, "dialer", None)
