@@ -8,7 +8,7 @@ keeps a log of what the engine made it do.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from voicebox.errors import MediaError
 from voicebox.telephony.base import (
@@ -20,9 +20,9 @@ from voicebox.telephony.base import (
     Detection,
     Heard,
     Prompt,
-    RemoteHangup,
     TransferTarget,
 )
+from voicebox.telephony.leg import Leg, as_collected, interrupts
 
 
 def dtmf(digits: str, *, barge_in: bool = False) -> Heard:
@@ -33,7 +33,7 @@ def say(text: str, *, barge_in: bool = False, confidence: float = 0.9) -> Heard:
     return Heard(speech=text, confidence=confidence, barged_in=barge_in)
 
 
-class ScriptedCall:
+class ScriptedCall(Leg):
     """Answers `collect` (and barge-in on `play` for items marked `barged_in`) from `answers`;
     an exhausted script is silence."""
 
@@ -54,10 +54,8 @@ class ScriptedCall:
         fail_prompt: str | None = None,
         keep_log: bool = True,
     ):
-        self._clock = clock
+        super().__init__(clock, call_id=call_id, state=state)
         self._answers: deque[Heard | None] = deque(answers)
-        self._id = call_id
-        self._state = state
         self.dial_result = dial_result
         self.ring_seconds = ring_seconds
         self.detection = detection
@@ -67,10 +65,6 @@ class ScriptedCall:
         self.answer_seconds = answer_seconds
         self.fail_prompt = fail_prompt
         self.log: list[tuple[str, object]] | None = [] if keep_log else None
-        self._callbacks: list[Callable[[], None]] = []
-        self._answered_at: float | None = None
-        self._ended_at: float | None = None
-        self.remote_hung_up = False
         if state is CallState.ANSWERED:
             self._up()
 
@@ -80,40 +74,16 @@ class ScriptedCall:
             self.log.append((event, value))
 
     def _up(self) -> None:
-        self._state = CallState.ANSWERED
-        self._answered_at = self._clock.now()
+        super()._up()
         if self.hangup_after is not None:
             self._clock.call_later(self.hangup_after, self.remote_hangup)
 
     def remote_hangup(self) -> None:
-        """The far end hangs up now."""
-        if self._state is CallState.ENDED:
-            return
-        self._state = CallState.ENDED
-        self._ended_at = self._clock.now()
-        self.remote_hung_up = True
-        self._note("remote_hangup")
-        callbacks, self._callbacks = self._callbacks, []
-        for callback in callbacks:
-            callback()
-
-    async def _pass(self, seconds: float) -> None:
-        if self._state is CallState.ENDED:
-            raise RemoteHangup("the far end hung up")
-        if seconds > 0:
-            await self._clock.sleep(seconds)
-        if self._state is CallState.ENDED:
-            raise RemoteHangup("the far end hung up")
+        if self._state is not CallState.ENDED:
+            self._note("remote_hangup")
+        super().remote_hangup()
 
     # -- the Call protocol ---------------------------------------------------------------------
-    @property
-    def id(self) -> str:
-        return self._id
-
-    @property
-    def state(self) -> CallState:
-        return self._state
-
     async def dial(self, number: str, *, ring_seconds: float = 60.0) -> CallResult:
         self._note("dial", number)
         self._state = CallState.RINGING
@@ -142,14 +112,14 @@ class ScriptedCall:
             raise MediaError(f"cannot render prompt {shown!r}")
         seconds = len(prompt.text or "") * self.seconds_per_char if prompt.text else 2.0
         nxt = self._answers[0] if self._answers else None
-        if nxt is not None and nxt.barged_in and (
-            (nxt.dtmf and barge_in_dtmf) or (nxt.speech and barge_in_speech)
+        if nxt is not None and nxt.barged_in and interrupts(
+            nxt, dtmf=barge_in_dtmf, speech=barge_in_speech
         ):
             self._answers.popleft()
-            await self._pass(seconds / 2)
+            await self._spend(seconds / 2)
             self._note("barge_in", nxt.text)
             return nxt
-        await self._pass(seconds)
+        await self._spend(seconds)
         return SILENCE
 
     async def collect(
@@ -165,49 +135,29 @@ class ScriptedCall:
         if heard is None or heard.empty or (heard.dtmf and not dtmf) or (
             heard.speech and not speech
         ):
-            await self._pass(wait_seconds)
+            await self._spend(wait_seconds)
             self._note("heard", "")
             return SILENCE
-        await self._pass(self.answer_seconds)
-        if heard.dtmf:
-            digits = heard.dtmf
-            if terminator and terminator in digits:
-                digits = digits.split(terminator, 1)[0]
-            if max_digits is not None:
-                digits = digits[:max_digits]
-            heard = Heard(dtmf=digits)
+        await self._spend(self.answer_seconds)
+        heard = as_collected(heard, max_digits=max_digits, terminator=terminator)
         self._note("heard", heard.text)
         return heard
 
     async def detect_machine(self, *, listen_seconds: float = 3.0) -> Detection:
-        await self._pass(min(listen_seconds, 1.5))
+        await self._spend(min(listen_seconds, 1.5))
         self._note("detect", self.detection.kind.value)
         return self.detection
 
     async def transfer(self, target: TransferTarget, *, ring_seconds: float = 60.0) -> CallResult:
         self._note("transfer", target.sip_uri or target.number)
-        await self._pass(min(self.ring_seconds, ring_seconds))
+        await self._spend(min(self.ring_seconds, ring_seconds))
         return self.transfer_result
 
     async def hangup(self, result: CallResult = CallResult.ANSWERED) -> None:
         if self._state is CallState.ENDED:
             return
         self._note("hangup", int(result))
-        self._state = CallState.ENDED
-        self._ended_at = self._clock.now()
-        self._callbacks.clear()
-
-    def on_hangup(self, callback: Callable[[], None]) -> None:
-        if self.remote_hung_up:
-            callback()
-        else:
-            self._callbacks.append(callback)
-
-    def elapsed(self) -> float:
-        if self._answered_at is None:
-            return 0.0
-        end = self._ended_at if self._ended_at is not None else self._clock.now()
-        return end - self._answered_at
+        self._hang_up_here()
 
     def played(self) -> list[str]:
         return [str(value) for event, value in (self.log or []) if event == "play"]

@@ -16,10 +16,10 @@ from voicebox.telephony.base import (
     Detection,
     Heard,
     Prompt,
-    RemoteHangup,
     TimerHandle,
     TransferTarget,
 )
+from voicebox.telephony.leg import Leg, as_collected, interrupts
 from voicebox.telephony.simulated.behaviour import TRANSFER_RESULTS, Behaviour
 
 _DIGITS = re.compile(r"^[0-9*#]+$")
@@ -41,7 +41,7 @@ def as_heard(text: str, confidence: float = 0.9) -> Heard:
     return Heard(speech=text, confidence=confidence)
 
 
-class SimulatedCall:
+class SimulatedCall(Leg):
     """Implements `telephony.base.Call`. Hooks `on_play` / `on_input` let a recorder listen in."""
 
     def __init__(
@@ -56,23 +56,18 @@ class SimulatedCall:
         rng: random.Random | None = None,
         on_end: Callable[[SimulatedCall], None] | None = None,
     ):
-        self._clock = clock
+        super().__init__(clock, call_id=call_id,
+                         state=CallState.RINGING if inbound else CallState.NEW)
         self.behaviour = behaviour
-        self._id = call_id
         self.to = to
         self.caller = caller
         self.inbound = inbound
         self._rng = rng or random.Random(call_id)
-        self._state = CallState.RINGING if inbound else CallState.NEW
         self._inputs: deque[Heard] = deque(as_heard(t, behaviour.confidence)
                                            for t in behaviour.inputs)
-        self._hangup_callbacks: list[Callable[[], None]] = []
         self._play_hooks: list[PlayHook] = []
         self._input_hooks: list[InputHook] = []
-        self._answered_at: float | None = None
-        self._ended_at: float | None = None
         self._timer: TimerHandle | None = None
-        self.remote_hung_up = False
         self.result: CallResult | None = None  # the final SIP result, once known
         self._on_end = on_end
 
@@ -85,8 +80,7 @@ class SimulatedCall:
 
     # -- internals -------------------------------------------------------------------------------
     def _up(self) -> None:
-        self._state = CallState.ANSWERED
-        self._answered_at = self._clock.now()
+        super()._up()
         self.result = CallResult.ANSWERED
         after = self.behaviour.hangup_after
         if after is None and self.behaviour.result == "machine":
@@ -95,30 +89,12 @@ class SimulatedCall:
             self._timer = self._clock.call_later(after, self.remote_hangup)
 
     def _end(self) -> None:
-        self._state = CallState.ENDED
-        self._ended_at = self._clock.now()
+        super()._end()
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         if self._on_end is not None:
             self._on_end(self)
-
-    def remote_hangup(self) -> None:
-        """The virtual subscriber hangs up now."""
-        if self._state is CallState.ENDED:
-            return
-        self._end()
-        self.remote_hung_up = True
-        callbacks, self._hangup_callbacks = self._hangup_callbacks, []
-        for callback in callbacks:
-            callback()
-
-    async def _spend(self, seconds: float) -> None:
-        if self._state is CallState.ENDED:
-            raise RemoteHangup("the far end hung up")
-        await self._clock.sleep(seconds)
-        if self._state is CallState.ENDED:
-            raise RemoteHangup("the far end hung up")
 
     def _heard(self, heard: Heard) -> Heard:
         for hook in self._input_hooks:
@@ -126,14 +102,6 @@ class SimulatedCall:
         return heard
 
     # -- the Call protocol ---------------------------------------------------------------------
-    @property
-    def id(self) -> str:
-        return self._id
-
-    @property
-    def state(self) -> CallState:
-        return self._state
-
     async def dial(self, number: str, *, ring_seconds: float = 60.0) -> CallResult:
         if self._state is not CallState.NEW:
             return self.result or CallResult.FAILED
@@ -172,9 +140,8 @@ class SimulatedCall:
         seconds = (max(0.5, len(prompt.text) * SECONDS_PER_CHAR) if prompt.text
                    else FILE_SECONDS)
         nxt = self._inputs[0] if self._inputs else None
-        if self.behaviour.barge_in and nxt is not None and (
-            (nxt.dtmf and barge_in_dtmf) or (nxt.speech and barge_in_speech)
-        ):
+        if self.behaviour.barge_in and interrupts(nxt, dtmf=barge_in_dtmf,
+                                                  speech=barge_in_speech):
             self._inputs.popleft()
             await self._spend(seconds * 0.4)
             return self._heard(Heard(dtmf=nxt.dtmf, speech=nxt.speech,
@@ -192,20 +159,13 @@ class SimulatedCall:
         terminator: str | None = "#",
     ) -> Heard:
         heard = self._inputs.popleft() if self._inputs else SILENCE
-        usable = (heard.dtmf and dtmf) or (heard.speech and speech)
+        usable = interrupts(heard, dtmf=dtmf, speech=speech)
         reply_after = round(self._rng.uniform(0.8, 2.5), 2)
         if not usable or reply_after > wait_seconds:
             await self._spend(wait_seconds)
             return self._heard(SILENCE)
         await self._spend(reply_after)
-        if heard.dtmf:
-            digits = heard.dtmf
-            if terminator and terminator in digits:
-                digits = digits.split(terminator, 1)[0]
-            if max_digits is not None:
-                digits = digits[:max_digits]
-            heard = Heard(dtmf=digits)
-        return self._heard(heard)
+        return self._heard(as_collected(heard, max_digits=max_digits, terminator=terminator))
 
     async def detect_machine(self, *, listen_seconds: float = 3.0) -> Detection:
         await self._spend(min(listen_seconds, 2.0))
@@ -225,17 +185,4 @@ class SimulatedCall:
             return
         if self.result is None:
             self.result = result
-        self._end()
-        self._hangup_callbacks.clear()
-
-    def on_hangup(self, callback: Callable[[], None]) -> None:
-        if self.remote_hung_up:
-            callback()
-        else:
-            self._hangup_callbacks.append(callback)
-
-    def elapsed(self) -> float:
-        if self._answered_at is None:
-            return 0.0
-        end = self._ended_at if self._ended_at is not None else self._clock.now()
-        return end - self._answered_at
+        self._hang_up_here()
