@@ -14,6 +14,12 @@ from voicebox.calls.anchors import anchor_cache
 from voicebox.calls.service import history_filter
 
 
+@pytest.fixture(autouse=True)
+def _anchors_from_the_first_page(monkeypatch):
+    # Real shallow pages skip the cache; these tests have small histories.
+    monkeypatch.setattr(pager, "DIRECT_BELOW", 0)
+
+
 def _query(params: dict[str, str]) -> str:
     return "?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else ""
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import delete
 
 from tests.calls.helpers import T0, Seeder, make_campaigns, reference
@@ -14,6 +15,12 @@ from voicebox.calls.anchors import AnchorCache
 from voicebox.calls.repository import HistoryFilter
 from voicebox.models import Call
 from voicebox.store.db import utcnow
+
+
+@pytest.fixture(autouse=True)
+def _anchors_from_the_first_page(monkeypatch):
+    # Real shallow pages skip the cache; these tests have small histories.
+    monkeypatch.setattr(pager, "DIRECT_BELOW", 0)
 
 
 async def _ids(app, where: HistoryFilter, offset: int, limit: int, cache: AnchorCache) -> list[str]:

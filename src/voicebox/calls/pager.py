@@ -24,6 +24,7 @@ SLACK = timedelta(seconds=60)
 ABOVE_CAP = 20_000  # rows above the floor counted per request; past it anchors are not used
 REBASE_AT = 1_000  # raise the floor once this many rows sit above it
 NEW_ROWS_CAP = 20_000  # rows inserted since the entry's last check that are worth checking
+DIRECT_BELOW = 2_000  # offsets this shallow walk from the newest row: cheaper than the cache
 _NO_ID = 2**31 - 1
 
 Rows = list[tuple[Call, str | None]]
@@ -76,6 +77,8 @@ async def window(
     mark: Hashable = None,
 ) -> tuple[Rows, int | None]:
     """The Range page at `offset`, seeking from the cache's nearest anchor when it can."""
+    if offset < DIRECT_BELOW:
+        return await walk(session, where, position=offset, limit=limit)
     key = (where, mark)
     entry = cache.get(key)
     now_floor = utcnow() - SLACK
