@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from voicebox.config import Settings
 from voicebox.dialer.worker import Dialer
-from voicebox.models import Abonent, Campaign, Customer, Scenario
+from voicebox.models import Abonent, Campaign, Customer, PhoneNumber, Scenario
 from voicebox.recordings.gateway import RecordingGateway
 from voicebox.recordings.recorder import Recorder
 from voicebox.store.db import make_engine, make_sessionmaker
@@ -61,8 +61,14 @@ async def campaign(sessions, calls: int, personal: bool, run: int) -> int:
                         body=body, share_token=secrets.token_hex(16))
         session.add(scen)
         await session.flush()
+        number = PhoneNumber(number=f"7495{secrets.randbelow(10**7):07d}", type="local",
+                             owner="bench", region_code="77", region_name="Москва",
+                             category="regular", monthly_fee=0, customer_id=customer.id)
+        session.add(number)  # a campaign calls from a number its customer owns
+        await session.flush()
         camp = Campaign(customer_id=customer.id, name="bench", campaign_type="outbound",
                         launch_by="list", scenario_id=scen.id, entry_point_id=uuid.uuid4().hex,
+                        caller_number_id=number.id,
                         window_start="00:00", window_stop="00:00", max_lines=calls,
                         simulation={"default": {"result": "answer", "answerDelay": 1},
                                     "rules": [{"match": "+7999*1", "inputs": ["да"]},
