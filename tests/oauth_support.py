@@ -102,3 +102,26 @@ def redirect_params(response: httpx.Response) -> dict[str, str]:
     location = response.headers["location"]
     assert location.startswith(REDIRECT + "?")
     return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+def balance_path(tenant) -> str:
+    """A bearer-protected endpoint the tenant's token may read."""
+    return f"/v1/customers/{tenant.id}/balance"
+
+
+async def password_token(oauth: AsyncOAuth2Client, tenant) -> dict:
+    """The password grant with the tenant's user."""
+    return await oauth.fetch_token("/oauth/token", username=tenant.user.username, password=PASSWORD)
+
+
+async def authorize(app, registered: Registered, tenant, verifier: str | None,
+                    **url_kwargs) -> httpx.Response:
+    """The browser part of the code flow: the redirect back to the client, its state checked."""
+    async with oauth_client(app, registered) as oauth, browser(app) as agent:
+        url, state = oauth.create_authorization_url(
+            "/oauth/authorize", code_verifier=verifier, **url_kwargs
+        )
+        response = await submit_login(agent, url, tenant.user.username)
+    params = redirect_params(response)
+    assert params["state"] == state and "code" in params
+    return response

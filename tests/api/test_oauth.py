@@ -9,9 +9,12 @@ import pytest
 from authlib.integrations.base_client import OAuthError
 from sqlalchemy import select
 from tests.oauth_support import (
+    authorize,
+    balance_path,
     browser,
     new_verifier,
     oauth_client,
+    password_token,
     redirect_params,
     register_client,
     submit_login,
@@ -21,30 +24,16 @@ from voicebox.auth.secrets import token_hash
 from voicebox.models import OAuthToken
 
 
-def balance_path(tenant) -> str:
-    return f"/v1/customers/{tenant.id}/balance"
-
-
 async def authorization_code(app, registered, tenant, verifier: str, **url_kwargs) -> str:
     """Run the browser part of the code flow; returns the redirect with the code."""
-    async with oauth_client(app, registered) as oauth, browser(app) as agent:
-        url, state = oauth.create_authorization_url(
-            "/oauth/authorize", code_verifier=verifier, **url_kwargs
-        )
-        response = await submit_login(agent, url, tenant.user.username)
-        params = redirect_params(response)
-        assert params["state"] == state
-        assert "code" in params
-        return response.headers["location"]
+    return (await authorize(app, registered, tenant, verifier, **url_kwargs)).headers["location"]
 
 
 @pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post"])
 async def test_password_grant(app, tenant, session, method):
     registered = await register_client(app)
     async with oauth_client(app, registered, token_endpoint_auth_method=method) as oauth:
-        token = await oauth.fetch_token(
-            "/oauth/token", username=tenant.user.username, password="password-123"
-        )
+        token = await password_token(oauth, tenant)
         assert token["token_type"] == "Bearer"
         assert token["expires_in"] == app.state.settings.access_token_ttl
         assert token["refresh_token"]
@@ -133,9 +122,7 @@ async def test_wrong_login_on_form_stays_on_page(app, tenant):
 async def test_refresh_rotates_and_revokes_old_pair(app, tenant):
     registered = await register_client(app)
     async with oauth_client(app, registered) as oauth:
-        first = await oauth.fetch_token(
-            "/oauth/token", username=tenant.user.username, password="password-123"
-        )
+        first = await password_token(oauth, tenant)
         second = await oauth.refresh_token("/oauth/token", refresh_token=first["refresh_token"])
         assert second["refresh_token"] != first["refresh_token"]
         assert second["access_token"] != first["access_token"]
@@ -159,9 +146,7 @@ async def test_refresh_rotates_and_revokes_old_pair(app, tenant):
 async def test_revocation(app, tenant, hint):
     registered = await register_client(app)
     async with oauth_client(app, registered) as oauth:
-        token = await oauth.fetch_token(
-            "/oauth/token", username=tenant.user.username, password="password-123"
-        )
+        token = await password_token(oauth, tenant)
         which = "refresh_token" if hint == "refresh_token" else "access_token"
         response = await oauth.revoke_token(
             "/oauth/revoke", token=token[which], token_type_hint=hint
@@ -185,9 +170,7 @@ async def test_revoking_unknown_token_is_ok(app):
 async def test_revoking_another_clients_token_is_refused(app, tenant):
     owner, other = await register_client(app), await register_client(app)
     async with oauth_client(app, owner) as oauth:
-        token = await oauth.fetch_token(
-            "/oauth/token", username=tenant.user.username, password="password-123"
-        )
+        token = await password_token(oauth, tenant)
     async with oauth_client(app, other) as intruder:
         response = await intruder.revoke_token("/oauth/revoke", token=token["access_token"])
     assert response.status_code == 400

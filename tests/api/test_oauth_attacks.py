@@ -12,12 +12,14 @@ from sqlalchemy import update
 from tests.oauth_support import (
     REDIRECT,
     Registered,
+    authorize,
+    balance_path,
     browser,
     new_verifier,
     oauth_client,
+    password_token,
     redirect_params,
     register_client,
-    submit_login,
 )
 
 from voicebox.auth.secrets import token_hash
@@ -25,23 +27,13 @@ from voicebox.models import AuthorizationCode, OAuthToken, User
 from voicebox.store.db import utcnow
 
 
-def balance_path(tenant) -> str:
-    return f"/v1/customers/{tenant.id}/balance"
-
-
-async def password_token(app, registered, tenant) -> dict:
+async def password_grant(app, registered, tenant) -> dict:
     async with oauth_client(app, registered) as oauth:
-        return await oauth.fetch_token(
-            "/oauth/token", username=tenant.user.username, password="password-123"
-        )
+        return await password_token(oauth, tenant)
 
 
 async def get_code(app, registered, tenant, verifier: str | None, **url_kwargs) -> str:
-    async with oauth_client(app, registered) as oauth, browser(app) as agent:
-        url, _ = oauth.create_authorization_url(
-            "/oauth/authorize", code_verifier=verifier, **url_kwargs
-        )
-        return redirect_params(await submit_login(agent, url, tenant.user.username))["code"]
+    return redirect_params(await authorize(app, registered, tenant, verifier, **url_kwargs))["code"]
 
 
 async def exchange(app, registered, code: str, verifier: str | None) -> dict:
@@ -86,7 +78,7 @@ async def test_wrong_client_secret(app, tenant):
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
     assert "access_token" not in response.json()
-    await expect_error(password_token(app, forged, tenant), "invalid_client")
+    await expect_error(password_grant(app, forged, tenant), "invalid_client")
 
 
 async def test_wrong_password(app, tenant):
@@ -106,12 +98,12 @@ async def test_inactive_user_cannot_log_in(app, tenant, session):
     await session.execute(update(User).where(User.id == tenant.user.id).values(is_active=False))
     await session.commit()
     registered = await register_client(app)
-    await expect_error(password_token(app, registered, tenant), "invalid_grant")
+    await expect_error(password_grant(app, registered, tenant), "invalid_grant")
 
 
 async def test_unknown_client(app, tenant):
     ghost = Registered("no-such-client", "whatever")
-    await expect_error(password_token(app, ghost, tenant), "invalid_client")
+    await expect_error(password_grant(app, ghost, tenant), "invalid_client")
     async with browser(app) as agent:
         page = await agent.get(
             "/oauth/authorize",
@@ -129,13 +121,13 @@ async def test_unknown_client(app, tenant):
 async def test_confidential_client_cannot_skip_its_secret(app, tenant):
     registered = await register_client(app)
     await expect_error(
-        password_token(app, Registered(registered.client_id, None), tenant), "invalid_client"
+        password_grant(app, Registered(registered.client_id, None), tenant), "invalid_client"
     )
 
 
 async def test_public_client_cannot_use_password_grant(app, tenant):
     registered = await register_client(app, public=True)
-    await expect_error(password_token(app, registered, tenant), "invalid_client")
+    await expect_error(password_grant(app, registered, tenant), "invalid_client")
 
 
 async def test_pkce_mismatch(app, tenant):
@@ -199,7 +191,7 @@ async def test_code_is_bound_to_its_client_and_redirect_uri(app, tenant):
 
 async def test_expired_access_token(app, tenant, session):
     registered = await register_client(app)
-    token = await password_token(app, registered, tenant)
+    token = await password_grant(app, registered, tenant)
     await session.execute(
         update(OAuthToken)
         .where(OAuthToken.access_token_hash == token_hash(token["access_token"]))
@@ -211,7 +203,7 @@ async def test_expired_access_token(app, tenant, session):
 
 async def test_expired_refresh_token(app, tenant, session):
     registered = await register_client(app)
-    token = await password_token(app, registered, tenant)
+    token = await password_grant(app, registered, tenant)
     await session.execute(
         update(OAuthToken)
         .where(OAuthToken.refresh_token_hash == token_hash(token["refresh_token"]))
@@ -227,7 +219,7 @@ async def test_expired_refresh_token(app, tenant, session):
 
 async def test_refresh_token_of_another_client(app, tenant):
     owner, other = await register_client(app), await register_client(app)
-    token = await password_token(app, owner, tenant)
+    token = await password_grant(app, owner, tenant)
     async with oauth_client(app, other) as oauth:
         await expect_error(
             oauth.refresh_token("/oauth/token", refresh_token=token["refresh_token"]),
