@@ -366,7 +366,9 @@ class CampaignService:
         )
         reason = suspension_reason(
             available=available,
-            number_owned=number is not None and number.customer_id == campaign.customer_id,
+            customer_id=campaign.customer_id,
+            number_id=campaign.caller_number_id,
+            number_owner=number.customer_id if number else None,
         )
         return MESSAGES[reason] if reason else None
 

@@ -17,14 +17,19 @@ MESSAGES = {
 }
 
 
-def suspension_reason(*, available: Decimal, number_owned: bool) -> str | None:
+def suspension_reason(
+    *, available: Decimal, customer_id: int, number_id: int | None, number_owner: int | None
+) -> str | None:
     """The `suspendedReason` code that keeps a campaign from calling, None when it may call.
 
     Args:
         available: the customer's balance plus credit limit.
-        number_owned: the campaign's caller number still belongs to its customer.
+        customer_id: the campaign's customer.
+        number_id: the campaign's caller number (None: it has none — only campaigns written
+            straight to the database, e.g. by benchmarks; the API always sets one).
+        number_owner: the customer that number belongs to now (None: back in the pool).
     """
-    if not number_owned:
+    if number_id is not None and number_owner != customer_id:
         return NUMBER
     if available <= 0:
         return BALANCE

@@ -221,7 +221,8 @@ class Dialer:
                 continue
             reason = suspension_reason(
                 available=await self._available(campaign.customer_id, row.credit_limit),
-                number_owned=row.number_owner == campaign.customer_id)
+                customer_id=campaign.customer_id, number_id=campaign.caller_number_id,
+                number_owner=row.number_owner)
             if campaign.status == SUSPENDED:
                 if reason is None:
                     await self._set_status(campaign.id, ACTIVE, None, SUSPENDED)
