@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import resource
 import secrets
 import tempfile
 import time
@@ -19,9 +18,8 @@ import uuid
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from _common import cpu_seconds, drop_pg, rss_kb, scratch_pg
+from sqlalchemy import func, select
 
 from voicebox.config import Settings
 from voicebox.dialer.worker import Dialer
@@ -106,20 +104,6 @@ async def throughput(url: str, count: int) -> dict:
             "peak_live": dialer.peak_live}
 
 
-def rss_kb() -> int:
-    """The process's resident memory now (Linux), in KiB."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 async def concurrency(url: str, count: int) -> dict:
     """Calls that hold for 10 minutes: how many live at once, and the memory they take."""
     engine, maker, _ = await prepare(url, count, hold=600, lines=count)
@@ -143,24 +127,6 @@ async def concurrency(url: str, count: int) -> dict:
             "kb_per_call": (rss_after - rss_before) / max(live, 1)}
 
 
-async def fresh_pg(server: str) -> str:
-    base = make_url(server)
-    name = f"vb_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
-
-
-async def drop_pg(url: str) -> None:
-    target = make_url(url)
-    admin = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-    await admin.dispose()
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=20000)
@@ -175,7 +141,7 @@ async def main() -> None:
         for name, make in backends:
             urls = []
             for phase in ("rate", "hold"):
-                urls.append(make(phase) if make else await fresh_pg(args.pg))
+                urls.append(make(phase) if make else await scratch_pg(args.pg, "dialer"))
             try:
                 rate = await throughput(urls[0], args.calls)
                 held = await concurrency(urls[1], args.hold)

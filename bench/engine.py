@@ -12,9 +12,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import resource
 import time
 import tracemalloc
+
+from _common import rss_kb
 
 from voicebox.engine import EngineConfig, compile_scenario, run_scenario
 from voicebox.scenarios.format import ScenarioBody
@@ -116,11 +117,6 @@ async def throughput(calls: int) -> tuple[int, float, int]:
     outcomes = [t.result() for t in tasks]
     assert all(o.reason == "released" for o in outcomes), {o.reason for o in outcomes}
     return sum(o.steps for o in outcomes), spent, clock.sleeps
-
-
-def rss_kb() -> int:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * resource.getpagesize() // 1024
 
 
 async def memory(calls: int) -> tuple[float, float, int]:

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
-import secrets
 import sqlite3
 import statistics
 import tempfile
@@ -25,10 +23,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import event, text
+from _common import drop_pg, scratch_pg
+from sqlalchemy import event
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.schema import CreateIndex
 
 from voicebox.calls import repository
@@ -203,24 +202,6 @@ async def bench(backend: str, url: str, count: int, pg: bool, pages: int, jumps:
     return [(backend, count, load_seconds, *t) for t in timings]
 
 
-async def _pg_database(server: str) -> str:
-    base = make_url(server)
-    name = f"vb_bench_history_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
-
-
-async def _drop_pg(url: str) -> None:
-    target = make_url(url)
-    admin = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-    await admin.dispose()
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
@@ -238,12 +219,12 @@ async def main() -> None:
             results += await bench("SQLite", url, args.sqlite_rows or args.rows, False,
                                    args.pages, args.jumps, args.explain)
     if args.pg:
-        url = await _pg_database(args.pg)
+        url = await scratch_pg(args.pg, "history")
         try:
             results += await bench("PostgreSQL", url, args.rows, True, args.pages, args.jumps,
                                    args.explain)
         finally:
-            await _drop_pg(url)
+            await drop_pg(url)
     print(f"{'backend':<11} {'rows':>11} {'load s':>7} {'filter':<9} {'kind':<20} "
           f"{'median ms':>9} {'p95 ms':>8} {'first ms':>8} {'total':>6}")
     for backend, count, load, label, kind, median, p95, first, total in results:

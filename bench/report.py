@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import secrets
 import subprocess
 import sys
@@ -26,9 +25,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import insert, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from _common import drop_pg, peak_rss_kb, rss_kb, scratch_pg
+from sqlalchemy import insert, select
 
 from voicebox.models import Abonent, Call, Campaign, Customer, Scenario
 from voicebox.reports.service import report_service
@@ -102,18 +100,6 @@ async def populate(url: str, rows: int) -> int:
     return campaign_id
 
 
-def _peak_mb() -> float:
-    """VmHWM: this process's own peak (ru_maxrss would include the parent's, inherited at fork)."""
-    with open("/proc/self/status") as status:
-        line = next(line for line in status if line.startswith("VmHWM:"))
-    return int(line.split()[1]) / 1024
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
 async def one_run(url: str, campaign_id: int, fmt: str, scratch: Path) -> dict:
     """Produce the report once; `rss_mb` samples how memory moved while rows went out."""
     engine = make_engine(url)
@@ -129,15 +115,15 @@ async def one_run(url: str, campaign_id: int, fmt: str, scratch: Path) -> dict:
         async for chunk in report_service.csv_chunks(sessions, report):
             size += len(chunk)
             if len(samples) < 1 or size // 20_000_000 > len(samples) - 1:
-                samples.append(_rss_mb())
+                samples.append(rss_kb() / 1024)
     else:
         path = await report_service.write_file(sessions, report, scratch)
         size = path.stat().st_size
         path.unlink()
     seconds = time.perf_counter() - started
     await engine.dispose()
-    samples.append(_rss_mb())
-    return {"seconds": seconds, "bytes": size, "peak_mb": _peak_mb(),
+    samples.append(rss_kb() / 1024)
+    return {"seconds": seconds, "bytes": size, "peak_mb": peak_rss_kb() / 1024,
             "rss_mb": [round(s) for s in samples]}
 
 
@@ -147,24 +133,6 @@ def measure(url: str, campaign_id: int, fmt: str, scratch: Path) -> dict:
         check=True, capture_output=True, text=True,
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
-
-
-async def _pg_database(server: str) -> str:
-    base = make_url(server)
-    name = f"vb_bench_report_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
-
-
-async def _drop_pg(url: str) -> None:
-    target = make_url(url)
-    admin = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-    await admin.dispose()
 
 
 def main() -> None:
@@ -194,7 +162,7 @@ def main() -> None:
             backends = [] if args.only_pg else [
                 ("SQLite", f"sqlite+aiosqlite:///{scratch / f'report_{rows}.db'}")]
             if args.pg:
-                backends.append(("PostgreSQL", asyncio.run(_pg_database(args.pg))))
+                backends.append(("PostgreSQL", asyncio.run(scratch_pg(args.pg, "report"))))
             for backend, url in backends:
                 try:
                     began = time.perf_counter()
@@ -207,7 +175,7 @@ def main() -> None:
                         print(line(results[-1]), file=sys.stderr, flush=True)
                 finally:
                     if backend == "PostgreSQL":
-                        asyncio.run(_drop_pg(url))
+                        asyncio.run(drop_pg(url))
     print(header)
     for r in results:
         print(line(r))
