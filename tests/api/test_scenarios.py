@@ -9,6 +9,7 @@ import json
 import random
 
 from sqlalchemy import insert, update
+from tests.api_support import assert_errors
 from tests.scenarios.samples import edge, large, minimal, original_voicebox
 
 from voicebox.store.db import Base, utcnow
@@ -16,15 +17,6 @@ from voicebox.store.db import Base, utcnow
 
 def url(tenant, suffix: str = "") -> str:
     return f"/v1/customers/{tenant.id}/scenarios{suffix}"
-
-
-def assert_errors(response, status: int) -> list[dict]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert isinstance(body, list) and body
-    assert all(set(item) == {"name", "message", "status"} for item in body)
-    assert all(item["status"] == status for item in body)
-    return body
 
 
 async def create(client, tenant, data) -> dict:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import update
 
+from tests.api_support import assert_errors  # noqa: F401 - campaign tests import it from here
 from tests.numbers.helpers import stock
 from tests.scenarios.samples import minimal
 from voicebox.models import Campaign
@@ -18,15 +19,6 @@ RICH = "100000"
 
 def url(tenant, suffix: str = "") -> str:
     return f"/v1/customers/{tenant.id}/campaigns{suffix}"
-
-
-def assert_errors(response, status: int) -> list[dict]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert isinstance(body, list) and body
-    assert all(set(item) == {"name", "message", "status"} for item in body)
-    assert all(item["status"] == status for item in body)
-    return body
 
 
 def incoming() -> dict[str, Any]:
