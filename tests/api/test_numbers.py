@@ -5,16 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from tests.api_support import assert_errors
 from tests.numbers.helpers import SMALL, fee, stock
-
-
-def spec_error(response, status: int) -> list[dict]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert isinstance(body, list) and body
-    for item in body:
-        assert set(item) == {"name", "message", "status"} and item["status"] == status
-    return body
 
 
 async def balance(client, tenant) -> Decimal:
@@ -98,9 +90,9 @@ async def test_filters_are_built_from_the_inventory(app, client, tenant):
 
 async def test_filters_and_numbers_need_a_token(app, client):
     await stock(app)
-    spec_error(await client.get("/v1/filters"), 401)
-    spec_error(await client.get("/v1/numbers"), 401)
-    spec_error(await client.post("/v1/numbers/reservations", json={"number": "74951234589"}), 401)
+    assert_errors(await client.get("/v1/filters"), 401)
+    assert_errors(await client.get("/v1/numbers"), 401)
+    assert_errors(await client.post("/v1/numbers/reservations", json={"number": "74951234589"}), 401)
 
 
 async def test_search_filters_and_range(app, client, tenant):
@@ -160,18 +152,18 @@ async def test_reservation_hides_the_number_from_others(app, client, make_tenant
     taken = await client.post(
         "/v1/numbers/reservations", json={"number": "74951237777"}, headers=bob.headers
     )
-    assert spec_error(taken, 409)[0]["name"] == "number"
+    assert assert_errors(taken, 409)[0]["name"] == "number"
     bought = await client.post(
         f"/v1/customers/{bob.id}/numbers",
         json={"orderItemNumber": "74951237777"},
         headers=bob.headers,
     )
-    assert "reserved" in spec_error(bought, 409)[0]["message"]
+    assert "reserved" in assert_errors(bought, 409)[0]["message"]
     assert await balance(client, bob) == Decimal(1000)
     price = await client.get(
         f"/v1/customers/{bob.id}/numbers/74951237777/price", headers=bob.headers
     )
-    spec_error(price, 404)
+    assert_errors(price, 404)
 
     # Alice may renew her own hold.
     again = await client.post(
@@ -242,15 +234,15 @@ async def test_buying_twice_or_a_taken_number_is_409(app, client, make_tenant):
     again = await client.post(
         url.format(alice.id), json={"orderItemNumber": "74951234589"}, headers=alice.headers
     )
-    assert "already yours" in spec_error(again, 409)[0]["message"]
+    assert "already yours" in assert_errors(again, 409)[0]["message"]
     other = await client.post(
         url.format(bob.id), json={"orderItemNumber": "84951234589"}, headers=bob.headers
     )
-    assert spec_error(other, 409)[0]["name"] == "orderItemNumber"
+    assert assert_errors(other, 409)[0]["name"] == "orderItemNumber"
     reserve = await client.post(
         "/v1/numbers/reservations", json={"number": "74951234589"}, headers=bob.headers
     )
-    spec_error(reserve, 409)
+    assert_errors(reserve, 409)
     assert await balance(client, bob) == Decimal(1000)
 
 
@@ -262,7 +254,7 @@ async def test_insufficient_funds_changes_nothing(app, client, make_tenant):
         json={"orderItemNumber": "74951234589"},
         headers=poor.headers,
     )
-    body = spec_error(response, 409)
+    body = assert_errors(response, 409)
     assert body[0]["name"] == "balance" and "insufficient funds" in body[0]["message"]
     assert await balance(client, poor) == Decimal(100)
     mine = await client.get(f"/v1/customers/{poor.id}/numbers", headers=poor.headers)
@@ -285,11 +277,11 @@ async def test_unknown_number_is_404(app, client, tenant):
         json={"orderItemNumber": "74950000001"},
         headers=tenant.headers,
     )
-    assert spec_error(order, 404)[0]["name"] == "orderItemNumber"
+    assert assert_errors(order, 404)[0]["name"] == "orderItemNumber"
     reserve = await client.post(
         "/v1/numbers/reservations", json={"number": "74950000001"}, headers=tenant.headers
     )
-    spec_error(reserve, 404)
+    assert_errors(reserve, 404)
 
 
 async def test_release_returns_the_number_to_the_pool(app, client, make_tenant):
@@ -305,14 +297,14 @@ async def test_release_returns_the_number_to_the_pool(app, client, make_tenant):
 
     # Bob cannot see, price or delete Alice's number, by id or by number.
     for key in (owned["id"], "78121234589"):
-        spec_error(
+        assert_errors(
             await client.get(f"/v1/customers/{bob.id}/numbers/{key}/price", headers=bob.headers),
             404,
         )
-        spec_error(
+        assert_errors(
             await client.delete(f"/v1/customers/{bob.id}/numbers/{key}", headers=bob.headers), 404
         )
-        spec_error(
+        assert_errors(
             await client.delete(f"/v1/customers/{alice.id}/numbers/{key}", headers=bob.headers), 404
         )
     assert (await client.get(f"/v1/customers/{bob.id}/numbers", headers=bob.headers)).json() == []
@@ -326,7 +318,7 @@ async def test_release_returns_the_number_to_the_pool(app, client, make_tenant):
     assert (
         await client.get(f"/v1/customers/{alice.id}/numbers", headers=alice.headers)
     ).json() == []
-    spec_error(
+    assert_errors(
         await client.delete(
             f"/v1/customers/{alice.id}/numbers/{owned['id']}", headers=alice.headers
         ),

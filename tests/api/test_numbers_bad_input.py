@@ -7,18 +7,10 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
+from tests.api_support import assert_errors
 from tests.numbers.helpers import stock
 
 from voicebox.models import LedgerEntry, NumberOrder, PhoneNumber
-
-
-def spec_error(response, status: int) -> list[dict]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert isinstance(body, list) and body
-    for item in body:
-        assert set(item) == {"name", "message", "status"} and item["status"] == status
-    return body
 
 
 async def assert_unchanged(session, tenant) -> None:
@@ -72,7 +64,7 @@ async def test_bad_orders(app, client, tenant, session, body, field):
         content=body,
         headers={**tenant.headers, "Content-Type": "application/json"},
     )
-    assert_names(spec_error(response, 400), field)
+    assert_names(assert_errors(response, 400), field)
     await assert_unchanged(session, tenant)
 
 
@@ -98,7 +90,7 @@ async def test_bad_reservations(app, client, tenant, session, body, field):
         content=body,
         headers={**tenant.headers, "Content-Type": "application/json"},
     )
-    assert_names(spec_error(response, 400), field)
+    assert_names(assert_errors(response, 400), field)
     await assert_unchanged(session, tenant)
 
 
@@ -110,7 +102,7 @@ async def test_period_above_the_configured_maximum(app, client, tenant, session)
         json={"number": "74951234589", "period": limit + 1},
         headers=tenant.headers,
     )
-    assert str(limit) in spec_error(response, 400)[0]["message"]
+    assert str(limit) in assert_errors(response, 400)[0]["message"]
     await assert_unchanged(session, tenant)
 
 
@@ -130,7 +122,7 @@ async def test_period_above_the_configured_maximum(app, client, tenant, session)
 async def test_bad_search_filters(app, client, tenant, params, field):
     await stock(app)
     response = await client.get("/v1/numbers", params=params, headers=tenant.headers)
-    assert spec_error(response, 400)[0]["name"] == field
+    assert assert_errors(response, 400)[0]["name"] == field
 
 
 @pytest.mark.parametrize(
@@ -141,7 +133,7 @@ async def test_masks_with_sql_metacharacters_are_literal(app, client, tenant, se
     await stock(app)
     response = await client.get("/v1/numbers", params={"mask": mask}, headers=tenant.headers)
     if "\x00" in mask:  # control characters are refused outright (PostgreSQL rejects NUL)
-        spec_error(response, 400)
+        assert_errors(response, 400)
     else:
         assert response.status_code == 206, response.text
         assert response.json() == []
@@ -174,7 +166,7 @@ async def test_escaped_wildcard_is_not_a_wildcard(app, client, tenant):
 async def test_bad_range_headers(app, client, tenant, header, status):
     await stock(app)
     response = await client.get("/v1/numbers", headers={**tenant.headers, "Range": header})
-    spec_error(response, status)
+    assert_errors(response, status)
 
 
 async def test_huge_range_is_cut_to_the_maximum_page(app, client, tenant):
@@ -195,7 +187,7 @@ async def test_oversized_order_body_is_413(app, client, tenant, session):
         content=body,
         headers={**tenant.headers, "Content-Type": "application/json"},
     )
-    spec_error(response, 413)
+    assert_errors(response, 413)
     await assert_unchanged(session, tenant)
 
 
@@ -206,7 +198,7 @@ async def test_bad_number_ids(app, client, tenant, number_id):
         await client.delete(base, headers=tenant.headers),
         await client.get(base + "/price", headers=tenant.headers),
     ):
-        assert spec_error(response, 400)[0]["name"] == "number_id"
+        assert assert_errors(response, 400)[0]["name"] == "number_id"
 
 
 async def test_revoked_and_expired_tokens_change_nothing(app, client, tenant, session):
@@ -222,7 +214,7 @@ async def test_revoked_and_expired_tokens_change_nothing(app, client, tenant, se
     response = await client.post(
         f"/v1/customers/{tenant.id}/numbers", json=order, headers=tenant.headers
     )
-    spec_error(response, 401)
+    assert_errors(response, 401)
     await session.execute(
         update(OAuthToken).values(access_expires_at=utcnow().replace(year=2100), revoked=True)
     )
@@ -236,5 +228,5 @@ async def test_revoked_and_expired_tokens_change_nothing(app, client, tenant, se
         await client.get("/v1/filters", headers=tenant.headers),
         await client.delete(f"/v1/customers/{tenant.id}/numbers/1", headers=tenant.headers),
     ):
-        spec_error(response, 401)
+        assert_errors(response, 401)
     await assert_unchanged(session, tenant)
