@@ -60,7 +60,6 @@ _PG_INSERT = text(
     " WHERE a.campaign_id = CAST(:campaign_id AS integer) AND a.phone = s.phone)"
 )
 _PG_ANY = text("SELECT EXISTS (SELECT 1 FROM abonents WHERE campaign_id = :campaign_id)")
-_PG_SUPERUSER = text("SELECT current_setting('is_superuser') = 'on'")
 
 
 class AbonentWriter(Protocol):
@@ -123,16 +122,9 @@ class _PostgresWriter:
         await self.connection.exec_driver_sql("SET LOCAL work_mem = '256MB'")
         if await self.connection.scalar(_PG_ANY, {"campaign_id": self.campaign_id}):
             await self.connection.execute(_PG_UPDATE, params)
-        # The foreign key's check is a query per inserted row (a third of the merge) and proves
-        # nothing here: every row references the one campaign this transaction holds (locked
-        # FOR UPDATE by the caller, or created by it). Skipping it takes what pg_restore uses,
-        # replica mode, which only a superuser may set; otherwise the check runs.
-        skip_checks = bool(await self.connection.scalar(_PG_SUPERUSER))
-        if skip_checks:
-            await self.connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        # The foreign key is checked per row; we keep it (no replica-mode bypass) so the import
+        # behaves the same whatever role the service connects as.
         await self.connection.execute(_PG_INSERT, params)
-        if skip_checks:
-            await self.connection.exec_driver_sql("SET LOCAL session_replication_role = origin")
         await self.connection.exec_driver_sql("DROP TABLE abonent_import")
         await self.connection.exec_driver_sql("RESET work_mem")
 
