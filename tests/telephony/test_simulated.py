@@ -123,6 +123,16 @@ async def test_rules_match_exact_numbers_and_prefixes_and_attempts():
     assert sim.behaviour("+78120000000").result == "answer"
 
 
+def test_rules_match_digit_sets():
+    sim = parse_simulation({"default": {"result": "answer"},
+                            "rules": [{"match": "+799900001[0-4]*", "result": "noanswer"},
+                                      {"match": "79995550[135]??", "result": "busy"}]})
+    assert sim.behaviour("+79990000149").result == "noanswer"
+    assert sim.behaviour("+79990000150").result == "answer"
+    assert sim.behaviour("+79995550312").result == "busy"
+    assert sim.behaviour("+79995550212").result == "answer"
+
+
 def test_realistic_defaults_are_deterministic_and_plausible():
     sim = parse_simulation(None)
     numbers = [f"+7999{n:07d}" for n in range(2000)]
@@ -146,7 +156,8 @@ async def test_same_seed_same_trace():
 @pytest.mark.parametrize(
     "bad",
     [{"default": {"result": "maybe"}}, {"rules": [{"result": "busy"}]},
-     {"default": {"answerDelay": -1}}, {"default": {"inputs": "1"}}, {"seed": "x"}, [1]],
+     {"default": {"answerDelay": -1}}, {"default": {"inputs": "1"}}, {"seed": "x"}, [1],
+     {"rules": [{"match": "+7999[a-z]*"}]}, {"rules": [{"match": "+7999[0-4*"}]}],
 )
 def test_bad_simulation_objects_are_rejected(bad):
     with pytest.raises(Problems):

@@ -58,7 +58,7 @@ class Rule:
     attempts: tuple[Behaviour, ...]
 
     def matches(self, number: str) -> bool:
-        if any(ch in self.match for ch in "*?"):
+        if any(ch in self.match for ch in "*?["):
             return fnmatch.fnmatchcase(number, self.match)
         return number == self.match
 

@@ -20,7 +20,8 @@ from voicebox.errors import Problem, Problems
 
 Result = Literal["answer", "busy", "noanswer", "unreachable", "machine", "assistant", "failed"]
 TransferResult = Literal["answer", "busy", "noanswer", "unreachable", "failed"]
-_MATCH = re.compile(r"^\+?[\d*?]{1,20}$")
+# Digits with glob wildcards: `*` any digits, `?` one digit, `[0-4]` / `[135]` one of a set.
+_MATCH = re.compile(r"^\+?(?:[\d*?]|\[(?:\d(?:-\d)?)+\]){1,20}$")
 
 
 def _token(value: Any) -> Any:
@@ -72,7 +73,9 @@ class BehaviourSpec(BaseModel):
 
 
 class RuleSpec(BehaviourSpec):
-    match: str = Field(description="E.164 number or a pattern: `*` any digits, `?` one digit")
+    match: str = Field(
+        description="E.164 number or a pattern: `*` any digits, `?` one digit, `[0-4]` one of a set"
+    )
     attempts: list[BehaviourSpec] | None = Field(default=None, min_length=1, max_length=100)
 
     @field_validator("match")
