@@ -27,9 +27,8 @@ import time
 import uuid
 from pathlib import Path
 
+from _common import drop_pg, scratch_pg
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from voicebox.campaigns import bulk
 from voicebox.campaigns.service import campaign_service
@@ -137,24 +136,6 @@ async def one_run(url: str, csv_path: Path) -> dict:
             "server_cpu": server_cpu, "stage": _SPLITS.get("stage", 0.0), "merge": _SPLITS.get("merge", 0.0)}
 
 
-async def _pg_database(server: str) -> str:
-    base = make_url(server)
-    name = f"vb_bench_import_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
-
-
-async def _drop_pg(url: str) -> None:
-    target = make_url(url)
-    admin = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-    await admin.dispose()
-
-
 def measure(backend: str, url: str, csv_path: Path) -> dict:
     """Run one import in a fresh interpreter (peak RSS is then the import's alone)."""
     output = subprocess.run(
@@ -183,11 +164,11 @@ def main() -> None:
             if not args.no_sqlite:
                 results.append({"rows": rows, **measure("SQLite", sqlite_url, csv_path)})
             if args.pg:
-                pg_url = asyncio.run(_pg_database(args.pg))
+                pg_url = asyncio.run(scratch_pg(args.pg, "import"))
                 try:
                     results.append({"rows": rows, **measure("PostgreSQL", pg_url, csv_path)})
                 finally:
-                    asyncio.run(_drop_pg(pg_url))
+                    asyncio.run(drop_pg(pg_url))
     print(f"{'backend':<11} {'rows':>9} {'added':>9} {'merged':>7} {'seconds':>8} "
           f"{'rows/s':>9} {'CPU s':>6} {'server CPU s':>12} {'stage s':>7} {'merge s':>7} {'peak RSS MB':>11}")
     for r in results:
