@@ -1,7 +1,7 @@
 """What the benchmarks share: a scratch PostgreSQL database, and this process's memory and CPU.
 
 Imported as `from _common import …` (the scripts run as `python bench/<name>.py`, so bench/ is
-on the path). bench/import.py still has its own copies (its owner is changing it; move it over).
+on the path).
 """
 
 from __future__ import annotations
