@@ -9,10 +9,16 @@ from __future__ import annotations
 import os
 import resource
 import secrets
+import uuid
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from voicebox.models import Campaign, Customer, Scenario
+from voicebox.store.db import make_engine, make_sessionmaker
+from voicebox.store.migrate import upgrade
 
 
 async def scratch_pg(server: str, prefix: str) -> str:
@@ -55,3 +61,25 @@ def peak_rss_kb() -> int:
 def cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+async def bench_campaign(url: str, scenario: dict[str, Any]) -> tuple[AsyncEngine, int, int]:
+    """Migrate `url` and add a customer with one outbound list campaign running `scenario`.
+
+    Returns the engine and the customer and campaign ids.
+    """
+    engine = make_engine(url)
+    await upgrade(engine)
+    async with make_sessionmaker(engine)() as session:
+        customer = Customer(name="bench")
+        session.add(customer)
+        await session.flush()
+        row = Scenario(customer_id=customer.id, title="bench", type="outgoing", is_valid=True,
+                       body=scenario, share_token=secrets.token_hex(16))
+        session.add(row)
+        await session.flush()
+        campaign = Campaign(customer_id=customer.id, name="bench", campaign_type="outbound",
+                            launch_by="list", scenario_id=row.id, entry_point_id=uuid.uuid4().hex)
+        session.add(campaign)
+        await session.commit()
+        return engine, customer.id, campaign.id

@@ -19,22 +19,18 @@ import json
 import os
 import random
 import resource
-import secrets
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from _common import drop_pg, scratch_pg
+from _common import bench_campaign, drop_pg, scratch_pg
 from sqlalchemy import text
 
 from voicebox.campaigns import bulk
 from voicebox.campaigns.service import campaign_service
-from voicebox.models import Campaign, Customer, Scenario
-from voicebox.store.db import make_engine, make_sessionmaker
-from voicebox.store.migrate import upgrade
+from voicebox.store.db import make_sessionmaker
 
 SCENARIO = {
     "title": "bench", "type": "outgoing", "customVariables": ["fio", "amount"],
@@ -54,26 +50,6 @@ def write_csv(path: Path, rows: int, seed: int = 1) -> None:
             else:
                 number = f"8 9{rng.choice(codes):02d} {rng.randrange(10**7):07d}"
             out.write(f"{number},Абонент {index},{rng.randrange(100000)}.{index % 100:02d}\n")
-
-
-async def _prepare(url: str) -> tuple[object, int, int]:
-    engine = make_engine(url)
-    await upgrade(engine)
-    sessions = make_sessionmaker(engine)
-    async with sessions() as session:
-        customer = Customer(name="bench")
-        session.add(customer)
-        await session.flush()
-        scenario = Scenario(customer_id=customer.id, title="bench", type="outgoing",
-                            is_valid=True, body=SCENARIO, share_token=secrets.token_hex(16))
-        session.add(scenario)
-        await session.flush()
-        campaign = Campaign(customer_id=customer.id, name="bench", campaign_type="outbound",
-                            launch_by="list", scenario_id=scenario.id,
-                            entry_point_id=uuid.uuid4().hex)
-        session.add(campaign)
-        await session.commit()
-        return engine, customer.id, campaign.id
 
 
 _SPLITS: dict[str, float] = {}
@@ -113,7 +89,7 @@ def _cpu_of(pid: int | None) -> float:
 
 
 async def one_run(url: str, csv_path: Path) -> dict:
-    engine, customer_id, campaign_id = await _prepare(url)
+    engine, customer_id, campaign_id = await bench_campaign(url, SCENARIO)
     sessions = make_sessionmaker(engine)
     before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()

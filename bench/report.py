@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -25,13 +24,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from _common import drop_pg, peak_rss_kb, rss_kb, scratch_pg
+from _common import bench_campaign, drop_pg, peak_rss_kb, rss_kb, scratch_pg
 from sqlalchemy import insert, select
 
-from voicebox.models import Abonent, Call, Campaign, Customer, Scenario
+from voicebox.models import Abonent, Call, Campaign
 from voicebox.reports.service import report_service
 from voicebox.store.db import make_engine, make_sessionmaker
-from voicebox.store.migrate import upgrade
 
 SCENARIO = {
     "title": "bench", "type": "outgoing", "customVariables": ["fio", "amount"],
@@ -58,24 +56,9 @@ def _trace(index: int) -> list[dict]:
 
 
 async def populate(url: str, rows: int) -> int:
-    engine = make_engine(url)
-    await upgrade(engine)
+    engine, customer_id, campaign_id = await bench_campaign(url, SCENARIO)
     sessions = make_sessionmaker(engine)
     now = datetime.now(UTC)
-    async with sessions() as session:
-        customer = Customer(name="bench")
-        session.add(customer)
-        await session.flush()
-        scenario = Scenario(customer_id=customer.id, title="bench", type="outgoing",
-                            is_valid=True, body=SCENARIO, share_token=secrets.token_hex(16))
-        session.add(scenario)
-        await session.flush()
-        campaign = Campaign(customer_id=customer.id, name="bench", campaign_type="outbound",
-                            launch_by="list", scenario_id=scenario.id,
-                            entry_point_id=uuid.uuid4().hex)
-        session.add(campaign)
-        await session.commit()
-        customer_id, campaign_id = customer.id, campaign.id
     for start in range(0, rows, CHUNK):
         numbers = range(start, min(start + CHUNK, rows))
         async with sessions() as session:
