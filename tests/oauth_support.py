@@ -109,6 +109,17 @@ def balance_path(tenant) -> str:
     return f"/v1/customers/{tenant.id}/balance"
 
 
+async def raw_password_grant(app, client_id: str, client_secret: str, tenant) -> httpx.Response:
+    """The password grant as a bare form post (client by HTTP Basic), to read the raw answer."""
+    async with browser(app) as agent:
+        return await agent.post(
+            "/oauth/token",
+            data={"grant_type": "password", "username": tenant.user.username,
+                  "password": PASSWORD},
+            auth=(client_id, client_secret),
+        )
+
+
 async def password_token(oauth: AsyncOAuth2Client, tenant) -> dict:
     """The password grant with the tenant's user."""
     return await oauth.fetch_token("/oauth/token", username=tenant.user.username, password=PASSWORD)

@@ -15,6 +15,7 @@ from tests.oauth_support import (
     new_verifier,
     oauth_client,
     password_token,
+    raw_password_grant,
     redirect_params,
     register_client,
     submit_login,
@@ -51,16 +52,7 @@ async def test_password_grant(app, tenant, session, method):
 
 async def test_token_response_is_not_cached(app, tenant):
     registered = await register_client(app)
-    async with browser(app) as agent:
-        response = await agent.post(
-            "/oauth/token",
-            data={
-                "grant_type": "password",
-                "username": tenant.user.username,
-                "password": "password-123",
-            },
-            auth=(registered.client_id, registered.client_secret),
-        )
+    response = await raw_password_grant(app, registered.client_id, registered.client_secret, tenant)
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
 

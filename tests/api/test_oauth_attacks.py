@@ -18,6 +18,7 @@ from tests.oauth_support import (
     new_verifier,
     oauth_client,
     password_token,
+    raw_password_grant,
     redirect_params,
     register_client,
 )
@@ -65,16 +66,7 @@ async def expect_error(call, error: str) -> None:
 async def test_wrong_client_secret(app, tenant):
     registered = await register_client(app)
     forged = Registered(registered.client_id, "not-the-secret")
-    async with browser(app) as agent:
-        response = await agent.post(
-            "/oauth/token",
-            data={
-                "grant_type": "password",
-                "username": tenant.user.username,
-                "password": "password-123",
-            },
-            auth=(forged.client_id, forged.client_secret),
-        )
+    response = await raw_password_grant(app, forged.client_id, forged.client_secret, tenant)
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
     assert "access_token" not in response.json()
