@@ -1,7 +1,8 @@
 """Call-history benchmark: N call rows of one customer (two campaigns), then the time of a
 50-row page through the real service at several depths, with and without a campaign filter, on
-SQLite and PostgreSQL: sequential `Range` pages (the first one below a depth is cold: no anchor
-there yet), the same page with no anchor cache, the keyset cursor, and random jumps; median, p95.
+SQLite and PostgreSQL, after the history sweeper has counted the loaded rows (its backfill time
+is shown; one cold deep page before it, for contrast): the first Range page at each depth, the
+sequential pages below it, the keyset cursor, and random jumps; median, p95.
 
     .venv/bin/python bench/history.py [--rows 10000000] [--sqlite-rows 2000000] \
         [--pg postgresql+asyncpg://postgres@127.0.0.1:5432/test]
@@ -31,11 +32,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.schema import CreateIndex
 
 from voicebox.calls import repository
-from voicebox.calls.anchors import AnchorCache
 from voicebox.calls.repository import HistoryFilter
 from voicebox.calls.service import call_service
+from voicebox.calls.sweep import HistorySweeper
 from voicebox.models import Call, Campaign, Customer
-from voicebox.store.db import make_engine, make_sessionmaker
+from voicebox.store.db import driver_value, make_engine, make_sessionmaker
 from voicebox.store.migrate import upgrade
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -76,7 +77,7 @@ async def _setup(url: str) -> tuple[AsyncEngine, int, tuple[int, int]]:
 
 def load_sqlite(path: Path, count: int, customer_id: int, campaigns: tuple[int, int]) -> None:
     dialect = sqlite_dialect.dialect()
-    to_db = Call.__table__.c.started_at.type.bind_processor(dialect)
+    to_db = driver_value(Call.__table__.c.started_at.type, dialect)
     db = sqlite3.connect(path)
     db.execute("PRAGMA synchronous=OFF")
     for index in HISTORY_INDEXES:
@@ -116,62 +117,77 @@ def _stats(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
 
 
-async def _request_ms(sessions, where, offset: int, cache, after=None) -> tuple[float, object]:
+async def _request_ms(sessions, where, offset: int, after=None) -> tuple[float, object]:
     """One Range request as the router makes it: its own session, the real service."""
     async with sessions() as session:
         started = time.perf_counter()
-        page = await call_service.history(session, where, offset=offset, limit=50, after=after,
-                                          cache=cache)
+        page = await call_service.history(session, where, offset=offset, limit=50, after=after)
         elapsed = (time.perf_counter() - started) * 1000
     assert len(page.items) == 50 or page.total is not None
     return elapsed, page
 
 
+def _filters(customer_id: int, campaign_id: int, total: int) -> list[tuple[str, HistoryFilter, int]]:
+    """Every page kind's filter with its row count: all calls, one campaign (every 4th row),
+    and a from/to window over the middle half of the history."""
+    quarter = timedelta(milliseconds=300 * (total // 4))
+    middle = HistoryFilter(customer_id, since=T0 + quarter, until=T0 + 3 * quarter)
+    return [("all", HistoryFilter(customer_id), total),
+            ("campaign", HistoryFilter(customer_id, campaign_id), total // 4),
+            ("from/to", middle, total // 2)]
+
+
 async def time_pages(engine: AsyncEngine, customer_id: int, campaign_id: int, total: int,
                      pages: int, jumps: int):
-    """Per filter: sequential Range pages below each depth (cold first page, then warm), random
-    jumps near the newest rows and anywhere, and the keyset cursor at each depth."""
+    """Per filter: the first (cold) Range page at each depth and the sequential pages below it,
+    the keyset cursor at each depth, and random jumps anywhere."""
     sessions = make_sessionmaker(engine)
     rng = random.Random(5)
     results = []
-    for label, where in (("all", HistoryFilter(customer_id)),
-                         ("campaign", HistoryFilter(customer_id, campaign_id))):
-        size = total // (4 if label == "campaign" else 1)
-        cache = AnchorCache()
+    for label, where, size in _filters(customer_id, campaign_id, total):
         for depth in DEPTHS:
             if depth + 50 * (pages + 1) >= size:
                 continue
-            cold, page = await _request_ms(sessions, where, depth, cache)
-            samples = [(await _request_ms(sessions, where, depth + 50 * n, cache))[0]
+            cold, page = await _request_ms(sessions, where, depth)
+            samples = [(await _request_ms(sessions, where, depth + 50 * n))[0]
                        for n in range(1, pages + 1)]
             results.append((label, f"Range seq @{depth:,}", *_stats(samples), cold, page.total))
-            plain = [(await _request_ms(sessions, where, depth, None))[0] for _ in range(5)]
-            results.append((label, f"no cache @{depth:,}", *_stats(plain), plain[0], None))
             if depth:
                 async with sessions() as session:
                     after = await repository.key_at(session, where, None, depth - 1)
-                samples = [(await _request_ms(sessions, where, 0, None, after))[0]
+                samples = [(await _request_ms(sessions, where, 0, after))[0]
                            for _ in range(pages)]
                 results.append((label, f"cursor @{depth:,}", *_stats(samples), None, None))
-        for name, span in (("jump <10,000", 10_000), ("jump anywhere", size - 50)):
-            samples = [(await _request_ms(sessions, where, rng.randrange(span), cache))[0]
-                       for _ in range(jumps)]
-            results.append((label, name, *_stats(samples), None, None))
+        samples = [(await _request_ms(sessions, where, rng.randrange(size - 50)))[0]
+                   for _ in range(jumps)]
+        results.append((label, "jump anywhere", *_stats(samples), None, None))
     return results
 
 
+async def unswept(engine: AsyncEngine, customer_id: int, total: int) -> list[tuple]:
+    """Before the sweeper has run, a deep page walks the index: one cold jump for contrast."""
+    depth = min(DEPTHS[-1], total - 100)
+    elapsed, page = await _request_ms(make_sessionmaker(engine), HistoryFilter(customer_id), depth)
+    return [("all", f"unswept @{depth:,}", elapsed, elapsed, elapsed, page.total)]
+
+
+async def sweep_seconds(engine: AsyncEngine) -> float:
+    """The history sweeper's backfill over the whole loaded history."""
+    started = time.perf_counter()
+    await HistorySweeper(make_sessionmaker(engine)).round()
+    return time.perf_counter() - started
+
+
 async def explain(engine: AsyncEngine, customer_id: int) -> None:
-    """The plan of every statement of one warm Range request (index use on this backend)."""
+    """The plan of every statement of one deep Range request (index use on this backend)."""
     seen: list[tuple[str, object]] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
         seen.append((statement, parameters))
 
     sessions = make_sessionmaker(engine)
-    where, cache = HistoryFilter(customer_id), AnchorCache()
-    await _request_ms(sessions, where, 500_000, cache)
     event.listen(engine.sync_engine, "before_cursor_execute", record)
-    await _request_ms(sessions, where, 500_050, cache)
+    await _request_ms(sessions, HistoryFilter(customer_id), 500_050)
     event.remove(engine.sync_engine, "before_cursor_execute", record)
     prefix = "EXPLAIN " if engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
     async with engine.connect() as connection:
@@ -185,7 +201,7 @@ async def explain(engine: AsyncEngine, customer_id: int) -> None:
 
 
 async def bench(backend: str, url: str, count: int, pg: bool, pages: int, jumps: int,
-                show_plans: bool) -> list[tuple]:
+                show_plans: bool) -> tuple[float, float, list[tuple]]:
     engine, customer_id, campaigns = await _setup(url)
     started = time.perf_counter()
     if pg:
@@ -195,11 +211,13 @@ async def bench(backend: str, url: str, count: int, pg: bool, pages: int, jumps:
         load_sqlite(Path(make_url(url).database), count, customer_id, campaigns)
         engine = make_engine(url)
     load_seconds = time.perf_counter() - started
-    timings = await time_pages(engine, customer_id, campaigns[1], count, pages, jumps)
+    timings = await unswept(engine, customer_id, count)
+    swept = await sweep_seconds(engine)
+    timings += await time_pages(engine, customer_id, campaigns[1], count, pages, jumps)
     if show_plans:
         await explain(engine, customer_id)
     await engine.dispose()
-    return [(backend, count, load_seconds, *t) for t in timings]
+    return load_seconds, swept, [(backend, count, *t) for t in timings]
 
 
 async def main() -> None:
@@ -212,25 +230,33 @@ async def main() -> None:
     parser.add_argument("--jumps", type=int, default=40, help="random jumps per kind")
     parser.add_argument("--explain", action="store_true", help="print the query plans")
     args = parser.parse_args()
-    results = []
+    results, setup = [], []
     with tempfile.TemporaryDirectory() as scratch:
         if not args.skip_sqlite:
             url = f"sqlite+aiosqlite:///{Path(scratch) / 'history.db'}"
-            results += await bench("SQLite", url, args.sqlite_rows or args.rows, False,
-                                   args.pages, args.jumps, args.explain)
+            count = args.sqlite_rows or args.rows
+            load, swept, rows = await bench("SQLite", url, count, False, args.pages, args.jumps,
+                                            args.explain)
+            setup.append(("SQLite", count, load, swept))
+            results += rows
     if args.pg:
         url = await scratch_pg(args.pg, "history")
         try:
-            results += await bench("PostgreSQL", url, args.rows, True, args.pages, args.jumps,
-                                   args.explain)
+            load, swept, rows = await bench("PostgreSQL", url, args.rows, True, args.pages,
+                                            args.jumps, args.explain)
+            setup.append(("PostgreSQL", args.rows, load, swept))
+            results += rows
         finally:
             await drop_pg(url)
-    print(f"{'backend':<11} {'rows':>11} {'load s':>7} {'filter':<9} {'kind':<20} "
-          f"{'median ms':>9} {'p95 ms':>8} {'first ms':>8} {'total':>6}")
-    for backend, count, load, label, kind, median, p95, first, total in results:
+    print(f"{'backend':<11} {'rows':>11} {'load s':>7} {'sweep s':>8}")
+    for backend, count, load, swept in setup:
+        print(f"{backend:<11} {count:>11,} {load:>7.0f} {swept:>8.1f}")
+    print(f"\n{'backend':<11} {'rows':>11} {'filter':<9} {'kind':<20} "
+          f"{'median ms':>9} {'p95 ms':>8} {'first ms':>8} {'total':>9}")
+    for backend, count, label, kind, median, p95, first, total in results:
         first_text = "" if first is None else f"{first:.1f}"
-        print(f"{backend:<11} {count:>11,} {load:>7.0f} {label:<9} {kind:<20} {median:>9.2f} "
-              f"{p95:>8.2f} {first_text:>8} {'*' if total is None else total:>6}")
+        print(f"{backend:<11} {count:>11,} {label:<9} {kind:<20} {median:>9.2f} "
+              f"{p95:>8.2f} {first_text:>8} {'*' if total is None else total:>9}")
 
 if __name__ == "__main__":
     asyncio.run(main())

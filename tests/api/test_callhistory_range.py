@@ -1,4 +1,4 @@
-"""`Range: callhistory=a-b` over keyset anchors: every page equals a plain OFFSET answer."""
+"""`Range: callhistory=a-b` over the sweeper's marks: every page equals a plain OFFSET answer."""
 
 from __future__ import annotations
 
@@ -9,15 +9,19 @@ import pytest
 from tests.calls.helpers import T0, Seeder, make_campaigns, reference
 from tests.campaigns.helpers import assert_errors
 
-from voicebox.calls import pager
-from voicebox.calls.anchors import anchor_cache
+from voicebox.calls import pager, sweep
 from voicebox.calls.service import history_filter
 
 
 @pytest.fixture(autouse=True)
-def _anchors_from_the_first_page(monkeypatch):
-    # Real shallow pages skip the cache; these tests have small histories.
+def _marks_from_the_first_page(monkeypatch):
+    # Real shallow pages walk from the newest row; these tests have small histories.
     monkeypatch.setattr(pager, "DIRECT_BELOW", 0)
+    monkeypatch.setattr(sweep, "MARK_EVERY", 5)
+
+
+async def _sweep(app) -> None:
+    await sweep.HistorySweeper(app.state.sessionmaker, chunk=40).round()
 
 
 def _query(params: dict[str, str]) -> str:
@@ -48,37 +52,45 @@ async def test_sequential_pages_and_jumps_equal_offset(app, client, tenant, monk
     campaigns = await make_campaigns(app, tenant.id)
     await Seeder(app, tenant.id, campaigns, rng).seed(260)
     for params in _filters(campaigns):
-        expected = await reference(app, _where(tenant, params))
-        assert len(expected) > 30
-        seen: list[str] = []
-        while True:
-            response = await _page(client, tenant, params, len(seen), 7)
-            assert response.status_code == 206, response.text
-            got = [c["callId"] for c in response.json()]
-            first = len(seen)
-            assert got == expected[first:first + 7]
-            # The total is exact once fewer than COUNT_MARGIN rows follow the page; else "*".
-            after = len(expected) - first - len(got)
-            total = str(len(expected)) if after < 20 else "*"
-            assert response.headers["content-range"] == (
-                f"callhistory {first}-{first + len(got) - 1}/{total}")
-            seen += got
-            if len(got) < 7:  # a short page is the end
-                break
-        assert seen == expected
-        entry = anchor_cache.get((_where(tenant, params), tenant.customer.created_at))
-        assert entry is not None and entry.anchors  # the walk went through anchors
-        for _ in range(15):
-            first = rng.randrange(len(expected))
-            response = await _page(client, tenant, params, first, 10)
-            assert [c["callId"] for c in response.json()] == expected[first:first + 10]
-        past = await _page(client, tenant, params, len(expected) + rng.randrange(3), 5)
-        assert_errors(past, 416)
-        assert past.headers["content-range"] == f"callhistory */{len(expected)}"
+        await _check_every_page(app, client, tenant, params, rng, exact=False)
+    await _sweep(app)
+    for params in _filters(campaigns):
+        await _check_every_page(app, client, tenant, params, rng, exact=True)
 
 
-async def test_new_calls_between_pages(app, client, tenant):
-    """Calls that start now, end later, or were in flight for long: pages stay exact."""
+async def _check_every_page(app, client, tenant, params, rng, *, exact: bool) -> None:
+    """Sequential pages, random jumps and a start past the end; totals are exact everywhere
+    from the marks, and near the end only when pages walk."""
+    expected = await reference(app, _where(tenant, params))
+    assert len(expected) > 30
+    seen: list[str] = []
+    while True:
+        response = await _page(client, tenant, params, len(seen), 7)
+        assert response.status_code == 206, response.text
+        got = [c["callId"] for c in response.json()]
+        first = len(seen)
+        assert got == expected[first:first + 7]
+        after = len(expected) - first - len(got)
+        total = str(len(expected)) if exact or after < 20 else "*"
+        assert response.headers["content-range"] == (
+            f"callhistory {first}-{first + len(got) - 1}/{total}")
+        seen += got
+        if len(got) < 7:  # a short page is the end
+            break
+    assert seen == expected
+    for _ in range(15):
+        first = rng.randrange(len(expected))
+        response = await _page(client, tenant, params, first, 10)
+        assert [c["callId"] for c in response.json()] == expected[first:first + 10]
+    past = await _page(client, tenant, params, len(expected) + rng.randrange(3), 5)
+    assert_errors(past, 416)
+    assert past.headers["content-range"] == f"callhistory */{len(expected)}"
+
+
+async def test_new_calls_between_pages(app, client, tenant, monkeypatch):
+    """Calls that start now, end later, or were in flight for long, with sweeps between the
+    pages (no slack: every call already written is below the next floor): pages stay exact."""
+    monkeypatch.setattr(sweep, "SLACK", timedelta(0))
     rng = random.Random(7)
     campaigns = await make_campaigns(app, tenant.id)
     seeder = Seeder(app, tenant.id, campaigns, rng)
@@ -92,6 +104,8 @@ async def test_new_calls_between_pages(app, client, tenant):
             first = (step * 9) % len(expected)
             response = await _page(client, tenant, params, first, 9)
             assert [c["callId"] for c in response.json()] == expected[first:first + 9], step
+            if step % 4 == 0:
+                await _sweep(app)
             live += await seeder.dial_now(rng.randrange(3))
             if step % 3 == 1 and live:
                 await seeder.end(live[:2])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from tests.campaigns.helpers import RICH, assert_errors, create, force_status, ready, url
 
 from voicebox.models import Abonent, Campaign
@@ -74,6 +74,12 @@ async def test_cp1251_semicolon_csv(app, client, tenant):
     rows = await abonents_of(app, created["id"])
     assert rows["+79161234567"].variables == {"fio": "Пётр Иванов", "город": "Москва"}
     assert rows["+79120000001"].variables == {"fio": "Ёлка", "город": "Пермь"}
+    # The bulk write stores times as every other write does, so a bound value matches them.
+    stamp = rows["+79161234567"].created_at
+    async with app.state.sessionmaker() as session:
+        same = await session.scalar(select(func.count()).select_from(Abonent).where(
+            Abonent.campaign_id == created["id"], Abonent.created_at == stamp))
+    assert same == 2
 
 
 async def test_utf8_bom_csv_in_multipart(app, client, tenant):

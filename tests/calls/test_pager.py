@@ -1,97 +1,142 @@
-"""The Range pager against the database: anchors are per customer and filter, shift exactly
-when the floor rises, and a stale or foreign anchor never changes an answer it can detect."""
+"""Deep Range pages over the sweeper's marks, against the database: every page at every depth
+and filter equals the plain OFFSET answer with an exact total, after sweeps in small chunks,
+with ties, calls not yet ended below the floor, rows that land below it later, two customers,
+and two sweepers at once."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import func, select, update
 
 from tests.calls.helpers import T0, Seeder, make_campaigns, reference
-from voicebox.calls import pager
-from voicebox.calls.anchors import AnchorCache
+from voicebox.calls import pager, sweep
 from voicebox.calls.repository import HistoryFilter
-from voicebox.models import Call
+from voicebox.models import Call, HistoryCount, HistoryMark
+from voicebox.models.history_mark import ALL_CAMPAIGNS
 from voicebox.store.db import utcnow
 
 
 @pytest.fixture(autouse=True)
-def _anchors_from_the_first_page(monkeypatch):
-    # Real shallow pages skip the cache; these tests have small histories.
+def _small_steps(monkeypatch):
+    # Small histories: seek from marks from the first page on, a mark every 7 rows, and a walk
+    # total only when fewer than 3 rows follow (so an exact deep total proves the marks served).
     monkeypatch.setattr(pager, "DIRECT_BELOW", 0)
+    monkeypatch.setattr(pager, "COUNT_MARGIN", 3)
+    monkeypatch.setattr(sweep, "MARK_EVERY", 7)
 
 
-async def _ids(app, where: HistoryFilter, offset: int, limit: int, cache: AnchorCache) -> list[str]:
+async def _sweep(app, chunk: int = 23) -> int:
+    return await sweep.HistorySweeper(app.state.sessionmaker, chunk=chunk).round()
+
+
+async def _page(app, where: HistoryFilter, offset: int, limit: int):
     async with app.state.sessionmaker() as session:
-        rows, _ = await pager.window(session, where, offset=offset, limit=limit, cache=cache)
-    return [call.call_id for call, _ in rows]
+        rows, total = await pager.window(session, where, offset=offset, limit=limit)
+    return [call.call_id for call, _ in rows], total
 
 
-async def _walk_all(app, where: HistoryFilter, cache: AnchorCache, size: int = 10) -> list[str]:
-    seen: list[str] = []
-    while page := await _ids(app, where, len(seen), size, cache):
-        seen += page
-    return seen
+async def _assert_every_page(app, where: HistoryFilter, size: int = 5, *,
+                             exact: bool = True) -> None:
+    expected = await reference(app, where)
+    for offset in range(len(expected) + 2):
+        got, total = await _page(app, where, offset, size)
+        assert got == expected[offset:offset + size], (where, offset)
+        if exact:
+            assert total == len(expected), (where, offset)
 
 
-async def test_anchors_are_used_and_per_customer(app, make_tenant):
+def _filters(customer_id: int, campaigns: list[int]) -> list[HistoryFilter]:
+    since, until = T0 + timedelta(seconds=8), T0 + timedelta(seconds=31)
+    return [HistoryFilter(customer_id), HistoryFilter(customer_id, campaigns[0]),
+            HistoryFilter(customer_id, since=since), HistoryFilter(customer_id, until=until),
+            HistoryFilter(customer_id, campaigns[1], since, until)]
+
+
+async def test_every_depth_and_filter_from_the_marks(app, tenant):
+    rng = random.Random(20261127)
+    campaigns = await make_campaigns(app, tenant.id)
+    seeder = Seeder(app, tenant.id, campaigns, rng)
+    await seeder.seed(260)
+    stuck = [await seeder.add(T0 + timedelta(seconds=s), state="dialing", campaign_id=c)
+             for s, c in ((10, campaigns[0]), (25, None), (30, campaigns[1]))]
+    assert await _sweep(app) == 263
+    for where in _filters(tenant.id, campaigns):
+        await _assert_every_page(app, where)
+    # Calls deep in the history end; new ones start and end above the floor.
+    await seeder.end(stuck[:2])
+    live = await seeder.dial_now(6)
+    await seeder.end(live[:4])
+    for where in _filters(tenant.id, campaigns)[:2]:
+        await _assert_every_page(app, where)
+    async with app.state.sessionmaker() as session:
+        counts = dict((await session.execute(
+            select(HistoryCount.campaign_id, HistoryCount.counted)
+            .where(HistoryCount.customer_id == tenant.id))).all())
+        per_campaign = dict((await session.execute(
+            select(Call.campaign_id, func.count()).where(Call.customer_id == tenant.id,
+                                                         Call.started_at < T0 + timedelta(days=1))
+            .group_by(Call.campaign_id))).all())
+    assert counts[ALL_CAMPAIGNS] == 263
+    assert {c: counts[c] for c in campaigns} == {c: per_campaign[c] for c in campaigns}
+
+
+async def test_a_doctored_mark_changes_answers_of_its_customer_only(app, make_tenant):
     alice, bob = await make_tenant(), await make_tenant()
     rng = random.Random(3)
     await Seeder(app, alice.id, [], rng).seed(90)
     await Seeder(app, bob.id, [], rng).seed(60)
-    cache = AnchorCache()
+    await _sweep(app)
     mine, theirs = HistoryFilter(alice.id), HistoryFilter(bob.id)
-    assert await _walk_all(app, mine, cache) == await reference(app, mine)
-    assert await _walk_all(app, theirs, cache) == await reference(app, theirs)
-    alice_rows = set(await reference(app, mine))
-    entry = cache.get((theirs, None))
-    # Bob's anchors point at Bob's rows only.
-    async with app.state.sessionmaker() as session:
-        owners = {row.id: row.customer_id for row in (await session.execute(
-            Call.__table__.select())).all()}
-    assert entry is not None and entry.anchors
-    assert {owners[key[1]] for key in entry.anchors.values()} == {bob.id}
-    # The pager really seeks from anchors: a doctored one shifts the answer...
-    position, key = next(iter(cache.get((mine, None)).anchors.items()))
-    cache.get((mine, None)).anchors[position] = key
-    cache.get((mine, None)).anchors[position + 1] = key
     expected = await reference(app, mine)
-    assert await _ids(app, mine, position + 1, 3, cache) != expected[position + 1:position + 4]
-    # ...while Bob's pages, under his own key, stay exact.
-    assert await _ids(app, theirs, 20, 10, cache) == (await reference(app, theirs))[20:30]
-    assert not alice_rows & set(await _walk_all(app, theirs, cache))
+    of_alice = (HistoryMark.customer_id == alice.id, HistoryMark.campaign_id == ALL_CAMPAIGNS)
+    async with app.state.sessionmaker() as session:
+        later = (await session.execute(select(HistoryMark.started_at, HistoryMark.call_row_id)
+                                       .where(*of_alice, HistoryMark.rank == 42))).one()
+        await session.execute(update(HistoryMark).where(*of_alice, HistoryMark.rank == 35)
+                              .values(started_at=later[0], call_row_id=later[1]))
+        await session.commit()
+    # Ascending rank 35 is offset 54 from the top: the page there now starts 7 rows too high.
+    got, _ = await _page(app, mine, 54, 3)
+    assert got != expected[54:57]
+    await _assert_every_page(app, theirs)
 
 
-async def test_floor_rises_past_a_long_call(app, tenant, monkeypatch):
-    monkeypatch.setattr(pager, "REBASE_AT", 5)
-    rng = random.Random(11)
+async def test_rows_landing_below_the_floor_reset_the_marks(app, tenant, caplog):
+    rng = random.Random(5)
     campaigns = await make_campaigns(app, tenant.id)
     seeder = Seeder(app, tenant.id, campaigns, rng)
+    await seeder.seed(80)
+    await _sweep(app)
+    where = HistoryFilter(tenant.id, campaigns[0])
+    await _assert_every_page(app, where)
+    # Written straight into the old history (a clock step back; no dialer does this): pages walk.
+    await seeder.seed(30, start=T0 - timedelta(days=1))
+    await _assert_every_page(app, where, exact=False)
+    assert await _sweep(app) == 110  # the next sweep recounts everything
+    assert "recounting" in caplog.text
+    await _assert_every_page(app, where)
+
+
+async def test_calls_within_the_slack_are_not_counted(app, tenant):
+    seeder = Seeder(app, tenant.id, [], random.Random(9))
     await seeder.seed(40)
-    stuck = await seeder.add(T0 + timedelta(seconds=10), state="dialing")
-    await seeder.seed(30, start=utcnow() - timedelta(minutes=30), seconds=600)
-    cache, where = AnchorCache(), HistoryFilter(tenant.id, campaigns[0])
-    expected = await reference(app, where)
-    assert await _walk_all(app, where, cache, 4) == expected
-    pinned = cache.get((where, None)).floor
-    assert pinned == T0 + timedelta(seconds=10)
-    await seeder.end([stuck])
-    expected = await reference(app, where)
-    for offset in range(0, len(expected), 3):
-        assert await _ids(app, where, offset, 3, cache) == expected[offset:offset + 3]
-    assert cache.get((where, None)).floor > utcnow() - timedelta(minutes=2)
+    await seeder.seed(12, start=utcnow() - timedelta(seconds=20), seconds=10)
+    assert await _sweep(app) == 40
+    await _assert_every_page(app, HistoryFilter(tenant.id))
+    assert await _sweep(app) == 0  # nothing new has aged past the slack
 
 
-async def test_deleted_and_reused_rows_drop_the_anchors(app, tenant):
-    rng = random.Random(5)
-    seeder = Seeder(app, tenant.id, [], rng)
-    await seeder.seed(50)
-    cache, where = AnchorCache(), HistoryFilter(tenant.id)
-    assert await _walk_all(app, where, cache) == await reference(app, where)
+async def test_two_sweepers_at_once_count_each_row_once(app, tenant):
+    seeder = Seeder(app, tenant.id, await make_campaigns(app, tenant.id), random.Random(13))
+    await seeder.seed(300)
+    counted = await asyncio.gather(_sweep(app, chunk=17), _sweep(app, chunk=29))
+    assert sum(counted) == 300
     async with app.state.sessionmaker() as session:
-        await session.execute(delete(Call).where(Call.customer_id == tenant.id))
-        await session.commit()
-    await seeder.seed(45, start=T0 - timedelta(days=1))
-    assert await _walk_all(app, where, cache, 7) == await reference(app, where)
+        total = await session.scalar(select(HistoryCount.counted).where(
+            HistoryCount.customer_id == tenant.id, HistoryCount.campaign_id == ALL_CAMPAIGNS))
+    assert total == 300
+    await _assert_every_page(app, HistoryFilter(tenant.id), size=9)

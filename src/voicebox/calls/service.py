@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -10,7 +9,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.calls import pager, repository
-from voicebox.calls.anchors import AnchorCache, anchor_cache
 from voicebox.calls.repository import HistoryFilter
 from voicebox.calls.schemas import CallTrace, HistoryCampaign, HistoryItem
 from voicebox.campaigns.schedule import parse_instant
@@ -98,19 +96,14 @@ class CallService:
         offset: int,
         limit: int,
         after: tuple[datetime, int] | None = None,
-        cache: AnchorCache | None = anchor_cache,
-        mark: Hashable = None,
     ) -> HistoryPage:
-        """A page newest first; with `after`, offsets count from that keyset position. `mark`
-        tells apart customers that reuse an id (their creation time) in the anchor cache."""
-        if after is not None or cache is None:
+        """A page newest first; with `after`, offsets count from that keyset position."""
+        if after is not None:
             rows, total = await pager.walk(
-                session, where, position=offset, limit=limit, anchor=(0, after)
+                session, where, position=offset, limit=limit, below=after
             )
         else:
-            rows, total = await pager.window(
-                session, where, offset=offset, limit=limit, cache=cache, mark=mark
-            )
+            rows, total = await pager.window(session, where, offset=offset, limit=limit)
         next_cursor = None
         if rows and (total is None or offset + len(rows) < total):
             last = rows[-1][0]

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from voicebox.campaigns.abonents import Row
 from voicebox.models import Abonent
 from voicebox.models.abonent import PENDING
+from voicebox.store.db import driver_value
 
 _SQLITE_STAGE = (
     "CREATE TEMPORARY TABLE IF NOT EXISTS abonent_import"
@@ -72,8 +73,7 @@ class _SQLiteWriter:
     def __init__(self, connection: AsyncConnection, campaign_id: int, now: datetime) -> None:
         self.connection = connection
         self.campaign_id = campaign_id
-        to_db = Abonent.__table__.c.created_at.type.bind_processor(connection.dialect)
-        self.now = to_db(now) if to_db else now
+        self.now = driver_value(Abonent.__table__.c.created_at.type, connection.dialect)(now)
         self.started = False
 
     async def write(self, rows: Sequence[Row]) -> None:

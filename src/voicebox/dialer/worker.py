@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from voicebox.billing.service import billing_service
+from voicebox.calls.sweep import HistorySweeper
 from voicebox.campaigns.suspension import suspension_reason
 from voicebox.config import Settings
 from voicebox.dialer.calls import Job, finished, open_leg, run_job
@@ -97,7 +98,8 @@ class Dialer:
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._guard(self.persister.run, "persister")),
                        loop.create_task(self._guard(self._heartbeat, "heartbeat")),
-                       loop.create_task(self._guard(self._loop, "dialer"))]
+                       loop.create_task(self._guard(self._loop, "dialer")),
+                       loop.create_task(HistorySweeper(self.sessionmaker).run(self._halt))]
         log.info("dialer %s started (concurrency %d)", self.worker_id, self.concurrency)
 
     async def stop(self, *, grace: float = 30.0) -> None:
@@ -108,7 +110,7 @@ class Dialer:
         """
         self._stopping = True
         self._wake.set()
-        persister, heartbeat, loop_task = self._tasks or (None, None, None)
+        persister, heartbeat, loop_task, sweeper = self._tasks or (None, None, None, None)
         if loop_task is not None:
             await self._finish(loop_task, grace)
         for job, task in list(self.live.values()):
@@ -121,8 +123,9 @@ class Dialer:
             self.persister.close()
             await self._finish(persister, grace)
         self._halt.set()
-        if heartbeat is not None:
-            await self._finish(heartbeat, grace)
+        for task in (heartbeat, sweeper):
+            if task is not None:
+                await self._finish(task, grace)
         with contextlib.suppress(Exception):
             async with self._write, self.sessionmaker() as session:
                 await repo.renew(session, owner=self.worker_id, until=self.wall())

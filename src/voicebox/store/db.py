@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -12,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeEngine
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -43,6 +46,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def driver_value(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any]:
+    """What SQLAlchemy sends the driver for a value of this type on `dialect`, for raw bulk
+    writes (executemany, COPY) that bypass it: SQLite then stores datetimes in the same text
+    form as every other write, so they compare correctly."""
+    processor = column_type.dialect_impl(dialect).bind_processor(dialect)
+    return processor if processor is not None else (lambda value: value)
 
 
 def utcnow() -> datetime:

@@ -55,8 +55,7 @@ async def call_history(
 ) -> Response:
     where = history_filter(customer.id, campaign_id, since, until)
     page = await call_service.history(
-        session, where, offset=window.offset, limit=window.limit, after=parse_cursor(after),
-        mark=customer.created_at,
+        session, where, offset=window.offset, limit=window.limit, after=parse_cursor(after)
     )
     if page.total is not None:
         response = range_response(page.items, page.total, window)

@@ -1,0 +1,123 @@
+"""Reads over the sweeper's marks (voicebox.calls.sweep): how many ended calls of a scope lie
+below a key, and which key has a given ascending rank; each is a seek to the nearest mark and a
+walk of at most MARK_EVERY index entries (plus the scope's few calls not yet ended)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, text, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voicebox.calls.repository import HistoryFilter, Key, capped_count, key_range
+from voicebox.models import Call
+from voicebox.models.call import ENDED
+from voicebox.models.history_mark import ALL_CAMPAIGNS, HistoryMark, HistorySweep
+
+# A literal, not a parameter, so both planners match ix_calls_unended's predicate.
+_UNENDED = text("calls.state <> 'ended'")
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    customer_id: int
+    campaign_id: int  # ALL_CAMPAIGNS: the whole history
+
+    @classmethod
+    def of(cls, where: HistoryFilter) -> Scope:
+        campaign = ALL_CAMPAIGNS if where.campaign_id is None else where.campaign_id
+        return cls(where.customer_id, campaign)
+
+    def calls(self) -> list[Any]:
+        """The scope's rows in every state (ranks count them all)."""
+        clauses: list[Any] = [Call.customer_id == self.customer_id]
+        if self.campaign_id != ALL_CAMPAIGNS:
+            clauses.append(Call.campaign_id == self.campaign_id)
+        return clauses
+
+    def marks(self) -> list[Any]:
+        return [HistoryMark.customer_id == self.customer_id,
+                HistoryMark.campaign_id == self.campaign_id]
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """A customer's usable marks: rows below `floor` are final and counted."""
+
+    floor: Key
+    above: int  # the filter's ended rows at or above the floor (up to the cap)
+
+
+async def counted(session: AsyncSession, where: HistoryFilter, *, fresh_cap: int,
+                  above_cap: int) -> Counted | None:
+    """The customer's floor when its marks can be trusted now: no row written since the sweep
+    (looked at up to `fresh_cap` of them) lies below it and none went missing."""
+    sweep = (await session.execute(
+        select(HistorySweep.floor_at, HistorySweep.floor_id, HistorySweep.swept_id)
+        .where(HistorySweep.customer_id == where.customer_id)
+    )).first()
+    if sweep is None or sweep.floor_at is None:
+        return None
+    floor: Key = (sweep.floor_at, int(sweep.floor_id))
+    fresh = (select(Call.customer_id, Call.started_at, Call.id).where(Call.id > sweep.swept_id)
+             .order_by(Call.id).limit(fresh_cap).subquery())
+    below = tuple_(fresh.c.started_at, fresh.c.id) < tuple_(*floor)
+    row = (await session.execute(select(
+        select(func.max(Call.id)).scalar_subquery(),
+        select(func.count()).select_from(fresh).scalar_subquery(),
+        select(fresh.c.id).where(fresh.c.customer_id == where.customer_id, below)
+        .limit(1).scalar_subquery(),
+        capped_count(select(Call.id).where(*where.where(at_or_above=floor)), above_cap)
+        .scalar_subquery(),
+    ))).one()
+    max_id, fresh_rows, landed_below, above = row
+    if (max_id or 0) < sweep.swept_id or fresh_rows >= fresh_cap or landed_below is not None:
+        return None
+    return Counted(floor, int(above or 0))
+
+
+async def _unended_below(session: AsyncSession, scope: Scope, key: Key) -> int:
+    # The campaign compared through coalesce(): an index on campaign_id would otherwise tempt
+    # SQLite away from ix_calls_unended (a few rows) into the campaign's whole history.
+    clauses: list[Any] = [Call.customer_id == scope.customer_id, _UNENDED, *key_range(key)]
+    if scope.campaign_id != ALL_CAMPAIGNS:
+        clauses.append(func.coalesce(Call.campaign_id, ALL_CAMPAIGNS) == scope.campaign_id)
+    return int(await session.scalar(select(func.count()).where(*clauses)) or 0)
+
+
+async def ended_below(session: AsyncSession, scope: Scope, key: Key) -> int:
+    """Ended rows of the scope with a key < `key` (which must not lie above the floor)."""
+    mark = (await session.execute(
+        select(HistoryMark.rank, HistoryMark.started_at, HistoryMark.call_row_id)
+        .where(*scope.marks(),
+               tuple_(HistoryMark.started_at, HistoryMark.call_row_id) < tuple_(*key))
+        .order_by(HistoryMark.started_at.desc(), HistoryMark.call_row_id.desc()).limit(1)
+    )).first()
+    rank, start = (0, None) if mark is None else (int(mark.rank), (mark[1], int(mark[2])))
+    between = select(Call.id).where(*scope.calls(), *key_range(key, start))
+    every_state = rank + int(await session.scalar(capped_count(between, None)) or 0)
+    return every_state - await _unended_below(session, scope, key)
+
+
+async def ended_key_at(session: AsyncSession, scope: Scope, rank: int) -> Key | None:
+    """Key of the scope's ended row with ascending rank `rank` (0: the oldest)."""
+    mark = (await session.execute(
+        select(HistoryMark.rank, HistoryMark.started_at, HistoryMark.call_row_id)
+        .where(*scope.marks(), HistoryMark.rank <= rank)
+        .order_by(HistoryMark.rank.desc()).limit(1)
+    )).first()
+    if mark is None:
+        start: Key | None = None
+        skip = rank
+    else:
+        start = (mark.started_at, int(mark.call_row_id))
+        # Ranks count every state: the ended rows below the mark are fewer by the unended ones.
+        skip = rank - (int(mark.rank) - await _unended_below(session, scope, start))
+    query = select(Call.started_at, Call.id).where(
+        *scope.calls(), Call.state == ENDED, *key_range(None, start)
+    )
+    row = (await session.execute(
+        query.order_by(Call.started_at, Call.id).offset(skip).limit(1)
+    )).first()
+    return None if row is None else (row[0], int(row[1]))

@@ -1,0 +1,258 @@
+"""The history sweeper: counts each customer's call rows below a floor and marks every
+MARK_EVERY-th one (voicebox.models.history_mark), so Range pages at any depth are short seeks.
+
+The floor trails the clock by SLACK: calls are written when they start, so no row can still
+appear below it. A sweep advances one customer's floor by at most CHUNK rows in one transaction;
+a row found below the floor that the last sweep did not see (a clock step back, a hand-made
+insert) or a history that lost rows resets that customer's marks, which are then rebuilt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, func, insert, literal, select, tuple_, union_all, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from voicebox.calls.repository import Key, key_range
+from voicebox.models import Call, Customer
+from voicebox.models.history_mark import ALL_CAMPAIGNS, HistoryCount, HistoryMark, HistorySweep
+from voicebox.store.db import utcnow
+
+log = logging.getLogger(__name__)
+
+MARK_EVERY = 1_000  # rows between two marks: the longest walk a deep page makes
+CHUNK = 200_000  # rows counted per sweep transaction (a backfill takes several)
+SLACK = timedelta(seconds=60)  # a writer's transaction or clock may lag this much
+EVERY_SECONDS = 5.0  # how often a running dialer sweeps
+
+
+@dataclass(frozen=True, slots=True)
+class Floor:
+    """Rows with key < (at, row_id) are counted; calls.id was at most swept_id then."""
+
+    at: datetime | None
+    row_id: int
+    swept_id: int
+
+    @property
+    def key(self) -> Key | None:
+        return None if self.at is None else (self.at, self.row_id)
+
+
+def _insert(session: AsyncSession):
+    return (postgresql if session.bind.dialect.name == "postgresql" else sqlite).insert
+
+
+async def _lock(session: AsyncSession, customer_id: int, now: datetime) -> Floor:
+    """The customer's floor, its row written first so concurrent sweeps of it take turns."""
+    await session.execute(
+        _insert(session)(HistorySweep)
+        .values(customer_id=customer_id, floor_at=None, floor_id=0, swept_id=0)
+        .on_conflict_do_nothing()
+    )
+    await session.execute(
+        update(HistorySweep).where(HistorySweep.customer_id == customer_id).values(swept_at=now)
+    )
+    row = (await session.execute(
+        select(HistorySweep.floor_at, HistorySweep.floor_id, HistorySweep.swept_id)
+        .where(HistorySweep.customer_id == customer_id)
+    )).one()
+    return Floor(row.floor_at, int(row.floor_id), int(row.swept_id))
+
+
+async def _stale(session: AsyncSession, customer_id: int, floor: Floor, max_id: int) -> bool:
+    """Rows went missing, or a row the last sweep did not see lies below the floor."""
+    if floor.key is None:
+        return False
+    if max_id < floor.swept_id:
+        return True
+    below = select(Call.id).where(
+        Call.id > floor.swept_id, Call.customer_id == customer_id, *key_range(floor.key)
+    )
+    return await session.scalar(below.limit(1)) is not None
+
+
+async def forget(session: AsyncSession, customer_id: int) -> None:
+    """Drop a customer's marks: the next sweep recounts from the oldest call. Anything that
+    deletes call rows or moves them between campaigns must call this."""
+    for table in (HistoryMark, HistoryCount):
+        await session.execute(delete(table).where(table.customer_id == customer_id))
+    await session.execute(
+        update(HistorySweep).where(HistorySweep.customer_id == customer_id)
+        .values(floor_at=None, floor_id=0, swept_id=0)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Swept:
+    counted: int
+    more: bool  # the chunk was full: rows may remain below the cutoff
+
+
+async def sweep_customer(session: AsyncSession, customer_id: int, *, now: datetime,
+                         chunk: int = CHUNK) -> Swept:
+    """Advance one customer's floor by up to `chunk` rows (the caller commits)."""
+    floor = await _lock(session, customer_id, now)
+    max_id = int(await session.scalar(select(func.max(Call.id))) or 0)
+    if await _stale(session, customer_id, floor, max_id):
+        log.warning("call history of customer %s changed below its floor: recounting", customer_id)
+        await forget(session, customer_id)
+        floor = Floor(None, 0, 0)
+    cutoff = now - SLACK
+    bounds = [Call.customer_id == customer_id, Call.started_at < cutoff]
+    if floor.key is not None:
+        bounds += key_range(None, floor.key)
+    # The chunk's last row, found on the index; the chunk is then a plain key range.
+    last = (await session.execute(
+        select(Call.started_at, Call.id).where(*bounds)
+        .order_by(Call.started_at, Call.id).offset(chunk - 1).limit(1)
+    )).first()
+    if last is not None:
+        new_floor: Key = (last.started_at, last.id + 1)
+        bounds += key_range(new_floor)
+    else:
+        new_floor = (cutoff, 0)
+    counted = await _mark(session, customer_id, bounds)
+    await session.execute(
+        update(HistorySweep).where(HistorySweep.customer_id == customer_id)
+        .values(floor_at=new_floor[0], floor_id=new_floor[1], swept_id=max_id)
+    )
+    return Swept(counted, more=last is not None)
+
+
+async def _mark(session: AsyncSession, customer_id: int, bounds: list) -> int:
+    """Mark the rows in `bounds` (ranks continue from history_counts), then count them in."""
+    counts = dict((await session.execute(
+        select(HistoryCount.campaign_id, HistoryCount.counted)
+        .where(HistoryCount.customer_id == customer_id)
+    )).all())
+    per_campaign = (await session.execute(
+        select(Call.campaign_id, func.count()).where(*bounds).group_by(Call.campaign_id)
+    )).all()
+    total = sum(n for _, n in per_campaign)
+    if not total:
+        return 0
+    base = HistoryCount.__table__.alias("base")
+    order = (Call.started_at, Call.id)
+    ranked = (
+        select(
+            Call.campaign_id, Call.started_at, Call.id,
+            (func.row_number().over(order_by=order) - 1
+             + counts.get(ALL_CAMPAIGNS, 0)).label("r_all"),
+            (func.row_number().over(partition_by=Call.campaign_id, order_by=order) - 1
+             + func.coalesce(base.c.counted, 0)).label("r_campaign"),
+        )
+        .select_from(Call.__table__.outerjoin(base, and_(
+            base.c.customer_id == customer_id, base.c.campaign_id == Call.campaign_id)))
+        .where(*bounds)
+        .cte("ranked")
+    )
+    marks = union_all(
+        select(literal(customer_id), literal(ALL_CAMPAIGNS), ranked.c.r_all,
+               ranked.c.started_at, ranked.c.id)
+        .where(ranked.c.r_all % MARK_EVERY == 0),
+        select(literal(customer_id), ranked.c.campaign_id, ranked.c.r_campaign,
+               ranked.c.started_at, ranked.c.id)
+        .where(ranked.c.campaign_id.is_not(None), ranked.c.r_campaign % MARK_EVERY == 0),
+    )
+    await session.execute(insert(HistoryMark).from_select(
+        ["customer_id", "campaign_id", "rank", "started_at", "call_row_id"], marks))
+    added = {campaign: n for campaign, n in per_campaign if campaign is not None}
+    added[ALL_CAMPAIGNS] = total
+    upsert = _insert(session)(HistoryCount)
+    await session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=["customer_id", "campaign_id"],
+            set_={"counted": HistoryCount.counted + upsert.excluded.counted},
+        ),
+        [{"customer_id": customer_id, "campaign_id": campaign, "counted": n}
+         for campaign, n in sorted(added.items())],
+    )
+    return total
+
+
+async def due_customers(session: AsyncSession, *, now: datetime) -> list[int]:
+    """Customers with rows between their floor and now - SLACK (one index probe each)."""
+    cutoff = now - SLACK
+    sweep = HistorySweep.__table__.alias("sweep")
+    pending = select(Call.id).where(
+        Call.customer_id == Customer.id, Call.started_at < cutoff,
+        (sweep.c.floor_at.is_(None))
+        | (tuple_(Call.started_at, Call.id) >= tuple_(sweep.c.floor_at, sweep.c.floor_id)),
+    ).exists()
+    rows = await session.scalars(
+        select(Customer.id)
+        .outerjoin(sweep, sweep.c.customer_id == Customer.id)
+        .where(pending).order_by(Customer.id)
+    )
+    return list(rows)
+
+
+async def landed_below(session: AsyncSession, since_id: int) -> list[int]:
+    """Customers with a row written after `since_id` that lies below their floor."""
+    rows = await session.scalars(
+        select(Call.customer_id).distinct()
+        .join(HistorySweep, HistorySweep.customer_id == Call.customer_id)
+        .where(Call.id > since_id, Call.id > HistorySweep.swept_id,
+               tuple_(Call.started_at, Call.id)
+               < tuple_(HistorySweep.floor_at, HistorySweep.floor_id))
+    )
+    return list(rows)
+
+
+class HistorySweeper:
+    """Rounds of sweeps over every customer that has something to count or to recount."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], *,
+                 now: Callable[[], datetime] = utcnow, chunk: int = CHUNK) -> None:
+        self.sessionmaker = sessionmaker
+        self.now = now
+        self.chunk = chunk
+        self.seen_id: int | None = None  # rows up to here were looked at for landing below
+
+    async def _due(self) -> list[int]:
+        async with self.sessionmaker() as session:
+            max_id = int(await session.scalar(select(func.max(Call.id))) or 0)
+            if self.seen_id is None:
+                self.seen_id = int(await session.scalar(select(func.min(HistorySweep.swept_id)))
+                                   or 0)
+            due = set(await due_customers(session, now=self.now()))
+            due.update(await landed_below(session, self.seen_id))
+            await session.commit()
+        self.seen_id = max_id
+        return sorted(due)
+
+    async def round(self, *, progress: Callable[[int], None] | None = None,
+                    stop: asyncio.Event | None = None) -> int:
+        """Sweep every customer that is due, one chunk per transaction, until done or `stop`
+        is set between two chunks; rows counted."""
+        total = 0
+        for customer_id in await self._due():
+            while stop is None or not stop.is_set():
+                async with self.sessionmaker() as session:
+                    swept = await sweep_customer(session, customer_id, now=self.now(),
+                                                 chunk=self.chunk)
+                    await session.commit()
+                total += swept.counted
+                if progress is not None and swept.counted:
+                    progress(swept.counted)
+                if not swept.more:
+                    break
+        return total
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """A round every EVERY_SECONDS until `stop` is set (a failed round is logged)."""
+        while not stop.is_set():
+            try:
+                await self.round(stop=stop)
+            except Exception:  # the next round retries; pages never depend on a sweep
+                log.exception("history sweep failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), EVERY_SECONDS)
