@@ -10,10 +10,22 @@ from typing import Any
 from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from voicebox.calls.repository import HistoryFilter, Key, capped_count, key_range
+from voicebox.calls.repository import (
+    HistoryFilter,
+    Key,
+    capped_count,
+    key_range,
+    written_after,
+)
 from voicebox.models import Call
 from voicebox.models.call import ENDED
-from voicebox.models.history_mark import ALL_CAMPAIGNS, HistoryMark, HistorySweep
+from voicebox.models.history_mark import (
+    ALL_CAMPAIGNS,
+    WATCH_ROW,
+    HistoryMark,
+    HistorySweep,
+    HistoryWatch,
+)
 
 # A literal, not a parameter, so both planners match ix_calls_unended's predicate.
 _UNENDED = text("calls.state <> 'ended'")
@@ -51,28 +63,26 @@ class Counted:
 
 async def counted(session: AsyncSession, where: HistoryFilter, *, fresh_cap: int,
                   above_cap: int) -> Counted | None:
-    """The customer's floor when its marks can be trusted now: no row written since the sweep
-    (looked at up to `fresh_cap` of them) lies below it and none went missing."""
-    sweep = (await session.execute(
-        select(HistorySweep.floor_at, HistorySweep.floor_id, HistorySweep.swept_id)
+    """The customer's floor when its marks can be trusted now: none of the rows written since
+    the sweeper's last check (looked at up to `fresh_cap` of them) lies below it."""
+    row = (await session.execute(
+        select(HistorySweep.floor_at, HistorySweep.floor_id, HistoryWatch.checked_id)
+        .join(HistoryWatch, HistoryWatch.id == WATCH_ROW)
         .where(HistorySweep.customer_id == where.customer_id)
     )).first()
-    if sweep is None or sweep.floor_at is None:
+    if row is None or row.floor_at is None:
         return None
-    floor: Key = (sweep.floor_at, int(sweep.floor_id))
-    fresh = (select(Call.customer_id, Call.started_at, Call.id).where(Call.id > sweep.swept_id)
-             .order_by(Call.id).limit(fresh_cap).subquery())
-    below = tuple_(fresh.c.started_at, fresh.c.id) < tuple_(*floor)
-    row = (await session.execute(select(
-        select(func.max(Call.id)).scalar_subquery(),
-        select(func.count()).select_from(fresh).scalar_subquery(),
-        select(fresh.c.id).where(fresh.c.customer_id == where.customer_id, below)
+    floor: Key = (row.floor_at, int(row.floor_id))
+    fresh = written_after(int(row.checked_id), fresh_cap)
+    landed, fresh_rows, above = (await session.execute(select(
+        select(fresh.c.id).where(fresh.c.customer_id == where.customer_id,
+                                 tuple_(fresh.c.started_at, fresh.c.id) < tuple_(*floor))
         .limit(1).scalar_subquery(),
+        select(func.count()).select_from(fresh).scalar_subquery(),
         capped_count(select(Call.id).where(*where.where(at_or_above=floor)), above_cap)
         .scalar_subquery(),
     ))).one()
-    max_id, fresh_rows, landed_below, above = row
-    if (max_id or 0) < sweep.swept_id or fresh_rows >= fresh_cap or landed_below is not None:
+    if landed is not None or fresh_rows >= fresh_cap:
         return None
     return Counted(floor, int(above or 0))
 

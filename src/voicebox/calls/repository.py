@@ -89,6 +89,14 @@ async def count(session: AsyncSession, where: HistoryFilter, cap: int, *,
     return int(await session.scalar(capped_count(query, cap)) or 0)
 
 
+def written_after(row_id: int, limit: int) -> Any:
+    """Call rows with id > row_id, oldest first, at most `limit`: a walk of the primary key.
+    The LIMIT also keeps both planners from merging it into a query that would rather range a
+    customer's whole history on its index."""
+    return (select(Call.customer_id, Call.started_at, Call.id).where(Call.id > row_id)
+            .order_by(Call.id).limit(limit).subquery())
+
+
 def capped_count(query: Any, cap: int | None) -> Any:
     """COUNT of a history query's rows, stopping at `cap`. Ordered like the pages so the
     planner walks the same index (index-only) rather than the table."""

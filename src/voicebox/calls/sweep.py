@@ -2,9 +2,9 @@
 MARK_EVERY-th one (voicebox.models.history_mark), so Range pages at any depth are short seeks.
 
 The floor trails the clock by SLACK: calls are written when they start, so no row can still
-appear below it. A sweep advances one customer's floor by at most CHUNK rows in one transaction;
-a row found below the floor that the last sweep did not see (a clock step back, a hand-made
-insert) or a history that lost rows resets that customer's marks, which are then rebuilt.
+appear below it. A round first checks the rows written since the last round: a customer with one
+below its floor (a clock step back, a hand-made insert) is reset and recounted. Then every
+customer with rows between its floor and now - SLACK is swept, CHUNK rows per transaction.
 """
 
 from __future__ import annotations
@@ -20,9 +20,16 @@ from sqlalchemy import and_, delete, func, insert, literal, select, tuple_, unio
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from voicebox.calls.repository import Key, key_range
+from voicebox.calls.repository import Key, key_range, written_after
 from voicebox.models import Call, Customer
-from voicebox.models.history_mark import ALL_CAMPAIGNS, HistoryCount, HistoryMark, HistorySweep
+from voicebox.models.history_mark import (
+    ALL_CAMPAIGNS,
+    WATCH_ROW,
+    HistoryCount,
+    HistoryMark,
+    HistorySweep,
+    HistoryWatch,
+)
 from voicebox.store.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -33,61 +40,74 @@ SLACK = timedelta(seconds=60)  # a writer's transaction or clock may lag this mu
 EVERY_SECONDS = 5.0  # how often a running dialer sweeps
 
 
-@dataclass(frozen=True, slots=True)
-class Floor:
-    """Rows with key < (at, row_id) are counted; calls.id was at most swept_id then."""
-
-    at: datetime | None
-    row_id: int
-    swept_id: int
-
-    @property
-    def key(self) -> Key | None:
-        return None if self.at is None else (self.at, self.row_id)
-
-
 def _insert(session: AsyncSession):
     return (postgresql if session.bind.dialect.name == "postgresql" else sqlite).insert
 
 
-async def _lock(session: AsyncSession, customer_id: int, now: datetime) -> Floor:
-    """The customer's floor, its row written first so concurrent sweeps of it take turns."""
+async def _locked(session: AsyncSession, table: type, key: dict, values: dict) -> None:
+    """Create the row if missing, then write it: concurrent sweepers take turns on it (the
+    row lock on PostgreSQL, the database's write lock on SQLite) until the caller commits."""
+    await session.execute(_insert(session)(table).values(**key, **values).on_conflict_do_nothing())
+    conditions = [getattr(table, name) == value for name, value in key.items()]
+    first = next(iter(values))
     await session.execute(
-        _insert(session)(HistorySweep)
-        .values(customer_id=customer_id, floor_at=None, floor_id=0, swept_id=0)
-        .on_conflict_do_nothing()
+        update(table).where(*conditions).values({first: getattr(table, first)})
     )
-    await session.execute(
-        update(HistorySweep).where(HistorySweep.customer_id == customer_id).values(swept_at=now)
-    )
-    row = (await session.execute(
-        select(HistorySweep.floor_at, HistorySweep.floor_id, HistorySweep.swept_id)
-        .where(HistorySweep.customer_id == customer_id)
-    )).one()
-    return Floor(row.floor_at, int(row.floor_id), int(row.swept_id))
-
-
-async def _stale(session: AsyncSession, customer_id: int, floor: Floor, max_id: int) -> bool:
-    """Rows went missing, or a row the last sweep did not see lies below the floor."""
-    if floor.key is None:
-        return False
-    if max_id < floor.swept_id:
-        return True
-    below = select(Call.id).where(
-        Call.id > floor.swept_id, Call.customer_id == customer_id, *key_range(floor.key)
-    )
-    return await session.scalar(below.limit(1)) is not None
 
 
 async def forget(session: AsyncSession, customer_id: int) -> None:
     """Drop a customer's marks: the next sweep recounts from the oldest call. Anything that
     deletes call rows or moves them between campaigns must call this."""
-    for table in (HistoryMark, HistoryCount):
+    for table in (HistoryMark, HistoryCount, HistorySweep):
         await session.execute(delete(table).where(table.customer_id == customer_id))
-    await session.execute(
-        update(HistorySweep).where(HistorySweep.customer_id == customer_id)
-        .values(floor_at=None, floor_id=0, swept_id=0)
+
+
+async def check_new_rows(session: AsyncSession) -> list[int]:
+    """Check the rows written since the last check against their customers' floors; reset the
+    customers that have one below it. Returns them (the caller commits)."""
+    await _locked(session, HistoryWatch, {"id": WATCH_ROW}, {"checked_id": 0})
+    checked = int(await session.scalar(
+        select(HistoryWatch.checked_id).where(HistoryWatch.id == WATCH_ROW)) or 0)
+    newest = int(await session.scalar(select(func.max(Call.id))) or 0)
+    swept_any = await session.scalar(select(HistorySweep.customer_id).limit(1))
+    landed: list[int] = []
+    if newest > checked and swept_any is not None:
+        landed = await _landed_below_floor(session, written_after(checked, newest - checked))
+    for customer_id in landed:
+        log.warning("call history of customer %s changed below its floor: recounting",
+                    customer_id)
+        await forget(session, customer_id)
+    if newest > checked:
+        await session.execute(
+            update(HistoryWatch).where(HistoryWatch.id == WATCH_ROW).values(checked_id=newest))
+    return landed
+
+
+async def _landed_below_floor(session: AsyncSession, fresh) -> list[int]:
+    return list(await session.scalars(
+        select(fresh.c.customer_id).distinct()
+        .join(HistorySweep, HistorySweep.customer_id == fresh.c.customer_id)
+        .where(tuple_(fresh.c.started_at, fresh.c.id)
+               < tuple_(HistorySweep.floor_at, HistorySweep.floor_id))
+    ))
+
+
+async def due_customers(session: AsyncSession, *, now: datetime) -> list[int]:
+    """Customers with rows between their floor and now - SLACK (one index probe each)."""
+    cutoff = now - SLACK
+    sweep = HistorySweep.__table__.alias("sweep")
+    # Two sargable probes rather than one with an OR, which would scan a whole history.
+    unswept = select(Customer.id).where(
+        ~select(sweep.c.customer_id).where(sweep.c.customer_id == Customer.id).exists(),
+        select(Call.id).where(Call.customer_id == Customer.id, Call.started_at < cutoff).exists(),
     )
+    behind = select(sweep.c.customer_id).where(
+        select(Call.id).where(
+            Call.customer_id == sweep.c.customer_id, Call.started_at < cutoff,
+            tuple_(Call.started_at, Call.id) >= tuple_(sweep.c.floor_at, sweep.c.floor_id),
+        ).exists()
+    )
+    return sorted(set(await session.scalars(unswept)) | set(await session.scalars(behind)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,16 +119,15 @@ class Swept:
 async def sweep_customer(session: AsyncSession, customer_id: int, *, now: datetime,
                          chunk: int = CHUNK) -> Swept:
     """Advance one customer's floor by up to `chunk` rows (the caller commits)."""
-    floor = await _lock(session, customer_id, now)
-    max_id = int(await session.scalar(select(func.max(Call.id))) or 0)
-    if await _stale(session, customer_id, floor, max_id):
-        log.warning("call history of customer %s changed below its floor: recounting", customer_id)
-        await forget(session, customer_id)
-        floor = Floor(None, 0, 0)
+    await _locked(session, HistorySweep, {"customer_id": customer_id},
+                  {"swept_at": now, "floor_at": None, "floor_id": 0})
+    row = (await session.execute(
+        select(HistorySweep.floor_at, HistorySweep.floor_id)
+        .where(HistorySweep.customer_id == customer_id)
+    )).one()
+    floor: Key | None = None if row.floor_at is None else (row.floor_at, int(row.floor_id))
     cutoff = now - SLACK
-    bounds = [Call.customer_id == customer_id, Call.started_at < cutoff]
-    if floor.key is not None:
-        bounds += key_range(None, floor.key)
+    bounds = [Call.customer_id == customer_id, Call.started_at < cutoff, *key_range(None, floor)]
     # The chunk's last row, found on the index; the chunk is then a plain key range.
     last = (await session.execute(
         select(Call.started_at, Call.id).where(*bounds)
@@ -122,7 +141,7 @@ async def sweep_customer(session: AsyncSession, customer_id: int, *, now: dateti
     counted = await _mark(session, customer_id, bounds)
     await session.execute(
         update(HistorySweep).where(HistorySweep.customer_id == customer_id)
-        .values(floor_at=new_floor[0], floor_id=new_floor[1], swept_id=max_id)
+        .values(floor_at=new_floor[0], floor_id=new_floor[1], swept_at=now)
     )
     return Swept(counted, more=last is not None)
 
@@ -178,35 +197,6 @@ async def _mark(session: AsyncSession, customer_id: int, bounds: list) -> int:
     return total
 
 
-async def due_customers(session: AsyncSession, *, now: datetime) -> list[int]:
-    """Customers with rows between their floor and now - SLACK (one index probe each)."""
-    cutoff = now - SLACK
-    sweep = HistorySweep.__table__.alias("sweep")
-    pending = select(Call.id).where(
-        Call.customer_id == Customer.id, Call.started_at < cutoff,
-        (sweep.c.floor_at.is_(None))
-        | (tuple_(Call.started_at, Call.id) >= tuple_(sweep.c.floor_at, sweep.c.floor_id)),
-    ).exists()
-    rows = await session.scalars(
-        select(Customer.id)
-        .outerjoin(sweep, sweep.c.customer_id == Customer.id)
-        .where(pending).order_by(Customer.id)
-    )
-    return list(rows)
-
-
-async def landed_below(session: AsyncSession, since_id: int) -> list[int]:
-    """Customers with a row written after `since_id` that lies below their floor."""
-    rows = await session.scalars(
-        select(Call.customer_id).distinct()
-        .join(HistorySweep, HistorySweep.customer_id == Call.customer_id)
-        .where(Call.id > since_id, Call.id > HistorySweep.swept_id,
-               tuple_(Call.started_at, Call.id)
-               < tuple_(HistorySweep.floor_at, HistorySweep.floor_id))
-    )
-    return list(rows)
-
-
 class HistorySweeper:
     """Rounds of sweeps over every customer that has something to count or to recount."""
 
@@ -215,19 +205,13 @@ class HistorySweeper:
         self.sessionmaker = sessionmaker
         self.now = now
         self.chunk = chunk
-        self.seen_id: int | None = None  # rows up to here were looked at for landing below
 
     async def _due(self) -> list[int]:
         async with self.sessionmaker() as session:
-            max_id = int(await session.scalar(select(func.max(Call.id))) or 0)
-            if self.seen_id is None:
-                self.seen_id = int(await session.scalar(select(func.min(HistorySweep.swept_id)))
-                                   or 0)
-            due = set(await due_customers(session, now=self.now()))
-            due.update(await landed_below(session, self.seen_id))
+            await check_new_rows(session)
             await session.commit()
-        self.seen_id = max_id
-        return sorted(due)
+        async with self.sessionmaker() as session:
+            return await due_customers(session, now=self.now())
 
     async def round(self, *, progress: Callable[[int], None] | None = None,
                     stop: asyncio.Event | None = None) -> int:

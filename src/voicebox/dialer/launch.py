@@ -15,6 +15,7 @@ from voicebox.billing.service import billing_service
 from voicebox.dialer.phones import e164
 from voicebox.dialer.repository import ACTIVE, dialer_repository
 from voicebox.dialer.scheduling import timezone_for_number
+from voicebox.dialer.wakeup import announce
 from voicebox.errors import Conflict, InvalidInput, NotFound
 from voicebox.models import Customer
 from voicebox.models.abonent import CALLING, PENDING
@@ -76,6 +77,7 @@ class LaunchService:
         except IntegrityError as error:  # the same number, at the same moment
             raise Conflict(f"a call to {phone} is already queued or in progress",
                            name="number") from error
+        await announce(session)  # every dialer process looks for work when this commits
         return call_id
 
 

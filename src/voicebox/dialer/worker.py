@@ -38,6 +38,7 @@ from voicebox.dialer.repository import (
     dialer_repository,
 )
 from voicebox.dialer.scheduling import after_attempt
+from voicebox.dialer.wakeup import listen
 from voicebox.engine import EngineConfig
 from voicebox.models import Campaign
 from voicebox.store.db import utcnow
@@ -99,7 +100,9 @@ class Dialer:
         self._tasks = [loop.create_task(self._guard(self.persister.run, "persister")),
                        loop.create_task(self._guard(self._heartbeat, "heartbeat")),
                        loop.create_task(self._guard(self._loop, "dialer")),
-                       loop.create_task(HistorySweeper(self.sessionmaker).run(self._halt))]
+                       loop.create_task(HistorySweeper(self.sessionmaker).run(self._halt)),
+                       loop.create_task(listen(self.sessionmaker.kw["bind"], self.wake,
+                                               self._halt))]
         log.info("dialer %s started (concurrency %d)", self.worker_id, self.concurrency)
 
     async def stop(self, *, grace: float = 30.0) -> None:
@@ -110,7 +113,7 @@ class Dialer:
         """
         self._stopping = True
         self._wake.set()
-        persister, heartbeat, loop_task, sweeper = self._tasks or (None, None, None, None)
+        persister, heartbeat, loop_task, *background = self._tasks or (None, None, None)
         if loop_task is not None:
             await self._finish(loop_task, grace)
         for job, task in list(self.live.values()):
@@ -123,7 +126,7 @@ class Dialer:
             self.persister.close()
             await self._finish(persister, grace)
         self._halt.set()
-        for task in (heartbeat, sweeper):
+        for task in (heartbeat, *background):
             if task is not None:
                 await self._finish(task, grace)
         with contextlib.suppress(Exception):

@@ -6,7 +6,7 @@ from voicebox.models.authorization_code import AuthorizationCode
 from voicebox.models.call import Call
 from voicebox.models.campaign import Campaign
 from voicebox.models.customer import Customer
-from voicebox.models.history_mark import HistoryCount, HistoryMark, HistorySweep
+from voicebox.models.history_mark import HistoryCount, HistoryMark, HistorySweep, HistoryWatch
 from voicebox.models.ledger_entry import LedgerEntry
 from voicebox.models.number_order import NumberOrder
 from voicebox.models.oauth_client import OAuthClient
@@ -25,6 +25,7 @@ __all__ = [
     "HistoryCount",
     "HistoryMark",
     "HistorySweep",
+    "HistoryWatch",
     "LedgerEntry",
     "NumberOrder",
     "OAuthClient",

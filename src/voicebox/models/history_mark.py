@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from voicebox.store.db import Base, UTCDateTime
 
 ALL_CAMPAIGNS = 0  # the scope of a customer's whole history in history_counts / history_marks
+WATCH_ROW = 1  # the id of history_watch's only row
 
 
 class HistorySweep(Base):
@@ -29,9 +30,17 @@ class HistorySweep(Base):
     )
     floor_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     floor_id: Mapped[int] = mapped_column(BigInteger, default=0)
-    # calls.id was at most this when the floor was set: a later row below it means a reset.
-    swept_id: Mapped[int] = mapped_column(BigInteger, default=0)
     swept_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class HistoryWatch(Base):
+    """One row: every call row with id <= checked_id was checked against its customer's floor
+    (a customer with a row below it was reset); newer rows are checked by each reader."""
+
+    __tablename__ = "history_watch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    checked_id: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class HistoryCount(Base):

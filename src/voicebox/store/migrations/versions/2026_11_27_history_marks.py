@@ -29,8 +29,12 @@ def upgrade() -> None:
         _customer(),
         sa.Column("floor_at", UTCDateTime(), nullable=True),
         sa.Column("floor_id", sa.BigInteger(), nullable=False),
-        sa.Column("swept_id", sa.BigInteger(), nullable=False),
         sa.Column("swept_at", UTCDateTime(), nullable=True),
+    )
+    op.create_table(
+        "history_watch",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("checked_id", sa.BigInteger(), nullable=False),
     )
     op.create_table(
         "history_counts",
@@ -57,4 +61,5 @@ def downgrade() -> None:
     op.drop_index("ix_history_marks_key", table_name="history_marks")
     op.drop_table("history_marks")
     op.drop_table("history_counts")
+    op.drop_table("history_watch")
     op.drop_table("history_sweeps")
