@@ -87,13 +87,15 @@ async def counted(session: AsyncSession, where: HistoryFilter, *, fresh_cap: int
     return Counted(floor, int(above or 0))
 
 
-async def _unended_below(session: AsyncSession, scope: Scope, key: Key) -> int:
+def _unended_below(scope: Scope, key: Any) -> Any:
+    """COUNT of the scope's calls not yet ended with a key < `key` (a row value)."""
     # The campaign compared through coalesce(): an index on campaign_id would otherwise tempt
     # SQLite away from ix_calls_unended (a few rows) into the campaign's whole history.
-    clauses: list[Any] = [Call.customer_id == scope.customer_id, _UNENDED, *key_range(key)]
+    clauses: list[Any] = [Call.customer_id == scope.customer_id, _UNENDED,
+                          tuple_(Call.started_at, Call.id) < key]
     if scope.campaign_id != ALL_CAMPAIGNS:
         clauses.append(func.coalesce(Call.campaign_id, ALL_CAMPAIGNS) == scope.campaign_id)
-    return int(await session.scalar(select(func.count()).where(*clauses)) or 0)
+    return select(func.count()).where(*clauses).scalar_subquery()
 
 
 async def ended_below(session: AsyncSession, scope: Scope, key: Key) -> int:
@@ -104,26 +106,31 @@ async def ended_below(session: AsyncSession, scope: Scope, key: Key) -> int:
                tuple_(HistoryMark.started_at, HistoryMark.call_row_id) < tuple_(*key))
         .order_by(HistoryMark.started_at.desc(), HistoryMark.call_row_id.desc()).limit(1)
     )).first()
-    rank, start = (0, None) if mark is None else (int(mark.rank), (mark[1], int(mark[2])))
+    rank, start = 0, None
+    if mark is not None:
+        rank, start = int(mark.rank), (mark.started_at, int(mark.call_row_id))
     between = select(Call.id).where(*scope.calls(), *key_range(key, start))
-    every_state = rank + int(await session.scalar(capped_count(between, None)) or 0)
-    return every_state - await _unended_below(session, scope, key)
+    counts = (await session.execute(select(
+        capped_count(between, None).scalar_subquery(), _unended_below(scope, tuple_(*key))
+    ))).one()
+    return rank + int(counts[0] or 0) - int(counts[1] or 0)
 
 
 async def ended_key_at(session: AsyncSession, scope: Scope, rank: int) -> Key | None:
     """Key of the scope's ended row with ascending rank `rank` (0: the oldest)."""
+    key = tuple_(HistoryMark.started_at, HistoryMark.call_row_id)
     mark = (await session.execute(
-        select(HistoryMark.rank, HistoryMark.started_at, HistoryMark.call_row_id)
+        select(HistoryMark.rank, HistoryMark.started_at, HistoryMark.call_row_id,
+               _unended_below(scope, key))
         .where(*scope.marks(), HistoryMark.rank <= rank)
         .order_by(HistoryMark.rank.desc()).limit(1)
     )).first()
-    if mark is None:
-        start: Key | None = None
-        skip = rank
-    else:
+    start: Key | None = None
+    skip = rank
+    if mark is not None:
         start = (mark.started_at, int(mark.call_row_id))
         # Ranks count every state: the ended rows below the mark are fewer by the unended ones.
-        skip = rank - (int(mark.rank) - await _unended_below(session, scope, start))
+        skip = rank - (int(mark.rank) - int(mark[3] or 0))
     query = select(Call.started_at, Call.id).where(
         *scope.calls(), Call.state == ENDED, *key_range(None, start)
     )
