@@ -10,12 +10,12 @@ import random
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from tests.calls.helpers import T0, Seeder, make_campaigns, reference
 from voicebox.calls import pager, sweep
 from voicebox.calls.repository import HistoryFilter
-from voicebox.models import Call, HistoryCount, HistoryMark
+from voicebox.models import Call, HistoryCount, HistoryMark, HistorySweep
 from voicebox.models.history_mark import ALL_CAMPAIGNS
 from voicebox.store.db import utcnow
 
@@ -140,3 +140,13 @@ async def test_two_sweepers_at_once_count_each_row_once(app, tenant):
             HistoryCount.customer_id == tenant.id, HistoryCount.campaign_id == ALL_CAMPAIGNS))
     assert total == 300
     await _assert_every_page(app, HistoryFilter(tenant.id), size=9)
+
+
+async def test_a_recount_replaces_marks_left_behind(app, tenant):
+    await Seeder(app, tenant.id, [], random.Random(17)).seed(40)
+    await _sweep(app)
+    async with app.state.sessionmaker() as session:  # as if a reset raced a sweep's commit
+        await session.execute(delete(HistorySweep).where(HistorySweep.customer_id == tenant.id))
+        await session.commit()
+    assert await _sweep(app) == 40
+    await _assert_every_page(app, HistoryFilter(tenant.id))

@@ -58,7 +58,14 @@ async def _locked(session: AsyncSession, table: type, key: dict, values: dict) -
 async def forget(session: AsyncSession, customer_id: int) -> None:
     """Drop a customer's marks: the next sweep recounts from the oldest call. Anything that
     deletes call rows or moves them between campaigns must call this."""
-    for table in (HistoryMark, HistoryCount, HistorySweep):
+    # The sweep row first: it is the lock a running sweep of this customer holds, so its marks
+    # are committed (and then deleted here) before the rest goes.
+    await session.execute(delete(HistorySweep).where(HistorySweep.customer_id == customer_id))
+    await _clear(session, customer_id)
+
+
+async def _clear(session: AsyncSession, customer_id: int) -> None:
+    for table in (HistoryMark, HistoryCount):
         await session.execute(delete(table).where(table.customer_id == customer_id))
 
 
@@ -126,6 +133,8 @@ async def sweep_customer(session: AsyncSession, customer_id: int, *, now: dateti
         .where(HistorySweep.customer_id == customer_id)
     )).one()
     floor: Key | None = None if row.floor_at is None else (row.floor_at, int(row.floor_id))
+    if floor is None:
+        await _clear(session, customer_id)  # a count from the oldest call starts from nothing
     cutoff = now - SLACK
     bounds = [Call.customer_id == customer_id, Call.started_at < cutoff, *key_range(None, floor)]
     # The chunk's last row, found on the index; the chunk is then a plain key range.
