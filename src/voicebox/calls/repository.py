@@ -31,6 +31,11 @@ def key_range(below: Key | None, at_or_above: Key | None = None) -> list[Any]:
     return clauses
 
 
+def next_key(key: Key) -> Key:
+    """The least key above `key`: `key <= K` is `key < next_key(K)`."""
+    return key[0], key[1] + 1
+
+
 @dataclass(frozen=True, slots=True)
 class HistoryFilter:
     customer_id: int
@@ -74,7 +79,7 @@ async def page_from(
     rows = await session.execute(
         select(Call, Campaign.name)
         .outerjoin(Campaign, Campaign.id == Call.campaign_id)
-        .where(*where.where(below=(start[0], start[1] + 1)))
+        .where(*where.where(below=next_key(start)))
         .order_by(*_NEWEST_FIRST)
         .limit(limit)
     )

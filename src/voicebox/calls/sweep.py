@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, func, insert, literal, select, tuple_, union_all, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from voicebox.calls.repository import Key, key_range, written_after
+from voicebox.calls.repository import Key, key_range, next_key, written_after
 from voicebox.models import Call, Customer
 from voicebox.models.history_mark import (
     ALL_CAMPAIGNS,
@@ -30,7 +29,7 @@ from voicebox.models.history_mark import (
     HistorySweep,
     HistoryWatch,
 )
-from voicebox.store.db import utcnow
+from voicebox.store.db import dialect_insert, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +39,10 @@ SLACK = timedelta(seconds=60)  # a writer's transaction or clock may lag this mu
 EVERY_SECONDS = 5.0  # how often a running dialer sweeps
 
 
-def _insert(session: AsyncSession):
-    return (postgresql if session.bind.dialect.name == "postgresql" else sqlite).insert
-
-
 async def _locked(session: AsyncSession, table: type, key: dict, values: dict) -> None:
     """Create the row if missing, then write it: concurrent sweepers take turns on it (the
     row lock on PostgreSQL, the database's write lock on SQLite) until the caller commits."""
-    await session.execute(_insert(session)(table).values(**key, **values).on_conflict_do_nothing())
+    await session.execute(dialect_insert(session)(table).values(**key, **values).on_conflict_do_nothing())
     conditions = [getattr(table, name) == value for name, value in key.items()]
     first = next(iter(values))
     await session.execute(
@@ -143,7 +138,7 @@ async def sweep_customer(session: AsyncSession, customer_id: int, *, now: dateti
         .order_by(Call.started_at, Call.id).offset(chunk - 1).limit(1)
     )).first()
     if last is not None:
-        new_floor: Key = (last.started_at, last.id + 1)
+        new_floor: Key = next_key((last.started_at, last.id))
         bounds += key_range(new_floor)
     else:
         new_floor = (cutoff, 0)
@@ -194,7 +189,7 @@ async def _mark(session: AsyncSession, customer_id: int, bounds: list) -> int:
         ["customer_id", "campaign_id", "rank", "started_at", "call_row_id"], marks))
     added = {campaign: n for campaign, n in per_campaign if campaign is not None}
     added[ALL_CAMPAIGNS] = total
-    upsert = _insert(session)(HistoryCount)
+    upsert = dialect_insert(session)(HistoryCount)
     await session.execute(
         upsert.on_conflict_do_update(
             index_elements=["customer_id", "campaign_id"],

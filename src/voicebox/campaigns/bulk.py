@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from voicebox.campaigns.abonents import Row
 from voicebox.models import Abonent
 from voicebox.models.abonent import PENDING
-from voicebox.store.db import driver_value
+from voicebox.store.db import driver_value, is_postgresql
 
 _SQLITE_STAGE = (
     "CREATE TEMPORARY TABLE IF NOT EXISTS abonent_import"
@@ -131,6 +131,6 @@ class _PostgresWriter:
 
 async def abonent_writer(session: AsyncSession, campaign_id: int, now: datetime) -> AbonentWriter:
     connection = await session.connection()
-    if connection.dialect.name == "postgresql":
+    if is_postgresql(session):
         return _PostgresWriter(connection, campaign_id, now)
     return _SQLiteWriter(connection, campaign_id, now)

@@ -27,6 +27,7 @@ from voicebox.models import (
 )
 from voicebox.models.abonent import CALLING, CANCELLED, PENDING
 from voicebox.models.call import DIALING, ENDED
+from voicebox.store.db import is_postgresql
 
 ACTIVE, PAUSED, STOPPED, SUSPENDED = "Active", "Paused", "Stopped", "Suspended"
 
@@ -81,10 +82,6 @@ ABONENTS = Abonent.__table__
 CALLS = Call.__table__
 
 
-def _is_pg(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
 class DialerRepository:
     async def campaigns(self, session: AsyncSession, *, also: Iterable[int] = ()) -> list[Any]:
         """Active and Suspended outbound campaigns, plus `also` (those we have live calls on,
@@ -134,7 +131,7 @@ class DialerRepository:
 
     async def lock_campaign(self, session: AsyncSession, campaign_id: int) -> bool:
         """Serialise claims on one campaign (so its line limit holds across workers)."""
-        if _is_pg(session):
+        if is_postgresql(session):
             locked = await session.scalar(
                 select(Campaign.id).where(Campaign.id == campaign_id, Campaign.status == ACTIVE)
                 .with_for_update(skip_locked=True))
@@ -154,7 +151,7 @@ class DialerRepository:
             .order_by(Abonent.next_attempt_at, Abonent.id)
             .limit(limit)
         )
-        if _is_pg(session):
+        if is_postgresql(session):
             query = query.with_for_update(skip_locked=True)
         return [Due(*row) for row in (await session.execute(query)).all()]
 
@@ -201,7 +198,7 @@ class DialerRepository:
         mine = (select(ABONENTS.c.id)
                 .where(ABONENTS.c.lease_owner == owner, ABONENTS.c.state == CALLING)
                 .order_by(ABONENTS.c.id))
-        if _is_pg(session):
+        if is_postgresql(session):
             mine = mine.with_for_update()
         result = await session.execute(
             ABONENTS.update().where(ABONENTS.c.id.in_(mine.scalar_subquery()))
@@ -257,7 +254,7 @@ class DialerRepository:
             select(Abonent.id, Abonent.campaign_id, Abonent.attempts_made, Abonent.timezone)
             .where(Abonent.state == CALLING, condition).limit(limit)
         )
-        if _is_pg(session):
+        if is_postgresql(session):
             query = query.with_for_update(skip_locked=True)
         return list((await session.execute(query)).all())
 
@@ -285,7 +282,7 @@ class DialerRepository:
     async def abonent_for_update(self, session: AsyncSession, campaign_id: int,
                                  phone: str) -> Abonent | None:
         query = select(Abonent).where(Abonent.campaign_id == campaign_id, Abonent.phone == phone)
-        if _is_pg(session):
+        if is_postgresql(session):
             query = query.with_for_update()
         return await session.scalar(query)
 

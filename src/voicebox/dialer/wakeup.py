@@ -13,6 +13,8 @@ from collections.abc import Callable
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from voicebox.store.db import is_postgresql
+
 log = logging.getLogger(__name__)
 
 CHANNEL = "voicebox_dialer"
@@ -21,7 +23,7 @@ CHECK_SECONDS = 15.0  # how often the listening connection is checked (a lost on
 
 async def announce(session: AsyncSession) -> None:
     """Wake every dialer when the session's transaction commits (PostgreSQL; else nothing)."""
-    if session.bind.dialect.name == "postgresql":
+    if is_postgresql(session):
         await session.execute(text(f"NOTIFY {CHANNEL}"))
 
 

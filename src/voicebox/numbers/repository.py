@@ -8,12 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import voicebox.models as models
 from voicebox.models import Customer, NumberOrder, PhoneNumber
+from voicebox.store.db import dialect_insert
 
 _CHUNK = 1000
 
@@ -70,8 +69,7 @@ class NumberRepository:
 
     async def insert_many(self, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
         """Bulk insert; a number another process inserted meanwhile is skipped, not an error."""
-        dialect = session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        insert = dialect_insert(session)
         for start in range(0, len(rows), _CHUNK):
             statement = insert(PhoneNumber).on_conflict_do_nothing(index_elements=["number"])
             await session.execute(statement, list(rows[start : start + _CHUNK]))

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -54,6 +55,15 @@ def driver_value(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[[An
     form as every other write, so they compare correctly."""
     processor = column_type.dialect_impl(dialect).bind_processor(dialect)
     return processor if processor is not None else (lambda value: value)
+
+
+def is_postgresql(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def dialect_insert(session: AsyncSession) -> Callable[..., Any]:
+    """The session's dialect's INSERT construct (both have ON CONFLICT DO NOTHING / UPDATE)."""
+    return postgresql.insert if is_postgresql(session) else sqlite.insert
 
 
 def utcnow() -> datetime:
