@@ -6,7 +6,7 @@ import random
 from datetime import timedelta
 
 import pytest
-from tests.calls.helpers import T0, Seeder, make_campaigns, reference
+from tests.calls.helpers import T0, Seeder, make_campaigns, reference, sweep_history
 from tests.campaigns.helpers import assert_errors
 
 from voicebox.calls import pager, sweep
@@ -21,7 +21,7 @@ def _marks_from_the_first_page(monkeypatch):
 
 
 async def _sweep(app) -> None:
-    await sweep.HistorySweeper(app.state.sessionmaker, chunk=40).round()
+    await sweep_history(app, chunk=40)
 
 
 def _query(params: dict[str, str]) -> str:

@@ -4,7 +4,6 @@ and XLSX (openpyxl), byte ranges, and another customer's reports are invisible."
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import uuid
@@ -12,11 +11,12 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from tests.campaigns.helpers import RICH, buy
+from tests.dialer.conftest import all_final, wait_until
 
 from voicebox.dialer.worker import Dialer
-from voicebox.models import Abonent, Call
+from voicebox.models import Call
 from voicebox.telephony.simulated import SimulatedGateway
 
 PEOPLE = {  # phone → (name, city, simulated behaviour)
@@ -82,16 +82,7 @@ async def finished_campaign(app, client, tenant, settings) -> str:
                     settings=fast, worker_id=f"rep-{uuid.uuid4().hex[:6]}")
     await dialer.start()
     try:
-        deadline = asyncio.get_running_loop().time() + 60
-        while True:
-            async with app.state.sessionmaker() as session:
-                open_ = await session.scalar(select(func.count()).select_from(Abonent).where(
-                    Abonent.campaign_id == campaign_id,
-                    Abonent.state.notin_(("done", "failed", "cancelled"))))
-            if open_ == 0:
-                break
-            assert asyncio.get_running_loop().time() < deadline, "campaign did not finish"
-            await asyncio.sleep(0.05)
+        await wait_until(lambda: all_final(app, campaign_id), limit=60)
     finally:
         await dialer.stop()
     return str(campaign_id)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from voicebox.calls.repository import HistoryFilter
+from voicebox.calls.sweep import HistorySweeper
 from voicebox.models import Call, Campaign
 from voicebox.models.call import DIALING, ENDED
 from voicebox.store.db import utcnow
@@ -75,6 +76,11 @@ class Seeder:
             await session.execute(update(Call).where(Call.id.in_(ids)).values(state=ENDED,
                                                                                 status=200))
             await session.commit()
+
+
+async def sweep_history(app, chunk: int) -> int:
+    """One history sweeper round in `chunk`-row transactions; rows counted."""
+    return await HistorySweeper(app.state.sessionmaker, chunk=chunk).round()
 
 
 async def reference(app, where: HistoryFilter) -> list[str]:

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, func, select, text, update
 
-from tests.calls.helpers import T0, Seeder, make_campaigns, reference
+from tests.calls.helpers import T0, Seeder, make_campaigns, reference, sweep_history
 from voicebox.calls import pager, sweep
 from voicebox.calls.repository import HistoryFilter
 from voicebox.models import Call, HistoryCount, HistoryMark, HistorySweep
@@ -30,7 +30,7 @@ def _small_steps(monkeypatch):
 
 
 async def _sweep(app, chunk: int = 23) -> int:
-    return await sweep.HistorySweeper(app.state.sessionmaker, chunk=chunk).round()
+    return await sweep_history(app, chunk)
 
 
 async def _page(app, where: HistoryFilter, offset: int, limit: int):

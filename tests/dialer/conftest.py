@@ -65,6 +65,12 @@ async def states(app, campaign_id: int) -> dict[str, int]:
         return dict(rows.all())
 
 
+async def all_final(app, campaign_id: int) -> dict[str, int] | bool:
+    """The campaign's abonents by state once none is pending or calling; else False."""
+    counts = await states(app, campaign_id)
+    return counts if counts.get("pending", 0) + counts.get("calling", 0) == 0 else False
+
+
 async def calls_of(app, campaign_id: int) -> list[Call]:
     async with app.state.sessionmaker() as session:
         return list(await session.scalars(

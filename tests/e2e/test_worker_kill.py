@@ -11,7 +11,7 @@ from collections import defaultdict
 import pytest
 from sqlalchemy import func, select
 
-from tests.dialer.conftest import insert_campaign, states, wait_until
+from tests.dialer.conftest import all_final, insert_campaign, states, wait_until
 from tests.e2e.workers import env_for, start_worker
 from voicebox.models import Abonent, Call
 
@@ -56,7 +56,7 @@ async def test_sigkill_mid_campaign_loses_and_duplicates_nothing(app, make_tenan
     # A different worker takes over once the victim's leases expire.
     second = start_worker(env, "--id", "heir", log=log)
     try:
-        counts = await wait_until(lambda: _all_final(app, campaign.id), limit=50, every=0.2)
+        counts = await wait_until(lambda: all_final(app, campaign.id), limit=50, every=0.2)
     finally:
         second.send_signal(signal.SIGTERM)
         await asyncio.to_thread(second.wait, 20)
@@ -92,8 +92,3 @@ async def _calls_at_least(app, campaign_id: int, count: int) -> bool:
         made = await session.scalar(select(func.count()).select_from(Call)
                                     .where(Call.campaign_id == campaign_id))
     return made >= count
-
-
-async def _all_final(app, campaign_id: int):
-    counts = await states(app, campaign_id)
-    return counts if counts.get("pending", 0) + counts.get("calling", 0) == 0 else False

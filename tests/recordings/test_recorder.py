@@ -14,14 +14,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from tests.api.test_audio import make_audio
 from tests.campaigns.helpers import RICH, buy
+from tests.dialer.conftest import all_final, wait_until
 from tests.recordings import support
 from tests.recordings.support import channels, loud_frames
 from voicebox.media.audio import SAMPLE_RATE
-from voicebox.models import Abonent, Call
+from voicebox.models import Call
 from voicebox.recordings.gateway import RecordingGateway, with_recordings
 from voicebox.recordings.recorder import recording_path
 from voicebox.recordings.retention import purge_recordings
@@ -68,19 +69,6 @@ async def campaign_playing(app, client, tenant, audio_id: int) -> int:
     return int(campaign.json()["id"])
 
 
-async def wait_done(app, campaign_id: int) -> None:
-    deadline = asyncio.get_running_loop().time() + 60
-    while True:
-        async with app.state.sessionmaker() as session:
-            open_ = await session.scalar(select(func.count()).select_from(Abonent).where(
-                Abonent.campaign_id == campaign_id,
-                Abonent.state.notin_(("done", "failed", "cancelled"))))
-        if open_ == 0:
-            return
-        assert asyncio.get_running_loop().time() < deadline
-        await asyncio.sleep(0.05)
-
-
 def band_share(samples: np.ndarray, low: float, high: float) -> float:
     """Share of the signal's energy between `low` and `high` Hz."""
     power = np.abs(np.fft.rfft(samples)) ** 2
@@ -96,7 +84,7 @@ async def test_uploaded_file_is_heard_and_ogg_copy_served(app, client, tenant, t
     assert upload.status_code == 201, upload.text
     campaign_id = await campaign_playing(app, client, tenant, upload.json()["id"])
     _, gateway = await recording_dialer(recording_format="ogg")
-    await wait_done(app, campaign_id)
+    await wait_until(lambda: all_final(app, campaign_id), limit=60)
     await asyncio.sleep(0.3)
     await gateway.recorder.drain()
     async with app.state.sessionmaker() as session:
