@@ -63,10 +63,12 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def bench_campaign(url: str, scenario: dict[str, Any]) -> tuple[AsyncEngine, int, int]:
-    """Migrate `url` and add a customer with one outbound list campaign running `scenario`.
+async def bench_campaigns(url: str, scenario: dict[str, Any] | None,
+                         count: int = 1) -> tuple[AsyncEngine, int, list[int]]:
+    """Migrate `url` and add a customer with `count` outbound list campaigns running
+    `scenario` (None: no scenario).
 
-    Returns the engine and the customer and campaign ids.
+    Returns the engine, the customer id and the campaign ids.
     """
     engine = make_engine(url)
     await upgrade(engine)
@@ -74,12 +76,16 @@ async def bench_campaign(url: str, scenario: dict[str, Any]) -> tuple[AsyncEngin
         customer = Customer(name="bench")
         session.add(customer)
         await session.flush()
-        row = Scenario(customer_id=customer.id, title="bench", type="outgoing", is_valid=True,
-                       body=scenario, share_token=secrets.token_hex(16))
-        session.add(row)
-        await session.flush()
-        campaign = Campaign(customer_id=customer.id, name="bench", campaign_type="outbound",
-                            launch_by="list", scenario_id=row.id, entry_point_id=uuid.uuid4().hex)
-        session.add(campaign)
+        scenario_id = None
+        if scenario is not None:
+            row = Scenario(customer_id=customer.id, title="bench", type="outgoing",
+                           is_valid=True, body=scenario, share_token=secrets.token_hex(16))
+            session.add(row)
+            await session.flush()
+            scenario_id = row.id
+        campaigns = [Campaign(customer_id=customer.id, name=f"bench {n}",
+                              campaign_type="outbound", launch_by="list", scenario_id=scenario_id,
+                              entry_point_id=uuid.uuid4().hex) for n in range(1, count + 1)]
+        session.add_all(campaigns)
         await session.commit()
-        return engine, customer.id, campaign.id
+        return engine, customer.id, [campaign.id for campaign in campaigns]

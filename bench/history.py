@@ -19,12 +19,11 @@ import sqlite3
 import statistics
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from _common import drop_pg, scratch_pg
+from _common import bench_campaigns, drop_pg, scratch_pg
 from sqlalchemy import event
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import make_url
@@ -35,9 +34,8 @@ from voicebox.calls import repository
 from voicebox.calls.repository import HistoryFilter
 from voicebox.calls.service import call_service
 from voicebox.calls.sweep import HistorySweeper
-from voicebox.models import Call, Campaign, Customer
+from voicebox.models import Call
 from voicebox.store.db import driver_value, make_engine, make_sessionmaker
-from voicebox.store.migrate import upgrade
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 DEPTHS = [0, 1_000, 10_000, 100_000, 1_000_000, 5_000_000]
@@ -50,7 +48,7 @@ def _create_index(index, dialect) -> str:
     return str(CreateIndex(index).compile(dialect=dialect))
 
 
-def rows(count: int, customer_id: int, campaigns: tuple[int, int], stamp) -> Iterator[tuple]:
+def rows(count: int, customer_id: int, campaigns: Sequence[int], stamp) -> Iterator[tuple]:
     """Calls one every 0.3 s, newest last; every 4th on the second campaign."""
     for index in range(count):
         moment = T0 + timedelta(milliseconds=300 * index)
@@ -61,21 +59,7 @@ def rows(count: int, customer_id: int, campaigns: tuple[int, int], stamp) -> Ite
                index % 120 if status == 200 else 0, status == 200, 0, stamp(moment))
 
 
-async def _setup(url: str) -> tuple[AsyncEngine, int, tuple[int, int]]:
-    engine = make_engine(url)
-    await upgrade(engine)
-    async with make_sessionmaker(engine)() as session:
-        customer = Customer(name="bench")
-        session.add(customer)
-        await session.flush()
-        campaigns = [Campaign(customer_id=customer.id, name=f"bench {n}", campaign_type="outbound",
-                              launch_by="list", entry_point_id=uuid.uuid4().hex) for n in (1, 2)]
-        session.add_all(campaigns)
-        await session.commit()
-        return engine, customer.id, (campaigns[0].id, campaigns[1].id)
-
-
-def load_sqlite(path: Path, count: int, customer_id: int, campaigns: tuple[int, int]) -> None:
+def load_sqlite(path: Path, count: int, customer_id: int, campaigns: Sequence[int]) -> None:
     dialect = sqlite_dialect.dialect()
     to_db = driver_value(Call.__table__.c.started_at.type, dialect)
     db = sqlite3.connect(path)
@@ -202,7 +186,7 @@ async def explain(engine: AsyncEngine, customer_id: int) -> None:
 
 async def bench(backend: str, url: str, count: int, pg: bool, pages: int, jumps: int,
                 show_plans: bool) -> tuple[float, float, list[tuple]]:
-    engine, customer_id, campaigns = await _setup(url)
+    engine, customer_id, campaigns = await bench_campaigns(url, None, count=2)
     started = time.perf_counter()
     if pg:
         await load_pg(engine, count, customer_id, campaigns)

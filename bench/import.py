@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import bench_campaign, drop_pg, scratch_pg
+from _common import bench_campaigns, drop_pg, scratch_pg
 from sqlalchemy import text
 
 from voicebox.campaigns import bulk
@@ -89,7 +89,7 @@ def _cpu_of(pid: int | None) -> float:
 
 
 async def one_run(url: str, csv_path: Path) -> dict:
-    engine, customer_id, campaign_id = await bench_campaign(url, SCENARIO)
+    engine, customer_id, [campaign_id] = await bench_campaigns(url, SCENARIO)
     sessions = make_sessionmaker(engine)
     before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from _common import bench_campaign, drop_pg, peak_rss_kb, rss_kb, scratch_pg
+from _common import bench_campaigns, drop_pg, peak_rss_kb, rss_kb, scratch_pg
 from sqlalchemy import insert, select
 
 from voicebox.models import Abonent, Call, Campaign
@@ -56,7 +56,7 @@ def _trace(index: int) -> list[dict]:
 
 
 async def populate(url: str, rows: int) -> int:
-    engine, customer_id, campaign_id = await bench_campaign(url, SCENARIO)
+    engine, customer_id, [campaign_id] = await bench_campaigns(url, SCENARIO)
     sessions = make_sessionmaker(engine)
     now = datetime.now(UTC)
     for start in range(0, rows, CHUNK):
