@@ -64,12 +64,9 @@ async def abonents_with_last_call(session: AsyncSession, campaign_id: int) -> As
                               Call.attempt == Abonent.attempts_made))
         .where(Abonent.campaign_id == campaign_id)
         .order_by(Abonent.id)
-        .execution_options(yield_per=STREAM_BATCH)
     )
-    result = await session.stream(query)
-    async for partition in result.partitions(STREAM_BATCH):
-        for row in partition:
-            yield row
+    async for row in _streamed(session, query):
+        yield row
 
 
 async def inbound_calls(session: AsyncSession, campaign_id: int) -> AsyncIterator[Any]:
@@ -85,9 +82,14 @@ async def inbound_calls(session: AsyncSession, campaign_id: int) -> AsyncIterato
         )
         .where(Call.campaign_id == campaign_id, Call.state == "ended")
         .order_by(Call.id)
-        .execution_options(yield_per=STREAM_BATCH)
     )
-    result = await session.stream(query)
+    async for row in _streamed(session, query):
+        yield row
+
+
+async def _streamed(session: AsyncSession, query: Any) -> AsyncIterator[Any]:
+    """The query's rows fetched STREAM_BATCH at a time (a server-side cursor on PostgreSQL)."""
+    result = await session.stream(query.execution_options(yield_per=STREAM_BATCH))
     async for partition in result.partitions(STREAM_BATCH):
         for row in partition:
             yield row
