@@ -205,6 +205,15 @@ async def test_contacts_template_columns_and_byte_ranges(client, tenant):
     assert_errors(past, 416)
 
 
+async def test_contacts_template_cannot_carry_a_formula(client, tenant):
+    """A variable named like a formula reaches the template as text (OWASP CSV injection)."""
+    data = minimal() | {"customVariables": ["=HYPERLINK(\"http://x\")", "@cmd", "name"]}
+    sid = (await create(client, tenant, data))["id"]
+    whole = await client.get(url(tenant, f"/{sid}/template"), headers=tenant.headers)
+    assert whole.status_code == 200, whole.text
+    assert whole.content.decode("utf-8") == "phone,\"'=HYPERLINK(\"\"http://x\"\")\",'@cmd,name\r\n"
+
+
 async def test_delete_is_409_while_a_campaign_uses_it(client, tenant, app):
     sid = (await create(client, tenant, minimal()))["id"]
     campaigns = Base.metadata.tables["campaigns"]

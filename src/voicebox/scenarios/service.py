@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import json
 import re
 import secrets
@@ -12,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voicebox.csvsafe import csv_bytes
 from voicebox.errors import Conflict, InvalidInput, NotFound, Problem, Problems, VoiceboxError
 from voicebox.models import Scenario
 from voicebox.scenarios import catalog, repository
@@ -198,9 +197,7 @@ def contacts_template(scenario: Scenario) -> bytes:
     for name in scenario.body.get("customVariables") or []:
         if name and name not in columns:
             columns.append(name)
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerow(columns)
-    return out.getvalue().encode("utf-8")
+    return csv_bytes([columns])
 
 
 scenario_service = ScenarioService()
