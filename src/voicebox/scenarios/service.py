@@ -20,6 +20,9 @@ from voicebox.scenarios.validate import parse, validate
 from voicebox.store.db import utcnow
 
 MAX_STATES = 5000
+# Deepest JSON nesting a scenario may have: real ones need about 8 levels; storage's JSON writers
+# (pydantic, json, asyncpg) give up somewhere past a few hundred, so refuse well before that.
+MAX_DEPTH = 64
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]{16,64}")
 
 
@@ -28,10 +31,30 @@ def _check(data: Any) -> tuple[ScenarioBody, list[Problem]]:
     states = data.get("states") if isinstance(data, dict) else None
     if isinstance(states, list | dict) and len(states) > MAX_STATES:
         raise InvalidInput(f"a scenario may have at most {MAX_STATES} states", name="states")
+    if _too_deep(data, MAX_DEPTH):
+        raise InvalidInput(
+            f"the scenario is nested more than {MAX_DEPTH} levels deep; it cannot be stored",
+            name="scenario",
+        )
     body, problems = parse(data)
     if body is None:
         raise Problems(problems)
     return body, validate(body)
+
+
+def _too_deep(data: Any, limit: int) -> bool:
+    """Whether lists / objects nest more than `limit` levels (iterative: no recursion limit)."""
+    pending: list[tuple[Any, int]] = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        items = value.values() if isinstance(value, dict) else value if isinstance(
+            value, list) else None
+        if items is None:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((item, depth + 1) for item in items)
+    return False
 
 
 def _stored(body: ScenarioBody) -> dict[str, Any]:
