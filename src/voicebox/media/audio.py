@@ -182,12 +182,17 @@ async def load_audio(path: Path, *, max_seconds: float = 600.0) -> Pcm:
             max_output=round(limit * SAMPLE_RATE) * SAMPLE_WIDTH + 64 * 1024,
         )
     except OutputLimitExceeded as error:
-        raise MediaError(too_long) from error
+        raise MediaError(_lied(too_long, probed)) from error
     if not pcm:
         raise MediaError(f"{path.name}: contains no audio")
     if duration(pcm) > max_seconds:
-        raise MediaError(too_long)
+        raise MediaError(_lied(too_long, probed))
     return pcm
+
+
+def _lied(message: str, probed: float) -> str:
+    """The too-long message when decoding, not the container, showed it."""
+    return f"{message} (its header says {probed:.0f} s)" if probed == probed else message
 
 
 async def convert_file(src: Path, dest: Path, *, max_seconds: float = 600.0) -> Path:
