@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voicebox.csvsafe import csv_bytes
 from voicebox.errors import Conflict, InvalidInput, NotFound, Problem, Problems, VoiceboxError
 from voicebox.models import Scenario
+from voicebox.nesting import deeper_than
 from voicebox.scenarios import catalog, repository
 from voicebox.scenarios.files import file_problems
 from voicebox.scenarios.format import ScenarioBody
@@ -20,9 +21,7 @@ from voicebox.scenarios.validate import parse, validate
 from voicebox.store.db import utcnow
 
 MAX_STATES = 5000
-# Deepest JSON nesting a scenario may have: real ones need about 8 levels; storage's JSON writers
-# (pydantic, json, asyncpg) give up somewhere past a few hundred, so refuse well before that.
-MAX_DEPTH = 64
+MAX_DEPTH = 64  # levels of JSON nesting: real scenarios need about 8
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]{16,64}")
 
 
@@ -31,7 +30,7 @@ def _check(data: Any) -> tuple[ScenarioBody, list[Problem]]:
     states = data.get("states") if isinstance(data, dict) else None
     if isinstance(states, list | dict) and len(states) > MAX_STATES:
         raise InvalidInput(f"a scenario may have at most {MAX_STATES} states", name="states")
-    if _too_deep(data, MAX_DEPTH):
+    if deeper_than(data, MAX_DEPTH):
         raise InvalidInput(
             f"the scenario is nested more than {MAX_DEPTH} levels deep; it cannot be stored",
             name="scenario",
@@ -40,21 +39,6 @@ def _check(data: Any) -> tuple[ScenarioBody, list[Problem]]:
     if body is None:
         raise Problems(problems)
     return body, validate(body)
-
-
-def _too_deep(data: Any, limit: int) -> bool:
-    """Whether lists / objects nest more than `limit` levels (iterative: no recursion limit)."""
-    pending: list[tuple[Any, int]] = [(data, 1)]
-    while pending:
-        value, depth = pending.pop()
-        items = value.values() if isinstance(value, dict) else value if isinstance(
-            value, list) else None
-        if items is None:
-            continue
-        if depth > limit:
-            return True
-        pending.extend((item, depth + 1) for item in items)
-    return False
 
 
 def _stored(body: ScenarioBody) -> dict[str, Any]:
