@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import math
 import uuid
 import wave
 from pathlib import Path
@@ -192,7 +193,7 @@ async def load_audio(path: Path, *, max_seconds: float = 600.0) -> Pcm:
 
 def _lied(message: str, probed: float) -> str:
     """The too-long message when decoding, not the container, showed it."""
-    return f"{message} (its header says {probed:.0f} s)" if probed == probed else message
+    return message if math.isnan(probed) else f"{message} (its header says {probed:.0f} s)"
 
 
 async def convert_file(src: Path, dest: Path, *, max_seconds: float = 600.0) -> Path:
