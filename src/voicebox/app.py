@@ -23,7 +23,12 @@ log = logging.getLogger("voicebox")
 
 
 class BodySizeLimit:
-    """Refuse bodies over the configured size with 413, before reading them whole."""
+    """Refuse bodies over the configured size with 413, before reading them whole.
+
+    A declared Content-Length is refused at once. A chunked body is counted as it arrives: past
+    the limit the 413 is sent from here, the app is told the client left (`http.disconnect`), and
+    whatever the app does next (FastAPI turns an unreadable JSON body into a 400, a form parser
+    raises) is dropped, so the client always sees the 413."""
 
     def __init__(self, app: ASGIApp, max_bytes: int):
         self.app = app
@@ -38,29 +43,41 @@ class BodySizeLimit:
             await self._refuse(scope, receive, send)
             return
         received = 0
+        started = refused = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _BodyTooLarge
+                    refused = True
+                    if not started:
+                        await self._refuse(scope, receive, send)
+                    return {"type": "http.disconnect"}
             return message
 
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return  # the 413 has been sent; the app's own answer has nowhere to go
+            started = True
+            await send(message)
+
         try:
-            await self.app(scope, limited_receive, send)
-        except _BodyTooLarge:
-            await self._refuse(scope, receive, send)
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not refused:
+                raise
+            log.debug("request body over %d bytes: the app's error after the 413", self.max_bytes,
+                      exc_info=True)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         message = f"the request body is larger than {self.max_bytes} bytes"
         response = error_response([Problem("payload_too_large", message)], 413)
         await response(scope, receive, send)
-
-
-class _BodyTooLarge(Exception):
-    pass
 
 
 class TrailingSlash:
