@@ -22,3 +22,10 @@ def start_worker(env: dict[str, str], *args: str, log: Path) -> subprocess.Popen
     with log.open("ab") as sink:
         return subprocess.Popen([*VOICEBOX, "worker", *args], env=env, stdout=sink,
                                 stderr=subprocess.STDOUT)
+
+
+def start_server(env: dict[str, str], port: int, *, log: Path) -> subprocess.Popen:
+    """`voicebox serve --no-dialer` on a loopback port."""
+    with log.open("ab") as sink:
+        return subprocess.Popen([*VOICEBOX, "serve", "--no-dialer", "--port", str(port)],
+                                env=env, stdout=sink, stderr=subprocess.STDOUT)

@@ -7,10 +7,15 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from voicebox.models import LedgerEntry
+from voicebox.models import Customer, LedgerEntry
+from voicebox.store.locks import lock_for_update
 
 
 class LedgerRepository:
+    async def lock_customer(self, session: AsyncSession, customer_id: int) -> None:
+        """Serialise the customer's balance-guarded writes until this transaction ends."""
+        await lock_for_update(session, select(Customer.id).where(Customer.id == customer_id))
+
     async def balance(self, session: AsyncSession, customer_id: int) -> Decimal:
         total = await session.scalar(
             select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import voicebox.models as models
-from voicebox.models import Customer, NumberOrder, PhoneNumber
+from voicebox.models import NumberOrder, PhoneNumber
 from voicebox.store.db import dialect_insert
 
 _CHUNK = 1000
@@ -135,6 +135,20 @@ class NumberRepository:
         )
         return list(rows)
 
+    async def reservations_held(
+        self, session: AsyncSession, *, customer_id: int, now: datetime, besides: int
+    ) -> int:
+        """The customer's live reservations of numbers still in the pool, but `besides`."""
+        count = await session.scalar(
+            select(func.count(PhoneNumber.id)).where(
+                PhoneNumber.reserved_by == customer_id,
+                PhoneNumber.reserved_until > now,
+                PhoneNumber.customer_id.is_(None),
+                PhoneNumber.id != besides,
+            )
+        )
+        return int(count or 0)
+
     async def reserve(
         self,
         session: AsyncSession,
@@ -187,12 +201,6 @@ class NumberRepository:
             .execution_options(synchronize_session=False)
         )
         return result.rowcount == 1  # type: ignore[attr-defined]
-
-    async def lock_customer(self, session: AsyncSession, customer_id: int) -> None:
-        """Serialise a customer's purchases on PostgreSQL, so two cannot both spend one balance."""
-        await session.execute(
-            select(Customer.id).where(Customer.id == customer_id).with_for_update()
-        )
 
     async def add_order(self, session: AsyncSession, order: NumberOrder) -> NumberOrder:
         session.add(order)
