@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voicebox.billing.repository import ledger_repository
 from voicebox.errors import Conflict, InvalidInput
 from voicebox.models import Customer, LedgerEntry
+from voicebox.store.db import utcnow
 
 MAX_AMOUNT = Decimal("1000000000")
 CENT = Decimal("0.01")
@@ -85,6 +86,30 @@ class BillingService:
             kind=kind,
             description=description,
             reference=reference,
+        )
+
+    async def charge_once(
+        self,
+        session: AsyncSession,
+        *,
+        customer_id: int,
+        amount: Decimal,
+        kind: str,
+        description: str,
+        reference: str,
+    ) -> bool:
+        """Record a charge once: the ledger's unique key on number-fee references makes a second
+        one a no-op (then False), whoever races or retries."""
+        return await ledger_repository.post_once(
+            session,
+            {
+                "customer_id": customer_id,
+                "amount": -abs(amount),
+                "kind": kind,
+                "description": description[:500],
+                "reference": reference,
+                "created_at": utcnow(),
+            },
         )
 
     async def balance(self, session: AsyncSession, customer_id: int) -> Decimal:
