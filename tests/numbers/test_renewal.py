@@ -207,3 +207,29 @@ async def test_a_real_worker_renews_due_numbers(
         worker.send_signal(signal.SIGTERM)
         worker.wait(60)
     assert len(await _fees(session, alice.id)) == 2
+
+
+async def test_the_embedded_dialer_of_serve_renews_due_numbers(
+    app, client, make_tenant, session, settings, database_url
+):
+    from voicebox.app import create_app
+    from voicebox.dialer.runtime import embed
+
+    await stock(app)
+    alice = await make_tenant(balance="1000")
+    await _buy(client, alice, NUMBER)
+    due = utcnow() - timedelta(minutes=1)
+    await session.execute(
+        update(PhoneNumber).where(PhoneNumber.number == NUMBER).values(paid_until=due)
+    )
+    await session.commit()
+    served = create_app(settings)
+    embed(served)  # what `voicebox serve` does without --no-dialer
+
+    async def renewed() -> bool:
+        return (await _phone(session, NUMBER)).paid_until == due + PERIOD
+
+    async with served.router.lifespan_context(served):
+        assert isinstance(served.state.renewal, RenewalJob)
+        await wait_until(renewed, limit=60)
+    assert len(await _fees(session, alice.id)) == 2
