@@ -233,3 +233,44 @@ async def test_the_embedded_dialer_of_serve_renews_due_numbers(
         assert isinstance(served.state.renewal, RenewalJob)
         await wait_until(renewed, limit=60)
     assert len(await _fees(session, alice.id)) == 2
+
+
+async def test_two_numbers_renewed_at_once_never_overdraw(
+    app, client, make_tenant, session, settings, database_url
+):
+    """Two workers renew two numbers of one customer who can pay for one: one is renewed.
+
+    The first worker's transaction is held open after its charge; the second must wait for it
+    (the customer's money lock) and then see the money gone. Without the lock it would read the
+    old balance meanwhile and charge too.
+    """
+    from voicebox.numbers.renewal import renewal_service
+
+    await stock(app)
+    alice = await make_tenant(balance="1500")
+    numbers = ["74951234589", "78121234589"]  # 500 each: 1500 pays both, and one renewal
+    for number in numbers:
+        await _buy(client, alice, number)
+    first, second = [(await _phone(session, number)).id for number in numbers]
+    now = max([(await _phone(session, n)).paid_until for n in numbers]) + timedelta(hours=1)
+    grace = timedelta(days=settings.number_renewal_grace_days)
+    engines = [make_engine(database_url), make_engine(database_url)]
+    try:
+        async with make_sessionmaker(engines[0])() as one, make_sessionmaker(engines[1])() as two:
+
+            async def renew_second() -> Renewal:
+                outcome = await renewal_service.renew(two, number_id=second, now=now, grace=grace)
+                await two.commit()
+                return outcome
+
+            assert await renewal_service.renew(
+                one, number_id=first, now=now, grace=grace
+            ) == Renewal.CHARGED
+            racing = asyncio.create_task(renew_second())
+            await asyncio.sleep(0.5)  # room for it to read the balance, were it not locked out
+            await one.commit()
+            assert await racing == Renewal.OVERDUE
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    assert await _balance(session, alice.id) == 0

@@ -125,11 +125,15 @@ class RenewalJob:
             for number_id in due:
                 if self._halt.is_set():
                     return outcomes
-                async with self.sessionmaker() as session:
-                    outcome = await renewal_service.renew(
-                        session, number_id=number_id, now=now, grace=self.grace
-                    )
-                    await session.commit()
+                try:
+                    async with self.sessionmaker() as session:
+                        outcome = await renewal_service.renew(
+                            session, number_id=number_id, now=now, grace=self.grace
+                        )
+                        await session.commit()
+                except Exception:  # one number's trouble (a lock timeout) must not stop the rest
+                    log.exception("number %s: renewal failed; the next pass retries it", number_id)
+                    continue
                 outcomes[outcome] += 1
             if len(due) < _BATCH:
                 return outcomes
