@@ -141,7 +141,7 @@ class NumberService:
         """§6.3: hold a number for `period` seconds; a taken or held number is 409.
 
         Against squatting, only a customer who could buy the number now may hold it, and at
-        most `max_held` numbers at once (renewing one's own reservation does not count twice).
+        most `max_held` numbers at once (reserving one it holds again does not count twice).
         """
         now = now or utcnow()
         seconds = DEFAULT_RESERVATION_SECONDS if period is None else period
