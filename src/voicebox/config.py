@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=1000, ge=1)
 
     seed_numbers: bool = True
-    number_reservation_max_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    number_reservation_max_seconds: int = Field(default=24 * 3600, ge=60)
 
     http_allowed_networks: str = ""
 
@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     yandex_iam_token: str | None = None
     yandex_folder_id: str | None = None
     yandex_tts_url: str = "https://tts.api.cloud.yandex.net/speech/v1/tts:synthesize"
+
+    # Numbers: reservations against squatting, the monthly renewal (docs/api.md, operations.md).
+    number_reservations_per_customer: int = Field(default=20, ge=1)
+    number_renewal_grace_days: float = Field(default=3.0, ge=0)
+    number_renewal_interval_seconds: float = Field(default=300.0, gt=0)
 
     @property
     def resolved_database_url(self) -> str:

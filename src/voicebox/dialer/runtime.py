@@ -15,6 +15,7 @@ from voicebox.config import Settings
 from voicebox.dialer.inbound import InboundAnswerer
 from voicebox.dialer.phones import e164
 from voicebox.dialer.worker import Dialer
+from voicebox.numbers.renewal import RenewalJob
 from voicebox.recordings.gateway import with_recordings
 from voicebox.store.db import make_engine, make_sessionmaker
 from voicebox.store.migrate import upgrade
@@ -46,8 +47,14 @@ def embed(app: Any) -> None:
         dialer = build_dialer(app.state.sessionmaker, app.state.settings)
         app.state.dialer = dialer
         await dialer.start()
+        app.state.renewal = RenewalJob(app.state.sessionmaker, settings=app.state.settings,
+                                       clock=dialer.wall)
+        app.state.renewal.start()
 
     async def stop(app: Any) -> None:
+        renewal = getattr(app.state, "renewal", None)
+        if renewal is not None:
+            await renewal.stop()
         dialer = getattr(app.state, "dialer", None)
         if dialer is not None:
             await dialer.stop()
@@ -62,18 +69,21 @@ async def run_worker(settings: Settings, *, worker_id: str | None, concurrency: 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.resolved_database_url)
     await upgrade(engine)
-    dialer = build_dialer(make_sessionmaker(engine), settings, worker_id=worker_id,
-                          concurrency=concurrency)
+    sessionmaker = make_sessionmaker(engine)
+    dialer = build_dialer(sessionmaker, settings, worker_id=worker_id, concurrency=concurrency)
+    renewal = RenewalJob(sessionmaker, settings=settings, clock=dialer.wall)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     await dialer.start()
+    renewal.start()
     log.info("worker %s dialing on %s", dialer.worker_id, engine.url.render_as_string())
     try:
         await stop.wait()
     finally:
+        await renewal.stop()
         await dialer.stop()
         await engine.dispose()
 

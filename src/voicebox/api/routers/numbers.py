@@ -105,6 +105,7 @@ async def reserve_number(
         number=body.number,
         period=body.period,
         max_period=settings.number_reservation_max_seconds,
+        max_held=settings.number_reservations_per_customer,
     )
 
 
