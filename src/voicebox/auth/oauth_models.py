@@ -6,7 +6,7 @@ from datetime import datetime
 
 from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, TokenMixin
 
-from voicebox.auth.secrets import verify_password
+from voicebox.auth.hashing import verify_password_from_sync
 from voicebox.models import AuthorizationCode, OAuthClient, OAuthToken
 from voicebox.store.db import utcnow
 
@@ -21,6 +21,7 @@ class Client(ClientMixin):
     def __init__(self, record: OAuthClient):
         self.record = record
         self._verified: dict[str, bool] = {}
+        self.secret_failed = False  # a wrong secret was presented (the login limits count it)
 
     @property
     def is_public(self) -> bool:
@@ -48,9 +49,9 @@ class Client(ClientMixin):
         if self.record.client_secret_hash is None:
             return False
         if client_secret not in self._verified:
-            self._verified[client_secret] = verify_password(
-                self.record.client_secret_hash, client_secret
-            )
+            verified = verify_password_from_sync(self.record.client_secret_hash, client_secret)
+            self._verified[client_secret] = verified
+            self.secret_failed = self.secret_failed or not verified
         return self._verified[client_secret]
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
