@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, TokenMixin
@@ -18,8 +19,13 @@ CONFIDENTIAL_GRANT_TYPES = PUBLIC_GRANT_TYPES | {"password"}
 class Client(ClientMixin):
     """A registered client; public ones (no secret) authenticate with `none` and must use PKCE."""
 
-    def __init__(self, record: OAuthClient):
+    def __init__(
+        self,
+        record: OAuthClient,
+        verify: Callable[[str | None, str], bool] = verify_password_from_sync,
+    ):
         self.record = record
+        self._verify = verify
         self._verified: dict[str, bool] = {}
         self.secret_failed = False  # a wrong secret was presented (the login limits count it)
 
@@ -49,7 +55,7 @@ class Client(ClientMixin):
         if self.record.client_secret_hash is None:
             return False
         if client_secret not in self._verified:
-            verified = verify_password_from_sync(self.record.client_secret_hash, client_secret)
+            verified = self._verify(self.record.client_secret_hash, client_secret)
             self._verified[client_secret] = verified
             self.secret_failed = self.secret_failed or not verified
         return self._verified[client_secret]

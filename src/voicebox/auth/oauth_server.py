@@ -280,7 +280,8 @@ class VoiceboxAuthorizationServer(AuthorizationServer):
             return None
         if client_id not in self._clients:
             record = repo.client(self.session, client_id)
-            self._clients[client_id] = Client(record) if record is not None else None
+            found = Client(record, self.verify_password) if record is not None else None
+            self._clients[client_id] = found
         return self._clients[client_id]
 
     def save_token(self, token: dict, request: OAuth2Request) -> None:
@@ -300,10 +301,16 @@ class VoiceboxAuthorizationServer(AuthorizationServer):
     def authenticate_resource_owner(self, username: str, password: str) -> User | None:
         """The password grant's and the login form's check (one argon2 verify, off the loop)."""
         found = repo.user_by_username(self.session, username) if "\x00" not in username else None
-        verified = verify_password_from_sync(found.password_hash if found else None, password)
+        verified = self.verify_password(found.password_hash if found else None, password)
         self._password_failed = self._password_failed or not verified
         self.password_verified = self.password_verified or verified
         return logged_in(found, verified)
+
+    def verify_password(self, password_hash: str | None, password: str) -> bool:
+        """argon2 in the pool. The transaction ends first (it holds only reads: every check of a
+        credential comes before any write), so no database connection waits with the hash."""
+        self.session.commit()
+        return verify_password_from_sync(password_hash, password)
 
     def failures(self) -> list[str]:
         """What was wrong in this request, for the login limits: `client` (a secret), `user`."""

@@ -97,8 +97,13 @@ class AuthService:
     async def authenticate(
         self, session: AsyncSession, username: str, password: str
     ) -> User | None:
-        """The active user with these credentials, or None (one argon2 verify either way)."""
+        """The active user with these credentials, or None (one argon2 verify either way).
+
+        Ends the session's transaction before verifying, so no database connection is held
+        while the hash waits in the pool: call it before the request writes anything.
+        """
         user = await auth_repository.user_by_username(session, username)
+        await session.commit()
         password_hash = user.password_hash if user else None
         return logged_in(user, await hashing.verify_password(password_hash, password))
 
