@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from authlib.oauth2.rfc6749 import InsecureTransportError, InvalidRequestError
-
 from sqlalchemy.util import greenlet_spawn
 
 from voicebox.auth import secrets

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.auth import hashing
 from voicebox.auth.repository import auth_repository
-from voicebox.auth.scopes import FULL
+from voicebox.auth.scopes import FULL, SCOPES
 from voicebox.auth.secrets import new_token, token_hash
 from voicebox.errors import Conflict, InvalidInput, NotFound
 from voicebox.models import Customer, OAuthClient, OAuthToken, User
@@ -116,6 +116,9 @@ class AuthService:
         public: bool = False,
         scope: str = FULL,
     ) -> IssuedClient:
+        unknown = [item for item in scope.split() if item not in SCOPES]
+        if unknown or not scope.split():
+            raise InvalidInput(f"scope must be made of {', '.join(SCOPES)}", name="scope")
         secret = None if public else new_token(32)
         client = OAuthClient(
             client_id=new_token(16),
