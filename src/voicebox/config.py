@@ -22,6 +22,13 @@ class Settings(BaseSettings):
     refresh_token_ttl: int = Field(default=30 * 24 * 3600, ge=60)
     authorization_code_ttl: int = Field(default=300, ge=10)
 
+    # Login limits (docs/api.md, Authentication): failures per window, then a lockout.
+    login_max_failures_per_user: int = Field(default=10, ge=1)
+    login_max_failures_per_client: int = Field(default=10, ge=1)
+    login_max_failures_per_address: int = Field(default=100, ge=1)
+    login_failure_window_seconds: float = Field(default=900.0, gt=0)
+    login_lockout_seconds: float = Field(default=900.0, gt=0)
+
     max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     default_page_size: int = Field(default=50, ge=1)
     max_page_size: int = Field(default=1000, ge=1)

@@ -1,7 +1,7 @@
 """HTTP-API §5.1: `POST /v1/sb` starts a call of an outbound campaign launched over HTTP.
 
-Authenticated by a bearer token or, as real VoiceBox clients do, by HTTP Basic with a user's
-username and password. Rate-limited per customer by a token bucket held in each API process
+Authenticated by a bearer token (with the `write` scope) or, as real VoiceBox clients do, by
+HTTP Basic with a user's username and password, under the login limits. Rate-limited per customer by a token bucket held in each API process
 (`VOICEBOX_SB_RATE_PER_SECOND`, `VOICEBOX_SB_BURST`).
 """
 
@@ -25,9 +25,16 @@ from pydantic import (
     StringConstraints,
 )
 
-from voicebox.api.deps import SessionDep, SettingsDep, get_current_user
+from voicebox.api.deps import (
+    LoginThrottleDep,
+    SessionDep,
+    SettingsDep,
+    client_address,
+    get_current_user,
+)
 from voicebox.api.errors import ERROR_RESPONSE
 from voicebox.auth.service import auth_service
+from voicebox.auth.throttle import USER, Attempt
 from voicebox.dialer.launch import launch_service
 from voicebox.errors import TooManyRequests, Unauthorized
 from voicebox.models import User
@@ -75,18 +82,24 @@ class SbAnswer(BaseModel):
 async def sb_user(
     request: Request,
     session: SessionDep,
+    throttle: LoginThrottleDep,
     basic: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
 ) -> User:
-    """The bearer token's user, else the HTTP Basic user."""
+    """The bearer token's user, else the HTTP Basic user (under the login limits)."""
     authorization = request.headers.get("Authorization")
     scheme, _ = get_authorization_scheme_param(authorization)
     if scheme.lower() != "basic":
-        return await get_current_user(session, authorization)
+        return await get_current_user(request, session, authorization)
     if basic is None:
         raise _basic_error("malformed HTTP Basic credentials")
+    attempt = Attempt(client_address(request), basic.username)
+    await throttle.check(session, attempt)
     user = await auth_service.authenticate(session, basic.username, basic.password)
     if user is None:
+        await throttle.failed(session, attempt, USER)
+        await session.commit()  # the count must outlive the refusal's rollback
         raise _basic_error("wrong username or password")
+    await throttle.succeeded(session, attempt)
     return user
 
 
