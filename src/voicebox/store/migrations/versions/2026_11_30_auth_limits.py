@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "auth_0002"
-down_revision = "calls_0003"
+down_revision = "billing_0002"
 branch_labels = None
 depends_on = None
 
