@@ -11,6 +11,8 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from voicebox.api import home
+from voicebox.api.docs_pages import install_docs
 from voicebox.api.errors import ErrorItem, error_response, install_error_handlers
 from voicebox.api.routers import ROUTERS
 from voicebox.config import Settings, get_settings
@@ -153,6 +155,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "Deviations and extensions: docs/api.md.",
         lifespan=lifespan,
         swagger_ui_init_oauth={"usePkceWithAuthorizationCodeGrant": True},
+        docs_url=None,  # install_docs serves them with local assets
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.startup_hooks = [seed_on_startup]
@@ -170,5 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(TrailingSlash)
     for router in ROUTERS:
         app.include_router(router)
+    install_docs(app)
+    app.include_router(home.router)  # `/` until the web console takes it
     app.openapi = _openapi_with_spec_errors(app)  # type: ignore[method-assign]
     return app

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -14,7 +15,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="VOICEBOX_", env_file=None, extra="ignore")
 
-    data_dir: Path = Path("./var")
+    data_dir: Path = Field(default=Path("var"), validate_default=True)
     database_url: str | None = None
     log_level: str = "INFO"
 
@@ -72,11 +73,42 @@ class Settings(BaseSettings):
     number_renewal_grace_days: float = Field(default=3.0, ge=0)
     number_renewal_interval_seconds: float = Field(default=300.0, gt=0)
 
+    @field_validator("data_dir", "tts_cache_dir")
+    @classmethod
+    def _anchored(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        value = value.expanduser()
+        return value if value.is_absolute() else data_base_dir() / value
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite+aiosqlite:///{(self.data_dir / 'voicebox.db').resolve()}"
+        return f"sqlite+aiosqlite:///{self.sqlite_path}"
+
+    @property
+    def sqlite_path(self) -> Path:
+        """The embedded database's file (used when `database_url` is not set)."""
+        return (self.data_dir / "voicebox.db").resolve()
+
+
+def checkout_root() -> Path | None:
+    """The source checkout this package runs from (`pip install -e`), if it is one."""
+    root = Path(__file__).resolve().parents[2]
+    return root if (root / "pyproject.toml").is_file() and (root / "src" / "voicebox").is_dir() \
+        else None
+
+
+def data_base_dir() -> Path:
+    """What a relative `VOICEBOX_DATA_DIR` is taken from, whatever the current directory: the
+    checkout when running from one, else `$XDG_DATA_HOME/voicebox` (`~/.local/share/voicebox`).
+    So `scripts/serve.sh` and `voicebox admin …` run from any folder find the same database."""
+    checkout = checkout_root()
+    if checkout is not None:
+        return checkout
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "voicebox"
 
 
 @lru_cache(maxsize=1)

@@ -190,7 +190,9 @@ class _Run:
                 record.error, field = exc.message, "error"
             except Exception as exc:
                 log.exception("step %s of call %s failed", step.name, self.call.id)
-                record.error, field = f"{type(exc).__name__}: {exc}", "error"
+                # The trace is the customer's to read: the text may hold server paths; the log
+                # has it all.
+                record.error, field = f"internal error ({type(exc).__name__})", "error"
             record.end = clock.now() - origin
             if stop is not None:
                 return stop, record.error if stop not in ("remote_hangup",) else None

@@ -126,7 +126,7 @@ async def run_tool(
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
     if proc.returncode != 0:
-        detail = err.decode(errors="replace").strip().splitlines()
+        detail = _without_paths(err.decode(errors="replace"), args).strip().splitlines()
         raise MediaError(f"{what}: {detail[-1] if detail else f'{args[0]} failed'}")
     return bytes(out)
 
@@ -139,6 +139,15 @@ async def _feed(proc: asyncio.subprocess.Process, data: bytes) -> None:
         proc.stdin.close()
     except (BrokenPipeError, ConnectionResetError):
         pass  # the tool stopped reading; its exit status says why
+
+
+def _without_paths(text: str, args: list[str]) -> str:
+    """A tool's stderr with the file paths it was given cut to their names: the message may reach
+    a client, who must not learn where the server keeps files."""
+    for arg in sorted(args, key=len, reverse=True):
+        if "/" in arg and Path(arg).name:
+            text = text.replace(arg, Path(arg).name)
+    return text
 
 
 async def probe_format(path: Path) -> tuple[str, float]:
