@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     yandex_folder_id: str | None = None
     yandex_tts_url: str = "https://tts.api.cloud.yandex.net/speech/v1/tts:synthesize"
 
+    # SIP driver (VOICEBOX_TELEPHONY=sip; docs/operations.md): checked by telephony/sip/config.py.
+    sip_trunk: str | None = None  # sip:user:password@host:port
+    sip_bind: str = "0.0.0.0:5060"
+    rtp_ports: str = "30000-30999"
+    sip_register: str = "off"
+    sip_strip_plus: str = "false"
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

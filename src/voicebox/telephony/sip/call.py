@@ -1,0 +1,514 @@
+"""`SipCall`: one SIP leg (INVITE out or in) implementing `telephony.base.Call`.
+
+Signalling is here; audio is the `RtpTransport`'s and prompts / digits are the media's
+(today the stand-in in `standin.py`, the shared `MediaLeg` once it lands).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from typing import TYPE_CHECKING
+
+from sipmessage import Request, Response
+
+from voicebox.telephony.base import (
+    CallResult,
+    CallState,
+    Detection,
+    Heard,
+    Prompt,
+    RealClock,
+    RemoteHangup,
+    TransferTarget,
+)
+from voicebox.telephony.leg import Leg
+from voicebox.telephony.sip import digest, message, sdp
+from voicebox.telephony.sip.dialog import Dialog
+from voicebox.telephony.sip.info import parse_info_digit
+from voicebox.telephony.sip.results import RESPONSE_FOR, result_for
+from voicebox.telephony.sip.rtp import RtpTransport
+from voicebox.telephony.sip.standin import StandInMedia
+from voicebox.telephony.sip.transaction import (
+    ClientTransaction,
+    ServerTransaction,
+    TransactionTimeout,
+)
+from voicebox.telephony.transport import DtmfEvent
+
+if TYPE_CHECKING:
+    from voicebox.telephony.sip.gateway import SipGateway
+
+log = logging.getLogger(__name__)
+
+REFER_REFUSED = frozenset({403, 405, 420, 488, 501, 603})
+
+
+class SipCall(Leg):
+    def __init__(self, gateway: SipGateway, *, call_id: str, to: str, caller: str | None,
+                 state: CallState = CallState.NEW):
+        super().__init__(RealClock(), call_id=call_id, state=state)
+        self._gw = gateway
+        self.to = to
+        self.caller = caller
+        self.sip_call_id: str | None = None
+        self.final_code: int | None = None
+        self.final_reason: str = ""
+        self.error: str | None = None
+        self.transport: RtpTransport | None = None
+        self.media: StandInMedia | None = None
+        self.dialog: Dialog | None = None
+        self._session: sdp.LocalSession | None = None
+        self._stop: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._notifies: asyncio.Queue[int] = asyncio.Queue()
+        self._bridged = False
+        # outbound
+        self._invite: Request | None = None
+        self._invite_tx: ClientTransaction | None = None
+        self._ack: bytes | None = None
+        self._cancel_wanted = False
+        self._cancel_sent = False
+        # inbound
+        self._offer: sdp.Media | None = None
+        self._uas_tx: ServerTransaction | None = None
+        self._uas_invites: dict[int, ServerTransaction] = {}
+        self._local_tag = message.new_tag()
+
+    # Outbound.
+
+    async def dial(self, number: str, *, ring_seconds: float = 60.0) -> CallResult:
+        if self._state is not CallState.NEW:
+            return CallResult.FAILED
+        self._state = CallState.RINGING
+        try:
+            result = await self._dial(number, ring_seconds)
+        except asyncio.CancelledError:
+            self._cancel_wanted = True
+            self._send_cancel()
+            self._finish(CallResult.CANCELLED)
+            raise
+        if result is not CallResult.ANSWERED:
+            self._finish(result)
+        return result
+
+    async def _dial(self, number: str, ring_seconds: float) -> CallResult:
+        gw, ep, config = self._gw, self._gw.endpoint, self._gw.config
+        self.transport = await gw.open_rtp()
+        self._session = sdp.LocalSession(host=ep.host, port=self.transport.local_port)
+        uri = gw.trunk_uri(number)
+        caller = gw.dialled_user(self.caller) if self.caller else "anonymous"
+        from_ = f"<sip:{caller}@{config.trunk_host}>;tag={self._local_tag}"
+        to = f"<{uri}>"
+        self.sip_call_id = message.new_call_id(ep.host)
+        log.info("call %s: INVITE %s, trunk Call-ID %s", self.id, uri, self.sip_call_id)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + ring_seconds
+        cseq, authorization = 1, None
+        while True:
+            headers = {"Allow": message.ALLOW}
+            if authorization:
+                headers.update(authorization)
+            self._invite = message.request(
+                "INVITE", uri, via=ep.via(), from_=from_, to=to, call_id=self.sip_call_id,
+                cseq=cseq, contact=gw.contact, headers=headers, body=self._session.offer(),
+                content_type="application/sdp")
+            self._ack = None
+            self._invite_tx = tx = ep.client(self._invite, config.trunk_address,
+                                             on_provisional=self._provisional)
+            try:
+                resp, why = await self._await_final(tx, deadline)
+            except TransactionTimeout as timeout:
+                return self._failed(408, "Request Timeout",
+                                    f"trunk did not respond: 408 Request Timeout ({timeout})")
+            if resp is None:  # CANCELled and nothing came back
+                return why
+            if resp.code in (401, 407) and authorization is None and config.username:
+                challenge = resp.headers.get(
+                    "WWW-Authenticate" if resp.code == 401 else "Proxy-Authenticate")
+                try:
+                    value = digest.answer(challenge or "", method="INVITE", uri=uri,
+                                          username=config.username,
+                                          password=config.password or "")
+                except digest.UnsupportedChallenge as error:
+                    return self._failed(resp.code, resp.phrase,
+                                        f"trunk asks for credentials we cannot give: {error} "
+                                        f"({resp.code} {resp.phrase})")
+                authorization = {"Authorization" if resp.code == 401 else
+                                 "Proxy-Authorization": value}
+                cseq += 1
+                continue
+            if resp.code in (401, 407) or (resp.code == 403 and authorization is not None):
+                return self._failed(resp.code, resp.phrase,
+                                    f"trunk refused our credentials ({resp.code} {resp.phrase})")
+            if 200 <= resp.code < 300:
+                return self._answered(resp, why)
+            self.final_code, self.final_reason = resp.code, resp.phrase
+            if why is not CallResult.ANSWERED:
+                return why
+            self.error = f"trunk answered {resp.code} {resp.phrase}"
+            return result_for(resp.code)
+
+    async def _await_final(self, tx: ClientTransaction, deadline: float,
+                           ) -> tuple[Response | None, CallResult]:
+        """The INVITE's final response and why we stopped waiting for the answer (ANSWERED:
+        we did not; NO_ANSWER: ring timeout, CANCELLED: hangup)."""
+        loop = asyncio.get_running_loop()
+        why = CallResult.ANSWERED
+        if not self._stop.done():
+            done, _ = await asyncio.wait({tx.final, self._stop},
+                                         timeout=max(deadline - loop.time(), 0.0),
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if tx.final in done:
+                return tx.final.result(), why
+        why = CallResult.CANCELLED if self._stop.done() else CallResult.NO_ANSWER
+        self._cancel_wanted = True
+        self._send_cancel()
+        # RFC 3261 §9.1: a CANCEL with no final answer after 64×T1 ends the attempt anyway.
+        try:
+            return await asyncio.wait_for(asyncio.shield(tx.final), self._gw.endpoint.timer_b), why
+        except TimeoutError:
+            tx.cancel_timers()
+            return None, why
+
+    def _provisional(self, resp: Response) -> None:
+        if self._cancel_wanted:
+            self._send_cancel()
+
+    def _send_cancel(self) -> None:
+        tx, invite = self._invite_tx, self._invite
+        if self._cancel_sent or tx is None or invite is None or tx.final.done():
+            return
+        if tx.provisional is None:
+            return  # RFC 3261 §9.1: wait for a provisional response before CANCEL
+        self._cancel_sent = True
+        cancel = message.request(
+            "CANCEL", str(invite.uri), via=invite.headers.getlist("Via")[0],
+            from_=invite.headers["From"], to=invite.headers["To"], call_id=invite.call_id,
+            cseq=invite.cseq.sequence, routes=invite.headers.getlist("Route"))
+        self._gw.endpoint.client(cancel, self._gw.config.trunk_address)
+
+    def _answered(self, resp: Response, why: CallResult) -> CallResult:
+        assert self._invite is not None and self.transport is not None
+        self.final_code, self.final_reason = resp.code, resp.phrase
+        self.dialog = Dialog.as_uac(self._invite, resp)
+        self._send_ack()
+        self._gw.track_dialog(self)
+        if why is not CallResult.ANSWERED:  # answered as we gave up: hang up at once
+            self._spawn(self._bye())
+            return why
+        try:
+            media = sdp.parse(resp.body)
+        except sdp.SdpError as error:
+            self._spawn(self._bye())
+            return self._failed(488, "Not Acceptable Here", f"trunk's answer is unusable: {error}")
+        self._start_media(media)
+        return CallResult.ANSWERED
+
+    def _send_ack(self) -> None:
+        assert self.dialog is not None and self._invite is not None
+        if self._ack is None:
+            self._ack = bytes(self.dialog.request(self._gw.endpoint, "ACK",
+                                                  cseq=self._invite.cseq.sequence))
+        self._gw.endpoint.send_bytes(self._ack, self.dialog.destination())
+
+    def resend_ack(self, resp: Response) -> None:
+        """A 2xx to our INVITE came again: our ACK was lost."""
+        if self._ack is not None and self.dialog is not None:
+            self._gw.endpoint.send_bytes(self._ack, self.dialog.destination())
+
+    def _failed(self, code: int, reason: str, error: str) -> CallResult:
+        self.final_code, self.final_reason, self.error = code, reason, error
+        log.info("call %s failed: %s", self.id, error)
+        return CallResult.FAILED
+
+    # Inbound.
+
+    def offered(self, invite: Request, tx: ServerTransaction, offer: sdp.Media) -> None:
+        """Set up from an inbound INVITE (the gateway has checked its SDP)."""
+        self._invite = invite
+        self._uas_tx = tx
+        self._offer = offer
+        self.sip_call_id = invite.call_id
+        self._uas_invites[invite.cseq.sequence] = tx
+        tx.respond(message.response(invite, 180, to_tag=self._local_tag,
+                                    contact=self._gw.contact))
+
+    async def answer(self) -> CallResult:
+        if self._state is CallState.ANSWERED:
+            return CallResult.ANSWERED
+        if self._state is not CallState.RINGING or self._uas_tx is None or self._offer is None:
+            return CallResult.CANCELLED
+        assert self._invite is not None
+        self.transport = await self._gw.open_rtp()
+        if self._state is not CallState.RINGING:  # cancelled while we opened the port
+            self.transport.close()
+            return CallResult.CANCELLED
+        self._session = sdp.LocalSession(host=self._gw.endpoint.host,
+                                         port=self.transport.local_port)
+        self.dialog = Dialog.as_uas(self._invite, self._local_tag)
+        self._gw.track_dialog(self)
+        self._uas_tx.on_no_ack = self._no_ack
+        self._uas_tx.respond(message.response(
+            self._invite, 200, to_tag=self._local_tag, contact=self._gw.contact,
+            headers={"Allow": message.ALLOW}, body=self._session.answer(self._offer),
+            content_type="application/sdp"))
+        self.final_code, self.final_reason = 200, "OK"
+        self._start_media(self._offer)
+        return CallResult.ANSWERED
+
+    def cancelled(self, cancel: Request, tx: ServerTransaction) -> None:
+        """The caller gave up before the answer (CANCEL)."""
+        tx.respond(message.response(cancel, 200))
+        if self._state is CallState.RINGING and self._uas_tx is not None:
+            assert self._invite is not None
+            self._uas_tx.respond(message.response(self._invite, 487, to_tag=self._local_tag))
+            self.final_code, self.final_reason = 487, "Request Terminated"
+            self._remote_gone()
+
+    def _no_ack(self) -> None:
+        log.info("call %s: no ACK for our 200 OK; hanging up", self.id)
+        self._spawn(self._bye())
+        self._remote_gone()
+
+    # Media.
+
+    def _start_media(self, media: sdp.Media) -> None:
+        assert self.transport is not None
+        self._attach_media()
+        self.transport.start(media)
+        self._up()
+
+    def _attach_media(self) -> None:
+        assert self.transport is not None
+        # STAND-IN: becomes the shared MediaLeg over the same transport (issue 12).
+        self.media = StandInMedia(self.transport, self._clock, self._gw.render)
+
+    def _media_or_hangup(self) -> StandInMedia:
+        if self._state is CallState.ENDED or self.media is None:
+            raise RemoteHangup("the call is not up")
+        return self.media
+
+    async def play(self, prompt: Prompt, *, barge_in_dtmf: bool = False,
+                   barge_in_speech: bool = False) -> Heard:
+        return await self._media_or_hangup().play(prompt, barge_in_dtmf=barge_in_dtmf,
+                                                  barge_in_speech=barge_in_speech)
+
+    async def collect(self, *, dtmf: bool = True, speech: bool = False, wait_seconds: float = 5.0,
+                      max_digits: int | None = None, terminator: str | None = "#") -> Heard:
+        return await self._media_or_hangup().collect(
+            dtmf=dtmf, speech=speech, wait_seconds=wait_seconds, max_digits=max_digits,
+            terminator=terminator)
+
+    async def detect_machine(self, *, listen_seconds: float = 3.0) -> Detection:
+        return await self._media_or_hangup().detect_machine(listen_seconds=listen_seconds)
+
+    def send_dtmf(self, digits: str) -> None:
+        if self.transport is not None and self._state is CallState.ANSWERED:
+            self.transport.send_dtmf(digits)
+
+    # In-dialog requests from the far end.
+
+    def on_request(self, req: Request, tx: ServerTransaction | None) -> None:
+        method = req.method
+        if method == "ACK":
+            invite_tx = self._uas_invites.get(req.cseq.sequence)
+            if invite_tx is not None:
+                invite_tx.ack()
+            return
+        assert tx is not None
+        if self.dialog is not None and method != "CANCEL":
+            if req.cseq.sequence <= self.dialog.remote_cseq and method != "INVITE":
+                pass  # out of order; answer anyway (UDP reorders, peers retransmit)
+            self.dialog.remote_cseq = max(self.dialog.remote_cseq, req.cseq.sequence)
+        if method == "BYE":
+            tx.respond(message.response(req, 200))
+            self._remote_gone()
+        elif method == "INVITE":
+            self._reinvite(req, tx)
+        elif method == "INFO":
+            self._info(req, tx)
+        elif method == "NOTIFY":
+            self._notify(req, tx)
+        elif method == "OPTIONS":
+            tx.respond(message.response(req, 200, headers={"Allow": message.ALLOW}))
+        else:
+            tx.respond(message.response(req, 501))
+
+    def _reinvite(self, req: Request, tx: ServerTransaction) -> None:
+        if self._session is None or self.transport is None or self._state is not CallState.ANSWERED:
+            tx.respond(message.response(req, 491 if self._state is CallState.RINGING else 481,
+                                        "Request Pending" if self._state is CallState.RINGING
+                                        else None))
+            return
+        current = self.transport.media
+        if req.body:
+            try:
+                offered = sdp.parse(req.body)
+            except sdp.SdpError:
+                tx.respond(message.response(req, 488))
+                return
+            if current is not None:
+                offered = sdp.Media(offered.host, offered.port, current.codec_pt,
+                                    offered.event_pt if offered.event_pt is not None
+                                    else current.event_pt)
+            self.transport.start(offered)
+            current = offered
+        self._uas_invites[req.cseq.sequence] = tx
+        body = self._session.answer(current) if current else self._session.offer()
+        tx.respond(message.response(req, 200, to_tag=self._local_tag, contact=self._gw.contact,
+                                    body=body, content_type="application/sdp"))
+
+    def _info(self, req: Request, tx: ServerTransaction) -> None:
+        digit = parse_info_digit(req)
+        if digit is None:
+            tx.respond(message.response(req, 415 if req.body else 200,
+                                        "Unsupported Media Type" if req.body else None))
+            return
+        tx.respond(message.response(req, 200))
+        if self.transport is not None:
+            self.transport.deliver_dtmf(DtmfEvent(digit[0], self._clock.now(), digit[1]))
+
+    def _notify(self, req: Request, tx: ServerTransaction) -> None:
+        tx.respond(message.response(req, 200))
+        if (req.headers.get("Event") or "").split(";")[0].strip().lower() != "refer":
+            return
+        line = req.body.split(b"\n", 1)[0].decode("utf-8", "replace").split()
+        if len(line) >= 2 and line[0].upper() == "SIP/2.0" and line[1].isdigit():
+            self._notifies.put_nowait(int(line[1]))
+
+    # Transfer.
+
+    async def transfer(self, target: TransferTarget, *, ring_seconds: float = 60.0) -> CallResult:
+        if self._state is not CallState.ANSWERED or self.dialog is None:
+            raise RemoteHangup("the call is not up")
+        number = target.number or ""
+        refer_to = target.sip_uri or self._gw.trunk_uri(number)
+        req = self.dialog.request(self._gw.endpoint, "REFER", contact=self._gw.contact, headers={
+            "Refer-To": f"<{refer_to}>", "Referred-By": f"<{self._gw.contact_uri}>"})
+        tx = self._gw.endpoint.client(req, self.dialog.destination())
+        try:
+            resp = await tx.final
+        except TransactionTimeout:
+            resp = None
+        if resp is not None and 200 <= resp.code < 300:
+            return await self._refer_outcome(ring_seconds)
+        if resp is not None and resp.code not in REFER_REFUSED:
+            log.info("call %s: REFER answered %s; bridging instead", self.id, resp.code)
+        if not number and not target.sip_uri:
+            return CallResult.FAILED
+        return await self._bridge(target, ring_seconds)
+
+    async def _refer_outcome(self, ring_seconds: float) -> CallResult:
+        """Follow the NOTIFY sipfrag until the transfer target's final status."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + ring_seconds + self._gw.endpoint.timer_b
+        while True:
+            try:
+                code = await asyncio.wait_for(self._wait_notify(), deadline - loop.time())
+            except TimeoutError:
+                return CallResult.NO_ANSWER
+            except RemoteHangup:
+                return CallResult.ANSWERED  # the transferee left us: it is connected
+            if code < 200:
+                continue
+            if code < 300:
+                await self.hangup()
+                return CallResult.ANSWERED
+            return result_for(code)
+
+    async def _wait_notify(self) -> int:
+        if self._state is CallState.ENDED:
+            raise RemoteHangup("the far end hung up")
+        ended = loop_future = asyncio.get_running_loop().create_future()
+        self.on_hangup(lambda: loop_future.done() or loop_future.set_result(None))
+        getter = asyncio.ensure_future(self._notifies.get())
+        done, _ = await asyncio.wait({getter, ended}, return_when=asyncio.FIRST_COMPLETED)
+        if getter in done:
+            return getter.result()
+        getter.cancel()
+        raise RemoteHangup("the far end hung up")
+
+    async def _bridge(self, target: TransferTarget, ring_seconds: float) -> CallResult:
+        """REFER refused: a second leg through the trunk, audio and digits relayed both ways."""
+        party = self.caller if self._uas_tx is not None else self.to  # the far end's number
+        other = self._gw.outbound(to=target.number or target.sip_uri or "",
+                                  caller=target.caller_display or party)
+        result = await other.dial(target.number or target.sip_uri or "", ring_seconds=ring_seconds)
+        if result is not CallResult.ANSWERED:
+            return result
+        if self._state is not CallState.ANSWERED:
+            await other.hangup()
+            raise RemoteHangup("the far end hung up")
+        assert self.transport is not None and other.transport is not None
+        _relay(self.transport, other.transport)
+        _relay(other.transport, self.transport)
+        if target.extension:
+            other.transport.send_dtmf(target.extension)
+        self._bridged = other._bridged = True
+        self.on_hangup(lambda: self._spawn(other._release()))
+        other.on_hangup(lambda: self._spawn(self._release()))
+        return CallResult.ANSWERED
+
+    async def _release(self) -> None:
+        """End a bridged leg (the other side hung up)."""
+        self._bridged = False
+        await self.hangup()
+
+    # Hang-up.
+
+    async def hangup(self, result: CallResult = CallResult.ANSWERED) -> None:
+        if self._bridged or self._state is CallState.ENDED:
+            return
+        if self._state is CallState.NEW:
+            self._finish(result)
+        elif self._state is CallState.RINGING and self._uas_tx is not None:
+            assert self._invite is not None
+            code = RESPONSE_FOR[result]
+            self._uas_tx.respond(message.response(self._invite, code, to_tag=self._local_tag))
+            self.final_code, self.final_reason = code, message.REASONS.get(code, "")
+            self._finish(result)
+        elif self._state is CallState.RINGING:
+            if not self._stop.done():
+                self._stop.set_result(None)  # dial() sends CANCEL and returns CANCELLED
+        else:
+            self._finish(result)
+            await self._bye()
+
+    async def _bye(self) -> None:
+        if self.dialog is None:
+            return
+        req = self.dialog.request(self._gw.endpoint, "BYE")
+        tx = self._gw.endpoint.client(req, self.dialog.destination())
+        with contextlib.suppress(TransactionTimeout, asyncio.CancelledError):
+            await tx.final
+
+    def _remote_gone(self) -> None:
+        self._close_media()
+        self._gw.forget(self)
+        self.remote_hangup()
+
+    def _finish(self, result: CallResult) -> None:
+        """Our side ends the call."""
+        self._close_media()
+        self._gw.forget(self)
+        if self._state is not CallState.ENDED:
+            self._hang_up_here()
+
+    def _close_media(self) -> None:
+        if self.media is not None:
+            self.media.end()
+        if self.transport is not None:
+            self.transport.close()
+
+    def _spawn(self, coroutine: object) -> None:
+        self._gw.spawn(coroutine)  # type: ignore[arg-type]
+
+
+def _relay(source: RtpTransport, sink: RtpTransport) -> None:
+    """Frames and digits received on `source` are sent on `sink` (20 ms of jitter kept)."""
+    frames: deque[bytes] = deque(maxlen=10)
+    source.on_frame(lambda frame, at: frames.append(frame))
+    source.on_dtmf(lambda event: sink.send_dtmf(event.digit))
+    sink.set_source(lambda: frames.popleft() if frames else None)
