@@ -48,7 +48,8 @@ class Sipp:
         self.port = free_udp_port()
         self.media_port = free_udp_port(even=True)
         self.workdir = workdir
-        self.args = [SIPP or "sipp", "-sf", str(SCENARIOS / scenario), "-i", "127.0.0.1",
+        self.args = [SIPP or "sipp", "-sf", str(workdir / scenario if (workdir / scenario).exists()
+                                                else SCENARIOS / scenario), "-i", "127.0.0.1",
                      "-p", str(self.port), "-mi", "127.0.0.1", "-mp", str(self.media_port),
                      "-m", str(calls), "-nostdin", "-timeout", f"{SIPP_SECONDS}s",
                      "-timeout_error", "-trace_err", "-trace_msg"]
@@ -82,6 +83,16 @@ class Sipp:
     def kill(self) -> None:
         if self.process is not None and self.process.returncode is None:
             self.process.kill()
+
+
+def render_scenario(name: str, workdir: Path, **values: str) -> str:
+    """Copy template `name` into `workdir` with each @KEY@ replaced (sipp checks response codes
+    when it loads a scenario, so they cannot be -key values)."""
+    text = (SCENARIOS / name).read_text()
+    for key, value in values.items():
+        text = text.replace(f"@{key.upper()}@", value)
+    (workdir / name).write_text(text)
+    return name
 
 
 @pytest.fixture

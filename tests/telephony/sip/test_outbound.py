@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import socket
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from tests.telephony.sip.conftest import Sipp, gateway_for, needs_sipp
+from tests.telephony.sip.conftest import (
+    Sipp,
+    free_udp_port,
+    gateway_for,
+    needs_sipp,
+    render_scenario,
+)
 from tests.telephony.sip.rtp_capture import TONE_HZ, rtp_stream, write_pcap
 from voicebox.telephony.base import CallResult, CallState, TransferTarget
 
@@ -60,5 +70,117 @@ async def test_wrong_password_ends_at_403_without_looping(
         assert call.error == "trunk refused our credentials (403 Forbidden)"
         assert call.state is CallState.ENDED
         assert await sipp.wait() == 0, sipp.log()
+    finally:
+        await gateway.stop()
+
+
+async def test_refused_refer_bridges_a_second_leg_until_the_caller_hangs_up(
+        tmp_path: Path, sipp_runner: list[Sipp]) -> None:
+    write_pcap(tmp_path / "talk.pcap", rtp_stream(tone_seconds=3.0, pt=0))
+    sipp = await Sipp("uas_refer_refused.xml", tmp_path, calls=2).start()
+    sipp_runner.append(sipp)
+    gateway = gateway_for(sipp.port)
+    await gateway.start()
+    try:
+        call = gateway.outbound(to="+79161234567", caller="+74951112233")
+        assert await call.dial("+79161234567", ring_seconds=20) is CallResult.ANSWERED
+        result = await call.transfer(TransferTarget(number="+74950000000", extension="12"),
+                                     ring_seconds=10)
+        assert result is CallResult.ANSWERED
+        bridge = call.bridged_to
+        assert bridge is not None and bridge.state is CallState.ANSWERED
+        await call.hangup()  # the scenario is over; the bridged parties keep talking
+        assert await sipp.wait() == 0, sipp.log()  # A hung up, so we released B (BYE)
+        assert call.state is CallState.ENDED and bridge.state is CallState.ENDED
+        assert bridge.transport is not None and bridge.transport.frames_from_source > 10
+    finally:
+        await gateway.stop()
+
+
+@pytest.mark.parametrize(("code", "reason", "result"), [
+    ("486", "Busy Here", CallResult.BUSY),
+    ("404", "Not Found", CallResult.UNREACHABLE),
+    ("603", "Decline", CallResult.BUSY),
+    ("480", "Temporarily Unavailable", CallResult.NO_ANSWER),
+    ("500", "Server Internal Error", CallResult.FAILED),
+])
+async def test_refusals_keep_the_real_code(
+        tmp_path: Path, sipp_runner: list[Sipp], code: str, reason: str,
+        result: CallResult) -> None:
+    scenario = render_scenario("uas_reject.xml", tmp_path, code=code, reason=reason)
+    sipp = await Sipp(scenario, tmp_path).start()
+    sipp_runner.append(sipp)
+    gateway = gateway_for(sipp.port)
+    await gateway.start()
+    try:
+        call = gateway.outbound(to="+79161234567", caller="+74951112233")
+        assert await call.dial("+79161234567", ring_seconds=20) is result
+        assert (call.final_code, call.final_reason) == (int(code), reason)
+        assert call.error == f"trunk answered {code} {reason}"
+        assert await sipp.wait() == 0, sipp.log()  # our ACK reached it
+    finally:
+        await gateway.stop()
+
+
+async def test_ring_timeout_cancels(tmp_path: Path, sipp_runner: list[Sipp]) -> None:
+    sipp = await Sipp("uas_no_answer.xml", tmp_path).start()
+    sipp_runner.append(sipp)
+    gateway = gateway_for(sipp.port)
+    await gateway.start()
+    try:
+        call = gateway.outbound(to="+79161234567", caller="+74951112233")
+        assert await call.dial("+79161234567", ring_seconds=1.5) is CallResult.NO_ANSWER
+        assert call.final_code == 487
+        assert await sipp.wait() == 0, sipp.log()
+    finally:
+        await gateway.stop()
+
+
+async def test_hangup_while_ringing_cancels(tmp_path: Path, sipp_runner: list[Sipp]) -> None:
+    sipp = await Sipp("uas_no_answer.xml", tmp_path).start()
+    sipp_runner.append(sipp)
+    gateway = gateway_for(sipp.port)
+    await gateway.start()
+    try:
+        call = gateway.outbound(to="+79161234567", caller="+74951112233")
+        dialling = asyncio.create_task(call.dial("+79161234567", ring_seconds=30))
+        await asyncio.wait_for(call.ringing.wait(), 30)
+        await call.hangup()
+        assert await dialling is CallResult.CANCELLED
+        assert await sipp.wait() == 0, sipp.log()
+    finally:
+        await gateway.stop()
+
+
+async def test_silent_trunk_times_out_on_timer_b_after_retransmitting() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.setblocking(False)
+        gateway = gateway_for(silent.getsockname()[1], timer_b=2.0)
+        await gateway.start()
+        try:
+            call = gateway.outbound(to="+79161234567", caller="+74951112233")
+            assert await call.dial("+79161234567", ring_seconds=20) is CallResult.FAILED
+            assert call.final_code == 408
+            assert call.error == ("trunk did not respond: 408 Request Timeout "
+                                  "(no response to INVITE in 2 s)")
+            received = []
+            with contextlib.suppress(BlockingIOError):
+                while True:
+                    received.append(silent.recv(65535))
+            # Timer A: sent at 0, 0.5, 1.5 s (and 3.5 s is past Timer B).
+            assert len(received) >= 3 and all(d.startswith(b"INVITE ") for d in received)
+        finally:
+            await gateway.stop()
+
+
+async def test_unreachable_trunk_fails_with_the_timeout_not_a_hang() -> None:
+    gateway = gateway_for(free_udp_port(), timer_b=1.0)  # nobody listens there
+    await gateway.start()
+    try:
+        call = gateway.outbound(to="+79161234567", caller="+74951112233")
+        assert await call.dial("+79161234567", ring_seconds=20) is CallResult.FAILED
+        assert call.error is not None and call.error.startswith("trunk did not respond")
+        assert gateway.live_calls == 0
     finally:
         await gateway.stop()

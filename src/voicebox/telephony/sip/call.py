@@ -64,12 +64,14 @@ class SipCall(Leg):
         self._stop: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._notifies: asyncio.Queue[int] = asyncio.Queue()
         self._bridged = False
+        self.bridged_to: SipCall | None = None  # the second leg when REFER was refused
         # outbound
         self._invite: Request | None = None
         self._invite_tx: ClientTransaction | None = None
         self._ack: bytes | None = None
         self._cancel_wanted = False
         self._cancel_sent = False
+        self.ringing = asyncio.Event()  # the far end sent a provisional response
         # inbound
         self._offer: sdp.Media | None = None
         self._uas_tx: ServerTransaction | None = None
@@ -173,6 +175,7 @@ class SipCall(Leg):
             return None, why
 
     def _provisional(self, resp: Response) -> None:
+        self.ringing.set()
         if self._cancel_wanted:
             self._send_cancel()
 
@@ -447,6 +450,7 @@ class SipCall(Leg):
         if target.extension:
             other.transport.send_dtmf(target.extension)
         self._bridged = other._bridged = True
+        self.bridged_to = other
         self.on_hangup(lambda: self._spawn(other._release()))
         other.on_hangup(lambda: self._spawn(self._release()))
         return CallResult.ANSWERED

@@ -104,6 +104,7 @@ class RtpTransport(asyncio.DatagramProtocol):
         self._closed = False
         self.packets_sent = 0
         self.packets_received = 0
+        self.frames_from_source = 0  # frames the source gave (the rest went out as silence)
 
     @property
     def local_port(self) -> int:
@@ -181,6 +182,8 @@ class RtpTransport(asyncio.DatagramProtocol):
             digit, frames = self._digits.popleft()
             self._sending = _DigitSender(digit, frames, self._ts)
         frame = self._source() if self._source is not None else None
+        if frame is not None:
+            self.frames_from_source += 1
         if self._sending is not None:
             for payload, marker in self._sending.next():
                 self._send(udp, address, media.event_pt or 101, self._sending.timestamp,

@@ -73,9 +73,8 @@ class ClientTransaction:
             if self.final.done():
                 return
             self.provisional = resp
-            if self._retransmit is not None and self.is_invite:
-                self._retransmit.cancel()
-                self._retransmit = None
+            if self.is_invite:  # Proceeding: no more retransmissions, and Timer B is over
+                self._stop_timers()
             elif not self.is_invite and self._retransmit is not None:
                 self._interval = self.endpoint.t2
             if self.on_provisional is not None:
