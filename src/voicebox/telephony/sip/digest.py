@@ -7,11 +7,13 @@ RFC 2069 form when it offers none. `auth-int` is not supported: such a challenge
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 
-from sipmessage import AuthChallenge
-
 _HASHES = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}
+# Our own reading of auth-params: sipmessage's grammar refuses some that trunks send (RFC 7616's
+# own example among them).
+_PARAM = re.compile(r'\s*([A-Za-z][\w-]*)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s,]*)\s*(?:,|$)')
 
 
 class UnsupportedChallenge(ValueError):
@@ -33,13 +35,10 @@ def answer(
     nc: int = 1,
 ) -> str:
     """The Authorization / Proxy-Authorization value answering `challenge_header`."""
-    try:
-        challenge = AuthChallenge.parse(challenge_header)
-    except ValueError as error:
-        raise UnsupportedChallenge(f"unreadable challenge {challenge_header!r}") from error
-    if challenge.scheme.lower() != "digest":
-        raise UnsupportedChallenge(f"auth scheme {challenge.scheme} is not Digest")
-    params = challenge.parameters
+    scheme, _, rest = challenge_header.strip().partition(" ")
+    if scheme.lower() != "digest":
+        raise UnsupportedChallenge(f"auth scheme {scheme or '(none)'} is not Digest")
+    params = parse_params(rest)
     realm, nonce = params.get("realm", ""), params.get("nonce")
     if not nonce:
         raise UnsupportedChallenge("digest challenge without a nonce")
@@ -69,3 +68,14 @@ def answer(
     if qops:
         fields += ["qop=auth", f"nc={nc_text}", f'cnonce="{cnonce}"']
     return "Digest " + ", ".join(fields)
+
+
+def parse_params(text: str) -> dict[str, str]:
+    """`realm="x", qop="auth,auth-int", algorithm=MD5` as a dict (quotes removed)."""
+    params: dict[str, str] = {}
+    for match in _PARAM.finditer(text):
+        value = match.group(2)
+        if value.startswith('"'):
+            value = re.sub(r"\\(.)", r"\1", value[1:-1])
+        params[match.group(1).lower()] = value
+    return params

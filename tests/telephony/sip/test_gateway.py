@@ -1,0 +1,69 @@
+"""The SIP gateway's start-up and out-of-dialog answers."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import pytest
+
+from tests.telephony.sip.conftest import gateway_for
+from voicebox.errors import TelephonyError
+from voicebox.telephony.registry import create_gateway
+from voicebox.telephony.sip import SipConfig, SipGateway, message
+
+
+class _Settings:
+    sip_trunk = "sip:alice:secret@127.0.0.1:5999"
+    sip_bind = "127.0.0.1:0"
+    rtp_ports = "40000-40100"
+    sip_register = "off"
+    sip_strip_plus = "true"
+    home_region = "RU"
+
+
+def test_registered_as_the_sip_driver() -> None:
+    gateway = create_gateway("sip", settings=_Settings(), time_scale=1.0)
+    assert isinstance(gateway, SipGateway)
+    assert gateway.trunk_uri("+79161234567") == "sip:79161234567@127.0.0.1:5999"
+    settings = _Settings()
+    settings.rtp_ports = "nope"
+    with pytest.raises(TelephonyError, match="VOICEBOX_RTP_PORTS"):
+        create_gateway("sip", settings=settings)
+
+
+async def test_a_busy_sip_port_stops_start_up_naming_the_variable() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = taken.getsockname()[1]
+        gateway = SipGateway(SipConfig(trunk_host="127.0.0.1", bind_host="127.0.0.1",
+                                       bind_port=port))
+        with pytest.raises(TelephonyError) as raised:
+            await gateway.start()
+        assert raised.value.name == "VOICEBOX_SIP_BIND"
+        assert f"127.0.0.1:{port}" in raised.value.message
+
+
+async def test_options_keep_alive_and_stray_requests() -> None:
+    gateway = gateway_for(9)
+    await gateway.start()
+    loop = asyncio.get_running_loop()
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as peer:
+            peer.bind(("127.0.0.1", 0))
+            peer.settimeout(5)
+            address = ("127.0.0.1", gateway.endpoint.port)
+            answers = []
+            for method, to in (("OPTIONS", "<sip:voicebox@h>"),
+                               ("BYE", "<sip:voicebox@h>;tag=nosuch"),
+                               ("SUBSCRIBE", "<sip:voicebox@h>")):
+                req = message.request(method, "sip:voicebox@127.0.0.1",
+                                      via=f"SIP/2.0/UDP 127.0.0.1:{peer.getsockname()[1]};"
+                                          f"branch={message.new_branch()}",
+                                      from_="<sip:trunk@h>;tag=1", to=to, call_id="ka@h", cseq=1)
+                peer.sendto(bytes(req), address)
+                data = await loop.run_in_executor(None, peer.recv, 65535)
+                answers.append(message.parse(data).code)
+            assert answers == [200, 481, 405]
+    finally:
+        await gateway.stop()
