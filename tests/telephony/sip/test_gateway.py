@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from pathlib import Path
 
 import pytest
 
-from tests.telephony.sip.conftest import gateway_for
+from tests.telephony.sip.conftest import Sipp, free_udp_port, gateway_for, needs_sipp
 from voicebox.errors import TelephonyError
 from voicebox.telephony.registry import create_gateway
 from voicebox.telephony.sip import SipConfig, SipGateway, message
@@ -67,3 +68,25 @@ async def test_options_keep_alive_and_stray_requests() -> None:
             assert answers == [200, 481, 405]
     finally:
         await gateway.stop()
+
+
+@needs_sipp
+async def test_registers_with_digest_refreshes_and_unregisters_at_stop(
+        tmp_path: Path, sipp_runner: list[Sipp]) -> None:
+    sipp = await Sipp("uas_register.xml", tmp_path).start()
+    sipp_runner.append(sipp)
+    rtp = free_udp_port(even=True)
+    gateway = SipGateway(SipConfig(
+        trunk_host="127.0.0.1", trunk_port=sipp.port, username="alice", password="secret",
+        bind_host="127.0.0.1", bind_port=0, rtp_ports=(rtp, rtp + 10), register=True))
+    await gateway.start()
+    try:
+        registration = gateway._registration
+        assert registration is not None
+        async with asyncio.timeout(30):
+            await registration.registered.wait()
+            while registration.expires != 60:  # noqa: ASYNC110 - the refresh lands by itself
+                await asyncio.sleep(0.05)
+    finally:
+        await gateway.stop()
+    assert await sipp.wait() == 0, sipp.log()

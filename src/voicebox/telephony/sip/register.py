@@ -48,7 +48,7 @@ class Registration:
             except Exception as error:
                 log.warning("SIP registration with the trunk failed: %s", error)
                 granted = 0
-            wait = max(granted * 0.8, 5.0) if granted else RETRY_SECONDS
+            wait = max(granted * 0.8, 1.0) if granted else RETRY_SECONDS
             await asyncio.sleep(wait)
 
     async def register(self, *, expires: int) -> int:
