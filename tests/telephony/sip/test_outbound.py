@@ -184,3 +184,36 @@ async def test_unreachable_trunk_fails_with_the_timeout_not_a_hang() -> None:
         assert gateway.live_calls == 0
     finally:
         await gateway.stop()
+
+
+async def test_second_challenge_ends_the_attempt(tmp_path: Path, sipp_runner: list[Sipp]) -> None:
+    sipp = await Sipp("uas_rechallenge.xml", tmp_path).start()
+    sipp_runner.append(sipp)
+    gateway = gateway_for(sipp.port)
+    await gateway.start()
+    try:
+        call = gateway.outbound(to="+79161234567", caller="+74951112233")
+        assert await call.dial("+79161234567", ring_seconds=20) is CallResult.FAILED
+        assert call.final_code == 407
+        assert call.error == "trunk refused our credentials (407 Proxy Authentication Required)"
+        assert await sipp.wait() == 0, sipp.log()
+    finally:
+        await gateway.stop()
+
+
+async def test_cancelled_dial_cancels_the_invite(tmp_path: Path, sipp_runner: list[Sipp]) -> None:
+    sipp = await Sipp("uas_no_answer.xml", tmp_path).start()
+    sipp_runner.append(sipp)
+    gateway = gateway_for(sipp.port)
+    await gateway.start()
+    try:
+        call = gateway.outbound(to="+79161234567", caller="+74951112233")
+        dialling = asyncio.create_task(call.dial("+79161234567", ring_seconds=30))
+        await asyncio.wait_for(call.ringing.wait(), 30)
+        dialling.cancel()  # the engine's time budget, a Stopped campaign
+        with pytest.raises(asyncio.CancelledError):
+            await dialling
+        assert call.state is CallState.ENDED
+        assert await sipp.wait() == 0, sipp.log()  # it got our CANCEL and our ACK of its 487
+    finally:
+        await gateway.stop()

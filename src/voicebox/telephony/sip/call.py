@@ -78,6 +78,11 @@ class SipCall(Leg):
         self._uas_invites: dict[int, ServerTransaction] = {}
         self._local_tag = message.new_tag()
 
+    @property
+    def clock(self) -> RealClock:
+        """SIP calls run in real time, whatever clock simulated calls use."""
+        return self._clock  # type: ignore[return-value]
+
     # Outbound.
 
     async def dial(self, number: str, *, ring_seconds: float = 60.0) -> CallResult:
@@ -89,6 +94,8 @@ class SipCall(Leg):
         except asyncio.CancelledError:
             self._cancel_wanted = True
             self._send_cancel()
+            if self._invite_tx is not None and not self._invite_tx.final.done():
+                self._spawn(self._reap(self._invite_tx))
             self._finish(CallResult.CANCELLED)
             raise
         if result is not CallResult.ANSWERED:
@@ -173,6 +180,19 @@ class SipCall(Leg):
         except TimeoutError:
             tx.cancel_timers()
             return None, why
+
+    async def _reap(self, tx: ClientTransaction) -> None:
+        """`dial` was cancelled mid-INVITE: CANCEL goes once it rings (`_provisional`); an
+        answer that races it is ACKed and hung up at once."""
+        try:
+            resp = await asyncio.wait_for(asyncio.shield(tx.final), self._gw.endpoint.timer_b)
+        except (TimeoutError, TransactionTimeout, asyncio.CancelledError):
+            tx.cancel_timers()
+            return
+        if 200 <= resp.code < 300 and self._invite is not None:
+            self.dialog = Dialog.as_uac(self._invite, resp)
+            self._send_ack()
+            await self._bye()
 
     def _provisional(self, resp: Response) -> None:
         self.ringing.set()
