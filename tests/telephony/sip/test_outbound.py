@@ -18,7 +18,14 @@ from tests.telephony.sip.conftest import (
     render_scenario,
 )
 from tests.telephony.sip.rtp_capture import TONE_HZ, rtp_stream, write_pcap
-from voicebox.telephony.base import CallResult, CallState, TransferTarget
+from voicebox.telephony.base import (
+    Call,
+    CallResult,
+    CallState,
+    Prompt,
+    RemoteHangup,
+    TransferTarget,
+)
 
 pytestmark = needs_sipp
 
@@ -76,7 +83,7 @@ async def test_wrong_password_ends_at_403_without_looping(
 
 async def test_refused_refer_bridges_a_second_leg_until_the_caller_hangs_up(
         tmp_path: Path, sipp_runner: list[Sipp]) -> None:
-    write_pcap(tmp_path / "talk.pcap", rtp_stream(tone_seconds=3.0, pt=0))
+    write_pcap(tmp_path / "talk.pcap", rtp_stream(tone_seconds=5.0, pt=0))
     sipp = await Sipp("uas_refer_refused.xml", tmp_path, calls=2).start()
     sipp_runner.append(sipp)
     gateway = gateway_for(sipp.port)
@@ -215,5 +222,34 @@ async def test_cancelled_dial_cancels_the_invite(tmp_path: Path, sipp_runner: li
             await dialling
         assert call.state is CallState.ENDED
         assert await sipp.wait() == 0, sipp.log()  # it got our CANCEL and our ACK of its 487
+    finally:
+        await gateway.stop()
+
+
+async def test_remote_bye_during_a_prompt_raises_remote_hangup(
+        tmp_path: Path, sipp_runner: list[Sipp]) -> None:
+    sipp = await Sipp("uas_hangs_up.xml", tmp_path).start()
+    sipp_runner.append(sipp)
+    gateway = gateway_for(sipp.port)
+
+    async def long_prompt(prompt: Prompt) -> bytes:
+        return bytes(2 * 8000 * 60)  # a minute
+
+    gateway.render = long_prompt
+    await gateway.start()
+    try:
+        call = gateway.outbound(to="+79161234567", caller="+74951112233")
+        assert isinstance(call, Call)
+        hung_up: list[bool] = []
+        call.on_hangup(lambda: hung_up.append(True))
+        assert await call.dial("+79161234567", ring_seconds=20) is CallResult.ANSWERED
+        with pytest.raises(RemoteHangup):
+            await asyncio.wait_for(call.play(Prompt(text="a long story")), 30)
+        assert hung_up == [True] and call.state is CallState.ENDED
+        assert 1.0 < call.elapsed() < 30
+        with pytest.raises(RemoteHangup):
+            await call.collect(wait_seconds=1)
+        await call.hangup()  # idempotent after the far end left
+        assert await sipp.wait() == 0, sipp.log()
     finally:
         await gateway.stop()
