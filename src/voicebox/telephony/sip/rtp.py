@@ -13,6 +13,7 @@ import logging
 import secrets
 import socket
 from collections import deque
+from functools import cache
 
 from voicebox.media import g711
 from voicebox.telephony.base import Clock, RealClock
@@ -22,6 +23,7 @@ from voicebox.telephony.sip.rtp_packet import (
     event_payload,
     parse_event,
     parse_rtp,
+    rtp_bytes,
 )
 from voicebox.telephony.sip.sdp import G711, Media
 from voicebox.telephony.transport import (
@@ -39,6 +41,11 @@ log = logging.getLogger(__name__)
 
 _END_REPEATS = 3  # RFC 4733 §2.5.1.4: the end packet goes three times
 _DIGIT_GAP_FRAMES = 3  # silence between two sent digits
+
+
+@cache
+def _silence(law: str) -> bytes:
+    return g711.encode(SILENT_FRAME, law)
 
 
 class _Stream:
@@ -194,18 +201,20 @@ class RtpTransport(asyncio.DatagramProtocol):
         else:
             if self._gap:
                 self._gap -= 1
-            if frame is None or len(frame) != FRAME_BYTES:
-                frame = SILENT_FRAME if frame is None else bytes(frame[:FRAME_BYTES]).ljust(
-                    FRAME_BYTES, b"\0")
-            self._send(udp, address, media.codec_pt, self._ts, g711.encode(frame, media.law),
-                       False)
+            if frame is None or frame == SILENT_FRAME:
+                payload = _silence(media.law)
+            else:
+                if len(frame) != FRAME_BYTES:
+                    frame = bytes(frame[:FRAME_BYTES]).ljust(FRAME_BYTES, b"\0")
+                payload = g711.encode(frame, media.law)
+            self._send(udp, address, media.codec_pt, self._ts, payload, False)
         self._ts = (self._ts + FRAME_SAMPLES) & 0xFFFFFFFF
 
     def _send(self, udp: asyncio.DatagramTransport, address: tuple[str, int], pt: int,
               timestamp: int, payload: bytes, marker: bool) -> None:
-        packet = RtpPacket(pt, self._seq, timestamp, self._ssrc, payload, marker)
+        data = rtp_bytes(pt, self._seq, timestamp, self._ssrc, payload, marker)
         self._seq = (self._seq + 1) & 0xFFFF
-        udp.sendto(bytes(packet), address)
+        udp.sendto(data, address)
         self.packets_sent += 1
 
     # Receiving.

@@ -20,9 +20,16 @@ class RtpPacket:
     marker: bool = False
 
     def __bytes__(self) -> bytes:
-        second = (0x80 if self.marker else 0) | (self.payload_type & 0x7F)
-        return _HEADER.pack(0x80, second, self.sequence & 0xFFFF,
-                            self.timestamp & 0xFFFFFFFF, self.ssrc) + self.payload
+        return rtp_bytes(self.payload_type, self.sequence, self.timestamp, self.ssrc,
+                         self.payload, self.marker)
+
+
+def rtp_bytes(payload_type: int, sequence: int, timestamp: int, ssrc: int, payload: bytes,
+              marker: bool = False) -> bytes:
+    """One packet on the wire (the pacer's hot path: no object built)."""
+    second = (0x80 if marker else 0) | (payload_type & 0x7F)
+    return _HEADER.pack(0x80, second, sequence & 0xFFFF, timestamp & 0xFFFFFFFF,
+                        ssrc) + payload
 
 
 def parse_rtp(data: bytes) -> RtpPacket | None:
