@@ -498,7 +498,9 @@ class SipCall(Leg):
                 self._stop.set_result(None)  # dial() sends CANCEL and returns CANCELLED
         else:
             self._finish(result)
-            await self._bye()
+            # The BYE goes now; its transaction finishes on its own (a dead peer costs Timer F
+            # in the background, not in the engine's hang-up).
+            self._spawn(self._bye())
 
     async def _bye(self) -> None:
         if self.dialog is None:

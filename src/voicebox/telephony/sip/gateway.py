@@ -31,6 +31,8 @@ from voicebox.telephony.sip.transaction import ServerTransaction
 
 log = logging.getLogger(__name__)
 
+STOP_GRACE_SECONDS = 2.0
+
 
 class SipGateway:
     name = "sip"
@@ -87,6 +89,8 @@ class SipGateway:
             await self._registration.stop()
         calls = list(self._calls.values())
         await asyncio.gather(*(call.hangup() for call in calls), return_exceptions=True)
+        if self._tasks:  # BYEs in flight: a short grace for their answers, then go
+            await asyncio.wait(list(self._tasks), timeout=STOP_GRACE_SECONDS)
         for task in list(self._tasks):
             task.cancel()
         self.endpoint.close()
