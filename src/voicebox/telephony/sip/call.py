@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
 from typing import TYPE_CHECKING
 
 from sipmessage import Request, Response
@@ -36,6 +35,7 @@ from voicebox.telephony.sip.transaction import (
     ServerTransaction,
     TransactionTimeout,
 )
+from voicebox.telephony.sip.transfer import refer_or_bridge
 from voicebox.telephony.transport import DtmfEvent
 
 if TYPE_CHECKING:
@@ -43,14 +43,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-REFER_REFUSED = frozenset({403, 405, 420, 488, 501, 603})
-
 
 class SipCall(Leg):
     def __init__(self, gateway: SipGateway, *, call_id: str, to: str, caller: str | None,
                  state: CallState = CallState.NEW):
         super().__init__(RealClock(), call_id=call_id, state=state)
-        self._gw = gateway
+        self.gateway = gateway
         self.to = to
         self.caller = caller
         self.sip_call_id: str | None = None
@@ -62,8 +60,8 @@ class SipCall(Leg):
         self.dialog: Dialog | None = None
         self._session: sdp.LocalSession | None = None
         self._stop: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._notifies: asyncio.Queue[int] = asyncio.Queue()
-        self._bridged = False
+        self.notifies: asyncio.Queue[int] = asyncio.Queue()
+        self.bridged = False
         self.bridged_to: SipCall | None = None  # the second leg when REFER was refused
         # outbound
         self._invite: Request | None = None
@@ -77,6 +75,10 @@ class SipCall(Leg):
         self._uas_tx: ServerTransaction | None = None
         self._uas_invites: dict[int, ServerTransaction] = {}
         self._local_tag = message.new_tag()
+
+    @property
+    def inbound(self) -> bool:
+        return self._uas_tx is not None
 
     @property
     def clock(self) -> RealClock:
@@ -95,7 +97,7 @@ class SipCall(Leg):
             self._cancel_wanted = True
             self._send_cancel()
             if self._invite_tx is not None and not self._invite_tx.final.done():
-                self._spawn(self._reap(self._invite_tx))
+                self.spawn(self._reap(self._invite_tx))
             self._finish(CallResult.CANCELLED)
             raise
         if result is not CallResult.ANSWERED:
@@ -103,7 +105,7 @@ class SipCall(Leg):
         return result
 
     async def _dial(self, number: str, ring_seconds: float) -> CallResult:
-        gw, ep, config = self._gw, self._gw.endpoint, self._gw.config
+        gw, ep, config = self.gateway, self.gateway.endpoint, self.gateway.config
         self.transport = await gw.open_rtp()
         self._session = sdp.LocalSession(host=ep.host, port=self.transport.local_port)
         uri = gw.trunk_uri(number)
@@ -176,7 +178,7 @@ class SipCall(Leg):
         self._send_cancel()
         # RFC 3261 §9.1: a CANCEL with no final answer after 64×T1 ends the attempt anyway.
         try:
-            return await asyncio.wait_for(asyncio.shield(tx.final), self._gw.endpoint.timer_b), why
+            return await asyncio.wait_for(asyncio.shield(tx.final), self.gateway.endpoint.timer_b), why
         except TimeoutError:
             tx.cancel_timers()
             return None, why
@@ -185,7 +187,7 @@ class SipCall(Leg):
         """`dial` was cancelled mid-INVITE: CANCEL goes once it rings (`_provisional`); an
         answer that races it is ACKed and hung up at once."""
         try:
-            resp = await asyncio.wait_for(asyncio.shield(tx.final), self._gw.endpoint.timer_b)
+            resp = await asyncio.wait_for(asyncio.shield(tx.final), self.gateway.endpoint.timer_b)
         except (TimeoutError, TransactionTimeout, asyncio.CancelledError):
             tx.cancel_timers()
             return
@@ -210,21 +212,21 @@ class SipCall(Leg):
             "CANCEL", str(invite.uri), via=invite.headers.getlist("Via")[0],
             from_=invite.headers["From"], to=invite.headers["To"], call_id=invite.call_id,
             cseq=invite.cseq.sequence, routes=invite.headers.getlist("Route"))
-        self._gw.endpoint.client(cancel, self._gw.config.trunk_address)
+        self.gateway.endpoint.client(cancel, self.gateway.config.trunk_address)
 
     def _answered(self, resp: Response, why: CallResult) -> CallResult:
         assert self._invite is not None and self.transport is not None
         self.final_code, self.final_reason = resp.code, resp.phrase
         self.dialog = Dialog.as_uac(self._invite, resp)
         self._send_ack()
-        self._gw.track_dialog(self)
+        self.gateway.track_dialog(self)
         if why is not CallResult.ANSWERED:  # answered as we gave up: hang up at once
-            self._spawn(self._bye())
+            self.spawn(self._bye())
             return why
         try:
             media = sdp.parse(resp.body)
         except sdp.SdpError as error:
-            self._spawn(self._bye())
+            self.spawn(self._bye())
             return self._failed(488, "Not Acceptable Here", f"trunk's answer is unusable: {error}")
         self._start_media(media)
         return CallResult.ANSWERED
@@ -232,14 +234,14 @@ class SipCall(Leg):
     def _send_ack(self) -> None:
         assert self.dialog is not None and self._invite is not None
         if self._ack is None:
-            self._ack = bytes(self.dialog.request(self._gw.endpoint, "ACK",
+            self._ack = bytes(self.dialog.request(self.gateway.endpoint, "ACK",
                                                   cseq=self._invite.cseq.sequence))
-        self._gw.endpoint.send_bytes(self._ack, self.dialog.destination())
+        self.gateway.endpoint.send_bytes(self._ack, self.dialog.destination())
 
     def resend_ack(self, resp: Response) -> None:
         """A 2xx to our INVITE came again: our ACK was lost."""
         if self._ack is not None and self.dialog is not None:
-            self._gw.endpoint.send_bytes(self._ack, self.dialog.destination())
+            self.gateway.endpoint.send_bytes(self._ack, self.dialog.destination())
 
     def _failed(self, code: int, reason: str, error: str) -> CallResult:
         self.final_code, self.final_reason, self.error = code, reason, error
@@ -256,7 +258,7 @@ class SipCall(Leg):
         self.sip_call_id = invite.call_id
         self._uas_invites[invite.cseq.sequence] = tx
         tx.respond(message.response(invite, 180, to_tag=self._local_tag,
-                                    contact=self._gw.contact))
+                                    contact=self.gateway.contact))
 
     async def answer(self) -> CallResult:
         if self._state is CallState.ANSWERED:
@@ -264,17 +266,17 @@ class SipCall(Leg):
         if self._state is not CallState.RINGING or self._uas_tx is None or self._offer is None:
             return CallResult.CANCELLED
         assert self._invite is not None
-        self.transport = await self._gw.open_rtp()
+        self.transport = await self.gateway.open_rtp()
         if self._state is not CallState.RINGING:  # cancelled while we opened the port
             self.transport.close()
             return CallResult.CANCELLED
-        self._session = sdp.LocalSession(host=self._gw.endpoint.host,
+        self._session = sdp.LocalSession(host=self.gateway.endpoint.host,
                                          port=self.transport.local_port)
         self.dialog = Dialog.as_uas(self._invite, self._local_tag)
-        self._gw.track_dialog(self)
+        self.gateway.track_dialog(self)
         self._uas_tx.on_no_ack = self._no_ack
         self._uas_tx.respond(message.response(
-            self._invite, 200, to_tag=self._local_tag, contact=self._gw.contact,
+            self._invite, 200, to_tag=self._local_tag, contact=self.gateway.contact,
             headers={"Allow": message.ALLOW}, body=self._session.answer(self._offer),
             content_type="application/sdp"))
         self.final_code, self.final_reason = 200, "OK"
@@ -292,7 +294,7 @@ class SipCall(Leg):
 
     def _no_ack(self) -> None:
         log.info("call %s: no ACK for our 200 OK; hanging up", self.id)
-        self._spawn(self._bye())
+        self.spawn(self._bye())
         self._remote_gone()
 
     # Media.
@@ -306,7 +308,7 @@ class SipCall(Leg):
     def _attach_media(self) -> None:
         assert self.transport is not None
         # STAND-IN: becomes the shared MediaLeg over the same transport (issue 12).
-        self.media = StandInMedia(self.transport, self._clock, self._gw.render)
+        self.media = StandInMedia(self.transport, self._clock, self.gateway.render)
 
     def _media_or_hangup(self) -> StandInMedia:
         if self._state is CallState.ENDED or self.media is None:
@@ -380,7 +382,7 @@ class SipCall(Leg):
             current = offered
         self._uas_invites[req.cseq.sequence] = tx
         body = self._session.answer(current) if current else self._session.offer()
-        tx.respond(message.response(req, 200, to_tag=self._local_tag, contact=self._gw.contact,
+        tx.respond(message.response(req, 200, to_tag=self._local_tag, contact=self.gateway.contact,
                                     body=body, content_type="application/sdp"))
 
     def _info(self, req: Request, tx: ServerTransaction) -> None:
@@ -399,91 +401,22 @@ class SipCall(Leg):
             return
         line = req.body.split(b"\n", 1)[0].decode("utf-8", "replace").split()
         if len(line) >= 2 and line[0].upper() == "SIP/2.0" and line[1].isdigit():
-            self._notifies.put_nowait(int(line[1]))
+            self.notifies.put_nowait(int(line[1]))
 
     # Transfer.
 
     async def transfer(self, target: TransferTarget, *, ring_seconds: float = 60.0) -> CallResult:
-        if self._state is not CallState.ANSWERED or self.dialog is None:
-            raise RemoteHangup("the call is not up")
-        number = target.number or ""
-        refer_to = target.sip_uri or self._gw.trunk_uri(number)
-        req = self.dialog.request(self._gw.endpoint, "REFER", contact=self._gw.contact, headers={
-            "Refer-To": f"<{refer_to}>", "Referred-By": f"<{self._gw.contact_uri}>"})
-        tx = self._gw.endpoint.client(req, self.dialog.destination())
-        try:
-            resp = await tx.final
-        except TransactionTimeout:
-            resp = None
-        if resp is not None and 200 <= resp.code < 300:
-            return await self._refer_outcome(ring_seconds)
-        if resp is not None and resp.code not in REFER_REFUSED:
-            log.info("call %s: REFER answered %s; bridging instead", self.id, resp.code)
-        if not number and not target.sip_uri:
-            return CallResult.FAILED
-        return await self._bridge(target, ring_seconds)
+        return await refer_or_bridge(self, target, ring_seconds)
 
-    async def _refer_outcome(self, ring_seconds: float) -> CallResult:
-        """Follow the NOTIFY sipfrag until the transfer target's final status."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + ring_seconds + self._gw.endpoint.timer_b
-        while True:
-            try:
-                code = await asyncio.wait_for(self._wait_notify(), deadline - loop.time())
-            except TimeoutError:
-                return CallResult.NO_ANSWER
-            except RemoteHangup:
-                return CallResult.ANSWERED  # the transferee left us: it is connected
-            if code < 200:
-                continue
-            if code < 300:
-                await self.hangup()
-                return CallResult.ANSWERED
-            return result_for(code)
-
-    async def _wait_notify(self) -> int:
-        if self._state is CallState.ENDED:
-            raise RemoteHangup("the far end hung up")
-        ended = loop_future = asyncio.get_running_loop().create_future()
-        self.on_hangup(lambda: loop_future.done() or loop_future.set_result(None))
-        getter = asyncio.ensure_future(self._notifies.get())
-        done, _ = await asyncio.wait({getter, ended}, return_when=asyncio.FIRST_COMPLETED)
-        if getter in done:
-            return getter.result()
-        getter.cancel()
-        raise RemoteHangup("the far end hung up")
-
-    async def _bridge(self, target: TransferTarget, ring_seconds: float) -> CallResult:
-        """REFER refused: a second leg through the trunk, audio and digits relayed both ways."""
-        party = self.caller if self._uas_tx is not None else self.to  # the far end's number
-        other = self._gw.outbound(to=target.number or target.sip_uri or "",
-                                  caller=target.caller_display or party)
-        result = await other.dial(target.number or target.sip_uri or "", ring_seconds=ring_seconds)
-        if result is not CallResult.ANSWERED:
-            return result
-        if self._state is not CallState.ANSWERED:
-            await other.hangup()
-            raise RemoteHangup("the far end hung up")
-        assert self.transport is not None and other.transport is not None
-        _relay(self.transport, other.transport)
-        _relay(other.transport, self.transport)
-        if target.extension:
-            other.transport.send_dtmf(target.extension)
-        self._bridged = other._bridged = True
-        self.bridged_to = other
-        self.on_hangup(lambda: self._spawn(other._release()))
-        other.on_hangup(lambda: self._spawn(self._release()))
-        return CallResult.ANSWERED
-
-    async def _release(self) -> None:
+    async def release(self) -> None:
         """End a bridged leg (the other side hung up)."""
-        self._bridged = False
+        self.bridged = False
         await self.hangup()
 
     # Hang-up.
 
     async def hangup(self, result: CallResult = CallResult.ANSWERED) -> None:
-        if self._bridged or self._state is CallState.ENDED:
+        if self.bridged or self._state is CallState.ENDED:
             return
         if self._state is CallState.NEW:
             self._finish(result)
@@ -500,25 +433,25 @@ class SipCall(Leg):
             self._finish(result)
             # The BYE goes now; its transaction finishes on its own (a dead peer costs Timer F
             # in the background, not in the engine's hang-up).
-            self._spawn(self._bye())
+            self.spawn(self._bye())
 
     async def _bye(self) -> None:
         if self.dialog is None:
             return
-        req = self.dialog.request(self._gw.endpoint, "BYE")
-        tx = self._gw.endpoint.client(req, self.dialog.destination())
+        req = self.dialog.request(self.gateway.endpoint, "BYE")
+        tx = self.gateway.endpoint.client(req, self.dialog.destination())
         with contextlib.suppress(TransactionTimeout, asyncio.CancelledError):
             await tx.final
 
     def _remote_gone(self) -> None:
         self._close_media()
-        self._gw.forget(self)
+        self.gateway.forget(self)
         self.remote_hangup()
 
     def _finish(self, result: CallResult) -> None:
         """Our side ends the call."""
         self._close_media()
-        self._gw.forget(self)
+        self.gateway.forget(self)
         if self._state is not CallState.ENDED:
             self._hang_up_here()
 
@@ -528,13 +461,6 @@ class SipCall(Leg):
         if self.transport is not None:
             self.transport.close()
 
-    def _spawn(self, coroutine: object) -> None:
-        self._gw.spawn(coroutine)  # type: ignore[arg-type]
+    def spawn(self, coroutine: object) -> None:
+        self.gateway.spawn(coroutine)  # type: ignore[arg-type]
 
-
-def _relay(source: RtpTransport, sink: RtpTransport) -> None:
-    """Frames and digits received on `source` are sent on `sink` (20 ms of jitter kept)."""
-    frames: deque[bytes] = deque(maxlen=10)
-    source.on_frame(lambda frame, at: frames.append(frame))
-    source.on_dtmf(lambda event: sink.send_dtmf(event.digit))
-    sink.set_source(lambda: frames.popleft() if frames else None)
