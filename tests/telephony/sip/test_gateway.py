@@ -90,3 +90,31 @@ async def test_registers_with_digest_refreshes_and_unregisters_at_stop(
     finally:
         await gateway.stop()
     assert await sipp.wait() == 0, sipp.log()
+
+
+async def test_an_invite_requiring_an_extension_we_lack_gets_420() -> None:
+    gateway = gateway_for(9)
+
+    async def handler(call: object) -> None:
+        raise AssertionError("a call we cannot take must not reach the engine")
+
+    gateway.on_incoming(handler)
+    await gateway.start()
+    loop = asyncio.get_running_loop()
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as peer:
+            peer.bind(("127.0.0.1", 0))
+            peer.settimeout(5)
+            req = message.request(
+                "INVITE", "sip:74951234567@127.0.0.1",
+                via=f"SIP/2.0/UDP 127.0.0.1:{peer.getsockname()[1]};branch={message.new_branch()}",
+                from_="<sip:79161234567@h>;tag=1", to="<sip:74951234567@h>", call_id="prack@h",
+                cseq=1, headers={"Require": "100rel"}, content_type="application/sdp",
+                body=b"v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 4000 RTP/AVP 8\r\n")
+            peer.sendto(bytes(req), ("127.0.0.1", gateway.endpoint.port))
+            code = 100
+            while code < 200:  # 100 Trying first
+                code = message.parse(await loop.run_in_executor(None, peer.recv, 65535)).code
+            assert code == 420
+    finally:
+        await gateway.stop()

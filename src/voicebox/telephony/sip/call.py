@@ -350,7 +350,7 @@ class SipCall(Leg):
         if method == "BYE":
             tx.respond(message.response(req, 200))
             self._remote_gone()
-        elif method == "INVITE":
+        elif method in ("INVITE", "UPDATE"):  # a session refresh (RFC 4028) or new media
             self._reinvite(req, tx)
         elif method == "INFO":
             self._info(req, tx)
@@ -380,7 +380,11 @@ class SipCall(Leg):
                                     else current.event_pt)
             self.transport.start(offered)
             current = offered
-        self._uas_invites[req.cseq.sequence] = tx
+        if req.method == "INVITE":
+            self._uas_invites[req.cseq.sequence] = tx
+        elif not req.body:
+            tx.respond(message.response(req, 200, contact=self.gateway.contact))
+            return
         body = self._session.answer(current) if current else self._session.offer()
         tx.respond(message.response(req, 200, to_tag=self._local_tag, contact=self.gateway.contact,
                                     body=body, content_type="application/sdp"))

@@ -178,6 +178,11 @@ class SipGateway:
             tx.respond(message.response(req, 405, headers={"Allow": message.ALLOW}))
 
     def _invite(self, req: Request, tx: ServerTransaction) -> None:
+        required = {token.lower() for token in req.require}
+        if required - {"timer"}:  # we do not do 100rel (PRACK) or any other extension
+            tx.respond(message.response(req, 420, to_tag=message.new_tag(), headers={
+                "Unsupported": ", ".join(sorted(required - {"timer"}))}))
+            return
         if not self._handlers:
             tx.respond(message.response(req, 404, to_tag=message.new_tag()))
             return

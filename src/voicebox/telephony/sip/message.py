@@ -13,12 +13,12 @@ from sipmessage import URI, Address, Request, Response
 
 BRANCH_COOKIE = "z9hG4bK"
 USER_AGENT = "VoiceBox"
-ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY"
+ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, UPDATE"
 
 REASONS = {
     100: "Trying", 180: "Ringing", 183: "Session Progress", 200: "OK", 202: "Accepted",
     400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-    405: "Method Not Allowed", 407: "Proxy Authentication Required", 408: "Request Timeout",
+    405: "Method Not Allowed", 415: "Unsupported Media Type", 420: "Bad Extension", 407: "Proxy Authentication Required", 408: "Request Timeout",
     410: "Gone", 480: "Temporarily Unavailable", 481: "Call/Transaction Does Not Exist",
     484: "Address Incomplete", 486: "Busy Here", 487: "Request Terminated",
     488: "Not Acceptable Here", 500: "Server Internal Error", 501: "Not Implemented",
