@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -118,3 +120,27 @@ async def test_an_invite_requiring_an_extension_we_lack_gets_420() -> None:
             assert code == 420
     finally:
         await gateway.stop()
+
+
+@pytest.mark.parametrize(("variable", "value", "busy"), [
+    ("VOICEBOX_SIP_BIND", None, True),
+    ("VOICEBOX_RTP_PORTS", "30000", False),
+    ("VOICEBOX_SIP_TRUNK", "sip:", False),
+])
+async def test_worker_stops_at_start_naming_the_variable(
+        tmp_path: Path, variable: str, value: str | None, busy: bool) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        env = {**os.environ, "VOICEBOX_DATA_DIR": str(tmp_path), "VOICEBOX_TELEPHONY": "sip",
+               "VOICEBOX_SIP_TRUNK": "sip:alice:secret@127.0.0.1:5999",
+               "VOICEBOX_SIP_BIND": f"127.0.0.1:{taken.getsockname()[1] if busy else 0}",
+               "COLUMNS": "200"}
+        env.pop("VOICEBOX_DATABASE_URL", None)
+        if value is not None:
+            env[variable] = value
+        worker = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).parent / "voicebox"), "worker", env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        stdout, stderr = await asyncio.wait_for(worker.communicate(), 120)
+    assert worker.returncode != 0
+    assert variable in (stdout + stderr).decode(errors="replace")
