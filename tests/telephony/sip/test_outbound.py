@@ -253,3 +253,17 @@ async def test_remote_bye_during_a_prompt_raises_remote_hangup(
         assert await sipp.wait() == 0, sipp.log()
     finally:
         await gateway.stop()
+
+
+async def test_a_challenged_bye_is_answered_once(tmp_path: Path, sipp_runner: list[Sipp]) -> None:
+    sipp = await Sipp("uas_challenges_bye.xml", tmp_path).start()
+    sipp_runner.append(sipp)
+    gateway = gateway_for(sipp.port)
+    await gateway.start()
+    try:
+        call = gateway.outbound(to="+79161234567", caller="+74951112233")
+        assert await call.dial("+79161234567", ring_seconds=20) is CallResult.ANSWERED
+        await call.hangup()
+        assert await sipp.wait() == 0, sipp.log()  # the second BYE carried our credentials
+    finally:
+        await gateway.stop()

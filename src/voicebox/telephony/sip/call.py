@@ -136,18 +136,12 @@ class SipCall(Leg):
             if resp is None:  # CANCELled and nothing came back
                 return why
             if resp.code in (401, 407) and authorization is None and config.username:
-                challenge = resp.headers.get(
-                    "WWW-Authenticate" if resp.code == 401 else "Proxy-Authenticate")
                 try:
-                    value = digest.answer(challenge or "", method="INVITE", uri=uri,
-                                          username=config.username,
-                                          password=config.password or "")
+                    authorization = gw.credentials(resp, method="INVITE", uri=uri)
                 except digest.UnsupportedChallenge as error:
                     return self._failed(resp.code, resp.phrase,
                                         f"trunk asks for credentials we cannot give: {error} "
                                         f"({resp.code} {resp.phrase})")
-                authorization = {"Authorization" if resp.code == 401 else
-                                 "Proxy-Authorization": value}
                 cseq += 1
                 continue
             if resp.code in (401, 407) or (resp.code == 403 and authorization is not None):
@@ -440,12 +434,31 @@ class SipCall(Leg):
             self.spawn(self._bye())
 
     async def _bye(self) -> None:
-        if self.dialog is None:
-            return
-        req = self.dialog.request(self.gateway.endpoint, "BYE")
-        tx = self.gateway.endpoint.client(req, self.dialog.destination())
         with contextlib.suppress(TransactionTimeout, asyncio.CancelledError):
-            await tx.final
+            await self.in_dialog("BYE")
+
+    async def in_dialog(self, method: str, *, headers: dict[str, str] | None = None,
+                        ) -> Response | None:
+        """Send `method` in the dialog and return its final response, answering one digest
+        challenge (trunks that challenge BYE or REFER); TransactionTimeout without one."""
+        if self.dialog is None:
+            return None
+        endpoint, extra = self.gateway.endpoint, dict(headers or {})
+        for attempt in range(2):
+            req = self.dialog.request(endpoint, method, contact=self.gateway.contact,
+                                      headers=extra)
+            resp = await endpoint.client(req, self.dialog.destination()).final
+            if resp.code not in (401, 407) or attempt:
+                return resp
+            try:
+                credentials = self.gateway.credentials(resp, method=method,
+                                                       uri=self.dialog.remote_target)
+            except digest.UnsupportedChallenge:
+                return resp
+            if not credentials:
+                return resp
+            extra.update(credentials)
+        return None
 
     def _remote_gone(self) -> None:
         self._close_media()

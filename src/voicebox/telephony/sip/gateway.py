@@ -18,7 +18,7 @@ from sipmessage import Request, Response
 
 from voicebox.errors import TelephonyError
 from voicebox.telephony.base import CallState, IncomingHandler
-from voicebox.telephony.sip import message, sdp
+from voicebox.telephony.sip import digest, message, sdp
 from voicebox.telephony.sip.call import SipCall
 from voicebox.telephony.sip.config import SipConfig
 from voicebox.telephony.sip.endpoint import Address, SipEndpoint, route_address
@@ -120,6 +120,18 @@ class SipGateway:
             return number
         config = self.config
         return f"sip:{self.dialled_user(number)}@{config.trunk_host}:{config.trunk_port}"
+
+    def credentials(self, challenged: Response, *, method: str, uri: str) -> dict[str, str]:
+        """The header answering a 401 / 407 with the trunk's user and password (an empty dict
+        when we have none); UnsupportedChallenge when it cannot be answered."""
+        config = self.config
+        if not config.username:
+            return {}
+        proxy = challenged.code == 407
+        challenge = challenged.headers.get("Proxy-Authenticate" if proxy else "WWW-Authenticate")
+        value = digest.answer(challenge or "", method=method, uri=uri, username=config.username,
+                              password=config.password or "")
+        return {"Proxy-Authorization" if proxy else "Authorization": value}
 
     async def open_rtp(self) -> RtpTransport:
         host = self.config.bind_host or "0.0.0.0"

@@ -29,11 +29,9 @@ async def refer_or_bridge(call: SipCall, target: TransferTarget,
     gateway = call.gateway
     number = target.number or ""
     refer_to = target.sip_uri or gateway.trunk_uri(number)
-    req = call.dialog.request(gateway.endpoint, "REFER", contact=gateway.contact, headers={
-        "Refer-To": f"<{refer_to}>", "Referred-By": f"<{gateway.contact_uri}>"})
-    tx = gateway.endpoint.client(req, call.dialog.destination())
     try:
-        resp = await tx.final
+        resp = await call.in_dialog("REFER", headers={
+            "Refer-To": f"<{refer_to}>", "Referred-By": f"<{gateway.contact_uri}>"})
     except TransactionTimeout:
         resp = None
     if resp is not None and 200 <= resp.code < 300:
