@@ -101,3 +101,32 @@ async def test_handler_that_refuses_answers_with_its_result(
         assert await sipp.wait() == 0, sipp.log()
     finally:
         await gateway.stop()
+
+
+async def test_invite_without_sdp_gets_our_offer_and_the_ack_answers(
+        tmp_path: Path, sipp_runner: list[Sipp]) -> None:
+    write_pcap(tmp_path / "talk.pcap", rtp_stream(tone_seconds=2.0, pt=0))
+    gateway = gateway_for(9)
+    done: asyncio.Future[tuple[Call, float, int]] = asyncio.get_running_loop().create_future()
+
+    async def handler(call: Call) -> None:
+        assert await call.answer() is CallResult.ANSWERED
+        heard = await call.collect(wait_seconds=3)  # listen (no digits come)
+        assert heard.empty
+        media, transport = call.media, call.transport  # type: ignore[attr-defined]
+        done.set_result((call, tone_share(bytes(media.heard)), transport.media.codec_pt))
+        await call.hangup()
+
+    gateway.on_incoming(handler)
+    await gateway.start()
+    try:
+        sipp = await Sipp("uac_delayed_offer.xml", tmp_path,
+                          remote=f"127.0.0.1:{gateway.endpoint.port}",
+                          extra=["-s", "74951234567"]).start()
+        sipp_runner.append(sipp)
+        call, share, codec = await asyncio.wait_for(done, 60)
+        assert share > 0.5 and codec == 0  # the ACK's PCMU answer is what we send
+        assert await sipp.wait() == 0, sipp.log()
+        assert call.state is CallState.ENDED
+    finally:
+        await gateway.stop()

@@ -244,8 +244,9 @@ class SipCall(Leg):
 
     # Inbound.
 
-    def offered(self, invite: Request, tx: ServerTransaction, offer: sdp.Media) -> None:
-        """Set up from an inbound INVITE (the gateway has checked its SDP)."""
+    def offered(self, invite: Request, tx: ServerTransaction, offer: sdp.Media | None) -> None:
+        """Set up from an inbound INVITE (the gateway has checked its SDP); `offer` is None for
+        an INVITE without SDP: we offer in our 200 and the ACK answers."""
         self._invite = invite
         self._uas_tx = tx
         self._offer = offer
@@ -257,7 +258,7 @@ class SipCall(Leg):
     async def answer(self) -> CallResult:
         if self._state is CallState.ANSWERED:
             return CallResult.ANSWERED
-        if self._state is not CallState.RINGING or self._uas_tx is None or self._offer is None:
+        if self._state is not CallState.RINGING or self._uas_tx is None:
             return CallResult.CANCELLED
         assert self._invite is not None
         self.transport = await self.gateway.open_rtp()
@@ -271,10 +272,14 @@ class SipCall(Leg):
         self._uas_tx.on_no_ack = self._no_ack
         self._uas_tx.respond(message.response(
             self._invite, 200, to_tag=self._local_tag, contact=self.gateway.contact,
-            headers={"Allow": message.ALLOW}, body=self._session.answer(self._offer),
+            headers={"Allow": message.ALLOW}, body=(
+                self._session.answer(self._offer) if self._offer else self._session.offer()),
             content_type="application/sdp"))
         self.final_code, self.final_reason = 200, "OK"
-        self._start_media(self._offer)
+        self._attach_media()
+        if self._offer is not None:
+            self.transport.start(self._offer)
+        self._up()  # with a delayed offer, audio flows once the ACK brings the answer
         return CallResult.ANSWERED
 
     def cancelled(self, cancel: Request, tx: ServerTransaction) -> None:
@@ -298,6 +303,16 @@ class SipCall(Leg):
         self._attach_media()
         self.transport.start(media)
         self._up()
+
+    def _answer_in_ack(self, ack: Request) -> None:
+        """The ACK of our offer (the INVITE had none) carries the far end's answer."""
+        if self.transport is None or self.transport.media is not None or not ack.body:
+            return
+        try:
+            self.transport.start(sdp.parse(ack.body))
+        except sdp.SdpError as error:
+            log.info("call %s: the ACK's SDP is unusable (%s); hanging up", self.id, error)
+            self.spawn(self.hangup())
 
     def _attach_media(self) -> None:
         assert self.transport is not None
@@ -335,6 +350,7 @@ class SipCall(Leg):
             invite_tx = self._uas_invites.get(req.cseq.sequence)
             if invite_tx is not None:
                 invite_tx.ack()
+            self._answer_in_ack(req)
             return
         assert tx is not None
         if self.dialog is not None and method != "CANCEL":

@@ -199,7 +199,7 @@ class SipGateway:
             tx.respond(message.response(req, 404, to_tag=message.new_tag()))
             return
         try:
-            offer = sdp.parse(req.body)
+            offer = sdp.parse(req.body) if req.body.strip() else None  # None: a delayed offer
         except sdp.SdpError as error:
             log.info("inbound INVITE %s refused: %s", req.call_id, error)
             tx.respond(message.response(req, 488, to_tag=message.new_tag()))
