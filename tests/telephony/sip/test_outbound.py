@@ -138,6 +138,7 @@ async def test_ring_timeout_cancels(tmp_path: Path, sipp_runner: list[Sipp]) -> 
         call = gateway.outbound(to="+79161234567", caller="+74951112233")
         assert await call.dial("+79161234567", ring_seconds=1.5) is CallResult.NO_ANSWER
         assert call.final_code == 487
+        assert call.error == "no answer within 1.5 s (CANCEL sent)"
         assert await sipp.wait() == 0, sipp.log()
     finally:
         await gateway.stop()
@@ -179,6 +180,27 @@ async def test_silent_trunk_times_out_on_timer_b_after_retransmitting() -> None:
             assert len(received) >= 3 and all(d.startswith(b"INVITE ") for d in received)
         finally:
             await gateway.stop()
+
+
+async def test_no_free_rtp_port_fails_the_attempt_without_raising() -> None:
+    gateway = gateway_for(free_udp_port(), timer_b=1.0)
+    await gateway.start()
+    first = gateway.config.rtp_ports[0]
+    holders = []
+    try:
+        for port in range(first + (first & 1), gateway.config.rtp_ports[1] + 1, 2):
+            holder = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            with contextlib.suppress(OSError):
+                holder.bind(("127.0.0.1", port))
+            holders.append(holder)
+        call = gateway.outbound(to="+79161234567", caller="+74951112233")
+        assert await call.dial("+79161234567", ring_seconds=5) is CallResult.FAILED
+        assert call.error is not None and "VOICEBOX_RTP_PORTS" in call.error
+        assert call.state is CallState.ENDED
+    finally:
+        for holder in holders:
+            holder.close()
+        await gateway.stop()
 
 
 async def test_unreachable_trunk_fails_with_the_timeout_not_a_hang() -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from sipmessage import Request, Response
 
+from voicebox.errors import TelephonyError
 from voicebox.telephony.base import (
     CallResult,
     CallState,
@@ -69,6 +70,7 @@ class SipCall(Leg):
         self._ack: bytes | None = None
         self._cancel_wanted = False
         self._cancel_sent = False
+        self._ring_seconds = 0.0
         self.ringing = asyncio.Event()  # the far end sent a provisional response
         # inbound
         self._offer: sdp.Media | None = None
@@ -93,6 +95,8 @@ class SipCall(Leg):
         self._state = CallState.RINGING
         try:
             result = await self._dial(number, ring_seconds)
+        except (TelephonyError, OSError) as error:  # no free RTP port, no route to the trunk
+            result = self._failed(503, "Service Unavailable", f"cannot place the call: {error}")
         except asyncio.CancelledError:
             self._cancel_wanted = True
             self._send_cancel()
@@ -116,6 +120,7 @@ class SipCall(Leg):
         log.info("call %s: INVITE %s, trunk Call-ID %s", self.id, uri, self.sip_call_id)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + ring_seconds
+        self._ring_seconds = ring_seconds
         cseq, authorization = 1, None
         while True:
             headers = {"Allow": message.ALLOW}
@@ -170,9 +175,12 @@ class SipCall(Leg):
         why = CallResult.CANCELLED if self._stop.done() else CallResult.NO_ANSWER
         self._cancel_wanted = True
         self._send_cancel()
+        if why is CallResult.NO_ANSWER:
+            self.error = f"no answer within {self._ring_seconds:g} s (CANCEL sent)"
         # RFC 3261 §9.1: a CANCEL with no final answer after 64×T1 ends the attempt anyway.
+        timer_b = self.gateway.endpoint.timer_b
         try:
-            return await asyncio.wait_for(asyncio.shield(tx.final), self.gateway.endpoint.timer_b), why
+            return await asyncio.wait_for(asyncio.shield(tx.final), timer_b), why
         except TimeoutError:
             tx.cancel_timers()
             return None, why
