@@ -289,3 +289,22 @@ async def test_a_challenged_bye_is_answered_once(tmp_path: Path, sipp_runner: li
         assert await sipp.wait() == 0, sipp.log()  # the second BYE carried our credentials
     finally:
         await gateway.stop()
+
+
+async def test_refer_to_a_busy_target_keeps_the_call(
+        tmp_path: Path, sipp_runner: list[Sipp]) -> None:
+    sipp = await Sipp("uas_refer_fails.xml", tmp_path).start()
+    sipp_runner.append(sipp)
+    gateway = gateway_for(sipp.port)
+    await gateway.start()
+    try:
+        call = gateway.outbound(to="+79161234567", caller="+74951112233")
+        assert await call.dial("+79161234567", ring_seconds=20) is CallResult.ANSWERED
+        result = await call.transfer(TransferTarget(sip_uri="sip:agent@127.0.0.1"),
+                                     ring_seconds=10)
+        assert result is CallResult.BUSY
+        assert call.state is CallState.ANSWERED  # the scenario goes on (its `error` branch)
+        await call.hangup()
+        assert await sipp.wait() == 0, sipp.log()
+    finally:
+        await gateway.stop()
