@@ -17,7 +17,7 @@ from typing import Any
 from sipmessage import Request, Response
 
 from voicebox.errors import TelephonyError
-from voicebox.telephony.base import CallState, IncomingHandler
+from voicebox.telephony.base import CallState, Clock, IncomingHandler, RealClock
 from voicebox.telephony.sip import digest, message, sdp
 from voicebox.telephony.sip.call import SipCall
 from voicebox.telephony.sip.config import SipConfig
@@ -40,6 +40,7 @@ class SipGateway:
     def __init__(self, config: SipConfig, *, render: Renderer | None = None,
                  t1: float = 0.5, timer_b: float | None = None):
         self.config = config
+        self.clock: Clock = RealClock()  # SIP calls always run in real time
         self.render = render or beep_renderer
         self.endpoint = SipEndpoint(on_request=self._request,
                                     on_stray_response=self._stray_response,
