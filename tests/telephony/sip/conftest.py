@@ -108,9 +108,9 @@ async def sipp_runner(tmp_path: Path) -> AsyncIterator[list[Sipp]]:
 
 def gateway_for(trunk_port: int, *, username: str | None = "alice",
                 password: str | None = "secret", timer_b: float = 32.0,
-                strip_plus: bool = False) -> SipGateway:
+                strip_plus: bool = False, trunk_host: str = "127.0.0.1") -> SipGateway:
     rtp = free_udp_port(even=True)
-    config = SipConfig(trunk_host="127.0.0.1", trunk_port=trunk_port, username=username,
+    config = SipConfig(trunk_host=trunk_host, trunk_port=trunk_port, username=username,
                        password=password, bind_host="127.0.0.1", bind_port=0,
                        rtp_ports=(rtp, rtp + 40), strip_plus=strip_plus)
     return SipGateway(config, timer_b=timer_b)

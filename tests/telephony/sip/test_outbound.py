@@ -117,7 +117,7 @@ async def test_refusals_keep_the_real_code(
     scenario = render_scenario("uas_reject.xml", tmp_path, code=code, reason=reason)
     sipp = await Sipp(scenario, tmp_path).start()
     sipp_runner.append(sipp)
-    gateway = gateway_for(sipp.port)
+    gateway = gateway_for(sipp.port, trunk_host="localhost")  # a name, resolved off the loop
     await gateway.start()
     try:
         call = gateway.outbound(to="+79161234567", caller="+74951112233")

@@ -40,6 +40,7 @@ from voicebox.telephony.sip.transfer import refer_or_bridge
 from voicebox.telephony.transport import DtmfEvent
 
 if TYPE_CHECKING:
+    from voicebox.telephony.sip.endpoint import Address
     from voicebox.telephony.sip.gateway import SipGateway
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class SipCall(Leg):
         self._cancel_wanted = False
         self._cancel_sent = False
         self._ring_seconds = 0.0
+        self._trunk: Address = self.gateway.config.trunk_address
         self.ringing = asyncio.Event()  # the far end sent a provisional response
         # inbound
         self._offer: sdp.Media | None = None
@@ -121,6 +123,7 @@ class SipCall(Leg):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + ring_seconds
         self._ring_seconds = ring_seconds
+        self._trunk = await gw.trunk_address()
         cseq, authorization = 1, None
         while True:
             headers = {"Allow": message.ALLOW}
@@ -131,7 +134,7 @@ class SipCall(Leg):
                 cseq=cseq, contact=gw.contact, headers=headers, body=self._session.offer(),
                 content_type="application/sdp")
             self._ack = None
-            self._invite_tx = tx = ep.client(self._invite, config.trunk_address,
+            self._invite_tx = tx = ep.client(self._invite, self._trunk,
                                              on_provisional=self._provisional)
             try:
                 resp, why = await self._await_final(tx, deadline)
@@ -214,7 +217,7 @@ class SipCall(Leg):
             "CANCEL", str(invite.uri), via=invite.headers.getlist("Via")[0],
             from_=invite.headers["From"], to=invite.headers["To"], call_id=invite.call_id,
             cseq=invite.cseq.sequence, routes=invite.headers.getlist("Route"))
-        self.gateway.endpoint.client(cancel, self.gateway.config.trunk_address)
+        self.gateway.endpoint.client(cancel, self._trunk)
 
     def _answered(self, resp: Response, why: CallResult) -> CallResult:
         assert self._invite is not None and self.transport is not None

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
+import socket
 import uuid
 from collections.abc import Coroutine
 from typing import Any
@@ -52,6 +54,7 @@ class SipGateway:
         self._ringing: dict[tuple[str, str], SipCall] = {}  # inbound, by (Call-ID, From tag)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._registration: Registration | None = None
+        self._resolved: tuple[Address, float] | None = None
         self._started = False
 
     # Gateway protocol.
@@ -133,6 +136,23 @@ class SipGateway:
         value = digest.answer(challenge or "", method=method, uri=uri, username=config.username,
                               password=config.password or "")
         return {"Proxy-Authorization" if proxy else "Authorization": value}
+
+    async def trunk_address(self) -> Address:
+        """The trunk's IP and port; a host name is resolved off the loop and kept a minute
+        (a datagram sent to a name would block the loop on DNS)."""
+        host, port = self.config.trunk_address
+        with contextlib.suppress(ValueError):
+            ipaddress.ip_address(host)
+            return host, port
+        loop = asyncio.get_running_loop()
+        cached = self._resolved
+        if cached is not None and cached[1] > loop.time():
+            return cached[0]
+        infos = await loop.getaddrinfo(host, port, family=socket.AF_INET,
+                                       type=socket.SOCK_DGRAM)
+        address = (infos[0][4][0], port)
+        self._resolved = (address, loop.time() + 60.0)
+        return address
 
     async def open_rtp(self) -> RtpTransport:
         host = self.config.bind_host or "0.0.0.0"

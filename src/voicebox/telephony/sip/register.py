@@ -64,7 +64,7 @@ class Registration:
                                   to=aor, call_id=self._call_id, cseq=self._cseq,
                                   contact=f"<sip:{user}@{ep.host}:{ep.port}>", headers=headers)
             try:
-                resp = await ep.client(req, config.trunk_address).final
+                resp = await ep.client(req, await self._gw.trunk_address()).final
             except TransactionTimeout as error:
                 raise ConnectionError(f"trunk did not answer REGISTER: {error}") from error
             if resp.code in (401, 407) and attempt == 0 and config.username:
