@@ -44,3 +44,17 @@ async def test_type_ahead_digits_wait_for_the_next_collect() -> None:
         await ours.hangup()
         await ours.hangup()  # idempotent
         assert ours.state is CallState.ENDED
+
+
+async def test_a_peer_silent_on_rtp_is_hung_up() -> None:
+    async with sip_pair() as (ours, theirs, near, _far):
+        near.rtp_timeout = 1.0
+        assert theirs.transport is not None
+        theirs.transport.close()  # the far end vanishes: no more RTP, and no BYE
+        gone = asyncio.Event()
+        ours.on_hangup(gone.set)  # our side hangs up: the far end's callbacks do not run
+        async with asyncio.timeout(30):
+            while ours.state is not CallState.ENDED:  # noqa: ASYNC110 - the watchdog's doing
+                await asyncio.sleep(0.1)
+        assert ours.error == "no audio from the far end for 1 s"
+        assert not gone.is_set()

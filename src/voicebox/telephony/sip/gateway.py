@@ -34,13 +34,15 @@ from voicebox.telephony.sip.transaction import ServerTransaction
 log = logging.getLogger(__name__)
 
 STOP_GRACE_SECONDS = 2.0
+RTP_TIMEOUT_SECONDS = 60.0  # an answered call that receives no RTP this long has lost its peer
 
 
 class SipGateway:
     name = "sip"
 
     def __init__(self, config: SipConfig, *, render: Renderer | None = None,
-                 t1: float = 0.5, timer_b: float | None = None):
+                 t1: float = 0.5, timer_b: float | None = None,
+                 rtp_timeout: float = RTP_TIMEOUT_SECONDS):
         self.config = config
         self.clock: Clock = RealClock()  # SIP calls always run in real time
         self.render = render or beep_renderer
@@ -55,6 +57,8 @@ class SipGateway:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._registration: Registration | None = None
         self._resolved: tuple[Address, float] | None = None
+        self.rtp_timeout = rtp_timeout
+        self._watchdog: asyncio.TimerHandle | None = None
         self._started = False
 
     # Gateway protocol.
@@ -82,13 +86,30 @@ class SipGateway:
                 f"(VOICEBOX_SIP_BIND): {error.strerror or error}", name="VOICEBOX_SIP_BIND",
             ) from error
         self._started = True
+        self._watch()
         log.info("SIP on %s:%s, trunk %s:%s", self.endpoint.host, self.endpoint.port,
                  config.trunk_host, config.trunk_port)
         if config.register:
             self._registration = Registration(self)
             self._registration.start()
 
+    def _watch(self) -> None:
+        """Hang up answered calls whose far end went silent on RTP (a peer lost without BYE)."""
+        for call in list(self._calls.values()):
+            transport = call.transport
+            if (call.state is CallState.ANSWERED and not call.bridged and transport is not None
+                    and transport.media is not None
+                    and transport.silent_for() > self.rtp_timeout):
+                log.info("call %s: no RTP for %.0f s; hanging up", call.id, self.rtp_timeout)
+                call.error = f"no audio from the far end for {self.rtp_timeout:g} s"
+                self.spawn(call.hangup())
+        self._watchdog = asyncio.get_running_loop().call_later(
+            min(5.0, self.rtp_timeout / 2), self._watch)
+
     async def stop(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
         if self._registration is not None:
             await self._registration.stop()
         calls = list(self._calls.values())

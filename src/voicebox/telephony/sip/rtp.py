@@ -112,6 +112,8 @@ class RtpTransport(asyncio.DatagramProtocol):
         self.packets_sent = 0
         self.packets_received = 0
         self.frames_from_source = 0  # frames the source gave (the rest went out as silence)
+        self.started_at: float | None = None
+        self.last_received: float | None = None
 
     @property
     def local_port(self) -> int:
@@ -137,6 +139,8 @@ class RtpTransport(asyncio.DatagramProtocol):
         self._media = media
         if self._closed:
             return
+        if self.started_at is None:
+            self.started_at = self._clock.now()
         if self._pacer is None:
             self._pacer = pacer()
         self._pacer.add(self)
@@ -158,6 +162,11 @@ class RtpTransport(asyncio.DatagramProtocol):
     def send_dtmf(self, digits: str, *, seconds: float = 0.1) -> None:
         frames = max(round(seconds / 0.02), 1)
         self._digits.extend((digit, frames) for digit in digits.upper() if digit.strip())
+
+    def silent_for(self) -> float:
+        """Seconds since the last packet received (or since sending started)."""
+        last = self.last_received if self.last_received is not None else self.started_at
+        return 0.0 if last is None else self._clock.now() - last
 
     def close(self) -> None:
         if self._closed:
@@ -226,6 +235,7 @@ class RtpTransport(asyncio.DatagramProtocol):
         if packet is None:
             return
         self.packets_received += 1
+        self.last_received = self._clock.now()
         stream = self._stream
         if stream is None or stream.ssrc != packet.ssrc:
             self._flush()
