@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import struct
 from collections.abc import Callable
+from pathlib import Path
+
+import pytest
 
 from tests.telephony.sip.conftest import free_udp_port
 from tests.telephony.sip.rtp_capture import tone
@@ -137,3 +141,33 @@ def test_pacer_keeps_an_absolute_grid_and_skips_a_long_stall() -> None:
     assert member.ticks == 6
     pacer.remove(member)
     assert len(pacer) == 0
+
+
+SIPP_PCAPS = Path("/usr/share/sip-tester")
+
+
+def _udp_payloads(path: Path) -> list[bytes]:
+    """The UDP payloads of a classic Ethernet pcap."""
+    data = path.read_bytes()
+    order = "<" if struct.unpack_from("<I", data)[0] == 0xA1B2C3D4 else ">"
+    offset, payloads = 24, []
+    while offset + 16 <= len(data):
+        length = struct.unpack_from(order + "IIII", data, offset)[2]
+        ip = data[offset + 16 + 14:offset + 16 + length]
+        payloads.append(ip[(ip[0] & 0x0F) * 4 + 8:])
+        offset += 16 + length
+    return payloads
+
+
+@pytest.mark.skipif(not (SIPP_PCAPS / "dtmf_2833_0.pcap").exists(), reason="no sip-tester pcaps")
+async def test_rfc_4733_captures_shipped_with_sipp_give_each_digit_once() -> None:
+    base = free_udp_port(even=True)
+    transport = RtpTransport(PortPool(base, base + 4).bind("127.0.0.1"))
+    digits: list[str] = []
+    transport.on_dtmf(lambda event: digits.append(event.digit))
+    names = [*"0123456789", "star", "pound"]
+    for name in names:  # another implementation's packets: repeats, end bits, one SSRC
+        for payload in _udp_payloads(SIPP_PCAPS / f"dtmf_2833_{name}.pcap"):
+            transport.datagram_received(payload, ("127.0.0.1", 9))
+    transport.close()
+    assert "".join(digits) == "0123456789*#"
