@@ -73,6 +73,13 @@ class Settings(BaseSettings):
     number_renewal_grace_days: float = Field(default=3.0, ge=0)
     number_renewal_interval_seconds: float = Field(default=300.0, gt=0)
 
+    # SIP driver (VOICEBOX_TELEPHONY=sip; docs/operations.md): checked by telephony/sip/config.py.
+    sip_trunk: str | None = None  # sip:user:password@host:port
+    sip_bind: str = "0.0.0.0:5060"
+    rtp_ports: str = "30000-30999"
+    sip_register: str = "off"
+    sip_strip_plus: str = "false"
+
     @field_validator("data_dir", "tts_cache_dir")
     @classmethod
     def _anchored(cls, value: Path | None) -> Path | None:

@@ -15,7 +15,15 @@ def _simulated(**options: Any) -> Gateway:
     return SimulatedGateway(time_scale=float(options.get("time_scale", 1.0)))
 
 
-DRIVERS: dict[str, Callable[..., Gateway]] = {"sim": _simulated}
+def _sip(**options: Any) -> Gateway:
+    from voicebox.config import get_settings
+    from voicebox.telephony.sip import create
+
+    settings = options.pop("settings", None) or get_settings()
+    return create(settings, **options)
+
+
+DRIVERS: dict[str, Callable[..., Gateway]] = {"sim": _simulated, "sip": _sip}
 
 
 def create_gateway(name: str = "sim", **options: Any) -> Gateway:
