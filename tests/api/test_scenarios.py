@@ -187,7 +187,7 @@ async def test_get_one(client, tenant):
     response = await client.get(url(tenant, f"/{created['id']}"), headers=tenant.headers)
     assert response.json() == created
     assert_errors(await client.get(url(tenant, "/999999"), headers=tenant.headers), 404)
-    assert_errors(await client.get(url(tenant, "/99999999999"), headers=tenant.headers), 400)
+    assert_errors(await client.get(url(tenant, "/99999999999"), headers=tenant.headers), 404)
 
 
 async def test_contacts_template_columns_and_byte_ranges(client, tenant):

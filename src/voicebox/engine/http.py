@@ -21,6 +21,7 @@ import httpx
 
 from voicebox.engine.config import EngineConfig, Network
 from voicebox.errors import EngineError
+from voicebox.ids import ascii_int
 
 _METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 _SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT
@@ -185,9 +186,9 @@ def body_value(document: Any, path: str) -> Any:
             continue
         if isinstance(current, dict):
             current = current.get(part)
-        elif isinstance(current, list) and part.lstrip("-").isdigit():
-            index = int(part)
-            current = current[index] if -len(current) <= index < len(current) else None
+        elif isinstance(current, list):
+            index = ascii_int(part, low=-len(current), high=len(current) - 1)
+            current = None if index is None else current[index]
         else:
             return None
         if current is None:

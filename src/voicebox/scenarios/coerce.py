@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer
 
+from voicebox.ids import ascii_int
+
 
 def to_int(value: Any) -> Any:
     if value is None or value == "":
@@ -16,14 +18,16 @@ def to_int(value: Any) -> Any:
         return int(value)
     if isinstance(value, str):
         text = value.strip()
+        whole = ascii_int(text, low=-(2**63), high=2**63 - 1)
+        if whole is not None:
+            return whole
+        if not text.isascii():
+            return value  # int() and float() read `٣` as 3: only 0-9 are digits here
         try:
-            return int(text)
+            number = float(text)
         except ValueError:
-            try:
-                number = float(text)
-            except ValueError:
-                return value  # let pydantic report the type error
-            return int(number) if number.is_integer() else value
+            return value  # let pydantic report the type error
+        return int(number) if number.is_integer() else value
     return value
 
 

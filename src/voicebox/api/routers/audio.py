@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Request, Response
+from fastapi import APIRouter, Header, Request, Response
 from starlette.datastructures import UploadFile
 
 from voicebox.api.deps import CustomerDep, SessionDep, SettingsDep
 from voicebox.api.errors import ERROR_RESPONSE
 from voicebox.api.files import file_download
+from voicebox.api.params import path_id
 from voicebox.audiofiles.schemas import AudioFileOut
 from voicebox.audiofiles.service import audio_file_service, to_out
 from voicebox.errors import InvalidInput, NotFound, VoiceboxError
@@ -21,7 +22,7 @@ router = APIRouter(
 )
 
 BASE = "/v1/customers/{customer_id}/audio"
-AudioId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Идентификатор аудиофайла")]
+AudioId = path_id("Идентификатор аудиофайла", name="audio_id")
 _UPLOAD_BODY = {
     "requestBody": {
         "required": True,

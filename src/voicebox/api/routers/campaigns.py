@@ -6,11 +6,12 @@ import io
 import json
 from typing import IO, Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Request, Response
+from fastapi import APIRouter, Body, Depends, Request, Response
 from starlette.datastructures import UploadFile
 
 from voicebox.api.deps import CustomerDep, SessionDep, range_dependency
 from voicebox.api.errors import ERROR_RESPONSE
+from voicebox.api.params import path_id
 from voicebox.api.ranges import Window, range_response
 from voicebox.campaigns.schemas import (
     CampaignListItem,
@@ -31,7 +32,7 @@ router = APIRouter(
 )
 
 BASE = "/v1/customers/{customer_id}/campaigns"
-CampaignId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Идентификатор кампании")]
+CampaignId = path_id("Идентификатор кампании", name="campaign_id")
 CampaignsRange = Annotated[Window, Depends(range_dependency("campaigns"))]
 
 _CREATE_BODY = {
