@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from voicebox.api.errors import ErrorItem, error_response, install_error_handlers
 from voicebox.api.routers import ROUTERS
+from voicebox.api.text_guard import TextGuard
 from voicebox.config import Settings, get_settings
 from voicebox.errors import Problem
 from voicebox.numbers.seed import seed_on_startup
@@ -149,6 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response.headers["X-Request-ID"] = request.state.request_id
         return response
 
+    app.add_middleware(TextGuard)  # inside BodySizeLimit: it reads bodies already capped
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(TrailingSlash)
     for router in ROUTERS:

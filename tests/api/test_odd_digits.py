@@ -33,7 +33,7 @@ def paths(tenant_id: int, odd: str) -> list[str]:
         f"{base}/scenarios/{odd}",
         f"{base}/audio/{odd}",
         f"{base}/audio/{odd}/content",
-        f"{base}/reports/{odd}",
+        f"{base}/reports/{odd}/download",
         f"{base}/numbers/{odd}/price",
     ]
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer
 
 from voicebox.ids import ascii_int
+from voicebox.text import loads_checked
 
 
 def to_int(value: Any) -> Any:
@@ -49,7 +49,7 @@ def _to_mapping(value: Any) -> Any:
         return {}
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = loads_checked(value)
         except ValueError:
             return value
     if isinstance(value, list):
@@ -100,7 +100,7 @@ def to_variables(value: Any) -> Any:
         return []
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = loads_checked(value)
         except ValueError:
             return [part.strip() for part in value.split(",") if part.strip()]
     if isinstance(value, list):

@@ -25,6 +25,7 @@ from voicebox.campaigns.schemas import (
 )
 from voicebox.campaigns.service import CampaignView, campaign_service
 from voicebox.errors import InvalidInput, VoiceboxError
+from voicebox.text import loads_checked
 
 router = APIRouter(
     tags=["campaigns"],
@@ -122,9 +123,11 @@ def campaign_item(view: CampaignView, request: Request) -> CampaignListItem:
 
 def _json(raw: bytes | str, name: str) -> Any:
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
+        return loads_checked(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise InvalidInput(f"{name} is not valid JSON", name=name) from error
+    except ValueError as error:  # a NUL or a lone surrogate in it
+        raise InvalidInput(f"{name} {error}", name=name) from error
 
 
 async def _part_bytes(part: UploadFile | str) -> bytes:
