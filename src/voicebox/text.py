@@ -43,9 +43,9 @@ def find_bad_text(value: Any, where: str = "") -> tuple[str, str] | None:
         return None if message is None else (where, message)
     if isinstance(value, dict):
         for key, item in value.items():
-            inner = f"{where}.{clean_text(str(key))}" if where else clean_text(str(key))
             if isinstance(key, str) and (message := bad_text_message(key)) is not None:
-                return inner, message
+                return where, f"a key {message}"  # the object is named: the key has no name
+            inner = f"{where}.{key}" if where else str(key)
             if (found := find_bad_text(item, inner)) is not None:
                 return found
     elif isinstance(value, list | tuple):

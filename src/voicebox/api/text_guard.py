@@ -27,9 +27,13 @@ def _content_type(scope: Scope) -> str:
     return ""
 
 
-def _form_problem(text: str) -> tuple[str, str] | None:
+def _named(found: tuple[str, str] | None, whole: str) -> tuple[str, str] | None:
+    return None if found is None else (found[0] or whole, found[1])
+
+
+def _form_problem(text: str, whole: str) -> tuple[str, str] | None:
     pairs = parse_qsl(text, keep_blank_values=True)
-    return find_bad_text(dict(pairs)) or find_bad_text([key for key, _ in pairs])
+    return _named(find_bad_text(dict(pairs)), whole)
 
 
 def _body_problem(content_type: str, body: bytes) -> tuple[str, str] | None:
@@ -41,10 +45,9 @@ def _body_problem(content_type: str, body: bytes) -> tuple[str, str] | None:
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError):
             return None  # the route answers bad JSON with its own 400
-        found = find_bad_text(data)
-        return None if found is None else (found[0] or "body", found[1])
+        return _named(find_bad_text(data), "body")
     if content_type == "application/x-www-form-urlencoded":
-        return _form_problem(body.decode("latin-1"))
+        return _form_problem(body.decode("latin-1"), "body")
     return None
 
 
@@ -55,10 +58,11 @@ class TextGuard:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        # OAuth endpoints answer in RFC 6749's error format and refuse bad text themselves.
+        if scope["type"] != "http" or scope.get("path", "").startswith("/oauth/"):
             await self.app(scope, receive, send)
             return
-        problem = _form_problem(scope.get("query_string", b"").decode("latin-1"))
+        problem = _form_problem(scope.get("query_string", b"").decode("latin-1"), "query")
         content_type = _content_type(scope)
         checked = scope["method"] in _BODY_METHODS and (
             not content_type
