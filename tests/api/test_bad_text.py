@@ -14,13 +14,16 @@ from datetime import UTC, datetime
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
+from tests.api.test_audio import make_audio, upload
 from tests.api_support import assert_errors
 from tests.campaigns.helpers import RICH, create, ready
 from tests.scenarios.samples import minimal
 
 from voicebox.calls import repository
-from voicebox.models import Abonent, Campaign, Scenario
+from voicebox.models import Abonent, AudioFile, Campaign, Scenario
 
 LONE = "\udc00"
 
@@ -136,3 +139,34 @@ async def test_a_stored_row_with_bad_text_still_reads(app, client, tenant, datab
     assert as_xlsx.status_code == 200, as_xlsx.text
     sheet = openpyxl.load_workbook(io.BytesIO(as_xlsx.content), read_only=True).active
     assert len(list(sheet.iter_rows(values_only=True))) == 2  # header + the row
+
+
+async def test_audio_name_in_a_multipart_form_is_refused(app, client, tenant, tmp_path,
+                                                        database_url):
+    content = make_audio(tmp_path, "wav", seconds=0.2)
+    response = await upload(client, tenant, content, "a.wav", name="a\u0000b")
+    assert [e["name"] for e in assert_errors(response, 400)] == ["name"]
+    async with app.state.sessionmaker() as session:
+        assert await session.scalar(select(func.count(AudioFile.id))) == 0
+
+
+# Every code point, surrogates and NUL included (hypothesis leaves out Cs unless told).
+_ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=12)
+
+
+@settings(derandomize=True, max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=_ANY_TEXT)
+async def test_any_text_gets_an_answer_never_a_5xx(client, tenant, text):
+    bad = any(ch == "\x00" or "\ud800" <= ch <= "\udfff" for ch in text)
+    answers = [
+        await post(client, tenant, "/scenarios/validate", minimal() | {"title": text}),
+        await post(client, tenant, "/campaigns", {"name": text, "scenario": {"id": text}}),
+        await client.post("/v1/sb", content=raw_json({"method": text, "data": {text: text}}),
+                          headers={**tenant.headers, "Content-Type": "application/json"}),
+    ]
+    for answer in answers:
+        assert answer.status_code < 500, answer.text
+        if bad:
+            assert answer.status_code == 400, answer.text
+        answer.json()  # the answer itself is valid UTF-8 JSON

@@ -15,6 +15,7 @@ from voicebox.api.params import path_id
 from voicebox.audiofiles.schemas import AudioFileOut
 from voicebox.audiofiles.service import audio_file_service, to_out
 from voicebox.errors import InvalidInput, NotFound, VoiceboxError
+from voicebox.text import bad_text_message
 
 router = APIRouter(
     tags=["audio"],
@@ -65,6 +66,8 @@ async def upload_audio(
         if not isinstance(part, UploadFile):
             raise InvalidInput("the form needs a `file` part holding the audio", name="file")
         name = form.get("name")
+        if isinstance(name, str) and (problem := bad_text_message(name)):  # multipart: not guarded
+            raise InvalidInput(f"name {problem}", name="name")
         audio = await audio_file_service.upload(
             session, customer.id, source=part.file, filename=part.filename,
             name=name if isinstance(name, str) else None, data_dir=settings.data_dir,
