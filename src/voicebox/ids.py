@@ -8,9 +8,7 @@ overflows a PostgreSQL INTEGER column. Every id, port or count read from a clien
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
-
-from pydantic import BeforeValidator
+from typing import Any
 
 from voicebox.errors import InvalidInput, VoiceboxError
 
@@ -20,13 +18,15 @@ _ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
 def ascii_int(value: Any, *, low: int = 0, high: int = INT32_MAX) -> int | None:
-    """`value` (an int, or ASCII digits with a sign and spaces around) as an int in [low, high],
-    else None."""
+    """`value` (an int, or ASCII digits with spaces around; a sign only where `low` < 0) as an
+    int in [low, high], else None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         number = value
     elif isinstance(value, str) and _ASCII_INT.fullmatch(text := value.strip(" \t")):
+        if low >= 0 and text[0] in "+-":
+            return None
         number = int(text)
     else:
         return None
@@ -45,22 +45,10 @@ def parse_id(
     low: int = 1,
     high: int = INT32_MAX,
     error: type[VoiceboxError] = InvalidInput,
-    what: str = "an id",
 ) -> int:
     """`ascii_int` or `error` (InvalidInput: 400; NotFound for a path id: 404) naming the field."""
     number = ascii_int(value, low=low, high=high)
     if number is None:
-        raise error(f"{name} must be {what}: digits 0-9, {low} to {high}", name=name)
+        raise error(f"{name} must be an id: digits 0-9, {low} to {high}", name=name)
     return number
 
-
-def _pydantic_id(value: Any) -> Any:
-    # A ValueError here becomes the field's 400 with its name, like any other bad field.
-    number = ascii_int(value, low=1)
-    if number is None:
-        raise ValueError(f"must be an id: digits 0-9, 1 to {INT32_MAX}")
-    return number
-
-
-BodyId = Annotated[int, BeforeValidator(_pydantic_id)]
-"""An id in a request body or query: an int or a string of ASCII digits, 1..2**31-1."""

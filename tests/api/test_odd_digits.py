@@ -15,7 +15,7 @@ from tests.api_support import assert_errors
 from tests.campaigns.helpers import RICH, ready
 from tests.scenarios.samples import large, minimal
 
-ODD = ["³", "٣", "１", "²³", "9243515815", "2147483648", "99999999999999999999", "-1", "0", "1.0",
+ODD = ["³", "٣", "１", "²³", "9243515815", "2147483648", "99999999999999999999", "-1", "+1", "0", "1.0",
        "1e3", " ", "1_0"]
 
 
