@@ -127,3 +127,14 @@ async def test_id_taking_endpoints_never_answer_5xx(client, tenant, odd):
         headers=tenant.headers,
     )
     assert response.status_code < 500, response.text
+
+
+@pytest.mark.parametrize("port", ["³", "٣", "٣٣", "1e9"])
+async def test_http_step_port_field_is_400(client, tenant, port, database_url):
+    body = large(2)
+    step = next(s for s in body["states"] if s["type"] == "HTTPRequest")
+    step["port"] = port
+    response = await client.post(
+        f"/v1/customers/{tenant.id}/scenarios/validate", json=body, headers=tenant.headers
+    )
+    assert any(e["name"].endswith("port") for e in assert_errors(response, 400))
