@@ -15,6 +15,7 @@ from voicebox.api import home
 from voicebox.api.docs_pages import install_docs
 from voicebox.api.errors import ErrorItem, error_response, install_error_handlers
 from voicebox.api.routers import ROUTERS
+from voicebox.api.text_guard import TextGuard
 from voicebox.config import Settings, get_settings
 from voicebox.errors import Problem
 from voicebox.numbers.seed import seed_on_startup
@@ -170,6 +171,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response.headers["X-Request-ID"] = request.state.request_id
         return response
 
+    app.add_middleware(TextGuard)  # inside BodySizeLimit: it reads bodies already capped
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(TrailingSlash)
     for router in ROUTERS:

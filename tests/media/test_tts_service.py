@@ -226,3 +226,10 @@ async def test_first_calls_start_the_engines_once(tmp_path: Path) -> None:
     tts = SpeechService([Starting()], cache_dir=tmp_path, order={"ru": ["espeak"]})
     await asyncio.gather(tts.synthesize("Раз"), tts.synthesize("Два"))
     assert starts == 1
+
+
+async def test_text_with_no_utf8_form_is_spoken_not_a_crash(tmp_path: Path) -> None:
+    # A variable holding a lone surrogate or NUL once failed the cache key (a lost recording).
+    tts = SpeechService([Counting()], cache_dir=tmp_path, order={"ru": ["espeak"]})
+    path = await tts.synthesize("Добрый \udc00 день\x00", language="ru")
+    assert rms(read_prompt(path)) > 0.03

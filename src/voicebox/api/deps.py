@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Header, Request
 from fastapi.openapi.models import OAuthFlowAuthorizationCode, OAuthFlowPassword, OAuthFlows
 from fastapi.security import OAuth2
 from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voicebox.api.params import path_id
 from voicebox.api.ranges import Window, parse_range
 from voicebox.auth import scopes
 from voicebox.auth.service import auth_service
@@ -94,10 +95,13 @@ async def get_current_user(
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
+CustomerId = path_id("Идентификатор клиента", name="customer_id")
+
+
 async def get_path_customer(
     session: SessionDep,
     user: CurrentUser,
-    customer_id: Annotated[int, Path(ge=1, le=2**31 - 1, description="Идентификатор клиента")],
+    customer_id: CustomerId,
 ) -> Customer:
     """The path's customer, only if it is the token's; anything else looks like a missing one."""
     if customer_id != user.customer_id:

@@ -17,6 +17,7 @@ from phonenumbers import timezone as phone_tz
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE
 
 from voicebox.campaigns.phone_plan import plan_for
+from voicebox.ids import is_ascii_digits
 
 DEFAULT_REGION = "RU"
 _SEPARATORS = str.maketrans("", "", " -().\t\u00a0")
@@ -71,8 +72,8 @@ def _canonical(text: str, region: str) -> str | None:
     """`+<digits>` for the unambiguous spellings, else None (left to `phonenumbers`)."""
     compact = text.translate(_SEPARATORS)
     if compact.startswith("+"):
-        return compact if compact[1:].isdigit() else None
-    if region != "RU" or not compact.isdigit():
+        return compact if is_ascii_digits(compact[1:]) else None
+    if region != "RU" or not is_ascii_digits(compact):
         return None
     if len(compact) == 11 and compact[0] in "78":
         return "+7" + compact[1:]

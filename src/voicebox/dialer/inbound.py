@@ -20,6 +20,7 @@ from voicebox.dialer.persist import write_finished
 from voicebox.dialer.programs import ProgramCache
 from voicebox.dialer.repository import Finished, Started, dialer_repository
 from voicebox.engine import EngineConfig
+from voicebox.ids import is_ascii_digits
 from voicebox.store.db import utcnow
 from voicebox.telephony.base import Call, CallResult
 
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 
 
 def digits_of(number: str) -> str:
-    return "".join(ch for ch in number if ch.isdigit())
+    return "".join(ch for ch in number if is_ascii_digits(ch))
 
 
 class InboundAnswerer:

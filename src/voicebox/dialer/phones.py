@@ -5,6 +5,7 @@ from __future__ import annotations
 import phonenumbers
 
 from voicebox.errors import InvalidInput
+from voicebox.ids import is_ascii_digits
 
 
 def e164(text: object, *, region: str = "RU", field: str = "number") -> str:
@@ -12,7 +13,7 @@ def e164(text: object, *, region: str = "RU", field: str = "number") -> str:
     raw = str(text or "").strip()
     if not raw:
         raise InvalidInput(f"{field} is required", name=field)
-    digits = "".join(ch for ch in raw if ch.isdigit())
+    digits = "".join(ch for ch in raw if is_ascii_digits(ch))
     candidates = [raw] if raw.startswith("+") else [raw, f"+{digits}"]
     for candidate in candidates:
         try:

@@ -14,6 +14,7 @@ from voicebox.media.audio import Pcm, read_prompt
 from voicebox.media.base import SpeechSettings, SpeechSynthesizer, detect_language
 from voicebox.media.cache import PromptCache
 from voicebox.media.yandex import VOICES as YANDEX_VOICES
+from voicebox.text import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,8 @@ class SpeechService:
             await self.start()
         speech = SpeechSettings.of(settings)
         language = language or detect_language(text)
-        text = " ".join(text.split())
+        # Lone surrogates and NUL (from any variable) cannot be hashed, cached or spoken.
+        text = " ".join(clean_text(text).split())
         if not text:
             raise MediaError("nothing to say: the prompt text is empty", name="tts")
         if len(text) > MAX_PROMPT_CHARS:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voicebox.billing.service import billing_service
 from voicebox.campaigns.schemas import CampaignSummary
 from voicebox.errors import Conflict, InvalidInput, NotFound
+from voicebox.ids import ascii_int
 from voicebox.models import Customer, NumberOrder, PhoneNumber
 from voicebox.numbers import catalog
 from voicebox.numbers.inventory import AddResult, enum_value, like_pattern, normalize_number
@@ -31,7 +32,6 @@ DEFAULT_RESERVATION_SECONDS = 900
 DEFAULT_MAX_RESERVATIONS = 20
 BILLING_PERIOD = timedelta(days=30)
 # Row ids stay below this; anything longer in a `number_id` is the phone number itself.
-_NUMBER_ID_LIMIT = 10**10
 
 
 class NumberService:
@@ -303,8 +303,9 @@ class NumberService:
 
     async def _resolve(self, session: AsyncSession, key: int | str) -> PhoneNumber | None:
         text = str(key).strip()
-        if text.isdigit() and int(text) < _NUMBER_ID_LIMIT:
-            return await number_repository.by_id(session, int(text))
+        row_id = ascii_int(text, low=1)
+        if row_id is not None:
+            return await number_repository.by_id(session, row_id)
         try:
             digits = normalize_number(text, field="number_id")
         except InvalidInput:

@@ -38,7 +38,7 @@ from voicebox.auth.throttle import USER, Attempt
 from voicebox.dialer.launch import launch_service
 from voicebox.errors import TooManyRequests, Unauthorized
 from voicebox.models import User
-from voicebox.text import NulFreeStr, refuse_nul
+from voicebox.text import CleanStr, refuse_bad_text
 
 router = APIRouter(tags=["http-api"], responses={
     400: ERROR_RESPONSE, 401: ERROR_RESPONSE, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE,
@@ -47,7 +47,7 @@ router = APIRouter(tags=["http-api"], responses={
 _basic = HTTPBasic(auto_error=False, description="A user's username and password")
 
 
-_Number = Annotated[str, StringConstraints(max_length=32), AfterValidator(refuse_nul)]
+_Number = Annotated[str, StringConstraints(max_length=32), AfterValidator(refuse_bad_text)]
 
 
 def _number_text(value: Any) -> Any:
@@ -60,14 +60,14 @@ def _decoded_data_nul_free(value: Any) -> Any:
     if isinstance(value, str):
         with contextlib.suppress(ValueError):
             decoded = json.loads(value)
-    refuse_nul(decoded)
+    refuse_bad_text(decoded)
     return value
 
 
 class SbRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    method: NulFreeStr = Field(min_length=1, max_length=64, description="entryPoint.id of an "
+    method: CleanStr = Field(min_length=1, max_length=64, description="entryPoint.id of an "
                                "outbound campaign with launchBy http")
     number: Annotated[_Number | None, BeforeValidator(_number_text)] = Field(
         default=None, description="The number to call (or data.number)")

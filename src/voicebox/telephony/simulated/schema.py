@@ -21,7 +21,7 @@ from voicebox.errors import Problem, Problems
 Result = Literal["answer", "busy", "noanswer", "unreachable", "machine", "assistant", "failed"]
 TransferResult = Literal["answer", "busy", "noanswer", "unreachable", "failed"]
 # Digits with glob wildcards: `*` any digits, `?` one digit, `[0-4]` / `[135]` one of a set.
-_MATCH = re.compile(r"^\+?(?:[\d*?]|\[(?:\d(?:-\d)?)+\]){1,20}$")
+_MATCH = re.compile(r"^\+?(?:[0-9*?]|\[(?:[0-9](?:-[0-9])?)+\]){1,20}$")
 
 
 def _token(value: Any) -> Any:
