@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+MAX_DEPTH = 64  # levels of JSON nesting any client body may have: real scenarios need about 8
+
 
 def deeper_than(data: Any, limit: int) -> bool:
     """Whether lists / objects nest more than `limit` levels (iterative: no recursion limit)."""

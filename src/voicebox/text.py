@@ -16,6 +16,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator
 
+from voicebox.nesting import MAX_DEPTH, deeper_than
+
 NUL_MESSAGE = "must not contain the NUL character (\\u0000)"
 SURROGATE_MESSAGE = "must be valid Unicode text (a lone surrogate such as \\udc00 is not)"
 
@@ -69,8 +71,15 @@ CleanStr = Annotated[str, AfterValidator(refuse_bad_text)]
 
 def loads_checked(raw: str | bytes) -> Any:
     """`json.loads` for a client's nested JSON (a string holding JSON, an uploaded JSON part):
-    a ValueError, as for bad JSON, when it holds a NUL or a lone surrogate."""
-    return refuse_bad_text(json.loads(raw))
+    a ValueError, as for bad JSON, when it holds a NUL or a lone surrogate or nests too deep."""
+    try:
+        data = json.loads(raw)
+        too_deep = deeper_than(data, MAX_DEPTH)
+    except RecursionError:
+        too_deep = True
+    if too_deep:
+        raise ValueError(f"JSON nested more than {MAX_DEPTH} levels deep is not accepted")
+    return refuse_bad_text(data)
 
 
 def clean_text(text: str) -> str:

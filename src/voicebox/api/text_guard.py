@@ -15,9 +15,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from voicebox.api.errors import error_response
 from voicebox.errors import Problem
+from voicebox.nesting import MAX_DEPTH, deeper_than
 from voicebox.text import find_bad_text
 
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+_TOO_DEEP = f"JSON nested more than {MAX_DEPTH} levels deep is not accepted"
 
 
 def _content_type(scope: Scope) -> str:
@@ -43,8 +45,12 @@ def _body_problem(content_type: str, body: bytes) -> tuple[str, str] | None:
     if not content_type or content_type.endswith(("/json", "+json")):
         try:
             data = json.loads(body)
+        except RecursionError:
+            return "body", _TOO_DEEP
         except (ValueError, UnicodeDecodeError):
             return None  # the route answers bad JSON with its own 400
+        if deeper_than(data, MAX_DEPTH):  # storage and recursive readers give up on such JSON
+            return "body", _TOO_DEEP
         return _named(find_bad_text(data), "body")
     if content_type == "application/x-www-form-urlencoded":
         return _form_problem(body.decode("latin-1"), "body")

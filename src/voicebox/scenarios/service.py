@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voicebox.csvsafe import csv_bytes
 from voicebox.errors import Conflict, InvalidInput, NotFound, Problem, Problems, VoiceboxError
 from voicebox.models import Scenario
-from voicebox.nesting import deeper_than
+from voicebox.nesting import MAX_DEPTH, deeper_than
 from voicebox.scenarios import catalog, repository
 from voicebox.scenarios.files import file_problems
 from voicebox.scenarios.format import ScenarioBody
@@ -21,7 +21,6 @@ from voicebox.scenarios.validate import parse, validate
 from voicebox.store.db import utcnow
 
 MAX_STATES = 5000
-MAX_DEPTH = 64  # levels of JSON nesting: real scenarios need about 8
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]{16,64}")
 
 

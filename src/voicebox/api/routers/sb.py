@@ -38,7 +38,7 @@ from voicebox.auth.throttle import USER, Attempt
 from voicebox.dialer.launch import launch_service
 from voicebox.errors import TooManyRequests, Unauthorized
 from voicebox.models import User
-from voicebox.text import CleanStr, refuse_bad_text
+from voicebox.text import CleanStr, loads_checked, refuse_bad_text
 
 router = APIRouter(tags=["http-api"], responses={
     400: ERROR_RESPONSE, 401: ERROR_RESPONSE, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE,
@@ -55,12 +55,12 @@ def _number_text(value: Any) -> Any:
 
 
 def _decoded_data_nul_free(value: Any) -> Any:
-    """`data` as a string is checked as the object it holds (a JSON `\\u0000` escape too)."""
-    decoded = value
-    if isinstance(value, str):
-        with contextlib.suppress(ValueError):
-            decoded = json.loads(value)
-    refuse_bad_text(decoded)
+    """`data` as a string is checked as the object it holds (a JSON `\\u0000` escape too, and
+    its depth: the body's own depth is checked by the text guard)."""
+    if not isinstance(value, str):
+        return refuse_bad_text(value)
+    with contextlib.suppress(json.JSONDecodeError):  # not JSON: the route says so itself
+        loads_checked(value)
     return value
 
 
