@@ -43,15 +43,21 @@ module_app		menu.so
 """
 
 
+def _tcp_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+        try:
+            tcp.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def free_sip_port() -> int:
-    """A port free for both UDP and TCP: baresip listens on both."""
+    """A port free for UDP and TCP, with the next one free for TCP: baresip listens on UDP and
+    TCP there and for TLS on the port after it (it gave up with 'Address already in use')."""
     while True:
         port = free_udp_port()
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            try:
-                tcp.bind(("127.0.0.1", port))
-            except OSError:
-                continue
+        if port < 65535 and _tcp_free(port) and _tcp_free(port + 1):
             return port
 
 

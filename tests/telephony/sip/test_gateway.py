@@ -138,8 +138,13 @@ async def test_worker_stops_at_start_naming_the_variable(
         env.pop("VOICEBOX_DATABASE_URL", None)
         if value is not None:
             env[variable] = value
+        voicebox = str(Path(sys.executable).parent / "voicebox")
+        migrate = await asyncio.create_subprocess_exec(  # the worker refuses a missing database
+            voicebox, "db", "upgrade", env={**env, "VOICEBOX_TELEPHONY": "sim"},
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        assert await asyncio.wait_for(migrate.wait(), 120) == 0
         worker = await asyncio.create_subprocess_exec(
-            str(Path(sys.executable).parent / "voicebox"), "worker", env=env,
+            voicebox, "worker", env=env,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         stdout, stderr = await asyncio.wait_for(worker.communicate(), 120)
     assert worker.returncode != 0
