@@ -68,11 +68,13 @@ class Voice:
 
 @dataclass(frozen=True, slots=True)
 class Prompt:
-    """What to play: synthesised `text` with `voice`, or an uploaded audio `file` (its id)."""
+    """What to play: synthesised `text` with `voice`, or an uploaded audio `file` (its id; `path`
+    is where the file was found for the call's customer when the scenario was compiled)."""
 
     text: str | None = None
     file: str | None = None
     voice: Voice | None = None
+    path: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
