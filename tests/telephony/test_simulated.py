@@ -25,7 +25,8 @@ SURVEY = ScenarioBody.model_validate(survey())
 async def run(simulation: dict[str, Any] | None, number: str = "+79990000001", attempt: int = 1):
     clock = VirtualClock()
     gateway = SimulatedGateway(clock=clock)
-    call = gateway.outbound(to=number, call_id="c1", simulation=simulation, attempt=attempt)
+    call = gateway.outbound(to=number, call_id="c1",
+                            options={"simulation": simulation, "attempt": attempt})
     outcome = await run_scenario(SURVEY, call, variables={"phone": number},
                                  config=EngineConfig(ring_seconds=30), clock=clock)
     return outcome, call, gateway
@@ -200,7 +201,8 @@ def test_inputs_split_into_digits_and_speech():
 async def test_hooks_see_prompts_and_inputs():
     clock = VirtualClock()
     gateway = SimulatedGateway(clock=clock)
-    call = gateway.outbound(to="+79990000001", simulation={"default": {"inputs": ["2"]}})
+    call = gateway.outbound(to="+79990000001",
+                            options={"simulation": {"default": {"inputs": ["2"]}}})
     played: list[Prompt] = []
     heard: list[str] = []
     call.on_play(played.append)

@@ -72,7 +72,7 @@ class RecordingGateway:
         return getattr(self._inner, name)
 
     def _wrap(self, call: Any) -> Any:
-        if hasattr(call, "on_play") and hasattr(call, "on_input"):
+        if hasattr(call, "on_play") and not getattr(call, "records_itself", True):
             return RecordedCall(call, self.recorder)
         return call
 

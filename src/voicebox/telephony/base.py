@@ -20,11 +20,11 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum, IntEnum
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from voicebox.errors import TelephonyError
 
@@ -211,8 +211,19 @@ IncomingHandler = Callable[[Call], Awaitable[None]]
 class Gateway(Protocol):
     """A telephony driver: creates outbound legs and hands over inbound ones."""
 
-    def outbound(self, *, to: str, caller: str | None = None, call_id: str | None = None) -> Call:
-        """A new, not yet dialled leg to `to` from `caller`; the engine calls `dial` on it."""
+    def outbound(
+        self,
+        *,
+        to: str,
+        caller: str | None = None,
+        call_id: str | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> Call:
+        """A new, not yet dialled leg to `to` from `caller`; the engine calls `dial` on it.
+
+        Args:
+            options: per-call driver options (`attempt`; `simulation`, the simulator's script).
+        """
         ...
 
     def on_incoming(self, handler: IncomingHandler) -> None:

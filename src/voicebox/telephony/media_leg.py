@@ -12,8 +12,10 @@ Utterances go to the `Recognizer`; nothing the far end might attach besides audi
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from voicebox.media.amd import HUMAN, MACHINE, AmdSettings, MachineDetector, Verdict
 from voicebox.media.asr import NullRecognizer
@@ -32,6 +34,7 @@ from voicebox.telephony.base import (
 from voicebox.telephony.prompts import PromptRenderer
 from voicebox.telephony.transport import FRAME_BYTES, SILENT_FRAME, DtmfEvent, FrameTransport
 
+log = logging.getLogger(__name__)
 _KINDS = {HUMAN: Detected.HUMAN, MACHINE: Detected.MACHINE}
 
 
@@ -152,6 +155,8 @@ class MediaLeg:
     def _recognised(self, task: asyncio.Task[Recognition]) -> None:
         self._recognising -= 1
         if task.cancelled() or task.exception() is not None:
+            if not task.cancelled():
+                log.warning("recogniser failed: %r", task.exception())
             result = Recognition()  # a failing recogniser means "not understood", not a crash
         else:
             result = task.result()
@@ -285,3 +290,22 @@ class MediaLeg:
         if self.tap is not None:
             self.tap.close(until=self.clock.now())
         self._wake()
+
+
+TapFactory = Callable[[str, float], "RecordingTap | None"]
+"""Opens the recording of call `call_id` whose media clock starts at the given time (None: the
+call is not recorded)."""
+
+
+@dataclass(slots=True)
+class MediaKit:
+    """What a driver needs to give its calls media legs; one per process, shared by drivers."""
+
+    prompts: PromptRenderer
+    recognizer: Recognizer | None = None
+    taps: TapFactory | None = None
+
+    def leg(self, transport: FrameTransport, call_id: str, *, language: str = "ru") -> MediaLeg:
+        tap = self.taps(call_id, transport.clock.now()) if self.taps is not None else None
+        return MediaLeg(transport, prompts=self.prompts, recognizer=self.recognizer, tap=tap,
+                        language=language)

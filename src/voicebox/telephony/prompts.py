@@ -21,14 +21,21 @@ class PromptRenderer(Protocol):
 
 
 class SpeechPrompts:
-    """Implements `PromptRenderer` over a `SpeechService` (anything with `synthesize`)."""
+    """Implements `PromptRenderer` over a `SpeechService` (anything with `synthesize`). A prompt
+    already in memory is returned without awaiting anything, so a warmed-up renderer is
+    deterministic under a virtual clock."""
 
     def __init__(self, speech: Any, *, keep: int = 512):
         self.speech = speech
         self.keep = keep
-        self._pcm: OrderedDict[Path, Pcm] = OrderedDict()
+        self._pcm: OrderedDict[tuple[Any, ...], Pcm] = OrderedDict()
 
     async def render(self, prompt: Prompt) -> Pcm:
+        key = (prompt.path, prompt.file, prompt.text, prompt.voice)
+        pcm = self._pcm.get(key)
+        if pcm is not None:
+            self._pcm.move_to_end(key)
+            return pcm
         if prompt.path:
             path = Path(prompt.path)
         elif prompt.file:
@@ -36,15 +43,11 @@ class SpeechPrompts:
                              name="file")
         else:
             path = await self.speech.synthesize(prompt.text or "", prompt.voice)
-        pcm = self._pcm.get(path)
-        if pcm is None:
-            try:
-                pcm = await asyncio.to_thread(read_prompt, path)
-            except OSError as error:
-                raise MediaError(f"cannot read prompt audio {path.name}: {error}") from error
-            self._pcm[path] = pcm
-            if len(self._pcm) > self.keep:
-                self._pcm.popitem(last=False)
-        else:
-            self._pcm.move_to_end(path)
+        try:
+            pcm = await asyncio.to_thread(read_prompt, path)
+        except OSError as error:
+            raise MediaError(f"cannot read prompt audio {path.name}: {error}") from error
+        self._pcm[key] = pcm
+        if len(self._pcm) > self.keep:
+            self._pcm.popitem(last=False)
         return pcm

@@ -42,7 +42,10 @@ def as_heard(text: str, confidence: float = 0.9) -> Heard:
 
 
 class SimulatedCall(Leg):
-    """Implements `telephony.base.Call`. Hooks `on_play` / `on_input` let a recorder listen in."""
+    """Implements `telephony.base.Call` in text mode. Hooks `on_play` / `on_input` let a
+    recorder listen in."""
+
+    records_itself = False  # text mode: the recorder renders the call from its timeline
 
     def __init__(
         self,
