@@ -62,12 +62,13 @@ def system_variables(job: Job) -> dict[str, Any]:
             "attempt": str(job.attempt), "callerNumber": job.caller}
 
 
-async def run_job(job: Job, leg: Call, *, config: EngineConfig, clock: Any) -> Outcome | None:
-    """Run the scenario; None when the run was cancelled (see `job.cancel_reason`) or crashed."""
+async def run_job(job: Job, leg: Call, *, config: EngineConfig) -> Outcome | None:
+    """Run the scenario on the leg's own clock; None when the run was cancelled (see
+    `job.cancel_reason`) or crashed."""
     job.leg = leg
     try:
         return await run_scenario(job.program, leg, variables=system_variables(job),
-                                  config=config, clock=clock)
+                                  config=config, clock=leg.clock)
     except asyncio.CancelledError:
         if job.cancel_reason is None:
             raise

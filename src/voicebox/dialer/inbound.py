@@ -31,11 +31,9 @@ def digits_of(number: str) -> str:
 
 
 class InboundAnswerer:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], *, settings: Settings,
-                 clock: Any = None):
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], *, settings: Settings):
         self.sessionmaker = sessionmaker
         self.settings = settings
-        self.clock = clock
         self.engine_config = EngineConfig.from_settings(settings)
         self.programs = ProgramCache()
 
@@ -45,8 +43,8 @@ class InboundAnswerer:
         Returns `{callId, campaignId, status, duration, cost, outcome}`; a number no active
         inbound campaign serves is refused (404, nothing is written).
         """
-        to = getattr(call, "to", "") or ""
-        caller = getattr(call, "caller", "") or ""
+        to = call.to or ""
+        caller = call.caller or ""
         now = utcnow()
         async with self.sessionmaker() as session:
             row = await dialer_repository.inbound_campaign(session, digits_of(to))
@@ -71,7 +69,7 @@ class InboundAnswerer:
             job.cancel_reason = "insufficient funds"
             result, outcome = finished(job, None, now=utcnow()), None
         else:
-            outcome = await run_job(job, call, config=self.engine_config, clock=self.clock)
+            outcome = await run_job(job, call, config=self.engine_config)
             result = finished(job, outcome, now=utcnow(),
                               home_region=self.settings.home_region)
         await self._write(result, campaign.customer_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -31,15 +32,16 @@ class RecordingTap:
     """Takes the frames each side sends (`robot`, `subscriber`) with their media time."""
 
     __slots__ = ("_base", "_fd", "_left", "_right", "_top", "channels", "data_bytes",
-                 "flush_frames", "path", "start")
+                 "flush_frames", "on_close", "path", "start")
 
     def __init__(self, path: Path, *, start: float, stereo: bool = True,
-                 flush_frames: int = 25):
+                 flush_frames: int = 25, on_close: Callable[[Path], None] | None = None):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.start = start
         self.channels = 2 if stereo else 1
         self.flush_frames = flush_frames
+        self.on_close = on_close
         self.data_bytes = 0
         self._left: dict[int, bytes] = {}
         self._right: dict[int, bytes] = {}
@@ -97,4 +99,6 @@ class RecordingTap:
             self._write(end)
             os.close(self._fd)
             self._fd = None
+            if self.on_close is not None:
+                self.on_close(self.path)
         return self.path

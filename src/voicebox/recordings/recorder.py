@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,7 @@ class Recorder:
         self.dropped = 0
         self._done: list[dict[str, str]] = []  # written, `record_path` not saved yet
         self._flush_lock = asyncio.Lock()
+        self._side: set[asyncio.Future[Any]] = set()
         self.render_seconds = 0.0  # wall time spent rendering and writing
 
     def finished(self, timeline: Timeline) -> None:
@@ -80,6 +82,25 @@ class Recorder:
         if not self._tasks:
             self.start()
 
+    def register(self, call_id: str, relative: Path) -> None:
+        """Save `relative` as the call's recording with the next batch (live recordings)."""
+        self._done.append({"cid": call_id, "path": relative.as_posix()})
+        self.written += 1
+        if not self._tasks:
+            self.start()
+
+    def background(self, work: Awaitable[Any]) -> None:
+        """Run `work` (a compressed copy) off the call's path; failures are logged."""
+        task = asyncio.ensure_future(work)
+        self._side.add(task)
+        task.add_done_callback(self._side_done)
+
+    def _side_done(self, task: asyncio.Future[Any]) -> None:
+        self._side.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self.failed += 1
+            log.warning("recording side work failed: %s", task.exception())
+
     def start(self) -> None:
         if not self._tasks:
             loop = asyncio.get_running_loop()
@@ -93,6 +114,8 @@ class Recorder:
     async def drain(self) -> None:
         """Wait until every queued call is written and registered."""
         await self._queue.join()
+        if self._side:
+            await asyncio.gather(*list(self._side), return_exceptions=True)
         await self.flush()
 
     async def _flusher(self) -> None:

@@ -75,14 +75,3 @@ async def purge_recordings(
     if files:
         log.info("purged %d recordings older than %d days", files, days)
     return {"files": files, "calls": calls}
-
-
-async def purge_forever(sessionmaker: async_sessionmaker[AsyncSession], data_dir: Path,
-                        days: int, every: float = PURGE_EVERY_SECONDS) -> None:
-    """The periodic purge a dialer process runs."""
-    while True:
-        try:
-            await purge_recordings(sessionmaker, data_dir, days)
-        except Exception:
-            log.exception("purging old recordings failed; trying again later")
-        await asyncio.sleep(every)

@@ -82,7 +82,7 @@ class RecordingService:
             "date_to" in bounds and call.started_at > bounds["date_to"]
         ):
             raise NotFound(f"no recording of call {call_id} in that period", name="call_id")
-        if call.record_path is None:
+        if call.record_path is None or call.state != "ended":  # a live call is still recorded
             raise missing
         wav = data_dir / call.record_path
         fmt = fmt or "wav"

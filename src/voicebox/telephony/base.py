@@ -136,6 +136,21 @@ class Call(Protocol):
     @property
     def state(self) -> CallState: ...
 
+    @property
+    def to(self) -> str:
+        """The number called (ours, for an inbound call)."""
+        ...
+
+    @property
+    def caller(self) -> str | None:
+        """The calling number (ours, for an outbound call), if known."""
+        ...
+
+    @property
+    def clock(self) -> Clock:
+        """The clock this call's time runs on (each leg brings its own)."""
+        ...
+
     async def dial(self, number: str, *, ring_seconds: float = 60.0) -> CallResult:
         """Place the call to `number` and wait up to `ring_seconds` (call clock) for the answer.
 
@@ -228,6 +243,11 @@ class Gateway(Protocol):
 
     def on_incoming(self, handler: IncomingHandler) -> None:
         """Register the coroutine run (as its own task) for every inbound call, `RINGING`."""
+        ...
+
+    @property
+    def clock(self) -> Clock:
+        """The clock the driver's calls run on by default (the dialer schedules by it)."""
         ...
 
     async def start(self) -> None: ...

@@ -60,10 +60,9 @@ class SimulatedCall(Leg):
         on_end: Callable[[SimulatedCall], None] | None = None,
     ):
         super().__init__(clock, call_id=call_id,
-                         state=CallState.RINGING if inbound else CallState.NEW)
+                         state=CallState.RINGING if inbound else CallState.NEW, to=to,
+                         caller=caller)
         self.behaviour = behaviour
-        self.to = to
-        self.caller = caller
         self.inbound = inbound
         self._rng = rng or random.Random(call_id)
         self._inputs: deque[Heard] = deque(as_heard(t, behaviour.confidence)
