@@ -35,7 +35,7 @@ class InboundAnswerer:
         self.sessionmaker = sessionmaker
         self.settings = settings
         self.engine_config = EngineConfig.from_settings(settings)
-        self.programs = ProgramCache()
+        self.programs = ProgramCache(data_dir=settings.data_dir)
 
     async def handle(self, call: Call) -> dict[str, Any]:
         """Answer `call` with its number's campaign, persist the history row and the charge.
@@ -55,7 +55,8 @@ class InboundAnswerer:
             campaign = row.Campaign
             available = await billing_service.balance(session, campaign.customer_id)
             program = await self.programs.get(session, campaign.scenario_id,
-                                              row.scenario_updated)
+                                              row.scenario_updated,
+                                              customer_id=campaign.customer_id)
             item = Started(abonent_id=0, attempt=1, call_id=call.id or uuid.uuid4().hex,
                            customer_id=campaign.customer_id, campaign_id=campaign.id,
                            call_type="inbound", caller=caller, callee=to, started_at=now)

@@ -74,7 +74,7 @@ class Dialer:
         self.engine_config = EngineConfig.from_settings(settings)
         self.clock = gateway.clock
         self.time_scale = float(getattr(self.clock, "scale", 1.0))
-        self.programs = ProgramCache()
+        self.programs = ProgramCache(data_dir=settings.data_dir)
         bind = sessionmaker.kw.get("bind")
         sqlite = bind is not None and bind.dialect.name == "sqlite"
         # SQLite has one writer: our writers queue here rather than in its busy-wait backoff.
@@ -302,7 +302,8 @@ class Dialer:
                 await session.rollback()
                 return 0
             due = await repo.due(session, campaign.id, now=now, limit=budget)
-            program = await self.programs.get(session, campaign.scenario_id, row.scenario_updated)
+            program = await self.programs.get(session, campaign.scenario_id, row.scenario_updated,
+                                              customer_id=campaign.customer_id)
             started: list[tuple[Started, str | None, dict[str, Any]]] = []
             deferred: list[tuple[int, datetime | None]] = []
             for item in due:
