@@ -72,6 +72,13 @@ async def test_failed_dials_map_to_sip_codes(result, status):
     assert path(outcome) == ["start", "call", "end"]
 
 
+@pytest.mark.parametrize(("result", "code"), [("failed", 603), ("noanswer", 408),
+                                              ("unreachable", 604)])
+async def test_the_real_final_sip_code_reaches_the_outcome(result, code):
+    outcome, call, _ = await run({"default": {"result": result, "code": code}})
+    assert outcome.status == code and call.final_code == code and not outcome.answered
+
+
 async def test_answer_slower_than_the_ring_timeout_is_no_answer():
     outcome, _, _ = await run({"default": {"result": "answer", "answerDelay": 45}})
     assert outcome.status == 480

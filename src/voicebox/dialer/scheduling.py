@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from phonenumbers import timezone as pn_timezone
 
-from voicebox.telephony.base import CallResult
+from voicebox.telephony.base import REFUSED, CallResult
 
 # phonenumbers names a zone with the same offset where the country's own zone is meant.
 _ZONE_FIXES = {("RU", "Europe/Bucharest"): "Europe/Kaliningrad"}
@@ -136,11 +136,13 @@ def after_attempt(
     retry: bool = True,
 ) -> Verdict:
     """Retry busy / no answer / failed while attempts remain (never an answered call)."""
-    if result == CallResult.ANSWERED:
+    kind = CallResult.classify(result)
+    if kind is CallResult.ANSWERED:
         return Verdict("done")
-    if result == CallResult.CANCELLED:
+    if kind is CallResult.CANCELLED:
         return Verdict("cancelled")
-    if not retry or result not in RETRIED or attempts_made >= schedule.attempts:
+    if (not retry or kind not in RETRIED or result in REFUSED
+            or attempts_made >= schedule.attempts):
         return Verdict("failed")
     when = schedule.next_allowed(now + schedule.interval, zone_name)
     if when is None:

@@ -146,7 +146,8 @@ class _Run:
             except Exception:  # the outcome matters more than a failed BYE
                 log.exception("hangup of call %s failed", call.id)
         answered = ctx.dial_result is CallResult.ANSWERED
-        status = 200 if answered else int(ctx.dial_result or CallResult.CANCELLED)
+        status = 200 if answered else (call.final_code
+                                       or int(ctx.dial_result or CallResult.CANCELLED))
         if reason == "no_transition" and not answered and ctx.dial_result is not None:
             reason = "not_answered"
         if ctx.transfer is not None and reason in ("released", "no_transition"):

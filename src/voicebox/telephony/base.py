@@ -43,6 +43,21 @@ class CallResult(IntEnum):
     def label(self) -> str:
         return self.name.lower()
 
+    @classmethod
+    def classify(cls, code: int) -> CallResult:
+        """The kind of outcome a final SIP response code is (486 and 600 busy, 408 and 480 no
+        answer, 404 / 410 / 484 / 604 unreachable, 487 cancelled, any other failure failed)."""
+        if 200 <= code < 300:
+            return cls.ANSWERED
+        return _CLASSES.get(code, cls.FAILED)
+
+
+_CLASSES = {486: CallResult.BUSY, 600: CallResult.BUSY, 408: CallResult.NO_ANSWER,
+            480: CallResult.NO_ANSWER, 404: CallResult.UNREACHABLE, 410: CallResult.UNREACHABLE,
+            484: CallResult.UNREACHABLE, 604: CallResult.UNREACHABLE,
+            487: CallResult.CANCELLED}
+REFUSED = frozenset({403, 603})  # the callee or the network said no: not worth a retry
+
 
 class CallState(Enum):
     NEW = "new"  # outbound, not dialled yet
@@ -149,6 +164,12 @@ class Call(Protocol):
     @property
     def clock(self) -> Clock:
         """The clock this call's time runs on (each leg brings its own)."""
+        ...
+
+    @property
+    def final_code(self) -> int | None:
+        """The final SIP response that ended the dial (603, 408, 403 …) when the driver got
+        one; the history keeps it. None: the `CallResult` says all there is."""
         ...
 
     async def dial(self, number: str, *, ring_seconds: float = 60.0) -> CallResult:

@@ -23,6 +23,7 @@ class Leg:
         self._ended_at: float | None = None
         self._hangup_callbacks: list[Callable[[], None]] = []
         self.remote_hung_up = False
+        self.final_code: int | None = None
 
     @property
     def id(self) -> str:

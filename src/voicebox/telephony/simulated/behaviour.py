@@ -38,6 +38,7 @@ class Behaviour:
     barge_in: bool = False
     confidence: float = 0.9
     dtmf: str = "tones"  # audio mode: digits as in-band "tones" or out-of-band "events"
+    code: int | None = None  # the final SIP response of a failed dial (603, 408 …)
 
     @property
     def answers(self) -> bool:

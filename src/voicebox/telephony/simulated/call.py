@@ -124,6 +124,7 @@ class SimulatedCall(Leg):
             self._up()
         else:
             self.result = result
+            self.final_code = behaviour.code
             self._end()
         return result
 

@@ -44,6 +44,8 @@ class BehaviourSpec(BaseModel):
     barge_in: bool | None = Field(default=None, alias="bargeIn")
     confidence: float | None = Field(default=None, ge=0, le=1)
     dtmf: Literal["tones", "events"] | None = None
+    code: int | None = Field(default=None, ge=400, le=699,
+                             description="the final SIP response of a failed dial")
 
     _normalise = field_validator("result", "transfer", mode="before")(_token)
 
