@@ -11,8 +11,8 @@ from voicebox.dialer.scheduling import (
     Window,
     after_attempt,
     parse_hhmm,
-    timezone_for_number,
 )
+from voicebox.phones import timezone_for_number
 from voicebox.telephony.base import CallResult
 
 MOSCOW = "+74951234567"

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from voicebox.config import Settings
 from voicebox.dialer.inbound import InboundAnswerer
-from voicebox.dialer.phones import e164
 from voicebox.dialer.worker import Dialer
 from voicebox.media.asr import NullRecognizer
 from voicebox.media.tts import speech_service_from_settings
+from voicebox.phones import parse_phone
 from voicebox.recordings.gateway import recordings_on, with_recordings
 from voicebox.recordings.live import live_taps
 from voicebox.recordings.recorder import Recorder
@@ -119,8 +119,9 @@ async def place_inbound(settings: Settings, *, to: str, caller: str, inputs: lis
                 done.set_exception(error)
 
         gateway.on_incoming(on_incoming)
-        simulator.incoming(to=e164(to, region=settings.home_region, field="--to"),
-                         caller=e164(caller, region=settings.home_region, field="--from"),
+        simulator.incoming(to=parse_phone(to, region=settings.home_region, field="--to").e164,
+                         caller=parse_phone(caller, region=settings.home_region,
+                                            field="--from").e164,
                          inputs=inputs, hangup_after=hangup_after)
         result = await done
         await gateway.stop()  # the recorder writes the call's recording before we exit
