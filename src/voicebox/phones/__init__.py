@@ -12,6 +12,7 @@ this against plain `phonenumbers` on random numbers of many countries.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 import phonenumbers
@@ -194,3 +195,20 @@ def timezone_for_number(number: str) -> str | None:
         return normalize(number).timezone
     except PhoneError:
         return None
+
+
+@lru_cache(maxsize=65536)
+def destination_type(number: str, home_region: str = "RU") -> str:
+    """`mobile` | `landline` | `tollFree` | `international` for an E.164 number."""
+    try:
+        parsed = phonenumbers.parse(number, home_region)
+    except phonenumbers.NumberParseException:
+        return "international"
+    if phonenumbers.region_code_for_number(parsed) not in (home_region, None):
+        return "international"
+    kind = phonenumbers.number_type(parsed)
+    if kind == PhoneNumberType.TOLL_FREE:
+        return "tollFree"
+    if kind in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE):
+        return "mobile"
+    return "landline"
