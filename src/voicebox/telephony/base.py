@@ -20,7 +20,10 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import threading
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum, IntEnum
@@ -327,11 +330,45 @@ def _dead(entry: _VirtualTimer | asyncio.Future[None]) -> bool:
     return entry.cancelled if isinstance(entry, _VirtualTimer) else entry.done()
 
 
+class _CountingExecutor(ThreadPoolExecutor):
+    """The loop's default executor under a virtual clock: knows whether any job is running."""
+
+    def __init__(self) -> None:
+        super().__init__(thread_name_prefix="virtual-clock")
+        self._lock = threading.Lock()
+        self.running = 0
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            self.running += 1
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _: object) -> None:
+        with self._lock:
+            self.running -= 1
+
+
+_EXECUTORS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _CountingExecutor] = (
+    weakref.WeakKeyDictionary())
+
+
+def _executor_of(loop: asyncio.AbstractEventLoop) -> _CountingExecutor:
+    executor = _EXECUTORS.get(loop)
+    if executor is None:
+        executor = _EXECUTORS[loop] = _CountingExecutor()
+        loop.set_default_executor(executor)
+    return executor
+
+
 class VirtualClock:
     """Virtual time for tests and benchmarks: when every task waits on this clock, time jumps to
-    the next deadline. Only for code whose other waits finish without real time passing (no
-    real sockets); `idle_yields` loop turns with nothing due count as "everyone waits". With
-    `auto_advance=False` time moves only through `advance` (to hold calls still, e.g. to measure)."""
+    the next deadline. Time stands still while work runs in the loop's default executor
+    (`asyncio.to_thread`, name lookups): a task waiting on a thread is not waiting on the clock.
+    Other real waits (sockets, subprocesses) are not seen; `idle_yields` loop turns with nothing
+    due count as "everyone waits". With `auto_advance=False` time moves only through `advance`
+    (to hold calls still, e.g. to measure)."""
 
     def __init__(
         self, *, start: datetime | None = None, idle_yields: int = 3, auto_advance: bool = True
@@ -390,9 +427,13 @@ class VirtualClock:
 
     async def _tick(self) -> None:
         heap = self._heap
+        executor = _executor_of(asyncio.get_running_loop())
         while heap:
             for _ in range(self._idle_yields):
                 await asyncio.sleep(0)
+            if executor.running:
+                await asyncio.sleep(0.001)  # real time: a thread's result is on its way
+                continue
             while heap and _dead(heap[0][2]):
                 heapq.heappop(heap)
             if heap:
