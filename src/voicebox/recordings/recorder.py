@@ -13,13 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from voicebox.audiofiles.service import audio_file_service
 from voicebox.config import Settings
-from voicebox.models import Call
 from voicebox.recordings.render import render
+from voicebox.recordings.repository import recording_repository
 from voicebox.recordings.timeline import Timeline
 
 log = logging.getLogger(__name__)
@@ -27,9 +26,6 @@ RECORDINGS_DIR = "recordings"
 MAX_BACKLOG = 20_000  # calls waiting to be rendered (~2 KB each)
 FLUSH_SECONDS = 0.25
 FLUSH_BATCH = 500
-_CALLS = Call.__table__
-_SET_PATH = (update(_CALLS).where(_CALLS.c.call_id == bindparam("cid"))
-             .values(record_path=bindparam("path")))
 
 
 def recording_path(call_id: str, when: datetime) -> Path:
@@ -134,7 +130,7 @@ class Recorder:
                 while True:
                     try:
                         async with self.sessionmaker() as session:
-                            await session.execute(_SET_PATH, batch)
+                            await recording_repository.set_paths(session, batch)
                             await session.commit()
                         break
                     except Exception:
@@ -181,8 +177,8 @@ class Recorder:
         async def resolve_file(ref: str) -> Path | None:
             async with self.sessionmaker() as session:
                 if not customer:
-                    customer.append(await session.scalar(
-                        select(Call.customer_id).where(Call.call_id == timeline.call_id)))
+                    customer.append(await recording_repository.customer_of(
+                        session, timeline.call_id))
                 if customer[0] is None:
                     return None
                 return await audio_file_service.resolve(session, customer[0], ref,
