@@ -29,7 +29,7 @@ async def audio_dialer(app, settings):
 
     async def make():
         dialer = build_dialer(app.state.sessionmaker, settings.model_copy(update={
-            "sim_audio": True, "sim_time_scale": 4.0, "tts_engines": "espeak",
+            "sim_audio": True, "sim_time_scale": 2.0, "tts_engines": "espeak",
             "dialer_poll_seconds": 0.02}))
         await dialer.start()
         started.append(dialer)

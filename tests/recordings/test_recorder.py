@@ -197,11 +197,11 @@ async def test_the_dialer_runs_retention_and_the_recording_decorator_runs_no_job
     dialer = Dialer(app.state.sessionmaker, gateway=SimulatedGateway(), settings=keeping)
     await dialer.start()
     try:
-        await wait_until(lambda: _gone(old), limit=20)
+        await wait_until(lambda: _record_path_cleared(app, "old3"), limit=20)
     finally:
         await dialer.stop()
-    assert await _record_path(app, "old3") is None
+    assert not old.exists()
 
 
-async def _gone(path: Path) -> bool:
-    return not path.exists()
+async def _record_path_cleared(app, call_id: str) -> bool:
+    return await _record_path(app, call_id) is None
