@@ -4,14 +4,22 @@ whose far end is a `VirtualSubscriber`."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from voicebox.errors import TelephonyError
-from voicebox.telephony.base import CallState, Detection, Heard, Prompt, RemoteHangup
+from voicebox.telephony.base import (
+    CallResult,
+    CallState,
+    Detection,
+    Heard,
+    Prompt,
+    RemoteHangup,
+)
 from voicebox.telephony.media_leg import MediaKit, MediaLeg
 from voicebox.telephony.memory import MemoryLink
 from voicebox.telephony.simulated.call import SimulatedCall
-from voicebox.telephony.simulated.subscriber import VirtualSubscriber
+from voicebox.telephony.simulated.subscriber import VirtualSubscriber, render_phrases
 
 
 class AudioSimulatedCall(SimulatedCall):
@@ -24,12 +32,24 @@ class AudioSimulatedCall(SimulatedCall):
         self.kit = media
         self.media: MediaLeg | None = None
         self.subscriber: VirtualSubscriber | None = None
+        self._phrases: asyncio.Future[dict[str, bytes]] | None = None
+
+    def _prepare(self) -> asyncio.Future[dict[str, bytes]]:
+        if self._phrases is None:
+            self._phrases = asyncio.ensure_future(render_phrases(
+                self.behaviour, self.kit.prompts, greet=not self.inbound))
+        return self._phrases
+
+    async def dial(self, number: str, *, ring_seconds: float = 60.0) -> CallResult:
+        if self.behaviour.answers:
+            self._prepare()  # while it rings
+        return await super().dial(number, ring_seconds=ring_seconds)
 
     def _up(self) -> None:
         super()._up()
         link = MemoryLink(self._clock)
         self.media = self.kit.leg(link.a, self.id)
-        self.subscriber = VirtualSubscriber(link.b, self.behaviour, speech=self.kit.prompts,
+        self.subscriber = VirtualSubscriber(link.b, self.behaviour, phrases=self._prepare(),
                                             rng=self._rng, greet=not self.inbound)
 
     def _end(self) -> None:
@@ -38,6 +58,8 @@ class AudioSimulatedCall(SimulatedCall):
             self.media.end()
         if self.subscriber is not None:
             self.subscriber.stop()
+        elif self._phrases is not None:
+            self._phrases.cancel()
 
     def _leg(self) -> MediaLeg:
         if self._state is CallState.ENDED:

@@ -34,6 +34,24 @@ BARGE_IN_FRAMES = 50  # a subscriber who barges in does so a second into the pro
 _DIGITS = re.compile(r"^[0-9*#A-D]+$")
 
 
+def opening_of(behaviour: Behaviour, *, greet: bool) -> str | None:
+    """What the subscriber says on answering: a greeting, "Алло?" or nothing."""
+    return {"machine": MACHINE_GREETING, "assistant": ASSISTANT_GREETING}.get(
+        behaviour.result, HELLO if greet else None)
+
+
+async def render_phrases(behaviour: Behaviour, speech: PromptRenderer, *,
+                         greet: bool) -> dict[str, bytes]:
+    """Every phrase this subscriber will say, rendered (started while the phone rings, so a
+    slow synthesis does not delay the greeting past the answer)."""
+    texts = [t.strip() for t in behaviour.inputs if t.strip() and not _DIGITS.match(t.strip())]
+    opening = opening_of(behaviour, greet=greet)
+    if opening:
+        texts.append(opening)
+    return {text: await speech.render(Prompt(text=text, voice=SUBSCRIBER_VOICE))
+            for text in dict.fromkeys(texts)}
+
+
 def beep(seconds: float = 0.5, freq: float = 1000.0) -> bytes:
     t = np.arange(round(seconds * 8000)) / 8000
     return from_float(0.4 * np.sin(2 * np.pi * freq * t))
@@ -43,10 +61,10 @@ class VirtualSubscriber:
     """Acts out `behaviour` on `transport` (the far end of the link)."""
 
     def __init__(self, transport: FrameTransport, behaviour: Behaviour, *,
-                 speech: PromptRenderer, rng: random.Random, greet: bool = True):
+                 phrases: asyncio.Future[dict[str, bytes]], rng: random.Random,
+                 greet: bool = True):
         self.transport = transport
         self.behaviour = behaviour
-        self.speech = speech
         self.rng = rng
         self._inputs: deque[str] = deque(text.strip() for text in behaviour.inputs)
         self._audio: dict[str, bytes] = {}  # rendered speech by text
@@ -57,28 +75,20 @@ class VirtualSubscriber:
         self._reply_after = self._next_pause()
         self.heard_prompts = 0
         self.said: list[str] = []
-        self._ready: asyncio.Task[None] | None = None
         transport.set_source(self._next_frame)
         transport.on_frame(self._robot_frame)
         transport.on_dtmf(lambda event: None)
-        self._ready = asyncio.get_running_loop().create_task(self._prepare(greet))
+        self._ready = asyncio.ensure_future(self._prepare(phrases, greet))
 
     def _next_pause(self) -> int:
         return round(self.rng.uniform(0.8, 2.5) / 0.02)
 
-    async def _prepare(self, greet: bool) -> None:
-        """Render every phrase this subscriber will say before it needs them."""
-        result = self.behaviour.result
-        opening = {"machine": MACHINE_GREETING, "assistant": ASSISTANT_GREETING}.get(
-            result, HELLO if greet else None)
-        texts = [t for t in self._inputs if t and not _DIGITS.match(t)]
-        if opening:
-            texts.append(opening)
-        for text in dict.fromkeys(texts):
-            self._audio[text] = await self.speech.render(Prompt(text=text, voice=SUBSCRIBER_VOICE))
+    async def _prepare(self, phrases: asyncio.Future[dict[str, bytes]], greet: bool) -> None:
+        self._audio = await phrases
+        opening = opening_of(self.behaviour, greet=greet)
         if opening and not self.transport_closed:
             audio = self._audio[opening]
-            if result == "machine":
+            if self.behaviour.result == "machine":
                 audio += bytes(8000) + beep()
             self._say(audio)
 
@@ -87,7 +97,7 @@ class VirtualSubscriber:
         return bool(getattr(self.transport, "closed", False))
 
     def stop(self) -> None:
-        if self._ready is not None and not self._ready.done():
+        if not self._ready.done():
             self._ready.cancel()
 
     # -- talking -------------------------------------------------------------------------------
@@ -124,7 +134,7 @@ class VirtualSubscriber:
 
     def _answer(self) -> None:
         """Reply to the prompt just heard with the next scripted input."""
-        if self._out is not None or self._ready is None or not self._ready.done():
+        if self._out is not None or not self._ready.done():
             return  # still talking, or still getting its words ready
         self._robot_frames = self._quiet = 0
         self._reply_after = self._next_pause()
