@@ -85,7 +85,10 @@ async def _recording_paths(app, campaign_id: int) -> list[str] | bool:
 
 async def _all_longer_than(data_dir, paths: list[str], seconds: float) -> bool:
     for relative in paths:
-        with wave.open(str(data_dir / relative)) as source:
-            if source.getnframes() < seconds * 8000:
-                return False
+        try:
+            with wave.open(str(data_dir / relative)) as source:
+                if source.getnframes() < seconds * 8000:
+                    return False
+        except (OSError, EOFError, wave.Error):  # not created yet
+            return False
     return True
