@@ -25,7 +25,7 @@ import numpy as np
 
 from voicebox.media.audio import from_float
 from voicebox.media.dtmf import dtmf_tones
-from voicebox.media.tap import RecordingTap, ThreadWriter
+from voicebox.media.tap import INLINE, RecordingTap, ThreadWriter
 from voicebox.telephony.base import Prompt, RealClock
 from voicebox.telephony.media_leg import MediaLeg
 from voicebox.telephony.memory import MemoryLink
@@ -81,7 +81,7 @@ async def measure(calls: int, seconds: float, folder: Path | None) -> dict:
     stop = asyncio.Event()
     stats = {"digits": 0, "turns": 0}
     legs, tasks = [], []
-    writer = ThreadWriter()
+    writer = ThreadWriter() if os.environ.get("TAP_WRITER") != "inline" else INLINE
     for index in range(calls):
         link = MemoryLink(clock, pacer=pacer)
         tap = None

@@ -122,6 +122,17 @@ class ThreadWriter:
 INLINE = InlineWriter()
 
 
+_SILENT = bytes(FRAME_SAMPLES * 2)
+
+
+def _track(slots: dict[int, bytes], base: int, upto: int) -> bytes:
+    """One side's audio for slots [base, upto), silence where it sent nothing; taken out."""
+    if not slots:
+        return _SILENT * (upto - base)
+    pop = slots.pop
+    return b"".join([pop(slot, _SILENT) for slot in range(base, upto)])
+
+
 class RecordingTap:
     """Takes the frames each side sends (`robot`, `subscriber`) with their media time."""
 
@@ -168,14 +179,16 @@ class RecordingTap:
         count = upto - self._base
         if count <= 0:
             return
-        tracks = np.zeros((count, 2, FRAME_SAMPLES), dtype="<i2")
-        for slots, channel in ((self._left, 0), (self._right, 1)):
-            for slot in [s for s in slots if s < upto]:
-                tracks[slot - self._base, channel] = np.frombuffer(slots.pop(slot), dtype="<i2")
+        base = self._base
+        left = np.frombuffer(_track(self._left, base, upto), dtype="<i2")
+        right = np.frombuffer(_track(self._right, base, upto), dtype="<i2")
         if self.channels == 2:
-            data = tracks.transpose(0, 2, 1).tobytes()
+            frames = np.empty((count * FRAME_SAMPLES, 2), dtype="<i2")
+            frames[:, 0] = left
+            frames[:, 1] = right
+            data = frames.tobytes()
         else:
-            mixed = tracks.sum(axis=1, dtype=np.int32)
+            mixed = left.astype(np.int32) + right
             data = np.clip(mixed, -32768, 32767).astype("<i2").tobytes()
         self.data_bytes += len(data)
         self.writer.append(self._file, data, wav_header(self.data_bytes, self.channels))
