@@ -25,7 +25,7 @@ import numpy as np
 
 from voicebox.media.audio import from_float
 from voicebox.media.dtmf import dtmf_tones
-from voicebox.media.tap import INLINE, RecordingTap, ThreadWriter
+from voicebox.media.tap import RecordingTap
 from voicebox.telephony.base import Prompt, RealClock
 from voicebox.telephony.media_leg import MediaLeg
 from voicebox.telephony.memory import MemoryLink
@@ -81,12 +81,11 @@ async def measure(calls: int, seconds: float, folder: Path | None) -> dict:
     stop = asyncio.Event()
     stats = {"digits": 0, "turns": 0}
     legs, tasks = [], []
-    writer = ThreadWriter() if os.environ.get("TAP_WRITER") != "inline" else INLINE
     for index in range(calls):
         link = MemoryLink(clock, pacer=pacer)
         tap = None
         if folder is not None:
-            tap = RecordingTap(folder / f"{index}.wav", start=clock.now(), writer=writer)
+            tap = RecordingTap(folder / f"{index}.wav", start=clock.now())
         leg = MediaLeg(link.a, prompts=Fixed(), tap=tap)
         presser = Presser()
         link.b.set_source(presser)

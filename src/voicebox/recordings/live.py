@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from voicebox.media.audio import compress
-from voicebox.media.tap import RecordingTap, ThreadWriter
+from voicebox.media.tap import RecordingTap
 from voicebox.recordings.recorder import Recorder, recording_path
 from voicebox.telephony.media_leg import TapFactory
 
@@ -19,7 +19,6 @@ from voicebox.telephony.media_leg import TapFactory
 def live_taps(recorder: Recorder) -> TapFactory:
     """The `MediaKit.taps` factory that records every call `recorder` is configured for."""
     stereo = recorder.settings.recording_stereo
-    writer = ThreadWriter()  # disk writes off the event loop that paces every call
 
     def closed(path: Path) -> None:
         if recorder.compressed:  # the compressed copy is made off the call's path
@@ -28,7 +27,7 @@ def live_taps(recorder: Recorder) -> TapFactory:
     def open_tap(call_id: str, start: float) -> RecordingTap:
         relative = recording_path(call_id, datetime.now(UTC))
         tap = RecordingTap(recorder.data_dir / relative, start=start, stereo=stereo,
-                           on_close=closed, writer=writer)
+                           on_close=closed)
         recorder.register(call_id, relative)
         return tap
 
