@@ -169,3 +169,33 @@ def test_the_router_sends_simulated_calls_to_the_simulator_and_the_rest_to_the_t
         router.outbound(to="+79990000004", options={"driver": "carrier-pigeon"})
     router.on_incoming(lambda call: None)
     assert len(trunk.handlers) == 1
+
+
+async def test_an_inbound_audio_call_is_answered_and_heard(prompts):
+    from tests.dialer.scenarios import inbound
+    from voicebox.engine import run_scenario
+    from voicebox.scenarios.format import ScenarioBody
+
+    body = ScenarioBody.model_validate(inbound())
+    clock = VirtualClock()
+    gateway = SimulatedGateway(clock=clock, audio=True, media=MediaKit(prompts=prompts))
+    for state in body.states:  # warm every prompt the scenario can say
+        announcement = getattr(state, "announcement", None)
+        if announcement is not None and announcement.text and "{{" not in announcement.text:
+            await prompts.render(Prompt(text=announcement.text, voice=_voice(body)))
+    done: asyncio.Future = asyncio.get_running_loop().create_future()
+
+    async def answer(call) -> None:
+        done.set_result(await run_scenario(body, call, clock=clock))
+
+    gateway.on_incoming(answer)
+    call = gateway.incoming(to="+74950000000", inputs=["1"])
+    outcome = await done
+    assert outcome.answered and call.to == "+74950000000"
+    assert [r.state for r in outcome.trace][-2:] == ["yes", "end"]
+
+
+def _voice(body):
+    from voicebox.telephony.base import Voice
+
+    return Voice(body.settings.voice, body.settings.speed, body.settings.emotion)

@@ -37,7 +37,7 @@ class AudioSimulatedCall(SimulatedCall):
     def _prepare(self) -> asyncio.Future[dict[str, bytes]]:
         if self._phrases is None:
             self._phrases = asyncio.ensure_future(render_phrases(
-                self.behaviour, self.kit.prompts, greet=not self.inbound))
+                self.behaviour, self.kit.prompts))
         return self._phrases
 
     async def dial(self, number: str, *, ring_seconds: float = 60.0) -> CallResult:
@@ -50,7 +50,7 @@ class AudioSimulatedCall(SimulatedCall):
         link = MemoryLink(self._clock)
         self.media = self.kit.leg(link.a, self.id)
         self.subscriber = VirtualSubscriber(link.b, self.behaviour, phrases=self._prepare(),
-                                            rng=self._rng, greet=not self.inbound)
+                                            rng=self._rng)
 
     def _end(self) -> None:
         super()._end()

@@ -34,20 +34,17 @@ BARGE_IN_FRAMES = 50  # a subscriber who barges in does so a second into the pro
 _DIGITS = re.compile(r"^[0-9*#A-D]+$")
 
 
-def opening_of(behaviour: Behaviour, *, greet: bool) -> str | None:
-    """What the subscriber says on answering: a greeting, "Алло?" or nothing."""
+def opening_of(behaviour: Behaviour) -> str:
+    """What the subscriber says once the line is up (a caller too: robots answer in silence)."""
     return {"machine": MACHINE_GREETING, "assistant": ASSISTANT_GREETING}.get(
-        behaviour.result, HELLO if greet else None)
+        behaviour.result, HELLO)
 
 
-async def render_phrases(behaviour: Behaviour, speech: PromptRenderer, *,
-                         greet: bool) -> dict[str, bytes]:
+async def render_phrases(behaviour: Behaviour, speech: PromptRenderer) -> dict[str, bytes]:
     """Every phrase this subscriber will say, rendered (started while the phone rings, so a
     slow synthesis does not delay the greeting past the answer)."""
     texts = [t.strip() for t in behaviour.inputs if t.strip() and not _DIGITS.match(t.strip())]
-    opening = opening_of(behaviour, greet=greet)
-    if opening:
-        texts.append(opening)
+    texts.append(opening_of(behaviour))
     return {text: await speech.render(Prompt(text=text, voice=SUBSCRIBER_VOICE))
             for text in dict.fromkeys(texts)}
 
@@ -61,8 +58,7 @@ class VirtualSubscriber:
     """Acts out `behaviour` on `transport` (the far end of the link)."""
 
     def __init__(self, transport: FrameTransport, behaviour: Behaviour, *,
-                 phrases: asyncio.Future[dict[str, bytes]], rng: random.Random,
-                 greet: bool = True):
+                 phrases: asyncio.Future[dict[str, bytes]], rng: random.Random):
         self.transport = transport
         self.behaviour = behaviour
         self.rng = rng
@@ -78,15 +74,15 @@ class VirtualSubscriber:
         transport.set_source(self._next_frame)
         transport.on_frame(self._robot_frame)
         transport.on_dtmf(lambda event: None)
-        self._ready = asyncio.ensure_future(self._prepare(phrases, greet))
+        self._ready = asyncio.ensure_future(self._prepare(phrases))
 
     def _next_pause(self) -> int:
         return round(self.rng.uniform(0.8, 2.5) / 0.02)
 
-    async def _prepare(self, phrases: asyncio.Future[dict[str, bytes]], greet: bool) -> None:
+    async def _prepare(self, phrases: asyncio.Future[dict[str, bytes]]) -> None:
         self._audio = await phrases
-        opening = opening_of(self.behaviour, greet=greet)
-        if opening and not self.transport_closed:
+        opening = opening_of(self.behaviour)
+        if not self.transport_closed:
             audio = self._audio[opening]
             if self.behaviour.result == "machine":
                 audio += bytes(8000) + beep()
