@@ -5,7 +5,8 @@ It hears the robot as frames (a prompt is playing while real frames arrive), ans
 prompt once it has ended (or barges in a second into it, when its behaviour says so) with the
 next scripted input: digits as dual tones in the audio or as out-of-band events, words spoken
 in a voice the robot never uses. An answering machine plays a greeting and a beep; an AI
-assistant a long screening sentence. Everything happens on pacer ticks: no task per call.
+assistant a long screening sentence. Listening and answering happen on pacer ticks; the only
+task a subscriber has renders its phrases, while the phone rings.
 """
 
 from __future__ import annotations
