@@ -1,6 +1,7 @@
-"""Recording without touching the dialer: a gateway decorator whose call legs note what is
-played and heard (the simulator's `on_play` / `on_input` hooks) and hand the timeline of every
-answered call to the `Recorder` when it ends."""
+"""Recording text-mode simulated calls (which carry no audio): a gateway decorator whose call
+legs note what is played and heard (the simulator's `on_play` / `on_input` hooks) and hand the
+timeline of every answered call to the `Recorder` when it ends. Audio calls record themselves
+through their media leg's tap (live.py)."""
 
 from __future__ import annotations
 

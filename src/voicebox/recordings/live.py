@@ -32,6 +32,3 @@ def live_taps(recorder: Recorder) -> TapFactory:
         return tap
 
     return open_tap
-
-
-
