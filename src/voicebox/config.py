@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     # Dialer and telephony (docs/operations.md).
     telephony: str = "sim"
     sim_time_scale: float = Field(default=1.0, gt=0)
+    sim_audio: bool = True  # simulated calls carry audio frames; false: text mode (load tests)
     dialer_concurrency: int = Field(default=1000, ge=1)
     dialer_lease_seconds: float = Field(default=30.0, gt=0)
     dialer_poll_seconds: float = Field(default=0.25, gt=0)

@@ -13,7 +13,8 @@ VOICEBOX = [str(Path(sys.executable).with_name("voicebox"))]
 def env_for(database_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEBOX_")}
     env.update({"VOICEBOX_DATABASE_URL": database_url, "VOICEBOX_DATA_DIR": str(data_dir),
-                "VOICEBOX_LOG_LEVEL": "WARNING", "VOICEBOX_SEED_NUMBERS": "false"})
+                "VOICEBOX_LOG_LEVEL": "WARNING", "VOICEBOX_SEED_NUMBERS": "false",
+                "VOICEBOX_SIM_AUDIO": "false"})
     env.update(extra)
     return env
 

@@ -58,7 +58,7 @@ def _item(call: Call, campaign_name: str | None) -> HistoryItem:
         cgPN=call.cg_pn,
         cdPN=call.cd_pn,
         callId=call.call_id,
-        callRecord=call.record_path is not None,
+        callRecord=call.record_path is not None and call.state == "ended",  # live: still writing
     )
 
 
