@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from voicebox.api.errors import ErrorItem, error_response, install_error_handlers
 from voicebox.api.routers import ROUTERS
+from voicebox.auth.console_client import ensure_console_client
 from voicebox.config import Settings, get_settings
 from voicebox.errors import Problem
 from voicebox.numbers.seed import seed_on_startup
@@ -110,6 +111,10 @@ def _openapi_with_spec_errors(app: FastAPI):
     return build
 
 
+async def _register_console(app: FastAPI) -> None:
+    await ensure_console_client(app.state.sessionmaker, app.state.settings.console_url)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -138,7 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         swagger_ui_init_oauth={"usePkceWithAuthorizationCodeGrant": True},
     )
     app.state.settings = settings
-    app.state.startup_hooks = [seed_on_startup]
+    app.state.startup_hooks = [seed_on_startup, _register_console]
     app.state.shutdown_hooks = []
     install_error_handlers(app)
 

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     yandex_folder_id: str | None = None
     yandex_tts_url: str = "https://tts.api.cloud.yandex.net/speech/v1/tts:synthesize"
 
+    # Web console: its public origin when not served on a loopback address (OAuth redirect URI).
+    console_url: str | None = None
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

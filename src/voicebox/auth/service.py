@@ -101,10 +101,11 @@ class AuthService:
         redirect_uris: list[str],
         public: bool = False,
         scope: str = "",
+        client_id: str | None = None,
     ) -> IssuedClient:
         secret = None if public else new_token(32)
         client = OAuthClient(
-            client_id=new_token(16),
+            client_id=client_id or new_token(16),
             client_secret_hash=None if secret is None else hash_password(secret),
             name=name,
             redirect_uris=list(redirect_uris),

@@ -6,6 +6,7 @@ from voicebox.api.routers import (
     callrecord,
     campaigns,
     catalogs,
+    console,
     customers,
     numbers,
     oauth,
@@ -26,4 +27,5 @@ ROUTERS = [
     sb.router,
     callrecord.router,
     reports.router,
+    console.router,  # last: its catch-all serves the single-page app
 ]
