@@ -54,7 +54,8 @@ const EN: Record<string, string> = {
   selectState: "Select a state on the graph to edit it.", created: "Created", callId: "Call id", close_: "Close",
 };
 
-let language: "ru" | "en" = (localStorage.getItem("voicebox.lang") as "ru" | "en") || "ru";
+const stored = typeof localStorage === "undefined" ? null : localStorage.getItem("voicebox.lang");
+let language: "ru" | "en" = stored === "en" ? "en" : "ru";
 const listeners = new Set<() => void>();
 
 export function t(key: string): string {

@@ -31,7 +31,7 @@ export type Kind = (typeof KINDS)[number];
 /** The plain transition fields of each kind (IVR branches and condition rules come on top). */
 export const TRANSITIONS: Record<Kind, string[]> = {
   Initial: ["success"],
-  OutgoingCall: ["success", "error", "onAParty"],
+  OutgoingCall: ["success", "error"],
   VoiceMessage: ["success", "error", "onDetectAI"],
   IVR: ["success", "error", "onNoInput", "onInvalidInput", "onExpiry", "onDetectAI"],
   Input: ["success", "error", "onNoInput"],
