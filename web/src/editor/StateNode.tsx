@@ -2,7 +2,7 @@ import { Handle, Position, type NodeProps } from "@xyflow/react";
 import { memo } from "react";
 import { t } from "../i18n";
 import { Kind, LIST_FIELD, State, kindOf } from "./kinds";
-import { branchLabel, transitionFields } from "./mapping";
+import { branchLabel, targetOf, transitionFields } from "./mapping";
 
 export interface StateNodeData extends Record<string, unknown> {
   state: State;
@@ -27,7 +27,9 @@ export function fieldLabel(state: State, field: string): string {
 export const StateNode = memo(function StateNode({ data, selected }: NodeProps) {
   const { state, problems, lit } = data as StateNodeData;
   const kind = kindOf(state);
-  const handles = transitionFields(state).map((f) => f.field);
+  const fields = transitionFields(state);
+  const handles = fields.map((f) => f.field);
+  const targets = new Map(fields.map((f) => [f.field, targetOf(f.value) ?? ""]));
   const list = LIST_FIELD[kind];
   if (list) handles.push(`${list}[+]`);
   const classes = ["state-node", `kind-${kind}`];
@@ -48,7 +50,7 @@ export const StateNode = memo(function StateNode({ data, selected }: NodeProps) 
       ) : null}
       <div className="node-handles">
         {handles.map((field) => (
-          <div key={field} className="node-handle" data-field={field}>
+          <div key={field} className="node-handle" data-field={field} data-target={targets.get(field) ?? ""}>
             <span>{field.endsWith("[+]") ? "+" : fieldLabel(state, field)}</span>
             <Handle id={field} type="source" position={Position.Bottom} className={`handle-${field.replace(/\W/g, "_")}`} />
           </div>

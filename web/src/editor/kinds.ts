@@ -138,9 +138,9 @@ export function newState(kind: Kind, name: string, x: number, y: number): State 
     case "VoiceMessage":
       return { ...base, announcement: { ...text } };
     case "IVR":
-      return { ...base, announcement: { ...text }, awaitingTime: 5, repeatCount: 1, inputAnalysis: [] };
+      return { ...base, awaitingTime: 5, repeatCount: 1, voiceInput: true, keyboardInput: true, inputAnalysis: [] };
     case "Input":
-      return { ...base, announcement: { ...text }, awaitingTime: 5, variable: "input" };
+      return { ...base, awaitingTime: 5, voiceInput: false, keyboardInput: true, variable: "input" };
     case "Condition":
       return { ...base, conditions: [] };
     case "HTTPRequest":

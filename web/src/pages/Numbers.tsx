@@ -19,10 +19,13 @@ interface Owned {
   regionName: string;
   category: string;
 }
+interface Money {
+  value: string;
+  currency: string;
+}
 interface Balance {
-  balance: string;
-  credit_limit: string;
-  currency?: string;
+  balance: Money;
+  credit_limit: Money;
 }
 type Filter = Record<string, Record<string, string>>;
 
@@ -78,7 +81,8 @@ export function Numbers() {
       <h1>{t("numbers")}</h1>
       {balance && (
         <p className="balance" id="balance">
-          {t("balance")}: <strong>{balance.balance}</strong> {balance.currency ?? "RUB"} (credit {balance.credit_limit})
+          {t("balance")}: <strong>{balance.balance.value}</strong> {balance.balance.currency} ({t("credit")}{" "}
+          {balance.credit_limit.value})
         </p>
       )}
       {message && <p role="status">{message}</p>}

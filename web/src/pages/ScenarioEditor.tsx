@@ -4,7 +4,6 @@ import {
   Background,
   Controls,
   MarkerType,
-  MiniMap,
   ReactFlow,
   ReactFlowProvider,
   useReactFlow,
@@ -245,7 +244,7 @@ function Editor({ id }: { id: number }) {
         if (!Array.isArray(data.states)) throw new Error("states must be an array");
         setBase({ ...base!, ...clientBody(data) });
         commit(loaded(data));
-        setTimeout(() => flow.fitView(), 50);
+        setTimeout(() => flow.fitView({ maxZoom: 1 }), 50);
       } catch (e) {
         setMessage(String(e));
       }
@@ -267,7 +266,7 @@ function Editor({ id }: { id: number }) {
         <button
           onClick={() => {
             commit(autoLayout(nodes, edges));
-            setTimeout(() => flow.fitView(), 50);
+            setTimeout(() => flow.fitView({ maxZoom: 1 }), 50);
           }}
         >
           {t("layout")}
@@ -336,11 +335,11 @@ function Editor({ id }: { id: number }) {
             onPaneClick={() => setSelected(null)}
             deleteKeyCode={["Delete", "Backspace"]}
             fitView
+            fitViewOptions={{ maxZoom: 1 }}
             minZoom={0.1}
           >
             <Background />
-            <Controls />
-            <MiniMap pannable zoomable />
+            <Controls fitViewOptions={{ maxZoom: 1 }} />
           </ReactFlow>
         </div>
         <aside className="side" aria-label={t("settings")}>
