@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from voicebox.api.body_schemas import apply_body_models
 from voicebox.api.errors import ErrorItem, error_response, install_error_handlers
 from voicebox.api.routers import ROUTERS
 from voicebox.auth.console_client import ensure_console_client
@@ -105,6 +106,7 @@ def _openapi_with_spec_errors(app: FastAPI):
                     responses.setdefault("400", error_array)
         for name in ("HTTPValidationError", "ValidationError"):
             components.pop(name, None)
+        apply_body_models(schema)
         app.openapi_schema = schema
         return schema
 

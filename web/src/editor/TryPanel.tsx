@@ -2,6 +2,7 @@
 // chosen subscriber behaviour, then the call's trace (the path to light on the graph).
 import { useEffect, useState } from "react";
 import { ApiError, api, cust, page } from "../api/client";
+import type { CampaignCreate } from "../api/types";
 import { t } from "../i18n";
 
 export interface TraceStep {
@@ -53,7 +54,7 @@ export function TryPanel({ scenarioId, title, onTrace }: { scenarioId: number; t
     onTrace(null);
     let campaignId: number | null = null;
     try {
-      const campaign = await api<{ id: number }>(cust("/campaigns"), "POST", {
+      const body: CampaignCreate = {
         name: `${t("tryIt")}: ${title}`.slice(0, 250),
         campaignType: "outbound",
         scenario: { id: String(scenarioId) },
@@ -71,7 +72,8 @@ export function TryPanel({ scenarioId, title, onTrace }: { scenarioId: number; t
           },
         },
         abonents: [{ phone: TRY_PHONE }],
-      });
+      };
+      const campaign = await api<{ id: number }>(cust("/campaigns"), "POST", body);
       campaignId = campaign.id;
       let callId: string | null = null;
       for (let i = 0; i < 600 && !callId; i += 1) {

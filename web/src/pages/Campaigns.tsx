@@ -2,6 +2,7 @@
 // preview and the API's per-row errors), status buttons, and a live dashboard.
 import { useEffect, useState } from "react";
 import { ApiError, Problem, api, cust, download, page } from "../api/client";
+import type { CampaignCreate } from "../api/types";
 import type { Scenario } from "../editor/kinds";
 import { t } from "../i18n";
 import { go } from "../route";
@@ -202,7 +203,7 @@ function CampaignForm() {
   async function submit() {
     setBusy(true);
     setProblems([]);
-    const campaign = {
+    const campaign: CampaignCreate = {
       name: form.name,
       campaignType: "outbound",
       scenario: { id: form.scenario },

@@ -8,9 +8,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Path, Response
 
+from voicebox.api.body_schemas import body_model
 from voicebox.api.deps import CustomerDep, SessionDep
 from voicebox.api.errors import ERROR_RESPONSE
 from voicebox.api.files import bytes_download
+from voicebox.scenarios.format import ScenarioBody
 from voicebox.scenarios.schemas import (
     FromTemplate,
     ScenarioOut,
@@ -47,6 +49,9 @@ ScenarioJson = Annotated[
 ]
 
 
+BODY = body_model(ScenarioBody)
+
+
 def route(method: str, path: str, **kwargs: Any) -> Callable[[Callable], Callable]:
     """Register `path` and its trailing-slash twin (the spec's clients use both)."""
 
@@ -66,7 +71,12 @@ async def list_scenarios(customer: CustomerDep, session: SessionDep) -> list[dic
 
 
 @route(
-    "POST", BASE, status_code=201, response_model=ScenarioOut, summary="Создание сценария"
+    "POST",
+    BASE,
+    status_code=201,
+    response_model=ScenarioOut,
+    summary="Создание сценария",
+    openapi_extra=BODY,
 )
 async def create_scenario(
     customer: CustomerDep, session: SessionDep, data: ScenarioJson
@@ -80,6 +90,7 @@ async def create_scenario(
     response_model=Success,
     summary="Проверка корректности сценария",
     description="400 lists every problem, each named by the state and field.",
+    openapi_extra=BODY,
 )
 async def validate_scenario(
     customer: CustomerDep, session: SessionDep, data: ScenarioJson
@@ -133,7 +144,11 @@ async def get_scenario(
 
 
 @route(
-    "PUT", BASE + "/{scenario_id}", response_model=ScenarioOut, summary="Обновление сценария"
+    "PUT",
+    BASE + "/{scenario_id}",
+    response_model=ScenarioOut,
+    summary="Обновление сценария",
+    openapi_extra=BODY,
 )
 async def update_scenario(
     customer: CustomerDep, session: SessionDep, scenario_id: ScenarioId, data: ScenarioJson
