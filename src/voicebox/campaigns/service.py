@@ -26,6 +26,7 @@ from voicebox.campaigns.schemas import (
 )
 from voicebox.campaigns.suspension import MESSAGES, suspension_reason
 from voicebox.errors import Conflict, InvalidInput, NotFound, Problem, Problems
+from voicebox.field_paths import field_path
 from voicebox.models import Campaign, Customer, PhoneNumber, Scenario
 from voicebox.numbers.service import number_service
 from voicebox.scenarios.service import scenario_service
@@ -59,8 +60,7 @@ class CampaignView:
 def _model_problems(error: ValidationError) -> list[Problem]:
     problems = []
     for item in error.errors():
-        path = ".".join(str(part) for part in item["loc"]) or "body"
-        problems.append(Problem(path, str(item["msg"])))
+        problems.append(Problem(field_path(item["loc"]) or "body", str(item["msg"])))
     return problems
 
 
