@@ -27,7 +27,7 @@ const RU: Record<string, string> = {
   success: "успех", error: "ошибка", onNoInput: "нет ввода", onInvalidInput: "неверный ввод",
   onExpiry: "время вышло", onDetectAI: "автоответчик", onAParty: "сторона A", settings: "Настройки",
   language: "English", result: "Результат", selectState: "Выберите состояние на схеме, чтобы изменить его.",
-  created: "Создано", credit: "кредит", callId: "ID звонка", close_: "Закрыть",
+  created: "Создано", credit: "кредит", said: "Сказано", region: "Регион", category: "Категория", heard: "Услышано", callId: "ID звонка", close_: "Закрыть",
 };
 
 const EN: Record<string, string> = {
@@ -51,7 +51,7 @@ const EN: Record<string, string> = {
   remove: "Remove", key: "Key", value: "Value", keywords: "Keywords", dtmf: "Digits", words: "Words",
   customVariables: "Abonent variables", comment: "Comment", back: "Back", rows: "rows", total: "Total", reload: "Reload",
   empty: "Empty", edit: "Edit", settings: "Settings", language: "Русский", result: "Result",
-  selectState: "Select a state on the graph to edit it.", created: "Created", credit: "credit", callId: "Call id", close_: "Close",
+  selectState: "Select a state on the graph to edit it.", created: "Created", credit: "credit", said: "Said", region: "Region", category: "Category", heard: "Heard", callId: "Call id", close_: "Close",
 };
 
 const stored = typeof localStorage === "undefined" ? null : localStorage.getItem("voicebox.lang");

@@ -12,7 +12,7 @@ export interface StateNodeData extends Record<string, unknown> {
 
 function summary(state: State, kind: Kind): string {
   if (state.announcement?.text) return state.announcement.text;
-  if (state.announcement?.file) return `🔊 ${state.announcement.file}`;
+  if (state.announcement?.file) return `♪ ${state.announcement.file}`;
   if (kind === "HTTPRequest") return `${state.method ?? "GET"} ${state.host ?? ""}${state.url ?? ""}`;
   if (kind === "Redirection") return state.numberB || state.sipUri || "";
   if (kind === "Pause") return `${state.timeout ?? 1} s`;

@@ -129,8 +129,8 @@ export function TryPanel({ scenarioId, title, onTrace }: { scenarioId: number; t
             {trace.trace.map((step) => (
               <li key={step.index}>
                 <strong>{step.state}</strong> ({step.kind}) {step.transition ? `→ ${step.transition}` : ""}
-                {step.prompt?.length ? <div>🗣 {step.prompt.join(" | ")}</div> : null}
-                {step.heard?.length ? <div>👂 {step.heard.map((h) => h || "…").join(" | ")}</div> : null}
+                {step.prompt?.length ? <div>{t("said")}: {step.prompt.join(" | ")}</div> : null}
+                {step.heard?.length ? <div>{t("heard")}: {step.heard.map((h) => h || "…").join(" | ")}</div> : null}
                 {step.detail ? <pre>{JSON.stringify(step.detail, null, 1)}</pre> : null}
                 {step.error ? <div className="error">{step.error}</div> : null}
               </li>

@@ -159,8 +159,8 @@ function CallDetail({ call, onClose }: { call: Call; onClose: () => void }) {
             {trace.trace.map((s) => (
               <li key={s.index}>
                 <strong>{s.state}</strong> ({s.kind}) {s.transition ? `→ ${s.transition}` : ""}
-                {s.prompt?.length ? <div>🗣 {s.prompt.join(" | ")}</div> : null}
-                {s.heard?.length ? <div>👂 {s.heard.map((h) => h || "…").join(" | ")}</div> : null}
+                {s.prompt?.length ? <div>{t("said")}: {s.prompt.join(" | ")}</div> : null}
+                {s.heard?.length ? <div>{t("heard")}: {s.heard.map((h) => h || "…").join(" | ")}</div> : null}
               </li>
             ))}
           </ol>

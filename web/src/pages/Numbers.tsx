@@ -114,7 +114,7 @@ export function Numbers() {
           {t("mask")} <input value={mask} onChange={(e) => setMask(e.target.value)} placeholder="7495%" />
         </label>
         <label>
-          Region{" "}
+          {t("region")}{" "}
           <select value={region} onChange={(e) => setRegion(e.target.value)}>
             <option value="">{t("all")}</option>
             {regions.map((r) => (
@@ -123,7 +123,7 @@ export function Numbers() {
           </select>
         </label>
         <label>
-          Category{" "}
+          {t("category")}{" "}
           <select value={category} onChange={(e) => setCategory(e.target.value)}>
             <option value="">{t("all")}</option>
             {categories.map((c) => (
