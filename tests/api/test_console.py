@@ -106,3 +106,16 @@ async def test_the_console_signs_in_with_code_and_pkce_then_revokes(app, tenant)
             assert revoked.status_code == 200
         gone = await agent.get("/v1/me", headers={"Authorization": f"Bearer {access}"})
         assert gone.status_code == 401
+
+
+async def test_a_prompt_can_be_heard_before_a_call(client, tenant):
+    url = f"/v1/customers/{tenant.id}/speech/preview"
+    spoken = await client.post(url, headers=tenant.headers, json={
+        "text": "Здравствуйте, {{fio}}!", "settings": {"voice": "oksana", "speed": 100}})
+    assert spoken.status_code == 200, spoken.text
+    assert spoken.headers["content-type"] == "audio/wav" and spoken.content[:4] == b"RIFF"
+    empty = await client.post(url, headers=tenant.headers, json={"text": "{{ }}"})
+    assert empty.status_code == 400 and empty.json()[0]["name"] == "text"
+    stranger = await client.post("/v1/customers/999999/speech/preview", headers=tenant.headers,
+                                 json={"text": "да"})
+    assert stranger.status_code == 404

@@ -204,6 +204,9 @@ def walk_through(page, steps: Steps, server: ConsoleServer) -> None:
                        ("voicemessage2", "Спасибо, до свидания.")):
         node(page, name).click()
         page.fill("#field-announcement-text", text)
+    page.click("#listen")  # the TTS preview of the prompt just typed
+    page.wait_for_function("""() => { const a = document.querySelector('#preview-audio');
+                                      return a && a.readyState >= 1 && a.duration > 0; }""")
     expect(page.locator("#validity")).to_have_text("Сценарий корректен")
     expect(page.locator(".state-node.has-problems")).to_have_count(0)
     steps.shot("fixed")

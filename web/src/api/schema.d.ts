@@ -493,6 +493,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/customers/{customer_id}/speech/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Extension: synthesise a prompt to listen to (TTS preview) */
+        post: operations["speech_preview_v1_customers__customer_id__speech_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/filters": {
         parameters: {
             query?: never;
@@ -1864,6 +1881,21 @@ export interface components {
             shareLink: string;
             /** Title */
             title?: string | null;
+        };
+        /**
+         * SpeechPreview
+         * @description A prompt's text (templates are read out as their variable names) and voice settings.
+         */
+        SpeechPreview: {
+            /**
+             * Settings
+             * @description voice, speed, emotion
+             */
+            settings?: {
+                [key: string]: unknown;
+            };
+            /** Text */
+            text: string;
         };
         /** StatusChange */
         StatusChange: {
@@ -4205,6 +4237,51 @@ export interface operations {
             };
             /** @description Error (the spec's error array) */
             416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorItem"][];
+                };
+            };
+        };
+    };
+    speech_preview_v1_customers__customer_id__speech_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Идентификатор клиента */
+                customer_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SpeechPreview"];
+            };
+        };
+        responses: {
+            /** @description The prompt as 8 kHz WAV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": unknown;
+                };
+            };
+            /** @description Error (the spec's error array) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorItem"][];
+                };
+            };
+            /** @description Error (the spec's error array) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

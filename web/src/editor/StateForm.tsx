@@ -1,4 +1,6 @@
 // The side panel: one form for every field of the selected state's kind.
+import { useState } from "react";
+import { raw, cust } from "../api/client";
 import { t } from "../i18n";
 import { FIELDS, FieldSpec, Json, OPERATORS, State, kindOf } from "./kinds";
 import { targetOf, transitionFields } from "./mapping";
@@ -15,6 +17,7 @@ interface Props {
   problems: { field: string; message: string }[];
   variables: string[];
   keywords: Keyword[];
+  voice: Record<string, unknown>;
   onChange: (state: State) => void;
   onRename: (name: string) => void;
   onTarget: (field: string, target: string | null) => void;
@@ -52,7 +55,22 @@ function MapEditor({ value, onChange, id }: { value: Record<string, string>; onC
 }
 
 export function StateForm(props: Props) {
-  const { state, names, problems, variables, keywords, onChange, onRename, onTarget, onDelete } = props;
+  const { state, names, problems, variables, keywords, voice, onChange, onRename, onTarget, onDelete } = props;
+  const [preview, setPreview] = useState<{ url?: string; error?: string }>({});
+
+  async function listen(text: string) {
+    setPreview({});
+    try {
+      const response = await raw(cust("/speech/preview"), {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ text, settings: voice }),
+      });
+      setPreview({ url: URL.createObjectURL(await response.blob()) });
+    } catch (e) {
+      setPreview({ error: e instanceof Error ? e.message : String(e) });
+    }
+  }
   const kind = kindOf(state);
   const problemsOf = (prefix: string) =>
     problems.filter((p) => p.field === prefix || p.field.startsWith(prefix + ".") || p.field.startsWith(prefix + "[")).map((p) => p.message);
@@ -116,6 +134,13 @@ export function StateForm(props: Props) {
             ) : (
               <textarea aria-label={t("text")} id="field-announcement-text" value={a.text ?? ""} onChange={(e) => set("announcement", { ...a, text: e.target.value })} />
             )}
+            {a.type !== "file" && (
+              <button type="button" onClick={() => void listen(a.text ?? "")} disabled={!a.text} id="listen">
+                {t("listen")}
+              </button>
+            )}
+            {preview.url && <audio controls autoPlay src={preview.url} id="preview-audio" />}
+            {preview.error && <p className="error">{preview.error}</p>}
             <div className="hints" aria-label={t("hint")}>
               {hints.map((v) => (
                 <button type="button" key={v} className="chip" onClick={() => set("announcement", { ...a, type: "text", text: `${a.text ?? ""}{{${v}}}` })}>

@@ -359,6 +359,7 @@ function Editor({ id }: { id: number }) {
               problems={byNode.get(chosen.id) ?? []}
               variables={base.customVariables ?? []}
               keywords={keywords}
+              voice={base.settings ?? {}}
               onChange={(state: State) => commit(nodes.map((n) => (n.id === chosen.id ? { ...n, data: { state } } : n)))}
               onRename={(name) => commit(renameState(nodes, chosen.id, name))}
               onTarget={(field, target) => commit(nodes.map((n) => (n.id === chosen.id ? { ...n, data: { state: withTransition(n.data.state, field, target) } } : n)))}

@@ -13,6 +13,7 @@ from voicebox.api.routers import (
     reports,
     sb,
     scenarios,
+    speech,
 )
 
 ROUTERS = [
@@ -27,5 +28,6 @@ ROUTERS = [
     sb.router,
     callrecord.router,
     reports.router,
+    speech.router,
     console.router,  # last: its catch-all serves the single-page app
 ]
