@@ -250,6 +250,8 @@ def walk_through(page, steps: Steps, server: ConsoleServer) -> None:
     expect(page.locator("#tile-total")).to_have_text("5")
     steps.shot("campaign-running")
     expect(page.locator("#campaign-finished")).to_contain_text("✓")
+    expect(page.locator("#answers")).to_contain_text("ivr1")  # answers per IVR, from the report
+    expect(page.locator("#tile-spent")).not_to_have_text("0.00")
     steps.shot("campaign-finished")
 
     # The report, as a download.

@@ -111,3 +111,16 @@ describe("editing", () => {
     expect(previewCsv("phone,fio\n1,2\n3,4\n", 1)).toEqual([["phone", "fio"], ["1", "2"]]);
   });
 });
+
+describe("dashboard report summary", () => {
+  it("sums the cost and counts the answers per question from the CSV report", async () => {
+    const { summarise } = await import("../src/pages/report");
+    const csv =
+      '\uFEFFphone,fio,attempts,status,result,answer: ask,otherVariables,cost\r\n' +
+      '+7999,"Иван, мл.",1,done,200,1,"{""a"": 1}",0.3333\r\n' +
+      "+7998,Пётр,1,done,200,да,,0.2083\r\n+7997,Анна,1,failed,486,,,\r\n+7996,Олег,1,done,200,1,,0.5\r\n";
+    const summary = summarise(csv);
+    expect(summary.spent).toBeCloseTo(1.0416, 4);
+    expect(summary.answers).toEqual({ ask: { "1": 2, "да": 1 } });
+  });
+});

@@ -1,11 +1,15 @@
 // Campaigns: the list with status and progress, the create form (CSV / XLSX upload with a
 // preview and the API's per-row errors), status buttons, and a live dashboard.
 import { useEffect, useState } from "react";
-import { ApiError, Problem, api, cust, download, page } from "../api/client";
+import { ApiError, Problem, api, cust, download, page, raw } from "../api/client";
 import type { CampaignCreate } from "../api/types";
 import type { Scenario } from "../editor/kinds";
 import { t } from "../i18n";
 import { go } from "../route";
+import { ReportSummary, summarise } from "./report";
+
+// Above this many abonents the dashboard stops re-reading the whole report every few seconds.
+const LIVE_REPORT_LIMIT = 5000;
 
 interface Progress {
   total: number;
@@ -315,11 +319,17 @@ function Dashboard({ id }: { id: number }) {
   const [campaign, setCampaign] = useState<Campaign | null>(null);
   const [outcomes, setOutcomes] = useState<Record<string, number>>({});
   const [calls, setCalls] = useState(0);
+  const [report, setReport] = useState<ReportSummary | null>(null);
   const [error, setError] = useState("");
 
   const load = async () => {
     try {
-      setCampaign(await api<Campaign>(cust(`/campaigns/${id}`)));
+      const current = await api<Campaign>(cust(`/campaigns/${id}`));
+      setCampaign(current);
+      if (current.progress.total <= LIVE_REPORT_LIMIT) {
+        const csv = await raw(cust(`/reports/${id}/download?format=csv`));
+        setReport(summarise(await csv.text()));
+      }
       // Outcomes from the call history's first 1,000 rows (the dashboard's chart).
       const history = await page<HistoryRow>(cust(`/callhistory?campaignId=${id}`), "callhistory", 0, 1000);
       const counts: Record<string, number> = {};
@@ -364,6 +374,7 @@ function Dashboard({ id }: { id: number }) {
         <div className="tile"><span>{t("failed")}</span><strong id="tile-failed">{p.failed}</strong></div>
         <div className="tile"><span>{t("cancelled")}</span><strong>{p.cancelled}</strong></div>
         <div className="tile"><span>{t("total")}</span><strong id="tile-total">{p.total}</strong></div>
+        <div className="tile"><span>{t("spent")}</span><strong id="tile-spent">{report ? report.spent.toFixed(2) : "—"}</strong></div>
       </div>
       <p id="campaign-finished">{finished ? `✓ ${t("done")}` : ""}</p>
       <h2>{t("outcomes")} ({calls})</h2>
@@ -376,6 +387,29 @@ function Dashboard({ id }: { id: number }) {
           </div>
         ))}
       </div>
+      {report && Object.keys(report.answers).length > 0 && (
+        <>
+          <h2>{t("branches")}</h2>
+          <div className="chart" id="answers">
+            {Object.entries(report.answers).map(([question, counts]) => {
+              const top = Math.max(1, ...Object.values(counts));
+              return (
+                <div key={question}>
+                  <h3>{question}</h3>
+                  {Object.entries(counts).map(([answer, n]) => (
+                    <div key={answer} className="chart-row">
+                      <span className="chart-label">{answer}</span>
+                      <span className="chart-bar" style={{ width: `${(100 * n) / top}%` }} />
+                      <span>{n}</span>
+                    </div>
+                  ))}
+                </div>
+              );
+            })}
+          </div>
+        </>
+      )}
+      {p.total > LIVE_REPORT_LIMIT && <p>{t("report")}: CSV / XLSX</p>}
     </section>
   );
 }
