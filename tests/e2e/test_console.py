@@ -274,6 +274,11 @@ def walk_through(page, steps: Steps, server: ConsoleServer) -> None:
     steps.shot("recording")
     expect(page.locator(".trace-steps li").first).to_be_visible()
 
+    # The same call's path, drawn on its scenario.
+    page.click("#trace-on-graph")
+    expect(node(page, "ivr1").locator(".state-node.lit")).to_be_visible()
+    steps.shot("call-on-graph")
+
     # Sign out revokes the tokens.
     page.click("text=Выйти")
     expect(page.get_by_role("button", name="Войти")).to_be_visible()

@@ -275,7 +275,7 @@ function CampaignForm() {
           <input
             name="abonents"
             type="file"
-            accept=".csv,.xlsx,text/csv"
+            accept=".csv,text/csv"
             onChange={(e) => {
               const chosen = e.target.files?.[0] ?? null;
               setFile(chosen);

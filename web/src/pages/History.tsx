@@ -117,10 +117,17 @@ function CallDetail({ call, onClose }: { call: Call; onClose: () => void }) {
   const [trace, setTrace] = useState<CallTrace | null>(null);
   const [audio, setAudio] = useState<string | null>(null);
   const [error, setError] = useState("");
+  const [scenario, setScenario] = useState<string | null>(null);
   const url = useRef<string | null>(null);
 
   useEffect(() => {
     void api<CallTrace>(cust(`/calls/${encodeURIComponent(call.callId)}/trace`)).then(setTrace).catch(() => undefined);
+    if (call.campaignId !== null) {
+      // A deleted campaign (a try-it run) no longer says which scenario it ran: no link then.
+      void api<{ scenario?: { id: string } | null }>(cust(`/campaigns/${call.campaignId}`))
+        .then((c) => setScenario(c.scenario?.id ?? null))
+        .catch(() => setScenario(null));
+    }
     return () => {
       if (url.current) URL.revokeObjectURL(url.current);
     };
@@ -155,6 +162,13 @@ function CallDetail({ call, onClose }: { call: Call; onClose: () => void }) {
       {trace && (
         <>
           <h3>{t("trace")}</h3>
+          {scenario && (
+            <p>
+              <a href={`#/scenarios/${scenario}?call=${encodeURIComponent(call.callId)}`} id="trace-on-graph">
+                {t("onGraph")}
+              </a>
+            </p>
+          )}
           <ol className="trace-steps">
             {trace.trace.map((s) => (
               <li key={s.index}>

@@ -34,6 +34,7 @@ import { Keyword, StateForm } from "../editor/StateForm";
 import { StateNode, fieldLabel } from "../editor/StateNode";
 import { CallTrace, TryPanel } from "../editor/TryPanel";
 import { t } from "../i18n";
+import { routeQuery } from "../route";
 
 const nodeTypes = { state: StateNode };
 const SERVER_FIELDS = ["id", "createdAt", "updatedAt", "shareLink", "isValid"];
@@ -77,6 +78,9 @@ function Editor({ id }: { id: number }) {
       setNodes(loaded(s));
     });
     void api<Keyword[]>("/v1/catalogs/keywords").then(setKeywords);
+    // Opened from the call history: light the path that call took.
+    const call = routeQuery().get("call");
+    if (call) void api<CallTrace>(cust(`/calls/${encodeURIComponent(call)}/trace`)).then(setTrace).catch(() => undefined);
   }, [id]);
 
   const edges = useMemo(() => edgesOf(nodes, fieldLabel), [nodes]);
