@@ -56,8 +56,8 @@ function store(body: { access_token: string; refresh_token?: string; expires_in:
     expiresAt: Date.now() + body.expires_in * 1000,
   };
   clearTimeout(timer);
-  // Renew a minute before expiry (or at 80 % of short lifetimes).
-  const delay = Math.max(5_000, Math.min(body.expires_in * 800, (body.expires_in - 60) * 1000));
+  // Renew a minute before expiry (at 80 % of lifetimes of two minutes or less).
+  const delay = body.expires_in > 120 ? (body.expires_in - 60) * 1000 : body.expires_in * 800;
   timer = setTimeout(() => void refresh(), delay);
 }
 
