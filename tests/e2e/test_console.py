@@ -190,6 +190,10 @@ def walk_through(page, steps: Steps, server: ConsoleServer) -> None:
     connect(page, "ivr1", "success", "bye")
     connect(page, "voicemessage2", "success", "bye")
     expect(page.locator(".react-flow__edge")).to_have_count(5)
+    page.click("#undo")  # the last edge goes, and comes back
+    expect(page.locator(".react-flow__edge")).to_have_count(4)
+    page.click("#redo")
+    expect(page.locator(".react-flow__edge")).to_have_count(5)
     steps.shot("drawn")
 
     # The API's problems show on their nodes: empty announcements, a branch matching nothing.
@@ -279,7 +283,10 @@ def walk_through(page, steps: Steps, server: ConsoleServer) -> None:
     expect(node(page, "ivr1").locator(".state-node.lit")).to_be_visible()
     steps.shot("call-on-graph")
 
-    # Sign out revokes the tokens.
-    page.click("text=Выйти")
-    expect(page.get_by_role("button", name="Войти")).to_be_visible()
+    # English on the switch; sign out revokes the tokens.
+    page.click("text=English")
+    expect(page.get_by_role("link", name="Call history")).to_be_visible()
+    steps.shot("english")
+    page.click("text=Sign out")
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     steps.shot("signed-out")

@@ -33,7 +33,7 @@ import {
 import { Keyword, StateForm } from "../editor/StateForm";
 import { StateNode, fieldLabel } from "../editor/StateNode";
 import { CallTrace, TryPanel } from "../editor/TryPanel";
-import { t } from "../i18n";
+import { t, useLanguage } from "../i18n";
 import { routeQuery } from "../route";
 
 const nodeTypes = { state: StateNode };
@@ -58,6 +58,7 @@ export function ScenarioEditor({ id }: { id: number }) {
 
 function Editor({ id }: { id: number }) {
   const flow = useReactFlow();
+  const language = useLanguage(); // edge and handle labels are translated
   const [base, setBase] = useState<Scenario | null>(null);
   const [nodes, setNodes] = useState<GraphNode[]>([]);
   const [past, setPast] = useState<GraphNode[][]>([]);
@@ -83,7 +84,7 @@ function Editor({ id }: { id: number }) {
     if (call) void api<CallTrace>(cust(`/calls/${encodeURIComponent(call)}/trace`)).then(setTrace).catch(() => undefined);
   }, [id]);
 
-  const edges = useMemo(() => edgesOf(nodes, fieldLabel), [nodes]);
+  const edges = useMemo(() => edgesOf(nodes, fieldLabel), [nodes, language]); // eslint-disable-line react-hooks/exhaustive-deps
   const scenario = useMemo(() => (base ? graphToScenario(base, nodes, edges) : null), [base, nodes, edges]);
 
   const commit = useCallback(
@@ -176,9 +177,10 @@ function Editor({ id }: { id: number }) {
           state: n.data.state,
           problems: byNode.get(n.id)?.map((p) => p.message),
           lit: lit.states.has(n.data.state.name),
+          language,
         },
       })),
-    [nodes, selected, byNode, lit],
+    [nodes, selected, byNode, lit, language],
   );
   const flowEdges: Edge[] = useMemo(
     () =>
