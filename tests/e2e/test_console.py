@@ -96,6 +96,28 @@ def connect(page, source: str, field: str, target: str) -> None:
                 raise
 
 
+def select(page, name: str) -> None:
+    """Click a state by its name (the node's middle may be a handle)."""
+    from playwright.sync_api import expect
+
+    node(page, name).locator(".node-name").click()
+    expect(page.locator("#field-name")).to_have_value(name)
+
+
+def open_recorded_call(page) -> None:
+    """Open an answered call whose recording is written (the recorder finishes after the call)."""
+    for _ in range(60):
+        page.click("nav a[href='#/campaigns']")
+        page.click("nav a[href='#/history']")
+        answered = page.locator("table.calls tr",
+                                has=page.locator("td:nth-child(4)", has_text="200"))
+        answered.first.locator("button.open-call").click()
+        if page.locator("#play").is_visible():
+            return
+        page.wait_for_timeout(500)
+    raise AssertionError("no answered call got its recording")
+
+
 def drop_from_palette(page, kind: str, x: int, y: int) -> None:
     """HTML5 drag and drop from the palette onto the canvas at (x, y) in the page."""
     page.evaluate(
@@ -200,13 +222,13 @@ def walk_through(page, steps: Steps, server: ConsoleServer) -> None:
     expect(node(page, "ivr1").locator(".state-node.has-problems")).to_be_visible()
     expect(node(page, "voicemessage1").locator(".node-problems")).to_contain_text(
         "neither text nor file")
-    node(page, "ivr1").click()
+    select(page, "ivr1")
     expect(page.locator(".state-form .branch .field-problems")).to_contain_text("no way to match")
     steps.shot("problem")
     page.fill(".branch-dtmf", "1")
     for name, text in (("voicemessage1", "Здравствуйте! Ответьте, пожалуйста."),
                        ("voicemessage2", "Спасибо, до свидания.")):
-        node(page, name).click()
+        select(page, name)
         page.fill("#field-announcement-text", text)
     page.click("#listen")  # the TTS preview of the prompt just typed
     page.wait_for_function("""() => { const a = document.querySelector('#preview-audio');
@@ -266,9 +288,7 @@ def walk_through(page, steps: Steps, server: ConsoleServer) -> None:
     assert report.read_text(encoding="utf-8-sig").count("\n") >= 6
 
     # History: open an answered call and play its recording.
-    page.click("a[href*='#/history']")
-    answered = page.locator("table.calls tr", has=page.locator("td:nth-child(4)", has_text="200"))
-    answered.first.locator("button.open-call").click()
+    open_recorded_call(page)
     page.click("#play")
     duration = page.wait_for_function(
         """() => { const a = document.querySelector('#recording');

@@ -340,6 +340,7 @@ function Editor({ id }: { id: number }) {
             }}
             onPaneClick={() => setSelected(null)}
             deleteKeyCode={["Delete", "Backspace"]}
+            connectOnClick={false}
             fitView
             fitViewOptions={{ maxZoom: 1 }}
             minZoom={0.1}
