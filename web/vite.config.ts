@@ -13,5 +13,5 @@ export default defineConfig({
   server: {
     proxy: { "/v1": "http://127.0.0.1:8000", "/oauth": "http://127.0.0.1:8000" },
   },
-  test: { environment: "node", include: ["tests/**/*.test.ts"], testTimeout: 30_000 },
+  test: { environment: "node", include: ["tests/**/*.test.ts", "tests/**/*.test.tsx"], testTimeout: 30_000 },
 });
