@@ -35,3 +35,16 @@ async def test_request_and_simulation_problems_use_the_same_paths(client, tenant
     answer = await client.post(url, headers=tenant.headers, json=body)
     assert answer.status_code == 400
     assert "simulation.rules[0].attempts[0].result" in [p["name"] for p in answer.json()]
+
+
+async def test_problems_come_as_a_200_list_for_editors(client, tenant):
+    url = f"/v1/customers/{tenant.id}/scenarios/problems"
+    draft = {"title": "t", "states": [{"type": "Initial", "name": "start", "success": "nowhere"}]}
+    answer = await client.post(url, headers=tenant.headers, json=draft)
+    assert answer.status_code == 200
+    assert {p["name"] for p in answer.json()} >= {"states[0].success"}
+    assert all(p["status"] == 400 for p in answer.json())
+    valid = {"title": "t", "states": [{"type": "Initial", "name": "start", "success": "bye"},
+                                      {"type": "ReleaseCall", "name": "bye"}]}
+    assert (await client.post(url, headers=tenant.headers, json=valid)).json() == []
+    assert (await client.post(url, headers=tenant.headers, json=[1])).status_code == 400

@@ -420,6 +420,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/customers/{customer_id}/scenarios/problems": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Проблемы сценария списком, 200 (расширение)
+         * @description The problems `/validate` would answer with 400, as a 200 list (empty when valid): an editor's check while a draft is being drawn, which is not a failed request.
+         */
+        post: operations["scenario_problems_v1_customers__customer_id__scenarios_problems_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/customers/{customer_id}/scenarios/validate": {
         parameters: {
             query?: never;
@@ -3870,6 +3890,60 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScenarioOut"];
+                };
+            };
+            /** @description Error (the spec's error array) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorItem"][];
+                };
+            };
+            /** @description Error (the spec's error array) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorItem"][];
+                };
+            };
+            /** @description Error (the spec's error array) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorItem"][];
+                };
+            };
+        };
+    };
+    scenario_problems_v1_customers__customer_id__scenarios_problems_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Идентификатор клиента */
+                customer_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScenarioBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorItem"][];
                 };
             };
             /** @description Error (the spec's error array) */

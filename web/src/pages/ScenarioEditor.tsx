@@ -133,9 +133,11 @@ function Editor({ id }: { id: number }) {
   useEffect(() => {
     if (!scenario) return;
     const timer = setTimeout(() => {
-      api(cust("/scenarios/validate"), "POST", clientBody(scenario))
-        .then(() => setProblems([]))
-        .catch((e) => e instanceof ApiError && e.status === 400 && setProblems(e.problems));
+      // `/problems` answers 200 with the list `/validate` would answer as a 400: a draft's
+      // problems are not failed requests (no error in the browser console while drawing).
+      api<Problem[]>(cust("/scenarios/problems"), "POST", clientBody(scenario))
+        .then(setProblems)
+        .catch(() => undefined);
     }, 500);
     return () => clearTimeout(timer);
   }, [scenario]);

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Header, Path, Response
 
 from voicebox.api.body_schemas import body_model
 from voicebox.api.deps import CustomerDep, SessionDep
-from voicebox.api.errors import ERROR_RESPONSE
+from voicebox.api.errors import ERROR_RESPONSE, ErrorItem
 from voicebox.api.files import bytes_download
 from voicebox.scenarios.format import ScenarioBody
 from voicebox.scenarios.schemas import (
@@ -97,6 +97,22 @@ async def validate_scenario(
 ) -> Success:
     await scenario_service.ensure_valid(data, session=session, customer_id=customer.id)
     return Success()
+
+
+@route(
+    "POST",
+    BASE + "/problems",
+    response_model=list[ErrorItem],
+    summary="Проблемы сценария списком, 200 (расширение)",
+    description="The problems `/validate` would answer with 400, as a 200 list (empty when "
+    "valid): an editor's check while a draft is being drawn, which is not a failed request.",
+    openapi_extra=BODY,
+)
+async def scenario_problems(
+    customer: CustomerDep, session: SessionDep, data: ScenarioJson
+) -> list[ErrorItem]:
+    problems = await scenario_service.problems(data, session=session, customer_id=customer.id)
+    return [ErrorItem(name=p.name, message=p.message, status=400) for p in problems]
 
 
 @route(
