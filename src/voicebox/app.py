@@ -12,10 +12,12 @@ from fastapi.openapi.utils import get_openapi
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from voicebox.api import home
+from voicebox.api.body_schemas import apply_body_models
 from voicebox.api.docs_pages import install_docs
 from voicebox.api.errors import ErrorItem, error_response, install_error_handlers
 from voicebox.api.routers import ROUTERS
 from voicebox.api.text_guard import TextGuard
+from voicebox.auth.console_client import ensure_console_client
 from voicebox.config import Settings, get_settings
 from voicebox.errors import Problem
 from voicebox.numbers.seed import seed_on_startup
@@ -124,10 +126,15 @@ def _openapi_with_spec_errors(app: FastAPI):
                     responses.setdefault("400", error_array)
         for name in ("HTTPValidationError", "ValidationError"):
             components.pop(name, None)
+        apply_body_models(schema)
         app.openapi_schema = schema
         return schema
 
     return build
+
+
+async def _register_console(app: FastAPI) -> None:
+    await ensure_console_client(app.state.sessionmaker, app.state.settings.console_url)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -160,7 +167,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.startup_hooks = [seed_on_startup]
+    app.state.startup_hooks = [seed_on_startup, _register_console]
     app.state.shutdown_hooks = []
     install_error_handlers(app)
 
@@ -174,9 +181,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(TextGuard)  # inside BodySizeLimit: it reads bodies already capped
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(TrailingSlash)
+    install_docs(app)  # before the console's catch-all
+    app.include_router(home.router)
     for router in ROUTERS:
         app.include_router(router)
-    install_docs(app)
-    app.include_router(home.router)  # `/` until the web console takes it
     app.openapi = _openapi_with_spec_errors(app)  # type: ignore[method-assign]
     return app

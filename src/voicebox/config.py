@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     sip_register: str = "off"
     sip_strip_plus: str = "false"
 
+    # Web console: its public origin when not served on a loopback address (OAuth redirect URI).
+    console_url: str | None = None
+
     @field_validator("data_dir", "tts_cache_dir")
     @classmethod
     def _anchored(cls, value: Path | None) -> Path | None:

@@ -66,5 +66,5 @@ async def test_bad_simulator_values_list_every_field(app, client, make_tenant):
         url(tenant), headers=tenant.headers, json=await body(app, client, tenant, bad)), 400)
     assert {e["name"] for e in errors} == {
         "simulation.default.confidence", "simulation.default.bargeIn",
-        "simulation.default.transfer", "simulation.rules.0.attempts.0.result",
-        "simulation.rules.1.attempts"}
+        "simulation.default.transfer", "simulation.rules[0].attempts[0].result",
+        "simulation.rules[1].attempts"}

@@ -279,7 +279,7 @@ async def test_paused_on_create_and_simulation(app, client, tenant):
     assert {e["name"] for e in errors} == {
         "simulation.default.result",
         "simulation.default.answerDelay",
-        "simulation.rules.0.match",
+        "simulation.rules[0].match",
         "simulation.z",
     }
 

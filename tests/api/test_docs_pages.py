@@ -35,8 +35,8 @@ async def test_swagger_oauth_redirect_page(client):
     assert "oauth2" in response.text.lower()
 
 
-async def test_home_page_links_to_the_docs(client, app):
-    response = await client.get("/")
+async def test_about_page_links_to_the_docs(client, app):
+    response = await client.get("/about")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert app.version in response.text
@@ -50,4 +50,4 @@ async def test_home_page_links_to_the_docs(client, app):
 
 async def test_docs_pages_are_not_api_operations(client):
     paths = (await client.get("/openapi.json")).json()["paths"]
-    assert not {"/", "/docs", "/redoc", "/readme"} & set(paths)
+    assert not {"/", "/about", "/docs", "/redoc", "/readme"} & set(paths)

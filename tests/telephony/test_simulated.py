@@ -177,7 +177,7 @@ def test_problems_name_every_bad_field():
         parse_simulation({"rules": [{"match": "abc", "attempts": [{"transfer": "x"}]}],
                           "seed": -1, "default": {"confidence": 2, "extra": 1}})
     assert {p.name for p in caught.value.problems} == {
-        "simulation.rules.0.match", "simulation.rules.0.attempts.0.transfer", "simulation.seed",
+        "simulation.rules[0].match", "simulation.rules[0].attempts[0].transfer", "simulation.seed",
         "simulation.default.confidence", "simulation.default.extra"}
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from voicebox.errors import Problem, VoiceboxError
+from voicebox.field_paths import field_path
 
 log = logging.getLogger("voicebox.api")
 
@@ -51,14 +52,8 @@ def error_response(
 
 
 def _location(loc: tuple) -> str:
-    parts = [str(part) for part in loc if part not in ("body", "query", "path", "header")]
-    text = ""
-    for part in parts:
-        if part.isdigit():
-            text += f"[{part}]"
-        else:
-            text += ("." if text else "") + part
-    return text or "body"
+    parts = [part for part in loc if part not in ("body", "query", "path", "header")]
+    return field_path(parts) or "body"
 
 
 async def _voicebox_error(_: Request, error: VoiceboxError) -> JSONResponse:

@@ -1,5 +1,5 @@
-"""`/`: a plain page pointing a newcomer at the docs, until the web console takes this path
-(replace this module's router in `create_app`; nothing else depends on it)."""
+"""`/about`: a plain page pointing a newcomer at the docs and the README (the web console has
+`/`, and links here when it is not built)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def readme_text() -> str:
         return ""
 
 
-@router.get("/")
+@router.get("/about")
 async def home(request: Request) -> HTMLResponse:
     app = request.app
     links = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from urllib.parse import urlsplit, urlunsplit
 
 from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, TokenMixin
 
@@ -14,6 +15,15 @@ from voicebox.store.db import utcnow
 CONFIDENTIAL_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
 PUBLIC_GRANT_TYPES = frozenset({"authorization_code", "refresh_token"})
 CONFIDENTIAL_GRANT_TYPES = PUBLIC_GRANT_TYPES | {"password"}
+
+
+def loopback_any_port(uri: str) -> str | None:
+    """A loopback IP `http` URI without its port: such URIs match on any port (RFC 8252 §7.3)."""
+    parts = urlsplit(uri)
+    if parts.scheme != "http" or parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        return None
+    host = "[::1]" if parts.hostname == "::1" else parts.hostname
+    return urlunsplit(("http", host, parts.path, parts.query, parts.fragment))
 
 
 class Client(ClientMixin):
@@ -48,7 +58,8 @@ class Client(ClientMixin):
         return " ".join(item for item in scope.split() if item in allowed)
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
-        return redirect_uri in (self.record.redirect_uris or [])
+        registered = self.record.redirect_uris or []
+        return redirect_uri in registered or loopback_any_port(redirect_uri) in registered
 
     def check_client_secret(self, client_secret: str) -> bool:
         # Cached: Authlib may ask twice in one request and argon2 is deliberately slow.

@@ -115,13 +115,14 @@ class AuthService:
         redirect_uris: list[str],
         public: bool = False,
         scope: str = FULL,
+        client_id: str | None = None,
     ) -> IssuedClient:
         unknown = [item for item in scope.split() if item not in SCOPES]
         if unknown or not scope.split():
             raise InvalidInput(f"scope must be made of {', '.join(SCOPES)}", name="scope")
         secret = None if public else new_token(32)
         client = OAuthClient(
-            client_id=new_token(16),
+            client_id=client_id or new_token(16),
             client_secret_hash=None if secret is None else await hashing.hash_password(secret),
             name=name,
             redirect_uris=list(redirect_uris),

@@ -26,6 +26,7 @@ from voicebox.campaigns.schemas import (
 )
 from voicebox.campaigns.suspension import MESSAGES, suspension_reason
 from voicebox.errors import Conflict, InvalidInput, NotFound, Problem, Problems
+from voicebox.field_paths import field_path
 from voicebox.ids import parse_id
 from voicebox.models import Campaign, Customer, PhoneNumber, Scenario
 from voicebox.numbers.service import number_service
@@ -60,8 +61,7 @@ class CampaignView:
 def _model_problems(error: ValidationError) -> list[Problem]:
     problems = []
     for item in error.errors():
-        path = ".".join(str(part) for part in item["loc"]) or "body"
-        problems.append(Problem(path, str(item["msg"])))
+        problems.append(Problem(field_path(item["loc"]) or "body", str(item["msg"])))
     return problems
 
 

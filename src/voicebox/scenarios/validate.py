@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from voicebox.errors import Problem
+from voicebox.field_paths import field_path
 from voicebox.scenarios import checks
 from voicebox.scenarios.format import (
     STATE_KINDS,
@@ -53,22 +54,19 @@ def validate(body: ScenarioBody) -> list[Problem]:
 
 
 def _problem_from_pydantic(item: Any) -> Problem:
-    path = ""
     loc = list(item.get("loc", ()))
-    for position, part in enumerate(loc):
-        # A discriminated union inserts the kind's tag after the index: drop it.
-        if (
+    # A discriminated union inserts the kind's tag after the index: drop it.
+    kept = [
+        part
+        for position, part in enumerate(loc)
+        if not (
             isinstance(part, str)
             and part in STATE_KINDS.values()
             and position >= 2
             and loc[position - 2] == "states"
-        ):
-            continue
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += ("." if path else "") + str(part)
-    return Problem(path or "body", str(item.get("msg", "invalid value")))
+        )
+    ]
+    return Problem(field_path(kept) or "body", str(item.get("msg", "invalid value")))
 
 
 def _structure(body: ScenarioBody) -> list[Problem]:

@@ -6,12 +6,14 @@ from voicebox.api.routers import (
     callrecord,
     campaigns,
     catalogs,
+    console,
     customers,
     numbers,
     oauth,
     reports,
     sb,
     scenarios,
+    speech,
 )
 
 ROUTERS = [
@@ -26,4 +28,6 @@ ROUTERS = [
     sb.router,
     callrecord.router,
     reports.router,
+    speech.router,
+    console.router,  # last: its catch-all serves the single-page app
 ]

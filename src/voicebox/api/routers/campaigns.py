@@ -9,11 +9,13 @@ from typing import IO, Annotated, Any
 from fastapi import APIRouter, Body, Depends, Request, Response
 from starlette.datastructures import UploadFile
 
+from voicebox.api.body_schemas import schema_ref
 from voicebox.api.deps import CustomerDep, SessionDep, range_dependency
 from voicebox.api.errors import ERROR_RESPONSE
 from voicebox.api.params import path_id
 from voicebox.api.ranges import Window, range_response
 from voicebox.campaigns.schemas import (
+    CampaignCreate,
     CampaignListItem,
     CampaignOut,
     CampaignSummary,
@@ -40,7 +42,7 @@ _CREATE_BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": {"type": "object"}},
+            "application/json": {"schema": schema_ref(CampaignCreate)},
             "multipart/form-data": {
                 "schema": {
                     "type": "object",

@@ -8,10 +8,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Response
 
+from voicebox.api.body_schemas import body_model
 from voicebox.api.deps import CustomerDep, SessionDep
-from voicebox.api.errors import ERROR_RESPONSE
+from voicebox.api.errors import ERROR_RESPONSE, ErrorItem
 from voicebox.api.files import bytes_download
 from voicebox.api.params import path_id
+from voicebox.scenarios.format import ScenarioBody
 from voicebox.scenarios.schemas import (
     FromTemplate,
     ScenarioOut,
@@ -48,6 +50,9 @@ ScenarioJson = Annotated[
 ]
 
 
+BODY = body_model(ScenarioBody)
+
+
 def route(method: str, path: str, **kwargs: Any) -> Callable[[Callable], Callable]:
     """Register `path` and its trailing-slash twin (the spec's clients use both)."""
 
@@ -67,7 +72,12 @@ async def list_scenarios(customer: CustomerDep, session: SessionDep) -> list[dic
 
 
 @route(
-    "POST", BASE, status_code=201, response_model=ScenarioOut, summary="Создание сценария"
+    "POST",
+    BASE,
+    status_code=201,
+    response_model=ScenarioOut,
+    summary="Создание сценария",
+    openapi_extra=BODY,
 )
 async def create_scenario(
     customer: CustomerDep, session: SessionDep, data: ScenarioJson
@@ -81,12 +91,29 @@ async def create_scenario(
     response_model=Success,
     summary="Проверка корректности сценария",
     description="400 lists every problem, each named by the state and field.",
+    openapi_extra=BODY,
 )
 async def validate_scenario(
     customer: CustomerDep, session: SessionDep, data: ScenarioJson
 ) -> Success:
     await scenario_service.ensure_valid(data, session=session, customer_id=customer.id)
     return Success()
+
+
+@route(
+    "POST",
+    BASE + "/problems",
+    response_model=list[ErrorItem],
+    summary="Проблемы сценария списком, 200 (расширение)",
+    description="The problems `/validate` would answer with 400, as a 200 list (empty when "
+    "valid): an editor's check while a draft is being drawn, which is not a failed request.",
+    openapi_extra=BODY,
+)
+async def scenario_problems(
+    customer: CustomerDep, session: SessionDep, data: ScenarioJson
+) -> list[ErrorItem]:
+    problems = await scenario_service.problems(data, session=session, customer_id=customer.id)
+    return [ErrorItem(name=p.name, message=p.message, status=400) for p in problems]
 
 
 @route(
@@ -134,7 +161,11 @@ async def get_scenario(
 
 
 @route(
-    "PUT", BASE + "/{scenario_id}", response_model=ScenarioOut, summary="Обновление сценария"
+    "PUT",
+    BASE + "/{scenario_id}",
+    response_model=ScenarioOut,
+    summary="Обновление сценария",
+    openapi_extra=BODY,
 )
 async def update_scenario(
     customer: CustomerDep, session: SessionDep, scenario_id: ScenarioId, data: ScenarioJson

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from voicebox.errors import Problem, Problems
+from voicebox.field_paths import field_path
 
 Result = Literal["answer", "busy", "noanswer", "unreachable", "machine", "assistant", "failed"]
 TransferResult = Literal["answer", "busy", "noanswer", "unreachable", "failed"]
@@ -101,15 +102,15 @@ class SimulationSpec(BaseModel):
 
 
 def validate_simulation(data: Any) -> SimulationSpec:
-    """Validate a `simulation` object; every problem is named `simulation.<path>`."""
+    """Validate a `simulation` object; every problem is named `simulation.<path>`
+    (`simulation.rules[0].attempts[1].result`)."""
     try:
         return SimulationSpec.model_validate(data)
     except ValidationError as error:
         problems = []
         for item in error.errors():
-            path = ".".join(str(part) for part in item["loc"])
             message = str(item["msg"]).removeprefix("Value error, ")
-            problems.append(Problem(f"simulation.{path}" if path else "simulation", message))
+            problems.append(Problem(field_path(item["loc"], "simulation"), message))
         raise Problems(problems) from error
 
 

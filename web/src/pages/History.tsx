@@ -1,0 +1,187 @@
+// Call history: filters, paging through the API's Range, a recording player and the call's path.
+import { useEffect, useRef, useState } from "react";
+import { api, cust, page, raw } from "../api/client";
+import type { CallTrace } from "../editor/TryPanel";
+import { t } from "../i18n";
+import { routeQuery } from "../route";
+import { Pager } from "./Campaigns";
+
+interface Call {
+  startCallDT: number;
+  status: number;
+  callDuration: number;
+  callType: string;
+  campaignId: number | null;
+  campaignName: string | null;
+  cgPN: string;
+  cdPN: string;
+  callId: string;
+  callRecord: boolean;
+}
+
+function toUnix(value: string): string {
+  return value ? String(Math.floor(new Date(value).getTime() / 1000)) : "";
+}
+
+export function History() {
+  const [campaigns, setCampaigns] = useState<{ id: number; name: string }[]>([]);
+  const [campaign, setCampaign] = useState(routeQuery().get("campaign") ?? "");
+  const [from, setFrom] = useState("");
+  const [to, setTo] = useState("");
+  const [status, setStatus] = useState("");
+  const [offset, setOffset] = useState(0);
+  const [items, setItems] = useState<Call[] | null>(null);
+  const [total, setTotal] = useState<number | null>(null);
+  const [open, setOpen] = useState<Call | null>(null);
+  const size = 50;
+
+  useEffect(() => {
+    void api<{ id: number; name: string }[]>(cust("/callhistory/campaigns")).then(setCampaigns);
+  }, []);
+  useEffect(() => {
+    const query = new URLSearchParams();
+    if (campaign) query.set("campaignId", campaign);
+    if (from) query.set("from", toUnix(from));
+    if (to) query.set("to", toUnix(to));
+    void page<Call>(cust(`/callhistory?${query}`), "callhistory", offset, size).then((p) => {
+      setItems(p.items);
+      setTotal(p.total);
+    });
+  }, [campaign, from, to, offset]);
+
+  const shown = (items ?? []).filter((c) => !status || String(c.status) === status);
+  return (
+    <section className="history">
+      <h1>{t("history")}</h1>
+      <form className="filters" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          {t("campaign")}{" "}
+          <select value={campaign} onChange={(e) => (setOffset(0), setCampaign(e.target.value))}>
+            <option value="">{t("all")}</option>
+            {campaigns.map((c) => (
+              <option key={c.id} value={c.id}>{c.name}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t("from")} <input type="datetime-local" value={from} onChange={(e) => (setOffset(0), setFrom(e.target.value))} />
+        </label>
+        <label>
+          {t("to")} <input type="datetime-local" value={to} onChange={(e) => (setOffset(0), setTo(e.target.value))} />
+        </label>
+        <label>
+          {t("status")}{" "}
+          <select value={status} onChange={(e) => setStatus(e.target.value)}>
+            <option value="">{t("all")}</option>
+            {["200", "486", "480", "404", "487", "503"].map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+      </form>
+      <div className="history-body">
+        <table className="calls">
+          <thead>
+            <tr>
+              <th>{t("date")}</th>
+              <th>{t("campaign")}</th>
+              <th>{t("callee")}</th>
+              <th>{t("status")}</th>
+              <th>{t("duration")}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((c) => (
+              <tr key={c.callId} className={open?.callId === c.callId ? "current" : undefined}>
+                <td>{new Date(c.startCallDT * 1000).toLocaleString()}</td>
+                <td>{c.campaignName}</td>
+                <td>{c.cdPN}</td>
+                <td>{c.status}</td>
+                <td>{c.callDuration} s</td>
+                <td>
+                  <button onClick={() => setOpen(c)} className="open-call">{t("open")}</button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {open && <CallDetail key={open.callId} call={open} onClose={() => setOpen(null)} />}
+      </div>
+      <Pager offset={offset} size={size} total={total} count={items?.length ?? 0} onOffset={setOffset} />
+    </section>
+  );
+}
+
+function CallDetail({ call, onClose }: { call: Call; onClose: () => void }) {
+  const [trace, setTrace] = useState<CallTrace | null>(null);
+  const [audio, setAudio] = useState<string | null>(null);
+  const [error, setError] = useState("");
+  const [scenario, setScenario] = useState<string | null>(null);
+  const url = useRef<string | null>(null);
+
+  useEffect(() => {
+    void api<CallTrace>(cust(`/calls/${encodeURIComponent(call.callId)}/trace`)).then(setTrace).catch(() => undefined);
+    if (call.campaignId !== null) {
+      // A deleted campaign (a try-it run) no longer says which scenario it ran: no link then.
+      void api<{ scenario?: { id: string } | null }>(cust(`/campaigns/${call.campaignId}`))
+        .then((c) => setScenario(c.scenario?.id ?? null))
+        .catch(() => setScenario(null));
+    }
+    return () => {
+      if (url.current) URL.revokeObjectURL(url.current);
+    };
+  }, [call.callId]);
+
+  async function load() {
+    setError("");
+    try {
+      // The recording needs the bearer token, so it comes as a blob the player can seek in.
+      const response = await raw(`/v1/callRecord?call_id=${encodeURIComponent(call.callId)}`);
+      url.current = URL.createObjectURL(await response.blob());
+      setAudio(url.current);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  return (
+    <aside className="call-detail" aria-label={call.callId}>
+      <button className="close" onClick={onClose} aria-label={t("close")}>×</button>
+      <h2>{t("callId")}: {call.callId}</h2>
+      <p>
+        {call.cgPN} → {call.cdPN}, {t("status")} {call.status}, {call.callDuration} s
+      </p>
+      {call.callRecord &&
+        (audio ? (
+          <audio controls src={audio} id="recording" />
+        ) : (
+          <button onClick={() => void load()} id="play">▶ {t("play")}</button>
+        ))}
+      {error && <p className="error">{error}</p>}
+      {trace && (
+        <>
+          <h3>{t("trace")}</h3>
+          {scenario && (
+            <p>
+              <a href={`#/scenarios/${scenario}?call=${encodeURIComponent(call.callId)}`} id="trace-on-graph">
+                {t("onGraph")}
+              </a>
+            </p>
+          )}
+          <ol className="trace-steps">
+            {trace.trace.map((s) => (
+              <li key={s.index}>
+                <strong>{s.state}</strong> ({s.kind}) {s.transition ? `→ ${s.transition}` : ""}
+                {s.prompt?.length ? <div>{t("said")}: {s.prompt.join(" | ")}</div> : null}
+                {s.heard?.length ? <div>{t("heard")}: {s.heard.map((h) => h || "…").join(" | ")}</div> : null}
+              </li>
+            ))}
+          </ol>
+          <h3>{t("variables")}</h3>
+          <pre>{JSON.stringify(trace.variables, null, 1)}</pre>
+        </>
+      )}
+    </aside>
+  );
+}
