@@ -80,6 +80,14 @@ class Settings(BaseSettings):
     sip_register: str = "off"
     sip_strip_plus: str = "false"
 
+    # Storage for uploaded audio, recordings, the TTS cache (docs/operations.md, Storage):
+    # unset = the data folder; s3://bucket/prefix = an S3-compatible bucket shared by every machine.
+    storage_url: str | None = None
+    s3_endpoint: str | None = None  # e.g. http://minio:9000; unset = AWS
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+
     @field_validator("data_dir", "tts_cache_dir")
     @classmethod
     def _anchored(cls, value: Path | None) -> Path | None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import PurePosixPath
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voicebox.campaigns.schedule import parse_instant
 from voicebox.errors import InvalidInput, NotFound, Problem, Problems
 from voicebox.models import Call
+from voicebox.storage import Storage
 
 MEDIA_TYPES = {"wav": "audio/wav", "ogg": "audio/ogg", "mp3": "audio/mpeg"}
 _ACCEPT = {"audio/ogg": "ogg", "audio/opus": "ogg", "audio/mpeg": "mp3", "audio/mp3": "mp3"}
@@ -20,7 +20,7 @@ _ACCEPT = {"audio/ogg": "ogg", "audio/opus": "ogg", "audio/mpeg": "mp3", "audio/
 @dataclass(frozen=True, slots=True)
 class Recording:
     call_id: str
-    path: Path
+    key: str  # in storage
     format: str
 
     @property
@@ -55,7 +55,7 @@ class RecordingService:
         call_id: str,
         date_from: str | None,
         date_to: str | None,
-        data_dir: Path,
+        storage: Storage,
         fmt: str | None = None,
     ) -> Recording:
         """The call's recording if the call is the customer's and took place in the period;
@@ -84,15 +84,15 @@ class RecordingService:
             raise NotFound(f"no recording of call {call_id} in that period", name="call_id")
         if call.record_path is None:
             raise missing
-        wav = data_dir / call.record_path
         fmt = fmt or "wav"
-        path = wav if fmt == "wav" else wav.with_suffix(f".{fmt}")
-        if not await asyncio.to_thread(path.is_file):
+        key = call.record_path if fmt == "wav" else \
+            PurePosixPath(call.record_path).with_suffix(f".{fmt}").as_posix()
+        if not await storage.exists(key):
             if fmt != "wav":
                 raise NotFound(f"call {call_id} has no {fmt} recording "
                                "(VOICEBOX_RECORDING_FORMAT decides which are kept)", name="format")
             raise missing
-        return Recording(call.call_id, path, fmt)
+        return Recording(call.call_id, key, fmt)
 
 
 recording_service = RecordingService()
