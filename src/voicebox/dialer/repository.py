@@ -21,7 +21,6 @@ from voicebox.models import (
     Call,
     Campaign,
     Customer,
-    LedgerEntry,
     PhoneNumber,
     Scenario,
 )
@@ -239,11 +238,6 @@ class DialerRepository:
              for i in moving])
         return result.rowcount if result.rowcount is not None and result.rowcount >= 0 \
             else len(moving)
-
-    async def charge(self, session: AsyncSession, entries: Sequence[dict[str, Any]]) -> None:
-        """Ledger entries of call charges, in one statement (amounts already negative)."""
-        if entries:
-            await session.execute(LedgerEntry.__table__.insert(), list(entries))
 
     async def stalled(self, session: AsyncSession, *, now: datetime, owner: str | None,
                       limit: int = 500) -> list[Any]:
