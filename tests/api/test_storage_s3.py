@@ -129,6 +129,11 @@ async def test_call_record_from_the_bucket_with_ranges(s3_client, app, tenant, s
     past = await s3_client.get(url, headers={**tenant.headers, "Range": "bytes=999999-"})
     assert past.status_code == 416
     assert past.headers["Content-Range"] == f"bytes */{len(RECORDING)}"
+    reversed_period = await s3_client.get(url + "&date_from=2026-02-01&date_to=2026-01-01",
+                                          headers=tenant.headers)
+    assert reversed_period.status_code == 400  # as in call history (one period parser)
+    assert reversed_period.json()[0] == {"name": "date_to", "status": 400,
+                                         "message": "must not be before date_from"}
     ogg = await s3_client.get(url + "&format=ogg", headers=tenant.headers)
     assert ogg.status_code == 404 and ogg.json()[0]["name"] == "format"
 

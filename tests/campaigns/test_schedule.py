@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from voicebox.campaigns.schedule import parse_clock, parse_count, parse_instant, parse_schedule
+from voicebox.campaigns.schedule import parse_clock, parse_count, parse_schedule
+from voicebox.periods import parse_instant
 
 
 @pytest.mark.parametrize(

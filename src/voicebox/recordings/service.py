@@ -8,9 +8,9 @@ from pathlib import PurePosixPath
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from voicebox.campaigns.schedule import parse_instant
-from voicebox.errors import InvalidInput, NotFound, Problem, Problems
+from voicebox.errors import InvalidInput, NotFound
 from voicebox.models import Call
+from voicebox.periods import parse_period
 from voicebox.storage import Storage
 
 MEDIA_TYPES = {"wav": "audio/wav", "ogg": "audio/ogg", "mp3": "audio/mpeg"}
@@ -60,16 +60,7 @@ class RecordingService:
     ) -> Recording:
         """The call's recording if the call is the customer's and took place in the period;
         NotFound (the spec's 404) for anything else, including another customer's call."""
-        problems: list[Problem] = []
-        bounds = {}
-        for name, raw in (("date_from", date_from), ("date_to", date_to)):
-            if raw not in (None, ""):
-                try:
-                    bounds[name] = parse_instant(raw)
-                except ValueError as error:
-                    problems.append(Problem(name, str(error)))
-        if problems:
-            raise Problems(problems)
+        since, until = parse_period(("date_from", date_from), ("date_to", date_to))
         if not call_id.strip():
             raise InvalidInput("call_id is required", name="call_id")
         query = select(Call).where(Call.call_id == call_id.strip(), Call.customer_id == customer_id)
@@ -78,8 +69,8 @@ class RecordingService:
         if call is None:
             raise missing
         ended = call.ended_at or call.started_at
-        if ("date_from" in bounds and ended < bounds["date_from"]) or (
-            "date_to" in bounds and call.started_at > bounds["date_to"]
+        if (since is not None and ended < since) or (
+            until is not None and call.started_at > until
         ):
             raise NotFound(f"no recording of call {call_id} in that period", name="call_id")
         if call.record_path is None:
