@@ -20,7 +20,6 @@ from voicebox.campaigns.schedule import parse_schedule
 from voicebox.campaigns.schemas import (
     CAMPAIGN_TYPES,
     SCENARIO_TYPE_FOR,
-    STATUSES,
     CampaignCreate,
     ImportReport,
 )
@@ -28,12 +27,12 @@ from voicebox.campaigns.suspension import MESSAGES, suspension_reason
 from voicebox.errors import Conflict, InvalidInput, NotFound, Problem, Problems
 from voicebox.ids import parse_id
 from voicebox.models import Campaign, Customer, PhoneNumber, Scenario
+from voicebox.models.campaign import ACTIVE, PAUSED, STATUSES, STOPPED, SUSPENDED
 from voicebox.numbers.service import number_service
 from voicebox.scenarios.service import scenario_service
 from voicebox.store.db import utcnow
 from voicebox.telephony.simulated.schema import stored_simulation, validate_simulation
 
-ACTIVE, PAUSED, STOPPED, SUSPENDED = STATUSES
 # (from, to) moves a client may make; Suspended → Active also needs `can_resume`. The system's
 # own moves (suspend, lift) are the dialer's, by the same rule (campaigns/suspension.py).
 CLIENT_MOVES = {

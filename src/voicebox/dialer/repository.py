@@ -26,9 +26,8 @@ from voicebox.models import (
 )
 from voicebox.models.abonent import CALLING, CANCELLED, PENDING
 from voicebox.models.call import DIALING, ENDED
+from voicebox.models.campaign import ACTIVE, PAUSED, STOPPED, SUSPENDED  # noqa: F401 - the dialer imports them from here
 from voicebox.store.db import is_postgresql
-
-ACTIVE, PAUSED, STOPPED, SUSPENDED = "Active", "Paused", "Stopped", "Suspended"
 
 
 @dataclass(slots=True)
