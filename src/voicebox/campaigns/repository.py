@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.models import Abonent, Campaign, PhoneNumber
-from voicebox.models.abonent import CALLING, CANCELLED, PENDING
+from voicebox.models.abonent import CANCELLED, PENDING
 
 
 def _live():
@@ -33,6 +33,7 @@ async def get(session: AsyncSession, campaign_id: int) -> Campaign | None:
 
 
 async def by_entry_point(session: AsyncSession, entry_point_id: str) -> Campaign | None:
+    """The live campaign `POST /v1/sb` with `method` = entry_point_id starts calls for."""
     return await session.scalar(
         select(Campaign).where(Campaign.entry_point_id == entry_point_id, _live())
     )
@@ -109,15 +110,6 @@ async def cancel_open_abonents(session: AsyncSession, campaign_id: int, now: dat
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-async def calls_in_progress(session: AsyncSession, campaign_id: int) -> int:
-    count = await session.scalar(
-        select(func.count())
-        .select_from(Abonent)
-        .where(Abonent.campaign_id == campaign_id, Abonent.state == CALLING)
-    )
-    return int(count or 0)
 
 
 async def add(session: AsyncSession, campaign: Campaign) -> Campaign:

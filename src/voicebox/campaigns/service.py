@@ -128,10 +128,6 @@ class CampaignService:
             for c in campaigns
         ]
 
-    async def by_entry_point(self, session: AsyncSession, entry_point_id: str) -> Campaign | None:
-        """The live campaign `POST /v1/sb` with `method` = entry_point_id starts calls for."""
-        return await repository.by_entry_point(session, entry_point_id)
-
     # -- creating ------------------------------------------------------------------------------
 
     async def create(

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Text, and_, case, cast, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from voicebox.models import Abonent, Call, Campaign, Scenario
+from voicebox.models import Abonent, Call, Campaign
 
 STREAM_BATCH = 2000
 
@@ -24,12 +24,6 @@ async def campaign_for_customer(
     return await session.scalar(
         select(Campaign).where(Campaign.id == campaign_id, Campaign.customer_id == customer_id)
     )
-
-
-async def scenario_body(session: AsyncSession, scenario_id: int | None) -> dict[str, Any] | None:
-    if scenario_id is None:
-        return None
-    return await session.scalar(select(Scenario.body).where(Scenario.id == scenario_id))
 
 
 async def sample_variable_names(session: AsyncSession, campaign_id: int, limit: int = 1000

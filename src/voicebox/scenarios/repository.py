@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +24,13 @@ async def get_for_customer(
     return await session.scalar(
         select(Scenario).where(Scenario.customer_id == customer_id, Scenario.id == scenario_id)
     )
+
+
+async def body(session: AsyncSession, scenario_id: int | None) -> dict[str, Any] | None:
+    """A scenario's stored body by id, whoever owns it (the dialer's and reports' view)."""
+    if scenario_id is None:
+        return None
+    return await session.scalar(select(Scenario.body).where(Scenario.id == scenario_id))
 
 
 async def get_by_share_token(session: AsyncSession, token: str) -> Scenario | None:
