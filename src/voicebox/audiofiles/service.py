@@ -15,11 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.audiofiles import repository
 from voicebox.audiofiles.schemas import AudioFileOut
-from voicebox.errors import Conflict, InvalidInput, MediaError, NotFound, PayloadTooLarge
+from voicebox.errors import Conflict, InvalidInput, MediaError, PayloadTooLarge
 from voicebox.ids import ascii_int
 from voicebox.media.audio import SAMPLE_RATE, SAMPLE_WIDTH, load_audio, probe_format, write_wav
 from voicebox.models import AudioFile
 from voicebox.storage import ObjectMissing, Storage
+from voicebox.store.repository import get_owned_or_404
 
 AUDIO_DIR = "audio"
 _UNSAFE = re.compile(r"[^\w.\- ]+")
@@ -121,10 +122,8 @@ class AudioFileService:
         return await repository.list_for_customer(session, customer_id)
 
     async def get(self, session: AsyncSession, customer_id: int, file_id: int) -> AudioFile:
-        audio = await repository.get_for_customer(session, customer_id, file_id)
-        if audio is None:
-            raise NotFound(f"audio file {file_id} not found", name="audio_id")
-        return audio
+        return await get_owned_or_404(session, AudioFile, customer_id, file_id,
+                                      what="audio file", name="audio_id")
 
     async def users(self, session: AsyncSession, customer_id: int, file_id: int) -> list[str]:
         """Titles of the customer's scenarios whose announcements play the file."""

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.models import Abonent, Campaign, PhoneNumber
 from voicebox.models.abonent import CANCELLED, PENDING
+from voicebox.store.repository import get_owned_or_404
 
 
 def _live():
@@ -18,13 +19,11 @@ def _live():
 
 async def get_for_customer(
     session: AsyncSession, customer_id: int, campaign_id: int, *, for_update: bool = False
-) -> Campaign | None:
-    query = select(Campaign).where(
-        Campaign.id == campaign_id, Campaign.customer_id == customer_id, _live()
-    )
-    if for_update:
-        query = query.with_for_update()
-    return await session.scalar(query)
+) -> Campaign:
+    """The customer's live campaign; NotFound for anyone else's, a deleted one or none."""
+    return await get_owned_or_404(session, Campaign, customer_id, campaign_id,
+                                  what="campaign", name="campaign_id", where=[_live()],
+                                  for_update=for_update)
 
 
 async def get(session: AsyncSession, campaign_id: int) -> Campaign | None:

@@ -98,10 +98,7 @@ class CampaignService:
     # -- reading -------------------------------------------------------------------------------
 
     async def get(self, session: AsyncSession, customer_id: int, campaign_id: int) -> Campaign:
-        campaign = await repository.get_for_customer(session, customer_id, campaign_id)
-        if campaign is None:
-            raise NotFound(f"campaign {campaign_id} not found", name="campaign_id")
-        return campaign
+        return await repository.get_for_customer(session, customer_id, campaign_id)
 
     async def view(self, session: AsyncSession, customer_id: int, campaign_id: int) -> CampaignView:
         campaign = await self.get(session, customer_id, campaign_id)
@@ -252,8 +249,6 @@ class CampaignService:
         campaign = await repository.get_for_customer(
             session, customer_id, campaign_id, for_update=True
         )
-        if campaign is None:
-            raise NotFound(f"campaign {campaign_id} not found", name="campaign_id")
         if campaign.campaign_type != "outbound" or campaign.launch_by != "list":
             raise Conflict("only an outbound list campaign takes abonents", name="campaign_id")
         if campaign.status == STOPPED:
@@ -320,8 +315,6 @@ class CampaignService:
         campaign = await repository.get_for_customer(
             session, customer_id, campaign_id, for_update=True
         )
-        if campaign is None:
-            raise NotFound(f"campaign {campaign_id} not found", name="campaign_id")
         current = campaign.status
         if target == current:
             return campaign
@@ -373,8 +366,6 @@ class CampaignService:
         campaign = await repository.get_for_customer(
             session, customer_id, campaign_id, for_update=True
         )
-        if campaign is None:
-            raise NotFound(f"campaign {campaign_id} not found", name="campaign_id")
         await self._set_status(session, campaign, STOPPED)
         campaign.deleted_at = utcnow()
         await session.flush()

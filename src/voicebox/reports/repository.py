@@ -9,6 +9,7 @@ from sqlalchemy import Text, and_, case, cast, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.models import Abonent, Call, Campaign
+from voicebox.store.repository import get_owned
 
 STREAM_BATCH = 2000
 
@@ -21,9 +22,7 @@ async def campaign_for_customer(
     session: AsyncSession, customer_id: int, campaign_id: int
 ) -> Campaign | None:
     """Soft-deleted campaigns included: their history (and so their report) is kept."""
-    return await session.scalar(
-        select(Campaign).where(Campaign.id == campaign_id, Campaign.customer_id == customer_id)
-    )
+    return await get_owned(session, Campaign, customer_id, campaign_id)
 
 
 async def sample_variable_names(session: AsyncSession, campaign_id: int, limit: int = 1000
