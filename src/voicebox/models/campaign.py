@@ -12,6 +12,8 @@ from voicebox.store.db import Base, UTCDateTime, utcnow
 
 # A campaign's statuses, defined here once (docs/operations.md, "Campaign statuses").
 ACTIVE, PAUSED, STOPPED, SUSPENDED = STATUSES = ("Active", "Paused", "Stopped", "Suspended")
+# Why a campaign is Suspended (`suspended_reason`; campaigns/suspension.py has the rule).
+BALANCE, NUMBER, NUMBER_UNPAID = "balance", "number", "number_unpaid"
 
 
 class Campaign(Base):
