@@ -87,7 +87,7 @@ async def test_uploaded_audio_lives_in_the_bucket(s3_client, app, tenant, storag
     keys = [key async for key in storage.list(f"audio/{tenant.id}/")]
     assert len(keys) == 1
     assert await storage.size(keys[0]) == audio["size"]
-    assert not (Path(app.state.settings.data_dir) / "audio" / str(tenant.id)).exists()
+    assert not (Path(app.state.settings.data_dir) / keys[0]).exists()  # not on the API's disk
 
     whole = await s3_client.get(f"{base}/{audio['id']}/download", headers=tenant.headers)
     assert whole.status_code == 200 and len(whole.content) == audio["size"]
