@@ -35,7 +35,7 @@ def storage_from_url(
         return S3Storage(parts.netloc, prefix=unquote(parts.path), endpoint=endpoint,
                          region=region, access_key_id=access_key_id,
                          secret_access_key=secret_access_key,
-                         cache_dir=data_dir / "cache" / "storage")
+                         cache_dir=data_dir / "cache" / "storage" / parts.netloc)
     raise ValueError(f"VOICEBOX_STORAGE_URL {url!r}: use s3://bucket/prefix or file:///folder")
 
 
