@@ -17,8 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from voicebox.models import Campaign, Customer, Scenario
-from voicebox.store.db import make_engine, make_sessionmaker
-from voicebox.store.migrate import upgrade
+from voicebox.store.database import open_database
 
 
 async def scratch_pg(server: str, prefix: str) -> str:
@@ -70,9 +69,9 @@ async def bench_campaigns(url: str, scenario: dict[str, Any] | None,
 
     Returns the engine, the customer id and the campaign ids.
     """
-    engine = make_engine(url)
-    await upgrade(engine)
-    async with make_sessionmaker(engine)() as session:
+    opened = await open_database(url=url)
+    engine = opened.engine
+    async with opened.sessionmaker() as session:
         customer = Customer(name="bench")
         session.add(customer)
         await session.flush()

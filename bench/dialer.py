@@ -21,11 +21,11 @@ from pathlib import Path
 from _common import cpu_seconds, drop_pg, rss_kb, scratch_pg
 from sqlalchemy import func, select
 
+from voicebox.billing.service import billing_service
 from voicebox.config import Settings
 from voicebox.dialer.worker import Dialer
-from voicebox.models import Abonent, Call, Campaign, Customer, LedgerEntry, Scenario
-from voicebox.store.db import make_engine, make_sessionmaker
-from voicebox.store.migrate import upgrade
+from voicebox.models import Abonent, Call, Campaign, Customer, Scenario
+from voicebox.store.database import open_database
 from voicebox.telephony.simulated import SimulatedGateway
 
 
@@ -51,14 +51,14 @@ def scenario(hold: int) -> dict:
 
 
 async def prepare(url: str, count: int, *, hold: int, lines: int):
-    engine = make_engine(url)
-    await upgrade(engine)
-    maker = make_sessionmaker(engine)
+    opened = await open_database(url=url)
+    engine, maker = opened.engine, opened.sessionmaker
     async with maker() as session:
         customer = Customer(name="bench", credit_limit=Decimal(0))
         session.add(customer)
         await session.flush()
-        session.add(LedgerEntry(customer_id=customer.id, amount=Decimal(10**8), kind="topup"))
+        await billing_service.post(session, customer_id=customer.id, amount=Decimal(10**8),
+                                   kind="topup")
         body = scenario(hold)
         scen = Scenario(customer_id=customer.id, title="bench", type="outgoing", is_valid=True,
                         body=body, share_token=secrets.token_hex(16))

@@ -23,8 +23,7 @@ from voicebox.dialer.worker import Dialer
 from voicebox.models import Abonent, Campaign, Customer, PhoneNumber, Scenario
 from voicebox.recordings.gateway import RecordingGateway
 from voicebox.recordings.recorder import Recorder
-from voicebox.store.db import make_engine, make_sessionmaker
-from voicebox.store.migrate import upgrade
+from voicebox.store.database import open_database
 from voicebox.telephony.simulated import SimulatedGateway
 
 
@@ -114,9 +113,8 @@ async def main(calls: int, scale: float) -> None:
         root = Path(scratch)
         settings = Settings(data_dir=root, database_url=f"sqlite+aiosqlite:///{root / 'r.db'}",
                             dialer_poll_seconds=0.02, seed_numbers=False)
-        engine = make_engine(settings.resolved_database_url)
-        await upgrade(engine)
-        sessions = make_sessionmaker(engine)
+        opened = await open_database(settings)
+        engine, sessions = opened.engine, opened.sessionmaker
         speech = SpeechService(offline_engines(), cache_dir=root / "tts")
         await speech.start()
         rows = []

@@ -32,8 +32,7 @@ from tests.media.ogg import claim_duration, silent_ogg
 
 from voicebox.auth.service import auth_service
 from voicebox.customers.service import customer_service
-from voicebox.store.db import make_engine, make_sessionmaker
-from voicebox.store.migrate import upgrade
+from voicebox.store.database import open_database
 
 VOICEBOX = str(Path(sys.executable).with_name("voicebox"))
 
@@ -75,16 +74,15 @@ class ChildWatch(threading.Thread):
 
 
 async def tenant_token(url: str) -> tuple[int, str]:
-    engine = make_engine(url)
-    await upgrade(engine)
-    async with make_sessionmaker(engine)() as session:
+    opened = await open_database(url=url)
+    async with opened.sessionmaker() as session:
         customer = await customer_service.create(session, name="bench")
         user = await auth_service.create_user(session, customer_id=customer.id,
                                               username=f"bench{uuid.uuid4().hex[:6]}",
                                               password="password-123")
         issued = await auth_service.issue_token(session, user=user, client_id="bench")
         await session.commit()
-    await engine.dispose()
+    await opened.dispose()
     return customer.id, issued.access_token
 
 

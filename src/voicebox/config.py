@@ -83,6 +83,13 @@ class Settings(BaseSettings):
 
     # Web console: its public origin when not served on a loopback address (OAuth redirect URI).
     console_url: str | None = None
+    # Storage for uploaded audio, recordings, the TTS cache (docs/operations.md, Storage):
+    # unset = the data folder; s3://bucket/prefix = an S3-compatible bucket shared by every machine.
+    storage_url: str | None = None
+    s3_endpoint: str | None = None  # e.g. http://minio:9000; unset = AWS
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
 
     @field_validator("data_dir", "tts_cache_dir")
     @classmethod

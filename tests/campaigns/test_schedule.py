@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from voicebox.campaigns.schedule import parse_clock, parse_count, parse_instant, parse_schedule
+from voicebox.campaigns.schedule import parse_clock, parse_count, parse_schedule
+from voicebox.periods import parse_instant
 
 
 @pytest.mark.parametrize(
@@ -54,3 +55,13 @@ def test_defaults_and_an_all_day_window():
     parse_schedule({"scheduleStartDate": 1_900_000_000, "scheduleStopDate": "2030-01-01"},
                    problems)
     assert [p.name for p in problems] == ["scheduleStopDate"]
+
+
+def test_campaign_statuses_are_defined_once() -> None:
+    """The OpenAPI Literal spells out the one definition in models/campaign.py."""
+    from typing import get_args
+
+    from voicebox.campaigns.schemas import CampaignStatus
+    from voicebox.models.campaign import STATUSES
+
+    assert get_args(CampaignStatus) == STATUSES

@@ -19,6 +19,7 @@ from voicebox.auth.throttle import LoginThrottle
 from voicebox.config import Settings
 from voicebox.errors import Forbidden, NotFound, Unauthorized
 from voicebox.models import Customer, User
+from voicebox.storage import Storage, open_storage
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -150,3 +151,10 @@ def client_address(request: Request) -> str:
     """The remote address the login limits count (behind a proxy: run uvicorn with
     --proxy-headers and --forwarded-allow-ips so this is the client's, not the proxy's)."""
     return request.client.host if request.client else "unknown"
+
+
+def get_storage_dep(settings: SettingsDep) -> Storage:
+    return open_storage(settings)
+
+
+StorageDep = Annotated[Storage, Depends(get_storage_dep)]

@@ -9,21 +9,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.models import AudioFile, Scenario
+from voicebox.store.repository import get_owned, list_owned
 
 
 async def list_for_customer(session: AsyncSession, customer_id: int) -> list[AudioFile]:
-    result = await session.scalars(
-        select(AudioFile).where(AudioFile.customer_id == customer_id).order_by(AudioFile.id)
-    )
-    return list(result)
+    return await list_owned(session, AudioFile, customer_id)
 
 
 async def get_for_customer(
     session: AsyncSession, customer_id: int, file_id: int
 ) -> AudioFile | None:
-    return await session.scalar(
-        select(AudioFile).where(AudioFile.customer_id == customer_id, AudioFile.id == file_id)
-    )
+    return await get_owned(session, AudioFile, customer_id, file_id)
 
 
 async def ids_for_customer(session: AsyncSession, customer_id: int) -> set[int]:

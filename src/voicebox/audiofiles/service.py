@@ -15,10 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.audiofiles import repository
 from voicebox.audiofiles.schemas import AudioFileOut
-from voicebox.errors import Conflict, InvalidInput, MediaError, NotFound, PayloadTooLarge
+from voicebox.errors import Conflict, InvalidInput, MediaError, PayloadTooLarge
 from voicebox.ids import ascii_int
 from voicebox.media.audio import SAMPLE_RATE, SAMPLE_WIDTH, load_audio, probe_format, write_wav
 from voicebox.models import AudioFile
+from voicebox.storage import ObjectMissing, Storage
+from voicebox.store.repository import get_owned_or_404
 
 AUDIO_DIR = "audio"
 _UNSAFE = re.compile(r"[^\w.\- ]+")
@@ -81,7 +83,7 @@ class AudioFileService:
         source: IO[bytes],
         filename: str | None,
         name: str | None,
-        data_dir: Path,
+        storage: Storage,
         max_bytes: int,
         max_seconds: float,
     ) -> AudioFile:
@@ -97,32 +99,31 @@ class AudioFileService:
                 pcm = await load_audio(raw, max_seconds=max_seconds)
             except MediaError as error:
                 raise InvalidInput(error.message, name="file") from error
-        relative = Path(AUDIO_DIR) / str(customer_id) / f"{uuid.uuid4().hex}.wav"
-        target = data_dir / relative
-        await asyncio.to_thread(write_wav, target, pcm)
+            wav = Path(tmp) / "converted.wav"
+            await asyncio.to_thread(write_wav, wav, pcm)
+            key = f"{AUDIO_DIR}/{customer_id}/{uuid.uuid4().hex}.wav"
+            size = await storage.put_file(key, wav)
         audio = AudioFile(
             customer_id=customer_id,
             name=(name or "").strip()[:255] or Path(original).stem or original,
             original_filename=original,
             original_format=kind,
             duration=len(pcm) / (SAMPLE_WIDTH * SAMPLE_RATE),
-            size=target.stat().st_size,
-            path=relative.as_posix(),
+            size=size,
+            path=key,
         )
         try:
             return await repository.add(session, audio)
         except BaseException:
-            target.unlink(missing_ok=True)
+            await storage.delete(key)
             raise
 
     async def list(self, session: AsyncSession, customer_id: int) -> list[AudioFile]:
         return await repository.list_for_customer(session, customer_id)
 
     async def get(self, session: AsyncSession, customer_id: int, file_id: int) -> AudioFile:
-        audio = await repository.get_for_customer(session, customer_id, file_id)
-        if audio is None:
-            raise NotFound(f"audio file {file_id} not found", name="audio_id")
-        return audio
+        return await get_owned_or_404(session, AudioFile, customer_id, file_id,
+                                      what="audio file", name="audio_id")
 
     async def users(self, session: AsyncSession, customer_id: int, file_id: int) -> list[str]:
         """Titles of the customer's scenarios whose announcements play the file."""
@@ -133,7 +134,7 @@ class AudioFileService:
         return found
 
     async def delete(
-        self, session: AsyncSession, customer_id: int, file_id: int, *, data_dir: Path
+        self, session: AsyncSession, customer_id: int, file_id: int, *, storage: Storage
     ) -> None:
         """Delete the file; 409 while a scenario still plays it (it would go silent)."""
         audio = await self.get(session, customer_id, file_id)
@@ -145,23 +146,26 @@ class AudioFileService:
                 name="audio_id",
             )
         await repository.delete(session, audio)
-        await asyncio.to_thread((data_dir / audio.path).unlink, missing_ok=True)
+        await storage.delete(audio.path)
 
     async def known_ids(self, session: AsyncSession, customer_id: int) -> set[int]:
         return await repository.ids_for_customer(session, customer_id)
 
     async def resolve(
-        self, session: AsyncSession, customer_id: int, file_ref: Any, *, data_dir: Path
+        self, session: AsyncSession, customer_id: int, file_ref: Any, *, storage: Storage
     ) -> Path | None:
-        """The stored WAV an announcement's `file` plays for this customer, if it exists."""
+        """A local copy of the WAV an announcement's `file` plays for this customer, if it
+        exists (the file itself on local storage, a cached download from a bucket)."""
         file_id = parse_file_id(file_ref)
         if file_id is None:
             return None
         audio = await repository.get_for_customer(session, customer_id, file_id)
         if audio is None:
             return None
-        path = data_dir / audio.path
-        return path if await asyncio.to_thread(path.is_file) else None
+        try:
+            return await storage.local_path(audio.path)
+        except ObjectMissing:
+            return None
 
 
 audio_file_service = AudioFileService()

@@ -1,8 +1,12 @@
-"""Posting to the ledger; the balance is always the sum of entries (Decimal, never float)."""
+"""Posting to the ledger, the one way money moves: every entry also moves the customer's
+maintained balance (`customers.balance` = the sum of entries; Decimal, never float)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +38,15 @@ def money_text(value: Decimal) -> str:
     return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
 
 
+def entry_values(*, customer_id: int, amount: Decimal, kind: str, description: str = "",
+                 reference: str | None = None, created_at: datetime | None = None,
+                 ) -> dict[str, Any]:
+    """One ledger row's values (positive credits the customer, negative charges them)."""
+    return {"customer_id": customer_id, "amount": amount, "kind": kind,
+            "description": description[:500], "reference": reference,
+            "created_at": created_at or utcnow()}
+
+
 class BillingService:
     async def post(
         self,
@@ -45,16 +58,13 @@ class BillingService:
         description: str = "",
         reference: str | None = None,
     ) -> LedgerEntry:
-        entry = LedgerEntry(
-            customer_id=customer_id,
-            amount=amount,
-            kind=kind,
-            description=description[:500],
-            reference=reference,
-        )
-        session.add(entry)
-        await session.flush()
-        return entry
+        return await ledger_repository.add(session, LedgerEntry(**entry_values(
+            customer_id=customer_id, amount=amount, kind=kind, description=description,
+            reference=reference)))
+
+    async def post_many(self, session: AsyncSession, entries: Sequence[dict[str, Any]]) -> None:
+        """Post several entries at once (`entry_values` makes each): the dialer's batches."""
+        await ledger_repository.post(session, entries)
 
     async def top_up(
         self, session: AsyncSession, *, customer: Customer, amount: Decimal, description: str = ""
@@ -100,17 +110,9 @@ class BillingService:
     ) -> bool:
         """Record a charge once: the ledger's unique key on number-fee references makes a second
         one a no-op (then False), whoever races or retries."""
-        return await ledger_repository.post_once(
-            session,
-            {
-                "customer_id": customer_id,
-                "amount": -abs(amount),
-                "kind": kind,
-                "description": description[:500],
-                "reference": reference,
-                "created_at": utcnow(),
-            },
-        )
+        return await ledger_repository.post_once(session, entry_values(
+            customer_id=customer_id, amount=-abs(amount), kind=kind, description=description,
+            reference=reference))
 
     async def balance(self, session: AsyncSession, customer_id: int) -> Decimal:
         return await ledger_repository.balance(session, customer_id)

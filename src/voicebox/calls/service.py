@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voicebox.calls import pager, repository
 from voicebox.calls.repository import HistoryFilter
 from voicebox.calls.schemas import CallTrace, HistoryCampaign, HistoryItem
-from voicebox.campaigns.schedule import parse_instant
 from voicebox.errors import NotFound, Problem, Problems
 from voicebox.ids import ascii_int, is_ascii_digits
 from voicebox.models import Call
+from voicebox.periods import parse_period
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,19 +72,10 @@ def history_filter(
         campaign = ascii_int(campaign_id, low=1)
         if campaign is None:
             problems.append(Problem("campaignId", "must be a campaign id (a whole number)"))
-    bounds: dict[str, datetime | None] = {"from": None, "to": None}
-    for name, raw in (("from", since), ("to", until)):
-        if raw in (None, ""):
-            continue
-        try:
-            bounds[name] = parse_instant(raw)
-        except ValueError as error:
-            problems.append(Problem(name, str(error)))
-    if bounds["from"] and bounds["to"] and bounds["to"] < bounds["from"]:
-        problems.append(Problem("to", "must not be before from"))
+    start, end = parse_period(("from", since), ("to", until), problems)
     if problems:
         raise Problems(problems)
-    return HistoryFilter(customer_id, campaign, bounds["from"], bounds["to"])
+    return HistoryFilter(customer_id, campaign, start, end)
 
 
 class CallService:

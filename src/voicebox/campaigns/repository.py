@@ -9,7 +9,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.models import Abonent, Campaign, PhoneNumber
-from voicebox.models.abonent import CALLING, CANCELLED, PENDING
+from voicebox.models.abonent import CANCELLED, PENDING
+from voicebox.store.repository import get_owned_or_404
 
 
 def _live():
@@ -18,13 +19,11 @@ def _live():
 
 async def get_for_customer(
     session: AsyncSession, customer_id: int, campaign_id: int, *, for_update: bool = False
-) -> Campaign | None:
-    query = select(Campaign).where(
-        Campaign.id == campaign_id, Campaign.customer_id == customer_id, _live()
-    )
-    if for_update:
-        query = query.with_for_update()
-    return await session.scalar(query)
+) -> Campaign:
+    """The customer's live campaign; NotFound for anyone else's, a deleted one or none."""
+    return await get_owned_or_404(session, Campaign, customer_id, campaign_id,
+                                  what="campaign", name="campaign_id", where=[_live()],
+                                  for_update=for_update)
 
 
 async def get(session: AsyncSession, campaign_id: int) -> Campaign | None:
@@ -33,6 +32,7 @@ async def get(session: AsyncSession, campaign_id: int) -> Campaign | None:
 
 
 async def by_entry_point(session: AsyncSession, entry_point_id: str) -> Campaign | None:
+    """The live campaign `POST /v1/sb` with `method` = entry_point_id starts calls for."""
     return await session.scalar(
         select(Campaign).where(Campaign.entry_point_id == entry_point_id, _live())
     )
@@ -109,15 +109,6 @@ async def cancel_open_abonents(session: AsyncSession, campaign_id: int, now: dat
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-async def calls_in_progress(session: AsyncSession, campaign_id: int) -> int:
-    count = await session.scalar(
-        select(func.count())
-        .select_from(Abonent)
-        .where(Abonent.campaign_id == campaign_id, Abonent.state == CALLING)
-    )
-    return int(count or 0)
 
 
 async def add(session: AsyncSession, campaign: Campaign) -> Campaign:

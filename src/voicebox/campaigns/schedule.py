@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from voicebox.errors import Problem
+from voicebox.periods import parse_instant
 
 DEFAULT_WINDOW = ("09:00", "21:00")
 DEFAULT_ATTEMPTS = 3
@@ -16,39 +17,6 @@ DEFAULT_INTERVAL_MINUTES = 30
 DEFAULT_MAX_LINES = 10
 DEFAULT_TIMEZONE = "Europe/Moscow"
 _CLOCK = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9]))?$")
-_MIN_TS = datetime(2000, 1, 1, tzinfo=UTC)
-_MAX_TS = datetime(2100, 1, 1, tzinfo=UTC)
-
-
-def parse_instant(value: Any) -> datetime:
-    """Unix seconds (number or numeric string) or ISO 8601; a zone-less time is UTC."""
-    if isinstance(value, bool):
-        raise ValueError("must be unix seconds or an ISO 8601 date-time")
-    if isinstance(value, int | float) or (isinstance(value, str) and _is_number(value)):
-        try:
-            moment = datetime.fromtimestamp(float(value), UTC)
-        except (OverflowError, OSError, ValueError) as error:
-            raise ValueError("is out of range") from error
-    elif isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.strip())
-        except ValueError as error:
-            raise ValueError("must be unix seconds or an ISO 8601 date-time") from error
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-    else:
-        raise ValueError("must be unix seconds or an ISO 8601 date-time")
-    if not _MIN_TS <= moment < _MAX_TS:
-        raise ValueError("must be between 2000 and 2100")
-    return moment.astimezone(UTC)
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def parse_clock(value: Any) -> str:

@@ -7,7 +7,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-STATUSES = ("Active", "Paused", "Stopped", "Suspended")
 CampaignStatus = Literal["Active", "Paused", "Stopped", "Suspended"]
 
 # Spec and real-client spellings → (campaign_type, launch_by implied or None)

@@ -20,7 +20,6 @@ from voicebox.campaigns.schedule import parse_schedule
 from voicebox.campaigns.schemas import (
     CAMPAIGN_TYPES,
     SCENARIO_TYPE_FOR,
-    STATUSES,
     CampaignCreate,
     ImportReport,
 )
@@ -29,12 +28,12 @@ from voicebox.errors import Conflict, InvalidInput, NotFound, Problem, Problems
 from voicebox.field_paths import field_path
 from voicebox.ids import parse_id
 from voicebox.models import Campaign, Customer, PhoneNumber, Scenario
+from voicebox.models.campaign import ACTIVE, PAUSED, STATUSES, STOPPED, SUSPENDED
 from voicebox.numbers.service import number_service
 from voicebox.scenarios.service import scenario_service
 from voicebox.store.db import utcnow
 from voicebox.telephony.simulated.schema import stored_simulation, validate_simulation
 
-ACTIVE, PAUSED, STOPPED, SUSPENDED = STATUSES
 # (from, to) moves a client may make; Suspended → Active also needs `can_resume`. The system's
 # own moves (suspend, lift) are the dialer's, by the same rule (campaigns/suspension.py).
 CLIENT_MOVES = {
@@ -99,10 +98,7 @@ class CampaignService:
     # -- reading -------------------------------------------------------------------------------
 
     async def get(self, session: AsyncSession, customer_id: int, campaign_id: int) -> Campaign:
-        campaign = await repository.get_for_customer(session, customer_id, campaign_id)
-        if campaign is None:
-            raise NotFound(f"campaign {campaign_id} not found", name="campaign_id")
-        return campaign
+        return await repository.get_for_customer(session, customer_id, campaign_id)
 
     async def view(self, session: AsyncSession, customer_id: int, campaign_id: int) -> CampaignView:
         campaign = await self.get(session, customer_id, campaign_id)
@@ -128,10 +124,6 @@ class CampaignService:
             )
             for c in campaigns
         ]
-
-    async def by_entry_point(self, session: AsyncSession, entry_point_id: str) -> Campaign | None:
-        """The live campaign `POST /v1/sb` with `method` = entry_point_id starts calls for."""
-        return await repository.by_entry_point(session, entry_point_id)
 
     # -- creating ------------------------------------------------------------------------------
 
@@ -257,8 +249,6 @@ class CampaignService:
         campaign = await repository.get_for_customer(
             session, customer_id, campaign_id, for_update=True
         )
-        if campaign is None:
-            raise NotFound(f"campaign {campaign_id} not found", name="campaign_id")
         if campaign.campaign_type != "outbound" or campaign.launch_by != "list":
             raise Conflict("only an outbound list campaign takes abonents", name="campaign_id")
         if campaign.status == STOPPED:
@@ -325,8 +315,6 @@ class CampaignService:
         campaign = await repository.get_for_customer(
             session, customer_id, campaign_id, for_update=True
         )
-        if campaign is None:
-            raise NotFound(f"campaign {campaign_id} not found", name="campaign_id")
         current = campaign.status
         if target == current:
             return campaign
@@ -378,8 +366,6 @@ class CampaignService:
         campaign = await repository.get_for_customer(
             session, customer_id, campaign_id, for_update=True
         )
-        if campaign is None:
-            raise NotFound(f"campaign {campaign_id} not found", name="campaign_id")
         await self._set_status(session, campaign, STOPPED)
         campaign.deleted_at = utcnow()
         await session.flush()

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-BALANCE = "balance"
-NUMBER = "number"
-NUMBER_UNPAID = "number_unpaid"
+from voicebox.models.campaign import BALANCE, NUMBER, NUMBER_UNPAID
+
 MESSAGES = {
     BALANCE: "the balance is exhausted",
     NUMBER: "its number is no longer the customer's",

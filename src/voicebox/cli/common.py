@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.config import Settings, get_settings
 from voicebox.errors import VoiceboxError
-from voicebox.store.db import make_engine, make_sessionmaker
-from voicebox.store.migrate import upgrade
+from voicebox.store.database import Database, database
 
 T = TypeVar("T")
 err_console = Console(stderr=True)
@@ -41,30 +41,22 @@ def require_database(settings: Settings) -> None:
     )
 
 
-async def open_database(settings: Settings) -> AsyncEngine:
+@asynccontextmanager
+async def existing_database(settings: Settings) -> AsyncIterator[Database]:
     """The configured database, migrated; it must exist already (`require_database`)."""
     require_database(settings)
-    engine = make_engine(settings.resolved_database_url)
-    try:
-        await upgrade(engine)
-    except BaseException:
-        await engine.dispose()
-        raise
-    return engine
+    async with database(settings) as opened:
+        yield opened
 
 
 def run_in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run `work` in one committed transaction on the configured, migrated database."""
 
     async def runner() -> T:
-        engine = await open_database(get_settings())
-        try:
-            async with make_sessionmaker(engine)() as session:
-                result = await work(session)
-                await session.commit()
-                return result
-        finally:
-            await engine.dispose()
+        async with existing_database(get_settings()) as opened, opened.sessionmaker() as session:
+            result = await work(session)
+            await session.commit()
+            return result
 
     try:
         return asyncio.run(runner())

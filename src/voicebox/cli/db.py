@@ -8,8 +8,7 @@ import typer
 
 from voicebox.cli.common import err_console
 from voicebox.config import get_settings
-from voicebox.store.db import make_engine
-from voicebox.store.migrate import upgrade as apply_migrations
+from voicebox.store.database import database
 
 app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
@@ -19,13 +18,8 @@ def upgrade() -> None:
     """Apply every pending migration (SQLite or PostgreSQL, from VOICEBOX_DATABASE_URL)."""
 
     async def run() -> None:
-        settings = get_settings()
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = make_engine(settings.resolved_database_url)
-        try:
-            await apply_migrations(engine)
-        finally:
-            await engine.dispose()
+        async with database(get_settings()):
+            pass
 
     asyncio.run(run())
     settings = get_settings()

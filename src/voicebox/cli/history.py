@@ -11,11 +11,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import func, select
 
 from voicebox.calls.sweep import HistorySweeper
-from voicebox.cli.common import err_console, open_database, print_json
+from voicebox.cli.common import err_console, existing_database, print_json
 from voicebox.config import get_settings
 from voicebox.models import Call, HistoryCount
 from voicebox.models.history_mark import ALL_CAMPAIGNS
-from voicebox.store.db import make_sessionmaker
 
 
 def register(admin: typer.Typer) -> None:
@@ -26,9 +25,8 @@ def register(admin: typer.Typer) -> None:
         settings = get_settings()
 
         async def run() -> dict:
-            engine = await open_database(settings)
-            try:
-                sessions = make_sessionmaker(engine)
+            async with existing_database(settings) as opened:
+                sessions = opened.sessionmaker
                 async with sessions() as session:
                     calls = await session.scalar(select(func.count()).select_from(Call)) or 0
                     done = await session.scalar(select(func.coalesce(func.sum(
@@ -41,7 +39,5 @@ def register(admin: typer.Typer) -> None:
                     counted = await HistorySweeper(sessions).round(
                         progress=lambda n: progress.advance(task, n))
                 return {"counted": counted, "calls": calls}
-            finally:
-                await engine.dispose()
 
         print_json(asyncio.run(run()))

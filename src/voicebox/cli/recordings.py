@@ -8,10 +8,9 @@ from typing import Annotated
 
 import typer
 
-from voicebox.cli.common import fail, open_database, print_json
+from voicebox.cli.common import existing_database, fail, print_json
 from voicebox.config import get_settings
 from voicebox.recordings.retention import purge_recordings
-from voicebox.store.db import make_sessionmaker
 
 
 def register(admin: typer.Typer) -> None:
@@ -29,10 +28,7 @@ def register(admin: typer.Typer) -> None:
             fail("retention is off: give --days N or set VOICEBOX_RECORDING_RETENTION_DAYS")
 
         async def run() -> dict:
-            engine = await open_database(settings)
-            try:
-                return await purge_recordings(make_sessionmaker(engine), settings.data_dir, keep)
-            finally:
-                await engine.dispose()
+            async with existing_database(settings) as opened:
+                return await purge_recordings(opened.sessionmaker, settings.data_dir, keep)
 
         print_json({"days": keep, **asyncio.run(run())})

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from voicebox.billing.service import billing_service, entry_values
 from voicebox.dialer.repository import Finished, dialer_repository
 
 log = logging.getLogger(__name__)
@@ -21,10 +22,10 @@ async def write_finished(session: AsyncSession, items: Sequence[tuple[Finished, 
     """History rows, abonent verdicts and charges of ended attempts (the caller commits);
     returns how many results found their lease taken over."""
     moved = await dialer_repository.finish(session, [item for item, _ in items], owner=owner)
-    await dialer_repository.charge(session, [
-        {"customer_id": customer_id, "amount": -item.cost, "kind": "call",
-         "description": f"call {item.call_id}: {item.duration} s", "reference": item.call_id,
-         "created_at": item.ended_at}
+    await billing_service.post_many(session, [
+        entry_values(customer_id=customer_id, amount=-item.cost, kind="call",
+                     description=f"call {item.call_id}: {item.duration} s",
+                     reference=item.call_id, created_at=item.ended_at)
         for item, customer_id in items if item.cost])
     expected = sum(1 for item, _ in items
                    if item.abonent_id is not None and item.abonent_state is not None)

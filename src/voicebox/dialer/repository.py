@@ -16,20 +16,21 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voicebox.calls import repository as calls_repository
+from voicebox.campaigns import repository as campaigns_repository
 from voicebox.models import (
     Abonent,
     Call,
     Campaign,
     Customer,
-    LedgerEntry,
     PhoneNumber,
     Scenario,
 )
 from voicebox.models.abonent import CALLING, CANCELLED, PENDING
 from voicebox.models.call import DIALING, ENDED
+from voicebox.models.campaign import ACTIVE, PAUSED, STOPPED, SUSPENDED  # noqa: F401 - the dialer imports them from here
+from voicebox.scenarios import repository as scenarios_repository
 from voicebox.store.db import is_postgresql
-
-ACTIVE, PAUSED, STOPPED, SUSPENDED = "Active", "Paused", "Stopped", "Suspended"
 
 
 @dataclass(slots=True)
@@ -101,8 +102,9 @@ class DialerRepository:
         )
         return list((await session.execute(query)).all())
 
-    async def scenario_body(self, session: AsyncSession, scenario_id: int) -> dict[str, Any]:
-        return await session.scalar(select(Scenario.body).where(Scenario.id == scenario_id))
+    async def scenario_body(self, session: AsyncSession,
+                            scenario_id: int) -> dict[str, Any] | None:
+        return await scenarios_repository.body(session, scenario_id)
 
     async def lines_in_use(self, session: AsyncSession, campaign_id: int) -> int:
         return await session.scalar(
@@ -186,11 +188,12 @@ class DialerRepository:
             for s in started])
 
     async def insert_call(self, session: AsyncSession, item: Started) -> None:
-        await session.execute(CALLS.insert().values(
-            call_id=item.call_id, customer_id=item.customer_id, campaign_id=item.campaign_id,
-            abonent_id=None, attempt=item.attempt, call_type=item.call_type, cg_pn=item.caller,
-            cd_pn=item.callee, started_at=item.started_at, state=DIALING,
-            created_at=item.started_at))
+        """One history row for a call not claimed from a campaign's list (an inbound call)."""
+        await calls_repository.insert_call(
+            session, call_id=item.call_id, customer_id=item.customer_id,
+            campaign_id=item.campaign_id, abonent_id=None, attempt=item.attempt,
+            call_type=item.call_type, cg_pn=item.caller, cd_pn=item.callee,
+            started_at=item.started_at, state=DIALING, created_at=item.started_at)
 
     async def renew(self, session: AsyncSession, *, owner: str, until: datetime) -> int:
         """Extend our leases; rows are locked in id order, like every other multi-row write,
@@ -240,11 +243,6 @@ class DialerRepository:
         return result.rowcount if result.rowcount is not None and result.rowcount >= 0 \
             else len(moving)
 
-    async def charge(self, session: AsyncSession, entries: Sequence[dict[str, Any]]) -> None:
-        """Ledger entries of call charges, in one statement (amounts already negative)."""
-        if entries:
-            await session.execute(LedgerEntry.__table__.insert(), list(entries))
-
     async def stalled(self, session: AsyncSession, *, now: datetime, owner: str | None,
                       limit: int = 500) -> list[Any]:
         """`calling` abonents whose lease ran out (or that our own earlier life held)."""
@@ -276,8 +274,7 @@ class DialerRepository:
                 lease_owner=None, lease_expires_at=None))
 
     async def by_entry_point(self, session: AsyncSession, entry_point: str) -> Campaign | None:
-        return await session.scalar(select(Campaign).where(
-            Campaign.entry_point_id == entry_point, Campaign.deleted_at.is_(None)))
+        return await campaigns_repository.by_entry_point(session, entry_point)
 
     async def abonent_for_update(self, session: AsyncSession, campaign_id: int,
                                  phone: str) -> Abonent | None:

@@ -10,6 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from voicebox.store.db import Base, UTCDateTime, utcnow
 
+# A campaign's statuses, defined here once (docs/operations.md, "Campaign statuses").
+ACTIVE, PAUSED, STOPPED, SUSPENDED = STATUSES = ("Active", "Paused", "Stopped", "Suspended")
+# Why a campaign is Suspended (`suspended_reason`; campaigns/suspension.py has the rule).
+BALANCE, NUMBER, NUMBER_UNPAID = "balance", "number", "number_unpaid"
+
 
 class Campaign(Base):
     __tablename__ = "campaigns"
@@ -32,7 +37,7 @@ class Campaign(Base):
     )
     # `entryPoint.id`: the `method` value of POST /v1/sb; random so it cannot be guessed.
     entry_point_id: Mapped[str] = mapped_column(String(64), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="Active")
+    status: Mapped[str] = mapped_column(String(16), default=ACTIVE)
     suspended_reason: Mapped[str | None] = mapped_column(String(255), default=None)
     start_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     stop_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

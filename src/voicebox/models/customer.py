@@ -19,6 +19,9 @@ class Customer(Base):
     name: Mapped[str] = mapped_column(String(255))
     currency: Mapped[str] = mapped_column(String(3), default="RUB")
     credit_limit: Mapped[Decimal] = mapped_column(Numeric(18, 4), default=Decimal(0))
+    # The sum of the customer's ledger entries, moved by every post (billing/repository.py).
+    balance: Mapped[Decimal] = mapped_column(Numeric(18, 4), default=Decimal(0),
+                                             server_default="0")
     # Per-minute prices by destination type; None means the platform's default tariff.
     tariff: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -21,9 +21,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from voicebox.billing.service import billing_service
-from voicebox.campaigns.suspension import NUMBER_UNPAID
 from voicebox.config import Settings
 from voicebox.models import Customer
+from voicebox.models.campaign import NUMBER_UNPAID
 from voicebox.numbers.repository import number_repository
 from voicebox.numbers.service import BILLING_PERIOD
 from voicebox.store.db import utcnow

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import voicebox.models as models
 from voicebox.models import NumberOrder, PhoneNumber
+from voicebox.models.campaign import ACTIVE, SUSPENDED
 from voicebox.store.db import dialect_insert
 
 _CHUNK = 1000
@@ -252,7 +253,7 @@ class NumberRepository:
             await session.scalars(
                 select(campaign.id).where(
                     campaign.caller_number_id == number_id,
-                    campaign.status.in_(("Active", "Suspended")),
+                    campaign.status.in_((ACTIVE, SUSPENDED)),
                     *_live(campaign),
                 )
             )
@@ -261,7 +262,7 @@ class NumberRepository:
             await session.execute(
                 update(campaign)
                 .where(campaign.id.in_(ids))
-                .values(status="Suspended", suspended_reason=reason, updated_at=func.now())
+                .values(status=SUSPENDED, suspended_reason=reason, updated_at=func.now())
                 .execution_options(synchronize_session=False)
             )
         return ids

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr
 
-from voicebox.campaigns.schemas import CampaignSummary
 from voicebox.models import NumberOrder
 
 
@@ -99,7 +98,12 @@ class OwnedNumber(BaseModel):
     regionCode: str
     category: str
     description: str
-    campaigns: list[CampaignSummary]
+
+    @classmethod
+    def of(cls, phone: Any) -> OwnedNumber:
+        return cls(id=phone.id, type=phone.type, owner=phone.owner, number=int(phone.number),
+                   regionName=phone.region_name, regionCode=phone.region_code,
+                   category=phone.category, description=phone.description)
 
 
 class OrderCreate(BaseModel):

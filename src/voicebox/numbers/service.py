@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.billing.service import billing_service
-from voicebox.campaigns.schemas import CampaignSummary
 from voicebox.errors import Conflict, InvalidInput, NotFound
 from voicebox.ids import ascii_int
 from voicebox.models import Customer, NumberOrder, PhoneNumber
@@ -21,7 +20,6 @@ from voicebox.numbers.repository import SearchFilter, number_repository
 from voicebox.numbers.schemas import (
     AvailableNumber,
     OrderCreate,
-    OwnedNumber,
     Price,
     Reservation,
     fee_json,
@@ -223,28 +221,13 @@ class NumberService:
         return record
 
     async def owned(
-        self, session: AsyncSession, *, customer_id: int, sb_url: str
-    ) -> list[OwnedNumber]:
-        """§6.4: the customer's numbers with the campaigns that use them (`sb_url`: /v1/sb)."""
+        self, session: AsyncSession, *, customer_id: int
+    ) -> list[tuple[PhoneNumber, list[Any]]]:
+        """§6.4: the customer's numbers, each with the live campaigns calling from it (the API
+        joins the two; this domain knows campaigns only as rows)."""
         rows = await number_repository.owned(session, customer_id)
         campaigns = await number_repository.campaigns_using(session, [row.id for row in rows])
-        return [
-            OwnedNumber(
-                id=row.id,
-                type=row.type,
-                owner=row.owner,
-                number=int(row.number),
-                regionName=row.region_name,
-                regionCode=row.region_code,
-                category=row.category,
-                description=row.description,
-                campaigns=[
-                    CampaignSummary.of(c, number=row.number, sb_url=sb_url)
-                    for c in campaigns.get(row.id, [])
-                ],
-            )
-            for row in rows
-        ]
+        return [(row, campaigns.get(row.id, [])) for row in rows]
 
     async def get_owned(
         self, session: AsyncSession, customer_id: int, number_id_or_number: int | str

@@ -20,6 +20,7 @@ from voicebox.config import Settings
 from voicebox.recordings.render import render
 from voicebox.recordings.repository import recording_repository
 from voicebox.recordings.timeline import Timeline
+from voicebox.storage import open_storage
 
 log = logging.getLogger(__name__)
 RECORDINGS_DIR = "recordings"
@@ -182,7 +183,7 @@ class Recorder:
                 if customer[0] is None:
                     return None
                 return await audio_file_service.resolve(session, customer[0], ref,
-                                                        data_dir=self.data_dir)
+                                                        storage=open_storage(self.settings))
 
         await render(timeline, self.data_dir / relative, speech=self.speech,
                      resolve_file=resolve_file, stereo=self.settings.recording_stereo,

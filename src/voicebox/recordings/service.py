@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import PurePosixPath
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from voicebox.campaigns.schedule import parse_instant
-from voicebox.errors import InvalidInput, NotFound, Problem, Problems
+from voicebox.errors import InvalidInput, NotFound
+from voicebox.periods import parse_period
 from voicebox.recordings.repository import recording_repository
+from voicebox.storage import Storage
 
 MEDIA_TYPES = {"wav": "audio/wav", "ogg": "audio/ogg", "mp3": "audio/mpeg"}
 _ACCEPT = {"audio/ogg": "ogg", "audio/opus": "ogg", "audio/mpeg": "mp3", "audio/mp3": "mp3"}
@@ -19,7 +19,7 @@ _ACCEPT = {"audio/ogg": "ogg", "audio/opus": "ogg", "audio/mpeg": "mp3", "audio/
 @dataclass(frozen=True, slots=True)
 class Recording:
     call_id: str
-    path: Path
+    key: str  # in storage
     format: str
 
     @property
@@ -54,21 +54,12 @@ class RecordingService:
         call_id: str,
         date_from: str | None,
         date_to: str | None,
-        data_dir: Path,
+        storage: Storage,
         fmt: str | None = None,
     ) -> Recording:
         """The call's recording if the call is the customer's and took place in the period;
         NotFound (the spec's 404) for anything else, including another customer's call."""
-        problems: list[Problem] = []
-        bounds = {}
-        for name, raw in (("date_from", date_from), ("date_to", date_to)):
-            if raw not in (None, ""):
-                try:
-                    bounds[name] = parse_instant(raw)
-                except ValueError as error:
-                    problems.append(Problem(name, str(error)))
-        if problems:
-            raise Problems(problems)
+        since, until = parse_period(("date_from", date_from), ("date_to", date_to))
         if not call_id.strip():
             raise InvalidInput("call_id is required", name="call_id")
         call = await recording_repository.customer_call(session, customer_id, call_id.strip())
@@ -76,21 +67,21 @@ class RecordingService:
         if call is None:
             raise missing
         ended = call.ended_at or call.started_at
-        if ("date_from" in bounds and ended < bounds["date_from"]) or (
-            "date_to" in bounds and call.started_at > bounds["date_to"]
+        if (since is not None and ended < since) or (
+            until is not None and call.started_at > until
         ):
             raise NotFound(f"no recording of call {call_id} in that period", name="call_id")
         if call.record_path is None or call.state != "ended":  # a live call is still recorded
             raise missing
-        wav = data_dir / call.record_path
         fmt = fmt or "wav"
-        path = wav if fmt == "wav" else wav.with_suffix(f".{fmt}")
-        if not await asyncio.to_thread(path.is_file):
+        key = call.record_path if fmt == "wav" else \
+            PurePosixPath(call.record_path).with_suffix(f".{fmt}").as_posix()
+        if not await storage.exists(key):
             if fmt != "wav":
                 raise NotFound(f"call {call_id} has no {fmt} recording "
                                "(VOICEBOX_RECORDING_FORMAT decides which are kept)", name="format")
             raise missing
-        return Recording(call.call_id, path, fmt)
+        return Recording(call.call_id, key, fmt)
 
 
 recording_service = RecordingService()

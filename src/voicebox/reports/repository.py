@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Text, and_, case, cast, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from voicebox.models import Abonent, Call, Campaign, Scenario
+from voicebox.models import Abonent, Call, Campaign
+from voicebox.store.repository import get_owned
 
 STREAM_BATCH = 2000
 
@@ -21,15 +22,7 @@ async def campaign_for_customer(
     session: AsyncSession, customer_id: int, campaign_id: int
 ) -> Campaign | None:
     """Soft-deleted campaigns included: their history (and so their report) is kept."""
-    return await session.scalar(
-        select(Campaign).where(Campaign.id == campaign_id, Campaign.customer_id == customer_id)
-    )
-
-
-async def scenario_body(session: AsyncSession, scenario_id: int | None) -> dict[str, Any] | None:
-    if scenario_id is None:
-        return None
-    return await session.scalar(select(Scenario.body).where(Scenario.id == scenario_id))
+    return await get_owned(session, Campaign, customer_id, campaign_id)
 
 
 async def sample_variable_names(session: AsyncSession, campaign_id: int, limit: int = 1000

@@ -19,6 +19,7 @@ from voicebox.errors import InvalidInput, NotFound
 from voicebox.reports import repository
 from voicebox.reports.columns import Layout, layout_for, row_values
 from voicebox.reports.xlsx import XlsxWriter
+from voicebox.scenarios import repository as scenarios_repository
 
 BATCH = 2000
 FORMATS = {
@@ -61,7 +62,7 @@ class ReportService:
         if campaign is None:
             raise NotFound(f"report {report_id} not found (a report's id is its campaign's id)",
                            name="report_id")
-        body = await repository.scenario_body(session, campaign.scenario_id)
+        body = await scenarios_repository.body(session, campaign.scenario_id)
         sampled = await repository.sample_variable_names(session, campaign.id)
         return Report(campaign.id, layout_for(body, sampled), fmt,
                       inbound=campaign.campaign_type == "inbound")

@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.models import Scenario
 from voicebox.store.db import Base
+from voicebox.store.repository import get_owned_or_404, list_owned
 
 
 async def list_for_customer(session: AsyncSession, customer_id: int) -> list[Scenario]:
-    result = await session.scalars(
-        select(Scenario).where(Scenario.customer_id == customer_id).order_by(Scenario.id)
-    )
-    return list(result)
+    return await list_owned(session, Scenario, customer_id)
 
 
 async def get_for_customer(
-    session: AsyncSession, customer_id: int, scenario_id: int
-) -> Scenario | None:
-    return await session.scalar(
-        select(Scenario).where(Scenario.customer_id == customer_id, Scenario.id == scenario_id)
-    )
+    session: AsyncSession, customer_id: int, scenario_id: int, *, name: str = "scenario_id"
+) -> Scenario:
+    """The customer's scenario; NotFound (named `name`) for anyone else's or none."""
+    return await get_owned_or_404(session, Scenario, customer_id, scenario_id,
+                                  what="scenario", name=name)
+
+
+async def body(session: AsyncSession, scenario_id: int | None) -> dict[str, Any] | None:
+    """A scenario's stored body by id, whoever owns it (the dialer's and reports' view)."""
+    if scenario_id is None:
+        return None
+    return await session.scalar(select(Scenario.body).where(Scenario.id == scenario_id))
 
 
 async def get_by_share_token(session: AsyncSession, token: str) -> Scenario | None:

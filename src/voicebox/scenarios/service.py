@@ -89,10 +89,7 @@ class ScenarioService:
         return await repository.list_for_customer(session, customer_id)
 
     async def get(self, session: AsyncSession, customer_id: int, scenario_id: int) -> Scenario:
-        scenario = await repository.get_for_customer(session, customer_id, scenario_id)
-        if scenario is None:
-            raise NotFound(f"scenario {scenario_id} not found", name="scenario_id")
-        return scenario
+        return await repository.get_for_customer(session, customer_id, scenario_id)
 
     async def create(self, session: AsyncSession, customer_id: int, data: Any) -> Scenario:
         """Save a new scenario; an invalid one is kept as a draft (`isValid` "false")."""
@@ -148,9 +145,8 @@ class ScenarioService:
         self, session: AsyncSession, customer_id: int, scenario_id: int
     ) -> tuple[Scenario, ScenarioBody]:
         """The customer's scenario and its typed body, only if it is valid (drafts cannot run)."""
-        scenario = await repository.get_for_customer(session, customer_id, scenario_id)
-        if scenario is None:
-            raise NotFound(f"scenario {scenario_id} not found", name="scenario")
+        scenario = await repository.get_for_customer(session, customer_id, scenario_id,
+                                                     name="scenario")
         if not scenario.is_valid:
             raise InvalidInput(
                 f"scenario {scenario_id} is not valid; validate and fix it before using it "

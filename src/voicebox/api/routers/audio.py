@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response
 from starlette.datastructures import UploadFile
 
-from voicebox.api.deps import CustomerDep, SessionDep, SettingsDep
+from voicebox.api.deps import CustomerDep, SessionDep, SettingsDep, StorageDep
 from voicebox.api.errors import ERROR_RESPONSE
-from voicebox.api.files import file_download
+from voicebox.api.files import stored_download
 from voicebox.api.params import path_id
 from voicebox.audiofiles.schemas import AudioFileOut
 from voicebox.audiofiles.service import audio_file_service, to_out
@@ -53,7 +53,8 @@ _UPLOAD_BODY = {
     responses={413: ERROR_RESPONSE, 415: ERROR_RESPONSE},
 )
 async def upload_audio(
-    request: Request, customer: CustomerDep, session: SessionDep, settings: SettingsDep
+    request: Request, customer: CustomerDep, session: SessionDep, settings: SettingsDep,
+    storage: StorageDep,
 ) -> AudioFileOut:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != "multipart/form-data":
@@ -70,7 +71,7 @@ async def upload_audio(
             raise InvalidInput(f"name {problem}", name="name")
         audio = await audio_file_service.upload(
             session, customer.id, source=part.file, filename=part.filename,
-            name=name if isinstance(name, str) else None, data_dir=settings.data_dir,
+            name=name if isinstance(name, str) else None, storage=storage,
             max_bytes=settings.audio_max_bytes, max_seconds=settings.audio_max_seconds,
         )
     return to_out(audio)
@@ -101,16 +102,15 @@ async def get_audio(customer: CustomerDep, session: SessionDep, audio_id: AudioI
 async def download_audio(
     customer: CustomerDep,
     session: SessionDep,
-    settings: SettingsDep,
+    storage: StorageDep,
     audio_id: AudioId,
     range_header: Annotated[str | None, Header(alias="Range")] = None,
 ) -> Response:
     audio = await audio_file_service.get(session, customer.id, audio_id)
-    path = settings.data_dir / audio.path
-    if not path.is_file():
-        raise NotFound(f"audio file {audio_id} has no stored audio", name="audio_id")
-    return file_download(path, filename=f"audio-{audio.id}.wav", media_type="audio/wav",
-                         range_header=range_header)
+    return await stored_download(
+        storage, audio.path, filename=f"audio-{audio.id}.wav", media_type="audio/wav",
+        range_header=range_header,
+        missing=NotFound(f"audio file {audio_id} has no stored audio", name="audio_id"))
 
 
 @router.delete(
@@ -121,7 +121,7 @@ async def download_audio(
     summary="Удаление аудиофайла (расширение); 409, пока сценарий его использует",
 )
 async def delete_audio(
-    customer: CustomerDep, session: SessionDep, settings: SettingsDep, audio_id: AudioId
+    customer: CustomerDep, session: SessionDep, storage: StorageDep, audio_id: AudioId
 ) -> Response:
-    await audio_file_service.delete(session, customer.id, audio_id, data_dir=settings.data_dir)
+    await audio_file_service.delete(session, customer.id, audio_id, storage=storage)
     return Response(status_code=204)

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
-from voicebox.api.deps import CurrentUser, SessionDep, SettingsDep
+from voicebox.api.deps import CurrentUser, SessionDep, StorageDep
 from voicebox.api.errors import ERROR_RESPONSE
-from voicebox.api.files import file_download
+from voicebox.api.files import stored_download
+from voicebox.errors import NotFound
 from voicebox.recordings.service import recording_service, wanted_format
 
 router = APIRouter(
@@ -31,7 +32,7 @@ router = APIRouter(
 async def call_record(
     user: CurrentUser,
     session: SessionDep,
-    settings: SettingsDep,
+    storage: StorageDep,
     call_id: Annotated[str, Query(max_length=64, description="Идентификатор записи разговора")],
     date_from: Annotated[
         str | None, Query(description="Начало промежутка: unix-секунды или ISO 8601")
@@ -47,7 +48,9 @@ async def call_record(
 ) -> Response:
     recording = await recording_service.find(
         session, user.customer_id, call_id=call_id, date_from=date_from, date_to=date_to,
-        data_dir=settings.data_dir, fmt=wanted_format(format, accept),
+        storage=storage, fmt=wanted_format(format, accept),
     )
-    return file_download(recording.path, filename=recording.filename,
-                         media_type=recording.media_type, range_header=range_header)
+    return await stored_download(
+        storage, recording.key, filename=recording.filename, media_type=recording.media_type,
+        range_header=range_header,
+        missing=NotFound(f"no recording of call {recording.call_id}", name="call_id"))

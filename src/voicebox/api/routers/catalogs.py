@@ -29,9 +29,6 @@ for _path, _endpoint, _model, _summary in (
     ("/v1/catalogs/keywords", list_keywords, list[KeywordOut],
      "Словарь ключевых слов для IVR (расширение)"),
 ):
-    # The spec's clients use both spellings; only the first is shown in the schema.
-    for _variant, _shown in ((_path, True), (_path + "/", False)):
-        router.add_api_route(
-            _variant, _endpoint, methods=["GET"], response_model=_model,
-            include_in_schema=_shown, summary=_summary,
-        )
+    # `/path/` reaches this too: the TrailingSlash middleware (app.py) serves it as `/path`.
+    router.add_api_route(_path, _endpoint, methods=["GET"], response_model=_model,
+                         summary=_summary)

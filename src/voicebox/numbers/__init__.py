@@ -1,0 +1,1 @@
+"""Phone numbers: the catalogue, reservations, purchases, monthly renewal."""

@@ -1,0 +1,131 @@
+"""The default backend: a folder (`VOICEBOX_DATA_DIR`)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterable, AsyncIterator
+from pathlib import Path
+from stat import S_ISREG
+
+import anyio
+
+from voicebox.storage.base import CHUNK, ObjectMissing, check_key
+
+
+def _write_atomically(target: Path, chunks: list[bytes] | None, source: Path | None) -> int:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".part-", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            if source is not None:
+                with source.open("rb") as handle:
+                    while block := handle.read(CHUNK):
+                        out.write(block)
+            for chunk in chunks or ():
+                out.write(chunk)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target.stat().st_size
+
+
+def _unlink(path: str) -> None:
+    Path(path).unlink(missing_ok=True)
+
+
+async def write_stream_atomically(target: Path, chunks: AsyncIterable[bytes]) -> None:
+    """Write `chunks` to a temporary file beside `target`, then rename it into place."""
+    await anyio.to_thread.run_sync(lambda: target.parent.mkdir(parents=True, exist_ok=True))
+    fd, tmp = tempfile.mkstemp(prefix=".part-", dir=target.parent)
+    os.close(fd)
+    try:
+        async with await anyio.open_file(tmp, "wb") as out:
+            async for chunk in chunks:
+                await out.write(chunk)
+        await anyio.to_thread.run_sync(os.replace, tmp, target)
+    except BaseException:
+        await anyio.to_thread.run_sync(_unlink, tmp)
+        raise
+
+
+class LocalStorage:
+    """Objects as files under `root`; writes go through a temporary file and a rename."""
+
+    name = "local"
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def path(self, key: str) -> Path:
+        return self.root / check_key(key)
+
+    async def put(self, key: str, data: bytes | AsyncIterable[bytes]) -> int:
+        target = self.path(key)
+        if isinstance(data, bytes | bytearray | memoryview):
+            return await anyio.to_thread.run_sync(_write_atomically, target, [bytes(data)], None)
+        await write_stream_atomically(target, data)
+        return await self.size(key)
+
+    async def put_file(self, key: str, path: Path) -> int:
+        return await anyio.to_thread.run_sync(_write_atomically, self.path(key), None, Path(path))
+
+    async def size(self, key: str) -> int:
+        target = self.path(key)
+        try:
+            stat = await anyio.to_thread.run_sync(target.stat)
+        except (FileNotFoundError, NotADirectoryError):
+            raise ObjectMissing(f"no stored object {key}") from None
+        if not S_ISREG(stat.st_mode):
+            raise ObjectMissing(f"no stored object {key}")
+        return stat.st_size
+
+    async def exists(self, key: str) -> bool:
+        return await anyio.to_thread.run_sync(self.path(key).is_file)
+
+    async def read(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        target = self.path(key)
+        try:
+            handle = await anyio.open_file(target, "rb")
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            raise ObjectMissing(f"no stored object {key}") from None
+        async with handle:
+            await handle.seek(start)
+            left = None if end is None else end - start + 1
+            while left is None or left > 0:
+                chunk = await handle.read(CHUNK if left is None else min(CHUNK, left))
+                if not chunk:
+                    break
+                if left is not None:
+                    left -= len(chunk)
+                yield chunk
+
+    async def delete(self, key: str) -> None:
+        await anyio.to_thread.run_sync(lambda: self.path(key).unlink(missing_ok=True))
+
+    async def list(self, prefix: str = "") -> AsyncIterator[str]:
+        def walk() -> list[str]:
+            folder = self.root / prefix.rpartition("/")[0] if "/" in prefix else self.root
+            if not folder.is_dir():
+                return []
+            keys = []
+            for dirpath, _, files in os.walk(folder):
+                for file in files:
+                    if file.startswith(".part-"):
+                        continue
+                    key = Path(dirpath, file).relative_to(self.root).as_posix()
+                    if key.startswith(prefix):
+                        keys.append(key)
+            return sorted(keys)
+
+        for key in await anyio.to_thread.run_sync(walk):
+            yield key
+
+    async def local_path(self, key: str) -> Path:
+        if not await self.exists(key):
+            raise ObjectMissing(f"no stored object {key}")
+        return self.path(key)
+
+    async def close(self) -> None:
+        return None
