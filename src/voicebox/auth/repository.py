@@ -19,6 +19,11 @@ class AuthRepository:
     async def user_by_id(self, session: AsyncSession, user_id: int) -> User | None:
         return await session.get(User, user_id)
 
+    async def client_by_client_id(
+        self, session: AsyncSession, client_id: str
+    ) -> OAuthClient | None:
+        return await session.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))
+
     async def token_by_access_hash(self, session: AsyncSession, digest: str) -> OAuthToken | None:
         return await session.scalar(
             select(OAuthToken).where(OAuthToken.access_token_hash == digest)
