@@ -21,6 +21,7 @@ from voicebox.dialer.programs import ProgramCache
 from voicebox.dialer.repository import Finished, Started, dialer_repository
 from voicebox.engine import EngineConfig
 from voicebox.ids import is_ascii_digits
+from voicebox.storage import open_storage
 from voicebox.store.db import utcnow
 from voicebox.telephony.base import Call, CallResult
 
@@ -36,7 +37,7 @@ class InboundAnswerer:
         self.sessionmaker = sessionmaker
         self.settings = settings
         self.engine_config = EngineConfig.from_settings(settings)
-        self.programs = ProgramCache(data_dir=settings.data_dir)
+        self.programs = ProgramCache(storage=open_storage(settings))
 
     async def handle(self, call: Call) -> dict[str, Any]:
         """Answer `call` with its number's campaign, persist the history row and the charge.

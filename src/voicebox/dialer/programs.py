@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +12,7 @@ from voicebox.dialer.scheduling import Schedule, Window
 from voicebox.engine import Program, compile_scenario
 from voicebox.models import Campaign
 from voicebox.scenarios.format import ScenarioBody
+from voicebox.storage import Storage
 
 
 def played_files(body: ScenarioBody) -> set[str]:
@@ -26,9 +26,9 @@ def played_files(body: ScenarioBody) -> set[str]:
 
 
 class ProgramCache:
-    def __init__(self, size: int = 256, *, data_dir: Path | None = None):
+    def __init__(self, size: int = 256, *, storage: Storage | None = None):
         self._size = size
-        self.data_dir = data_dir
+        self.storage = storage
         self._items: dict[tuple[int, datetime | None], Program] = {}
 
     async def get(self, session: AsyncSession, scenario_id: int,
@@ -41,10 +41,10 @@ class ProgramCache:
             body = ScenarioBody.model_validate(
                 await dialer_repository.scenario_body(session, scenario_id))
             files = {}
-            if self.data_dir is not None:
+            if self.storage is not None:
                 for ref in played_files(body):
                     path = await audio_file_service.resolve(session, customer_id, ref,
-                                                            data_dir=self.data_dir)
+                                                            storage=self.storage)
                     if path is not None:
                         files[ref] = str(path)
             program = compile_scenario(body, files=files)

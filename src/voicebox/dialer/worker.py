@@ -42,6 +42,7 @@ from voicebox.dialer.wakeup import listen
 from voicebox.engine import EngineConfig
 from voicebox.models import Campaign
 from voicebox.recordings.retention import PURGE_EVERY_SECONDS, purge_recordings
+from voicebox.storage import open_storage
 from voicebox.store.db import utcnow
 from voicebox.telephony.base import CallResult, CallState, Gateway
 
@@ -74,7 +75,7 @@ class Dialer:
         self.engine_config = EngineConfig.from_settings(settings)
         self.clock = gateway.clock
         self.time_scale = float(getattr(self.clock, "scale", 1.0))
-        self.programs = ProgramCache(data_dir=settings.data_dir)
+        self.programs = ProgramCache(storage=open_storage(settings))
         bind = sessionmaker.kw.get("bind")
         sqlite = bind is not None and bind.dialect.name == "sqlite"
         # SQLite has one writer: our writers queue here rather than in its busy-wait backoff.
