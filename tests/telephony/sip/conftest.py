@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.telephony.sip.media import sip_media_kit
 from voicebox.telephony.sip import SipConfig, SipGateway
 
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -113,4 +114,4 @@ def gateway_for(trunk_port: int, *, username: str | None = "alice",
     config = SipConfig(trunk_host=trunk_host, trunk_port=trunk_port, username=username,
                        password=password, bind_host="127.0.0.1", bind_port=0,
                        rtp_ports=(rtp, rtp + 40), strip_plus=strip_plus)
-    return SipGateway(config, timer_b=timer_b)
+    return SipGateway(config, media=sip_media_kit(), timer_b=timer_b)

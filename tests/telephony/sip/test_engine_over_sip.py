@@ -1,6 +1,6 @@
 """A scenario in the service's format run by the engine on a real SIP call (sipp as the trunk):
 dial with digest, an Input of digits typed as RFC 4733 events and INFO, a prompt, a transfer by
-REFER. Prompts are the stand-in media's beeps until the shared media leg lands."""
+REFER. Prompts (beeps here) play through the shared media leg over the RTP transport."""
 
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ from tests.telephony.sip.conftest import (
     needs_sipp,
     render_scenario,
 )
+from tests.telephony.sip.media import set_render
 from tests.telephony.sip.rtp_capture import TONE_HZ, rtp_stream, write_pcap
 from voicebox.telephony.base import (
     Call,
@@ -54,7 +55,7 @@ async def test_challenged_call_talks_hears_digits_and_transfers_by_refer(
         assert call.final_code == 200
         heard = await call.collect(max_digits=3, wait_seconds=15)
         assert heard.dtmf == "123"  # two RFC 4733 events (each sent 7 times), one INFO
-        assert call.media is not None and tone_share(bytes(call.media.heard)) > 0.5
+        assert call.media is not None and tone_share(bytes(call.media.tap.heard)) > 0.5
         result = await call.transfer(TransferTarget(number="+74950000000"), ring_seconds=10)
         assert result is CallResult.ANSWERED
         assert call.state is CallState.ENDED
@@ -257,7 +258,7 @@ async def test_remote_bye_during_a_prompt_raises_remote_hangup(
     async def long_prompt(prompt: Prompt) -> bytes:
         return bytes(2 * 8000 * 60)  # a minute
 
-    gateway.render = long_prompt
+    set_render(gateway, long_prompt)
     await gateway.start()
     try:
         call = gateway.outbound(to="+79161234567", caller="+74951112233")
