@@ -100,7 +100,10 @@ async def test_refused_refer_bridges_a_second_leg_until_the_caller_hangs_up(
         await call.hangup()  # the scenario is over; the bridged parties keep talking
         assert await sipp.wait() == 0, sipp.log()  # A hung up, so we released B (BYE)
         assert call.state is CallState.ENDED and bridge.state is CallState.ENDED
+        # Relayed both ways, past the media legs: A's audio went to B and B's to A.
         assert bridge.transport is not None and bridge.transport.frames_from_source > 10
+        assert bridge.media is None  # the second leg is no robot: it has no media leg
+        assert call.transport is not None and call.transport.frames_from_source > 10
     finally:
         await gateway.stop()
 
