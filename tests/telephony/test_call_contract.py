@@ -13,7 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.telephony.sip.conftest import SIPP, Sipp, gateway_for, render_scenario
+from tests.telephony.sip.conftest import (
+    AFTER_ACK_HANGS_UP,
+    AFTER_ACK_WAITS,
+    SIPP,
+    Sipp,
+    gateway_for,
+    render_scenario,
+)
 from tests.telephony.sip.rtp_capture import rtp_timeline, write_pcap
 from voicebox.media.base import Recognition
 from voicebox.telephony.base import (
@@ -97,75 +104,6 @@ def simulated_audio(prompts) -> Factory:
     return make
 
 
-_AFTER_ACK_WAITS = """
-  <recv request="REFER" optional="true" next="refer"/>
-  <recv request="BYE" next="bye"/>
-  <label id="refer"/>
-  <send>
-    <![CDATA[
-SIP/2.0 202 Accepted
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-    ]]>
-  </send>
-  <send retrans="500">
-    <![CDATA[
-NOTIFY [$peer_contact] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From:[$me]
-To:[$peer]
-[last_Call-ID:]
-CSeq: 1 NOTIFY
-Contact: <sip:callee@[local_ip]:[local_port]>
-Max-Forwards: 70
-Event: refer
-Subscription-State: terminated;reason=noresource
-Content-Type: message/sipfrag;version=2.0
-Content-Length: [len]
-
-SIP/2.0 200 OK
-    ]]>
-  </send>
-  <recv response="200"/>
-  <recv request="BYE"/>
-  <label id="bye"/>
-  <send>
-    <![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-    ]]>
-  </send>
-"""
-
-_AFTER_ACK_HANGS_UP = """
-  <pause milliseconds="@MS@"/>
-  <send retrans="500">
-    <![CDATA[
-BYE [$peer_contact] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From:[$me]
-To:[$peer]
-[last_Call-ID:]
-CSeq: 2 BYE
-Max-Forwards: 70
-Content-Length: 0
-
-    ]]>
-  </send>
-  <recv response="200"/>
-"""
-
 HELLO = (0.2, 0.6)  # one short word, then quiet: the timing detector says human at ~1.4 s
 
 
@@ -189,8 +127,8 @@ def sip_calls(prompts, tmp_path: Path, cleanup: list) -> Factory:
         for prompt in (LONG, SHORT):
             await prompts.render(prompt)  # warm: rendering takes no time off the call
         write_pcap(tmp_path / "talk.pcap", _talk(script))
-        after = (_AFTER_ACK_WAITS if script.hangup_after is None else
-                 _AFTER_ACK_HANGS_UP.replace("@MS@", str(round(script.hangup_after * 1000))))
+        after = (AFTER_ACK_WAITS if script.hangup_after is None else
+                 AFTER_ACK_HANGS_UP.replace("@MS@", str(round(script.hangup_after * 1000))))
         name = render_scenario("uas_contract.xml", tmp_path, after_ack=after)
         sipp = await Sipp(name, tmp_path).start()
         gateway = gateway_for(sipp.port, username=None, password=None)
