@@ -30,7 +30,7 @@ from voicebox.telephony.base import CallResult, Prompt
 from voicebox.telephony.media_leg import MediaKit
 from voicebox.telephony.pacer import pacer_for
 from voicebox.telephony.sip import SipCall, SipConfig, SipGateway
-from voicebox.telephony.sip.rtp import REAL_TIME
+from voicebox.telephony.sip.rtp import REAL_TIME, RTP_MAX_BEHIND
 
 HERE = Path(__file__).parent
 
@@ -50,7 +50,7 @@ class LongPrompt:
 
 async def hold_and_measure(calls: list[SipCall], hold: float) -> dict[str, float]:
     """`hold` seconds with `calls` up: pacer lateness, echo, CPU per call-second."""
-    the_pacer = pacer_for(REAL_TIME)  # the shared pacer every RTP stream is ticked by
+    the_pacer = pacer_for(REAL_TIME, max_behind=RTP_MAX_BEHIND)  # the shared pacer every RTP stream is ticked by
     the_pacer.lateness = []
     ticks = the_pacer.ticks
     received = sum(c.transport.packets_received for c in calls if c.transport)

@@ -41,6 +41,9 @@ from voicebox.telephony.transport import (
 log = logging.getLogger(__name__)
 
 REAL_TIME = RealClock()  # one real clock, so every RTP stream shares one pacer
+# A pacer late by more than this skips ahead rather than bursting packets: a far end's jitter
+# buffer takes ~200 ms, and a burst on a loop that is already late only makes it later.
+RTP_MAX_BEHIND = 10
 _END_REPEATS = 3  # RFC 4733 §2.5.1.4: the end packet goes three times
 _DIGIT_GAP_FRAMES = 3  # silence between two sent digits
 
@@ -144,7 +147,7 @@ class RtpTransport(asyncio.DatagramProtocol):
         if self.started_at is None:
             self.started_at = self._clock.now()
         if self._pacer is None:
-            self._pacer = pacer_for(self._clock)
+            self._pacer = pacer_for(self._clock, max_behind=RTP_MAX_BEHIND)
         self._pacer.add(self.tick)
 
     # FrameTransport
