@@ -156,6 +156,7 @@ IVR_TARGETS = [ends(n) for n in ("one", "words", "later", "fortytwo", "silent", 
     ([say("перезвоните мне завтра")], "later"),
     ([say("call me back later")], "later"),
     ([dtmf("42")], "fortytwo"),
+    ([dtmf("4", barge_in=True), dtmf("2")], "fortytwo"),  # a two-digit branch typed over the prompt
     ([dtmf("7")], "invalid"),
     ([say("что-то непонятное")], "invalid"),
     ([None, None, dtmf("1")], "one"),

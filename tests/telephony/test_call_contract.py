@@ -1,14 +1,27 @@
 """One contract over `Call`, run on every implementation: the scripted call, the simulator in
-text mode and in audio mode (frames through a `MediaLeg`; SIP joins later)."""
+text mode and in audio mode (frames through a `MediaLeg`), and SIP: our `SipCall` to a sipp
+UAS on loopback that answers and talks (RTP from a pcap timed from the answer: a short
+"hello", digits as RFC 4733 events, a loud stretch as speech), over the same `MediaLeg`.
+SIP calls run in real time: the tests read time from the call's own clock."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
+from tests.telephony.sip.conftest import (
+    AFTER_ACK_HANGS_UP,
+    AFTER_ACK_WAITS,
+    SIPP,
+    Sipp,
+    gateway_for,
+    render_scenario,
+)
+from tests.telephony.sip.rtp_capture import rtp_timeline, write_pcap
 from voicebox.media.base import Recognition
 from voicebox.telephony.base import (
     SILENCE,
@@ -91,19 +104,66 @@ def simulated_audio(prompts) -> Factory:
     return make
 
 
-@pytest.fixture(params=["scripted", "text", "audio"])
-def make_call(request, prompts) -> Factory:
-    return {"scripted": scripted, "text": simulated_text,
-            "audio": simulated_audio(prompts)}[request.param]
+HELLO = (0.2, 0.6)  # one short word, then quiet: the timing detector says human at ~1.4 s
 
 
-async def answered(make_call: Factory, script: Script) -> tuple[Call, VirtualClock]:
-    clock = VirtualClock()
-    call = await make_call(clock, script)
+def _talk(script: Script) -> list[tuple[float, bytes]]:
+    """What sipp sends from the answer on: "hello", then the script's inputs (digits at 2 s,
+    typed ahead of the prompt or over it; speech over the long prompt when it barges in,
+    after the short one when it does not)."""
+    loud = [HELLO]
+    digits = ""
+    for text in script.inputs:
+        if text and text.strip("0123456789*#") == "":
+            digits += text
+        elif text:
+            loud.append((2.5, 3.3) if script.barge_in else (3.8, 4.6))
+    return rtp_timeline(12.0, loud=tuple(loud), digits=digits, digits_at=2.0)
+
+
+def sip_calls(prompts, tmp_path: Path, cleanup: list) -> Factory:
+    async def make(clock: VirtualClock, script: Script) -> Call:
+        words = [t for t in script.inputs if t and t.strip("0123456789*#").strip() != ""]
+        for prompt in (LONG, SHORT):
+            await prompts.render(prompt)  # warm: rendering takes no time off the call
+        write_pcap(tmp_path / "talk.pcap", _talk(script))
+        after = (AFTER_ACK_WAITS if script.hangup_after is None else
+                 AFTER_ACK_HANGS_UP.replace("@MS@", str(round(script.hangup_after * 1000))))
+        name = render_scenario("uas_contract.xml", tmp_path, after_ack=after)
+        sipp = await Sipp(name, tmp_path).start()
+        gateway = gateway_for(sipp.port, username=None, password=None)
+        gateway.media = MediaKit(prompts=prompts, recognizer=ScriptedRecognizer(words))
+        await gateway.start()
+        cleanup.append((sipp, gateway))
+        return gateway.outbound(to=NUMBER, caller="+74951112233")
+    return make
+
+
+@pytest.fixture(params=["scripted", "text", "audio",
+                        pytest.param("sip", marks=pytest.mark.skipif(
+                            SIPP is None, reason="sipp (Debian sip-tester) is not installed"))])
+async def make_call(request, prompts, tmp_path) -> AsyncIterator[Factory]:
+    if request.param != "sip":
+        yield {"scripted": scripted, "text": simulated_text,
+               "audio": simulated_audio(prompts)}[request.param]
+        return
+    cleanup: list = []
+    yield sip_calls(prompts, tmp_path, cleanup)
+    for sipp, gateway in cleanup:
+        await gateway.stop()
+        try:
+            assert await sipp.wait(30) == 0, sipp.log()  # the far end saw the call it expected
+        finally:
+            sipp.kill()
+
+
+async def answered(make_call: Factory, script: Script) -> tuple[Call, object]:
+    """An answered call whose far end has said hello, and the clock the call runs on."""
+    call = await make_call(VirtualClock(), script)
     assert await call.dial(NUMBER, ring_seconds=30) is CallResult.ANSWERED
     assert call.state is CallState.ANSWERED
     await call.detect_machine(listen_seconds=3)  # the far end's "hello" is over
-    return call, clock
+    return call, call.clock
 
 
 async def test_play_to_the_end(make_call):
@@ -182,10 +242,9 @@ async def test_remote_hangup_during_collect(make_call):
 
 
 async def test_hangup_during_dial_cancels_it(make_call):
-    clock = VirtualClock()
-    call = await make_call(clock, Script())
+    call = await make_call(VirtualClock(), Script())
     dialling = asyncio.ensure_future(call.dial(NUMBER, ring_seconds=30))
-    await clock.sleep(0.5)
+    await call.clock.sleep(0.5)
     await call.hangup(CallResult.CANCELLED)
     assert await dialling is CallResult.CANCELLED
     assert call.state is CallState.ENDED

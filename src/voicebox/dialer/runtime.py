@@ -41,7 +41,7 @@ def build_gateway(sessionmaker: async_sessionmaker[AsyncSession], settings: Sett
                      taps=live_taps(recorder) if recorder is not None else None)
     name = "sim" if only_simulator else settings.telephony
     gateway: Gateway = create_router(name, media=media, time_scale=settings.sim_time_scale,
-                                     audio=settings.sim_audio)
+                                     audio=settings.sim_audio, settings=settings)
     if recorder is not None:
         gateway = with_recordings(gateway, sessionmaker, settings, recorder=recorder)
     return gateway

@@ -3,8 +3,9 @@ frame each way, so a thousand calls cost one sleeping task, not a thousand.
 
 Ticks are scheduled on an absolute grid (start + n·20 ms) so lateness never accumulates; a
 pacer that fell behind (the loop was busy) catches up tick by tick without sleeping, so every
-call still gets one frame per 20 ms of its clock, unless it is more than `MAX_BEHIND` frames
-behind: then it skips ahead (a gap beats a second-long burst). `lateness` keeps how late each
+call still gets one frame per 20 ms of its clock, unless it is more than `max_behind` frames
+behind: then it skips ahead (a gap beats a second-long burst; RTP allows a shorter burst than
+in-memory links, see `pacer_for`). `lateness` keeps how late each
 tick ran, for the benchmark.
 """
 
@@ -26,8 +27,9 @@ MAX_BEHIND = 50  # one second
 
 
 class FramePacer:
-    def __init__(self, clock: Clock):
+    def __init__(self, clock: Clock, *, max_behind: int = MAX_BEHIND):
         self.clock = clock
+        self.max_behind = max_behind
         self._tickers: dict[Ticker, None] = {}  # insertion-ordered set
         self._task: asyncio.Task[None] | None = None
         self.ticks = 0
@@ -56,7 +58,7 @@ class FramePacer:
             late = clock.now() - due
             if self.lateness is not None:
                 self.lateness.append(late)
-            if late > MAX_BEHIND * FRAME_SECONDS:
+            if late > self.max_behind * FRAME_SECONDS:
                 due = clock.now()
             self.ticks += 1
             for ticker in list(self._tickers):
@@ -78,9 +80,10 @@ class FramePacer:
 _PACERS: weakref.WeakKeyDictionary[object, FramePacer] = weakref.WeakKeyDictionary()
 
 
-def pacer_for(clock: Clock) -> FramePacer:
-    """The process's pacer for `clock` (one per clock: virtual and real time cannot share)."""
+def pacer_for(clock: Clock, *, max_behind: int = MAX_BEHIND) -> FramePacer:
+    """The process's pacer for `clock` (one per clock: virtual and real time cannot share);
+    `max_behind` is taken from its first caller."""
     pacer = _PACERS.get(clock)
     if pacer is None:
-        pacer = _PACERS[clock] = FramePacer(clock)
+        pacer = _PACERS[clock] = FramePacer(clock, max_behind=max_behind)
     return pacer

@@ -26,7 +26,7 @@ def _sip(*, media: MediaKit | None = None, **options: Any) -> Gateway:
 
     settings = options.pop("settings", None) or get_settings()
     options.pop("audio", None)  # the simulator's switch: a SIP call is always audio
-    return create(settings, **options)  # TODO(media): SipCall still plays through its stand-in
+    return create(settings, media=media, **options)
 
 
 DRIVERS: dict[str, Callable[..., Gateway]] = {SIMULATOR: _simulated, "sip": _sip}

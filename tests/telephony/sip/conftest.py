@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.telephony.sip.media import sip_media_kit
 from voicebox.telephony.sip import SipConfig, SipGateway
 
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -113,4 +114,76 @@ def gateway_for(trunk_port: int, *, username: str | None = "alice",
     config = SipConfig(trunk_host=trunk_host, trunk_port=trunk_port, username=username,
                        password=password, bind_host="127.0.0.1", bind_port=0,
                        rtp_ports=(rtp, rtp + 40), strip_plus=strip_plus)
-    return SipGateway(config, timer_b=timer_b)
+    return SipGateway(config, media=sip_media_kit(), timer_b=timer_b)
+
+
+# What `uas_contract.xml` does once its answer is ACKed (its @AFTER_ACK@): wait for a REFER
+# (accepted, reported done) or our BYE; or hang up itself after @MS@ milliseconds.
+AFTER_ACK_WAITS = """
+  <recv request="REFER" optional="true" next="refer"/>
+  <recv request="BYE" next="bye"/>
+  <label id="refer"/>
+  <send>
+    <![CDATA[
+SIP/2.0 202 Accepted
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+    ]]>
+  </send>
+  <send retrans="500">
+    <![CDATA[
+NOTIFY [$peer_contact] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From:[$me]
+To:[$peer]
+[last_Call-ID:]
+CSeq: 1 NOTIFY
+Contact: <sip:callee@[local_ip]:[local_port]>
+Max-Forwards: 70
+Event: refer
+Subscription-State: terminated;reason=noresource
+Content-Type: message/sipfrag;version=2.0
+Content-Length: [len]
+
+SIP/2.0 200 OK
+    ]]>
+  </send>
+  <recv response="200"/>
+  <recv request="BYE"/>
+  <label id="bye"/>
+  <send>
+    <![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+    ]]>
+  </send>
+"""
+
+AFTER_ACK_HANGS_UP = """
+  <pause milliseconds="@MS@"/>
+  <send retrans="500">
+    <![CDATA[
+BYE [$peer_contact] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From:[$me]
+To:[$peer]
+[last_Call-ID:]
+CSeq: 2 BYE
+Max-Forwards: 70
+Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="200"/>
+"""

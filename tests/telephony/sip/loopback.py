@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from tests.telephony.sip.conftest import gateway_for
+from tests.telephony.sip.media import Renderer, set_render
 from voicebox.telephony.base import Call, CallResult
 from voicebox.telephony.sip import SipCall, SipGateway
-from voicebox.telephony.sip.standin import Renderer
 
 
 @asynccontextmanager
@@ -30,7 +30,7 @@ async def sip_pair(*, ring_seconds: float = 20.0, render: Renderer | None = None
     await far.start()
     near = gateway_for(far.endpoint.port, username=None, password=None)
     if render is not None:
-        near.render = render
+        set_render(near, render)
     await near.start()
     try:
         ours = near.outbound(to="+74951234567", caller="+79161234567")

@@ -68,3 +68,39 @@ def write_pcap(path: Path, packets: list[tuple[float, bytes]], *, sport: int = 6
         out += frame
     path.write_bytes(bytes(out))
     return path
+
+
+def rtp_timeline(seconds: float, *, loud: tuple[tuple[float, float], ...] = (),
+                 digits: str = "", digits_at: float = 0.0, pt: int = 8,
+                 event_pt: int = 101) -> list[tuple[float, bytes]]:
+    """(send time, RTP packet) pairs for `seconds` of continuous 20 ms audio: a tone during
+    each (start, end) of `loud`, silence elsewhere, and `digits` as 100 ms RFC 4733 events
+    (200 ms apart) from `digits_at` on, in place of the audio."""
+    law = "alaw" if pt == 8 else "ulaw"
+    silence = g711.encode(bytes(320), law)
+    loud_frame = g711.encode(tone(0.02), law)
+    events: dict[int, tuple[str, int]] = {}  # frame index → (digit, its n-th packet, 1..5)
+    first = round(digits_at / 0.02)
+    for k, digit in enumerate(digits):
+        for i in range(1, 6):
+            events[first + 15 * k + i - 1] = (digit, i)
+    packets: list[tuple[float, bytes]] = []
+    seq, ts = 1, 8000
+    event_ts = 0
+    for n in range(round(seconds / 0.02)):
+        at = n * 0.02
+        if n in events:
+            digit, i = events[n]
+            if i == 1:
+                event_ts = ts
+            payload = event_payload(digit, end=i == 5, duration=160 * i)
+            for _ in range(3 if i == 5 else 1):
+                packets.append((at, bytes(RtpPacket(event_pt, seq, event_ts, SSRC, payload,
+                                                    marker=i == 1))))
+                seq += 1
+        else:
+            payload = loud_frame if any(a <= at < b for a, b in loud) else silence
+            packets.append((at, bytes(RtpPacket(pt, seq, ts, SSRC, payload))))
+            seq += 1
+        ts += 160
+    return packets

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from tests.telephony.sip.conftest import free_udp_port, gateway_for
+from tests.telephony.sip.media import set_render
 from tests.telephony.sip.test_outbound import tone_share
 from voicebox.media.audio import from_float
 from voicebox.telephony.base import Call, CallResult, Prompt
@@ -113,7 +114,7 @@ async def baresip(tmp_path: Path) -> AsyncIterator[Baresip]:
 async def test_baresip_answers_a_tone_each_way_and_hears_our_digits(baresip: Baresip) -> None:
     await baresip.start()
     gateway = gateway_for(baresip.port, strip_plus=True)
-    gateway.render = one_khz
+    set_render(gateway, one_khz)
     await gateway.start()
     try:
         call = gateway.outbound(to="+79161234567", caller="+74951112233")
@@ -123,7 +124,7 @@ async def test_baresip_answers_a_tone_each_way_and_hears_our_digits(baresip: Bar
         call.send_dtmf("159#")
         await asyncio.sleep(2.0)  # four digits of 100 ms, 60 ms apart, paced in real time
         assert call.media is not None
-        assert tone_share(bytes(call.media.heard), 700) > 0.5  # baresip's sine reached us
+        assert tone_share(bytes(call.media.tap.heard), 700) > 0.5  # baresip's sine reached us
         await call.hangup()
         await asyncio.sleep(1.0)  # baresip takes our BYE and closes its dump
     finally:
@@ -136,14 +137,14 @@ async def test_baresip_answers_a_tone_each_way_and_hears_our_digits(baresip: Bar
 
 async def test_baresip_calls_us_a_tone_each_way(baresip: Baresip) -> None:
     gateway = gateway_for(9)
-    gateway.render = one_khz
+    set_render(gateway, one_khz)
     done: asyncio.Future[tuple[Call, float]] = asyncio.get_running_loop().create_future()
 
     async def handler(call: Call) -> None:
         assert await call.answer() is CallResult.ANSWERED
         await call.play(Prompt(text="a tone"))
         media = call.media  # type: ignore[attr-defined]
-        share = tone_share(bytes(media.heard), 700)
+        share = tone_share(bytes(media.tap.heard), 700)
         await call.hangup()
         done.set_result((call, share))
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.telephony.sip.conftest import Sipp, free_udp_port, gateway_for, needs_sipp
+from tests.telephony.sip.media import sip_media_kit
 from voicebox.errors import TelephonyError
 from voicebox.telephony.registry import create_gateway
 from voicebox.telephony.sip import SipConfig, SipGateway, message
@@ -26,8 +27,9 @@ class _Settings:
 
 
 def test_registered_as_the_sip_driver() -> None:
-    gateway = create_gateway("sip", settings=_Settings(), time_scale=1.0)
-    assert isinstance(gateway, SipGateway)
+    kit = sip_media_kit()
+    gateway = create_gateway("sip", settings=_Settings(), media=kit, time_scale=1.0)
+    assert isinstance(gateway, SipGateway) and gateway.media is kit
     assert gateway.trunk_uri("+79161234567") == "sip:79161234567@127.0.0.1:5999"
     settings = _Settings()
     settings.rtp_ports = "nope"
@@ -40,7 +42,7 @@ async def test_a_busy_sip_port_stops_start_up_naming_the_variable() -> None:
         taken.bind(("127.0.0.1", 0))
         port = taken.getsockname()[1]
         gateway = SipGateway(SipConfig(trunk_host="127.0.0.1", bind_host="127.0.0.1",
-                                       bind_port=port))
+                                       bind_port=port), media=sip_media_kit())
         with pytest.raises(TelephonyError) as raised:
             await gateway.start()
         assert raised.value.name == "VOICEBOX_SIP_BIND"
@@ -80,7 +82,8 @@ async def test_registers_with_digest_refreshes_and_unregisters_at_stop(
     rtp = free_udp_port(even=True)
     gateway = SipGateway(SipConfig(
         trunk_host="127.0.0.1", trunk_port=sipp.port, username="alice", password="secret",
-        bind_host="127.0.0.1", bind_port=0, rtp_ports=(rtp, rtp + 10), register=True))
+        bind_host="127.0.0.1", bind_port=0, rtp_ports=(rtp, rtp + 10), register=True),
+        media=sip_media_kit())
     await gateway.start()
     try:
         registration = gateway._registration

@@ -40,7 +40,7 @@ async def test_caller_talks_presses_digits_and_hears_our_bye(
         assert call.to == "+74951234567"  # 8495… read as a number of the home region
         assert call.caller == "+79160000001"  # P-Asserted-Identity wins over From
         media = call.media  # type: ignore[attr-defined]
-        assert tone_share(bytes(media.heard)) > 0.5
+        assert tone_share(bytes(media.tap.heard)) > 0.5
         assert await sipp.wait() == 0, sipp.log()  # it answered PCMU (the offer's first)
         assert call.state is CallState.ENDED and gateway.live_calls == 0
     finally:
@@ -114,7 +114,7 @@ async def test_invite_without_sdp_gets_our_offer_and_the_ack_answers(
         heard = await call.collect(wait_seconds=3)  # listen (no digits come)
         assert heard.empty
         media, transport = call.media, call.transport  # type: ignore[attr-defined]
-        done.set_result((call, tone_share(bytes(media.heard)), transport.media.codec_pt))
+        done.set_result((call, tone_share(bytes(media.tap.heard)), transport.media.codec_pt))
         await call.hangup()
 
     gateway.on_incoming(handler)

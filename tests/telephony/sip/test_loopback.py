@@ -21,7 +21,7 @@ async def test_prompt_heard_digits_both_ways_and_remote_hangup() -> None:
         assert (theirs.to, theirs.caller) == ("+74951234567", "+79161234567")
         await ours.play(Prompt(text="one second of 1 kHz"))
         await asyncio.sleep(0.3)  # the last frames cross the loopback
-        assert theirs.media is not None and tone_share(bytes(theirs.media.heard)) > 0.5
+        assert theirs.media is not None and tone_share(bytes(theirs.media.tap.heard)) > 0.5
         theirs.send_dtmf("42#")
         assert (await ours.collect(wait_seconds=10)).dtmf == "42"
         ours.send_dtmf("7")

@@ -17,6 +17,7 @@ from tests.telephony.sip.conftest import (
     needs_sipp,
     render_scenario,
 )
+from tests.telephony.sip.media import set_render
 from tests.telephony.sip.rtp_capture import TONE_HZ, rtp_stream, write_pcap
 from voicebox.telephony.base import (
     Call,
@@ -54,7 +55,7 @@ async def test_challenged_call_talks_hears_digits_and_transfers_by_refer(
         assert call.final_code == 200
         heard = await call.collect(max_digits=3, wait_seconds=15)
         assert heard.dtmf == "123"  # two RFC 4733 events (each sent 7 times), one INFO
-        assert call.media is not None and tone_share(bytes(call.media.heard)) > 0.5
+        assert call.media is not None and tone_share(bytes(call.media.tap.heard)) > 0.5
         result = await call.transfer(TransferTarget(number="+74950000000"), ring_seconds=10)
         assert result is CallResult.ANSWERED
         assert call.state is CallState.ENDED
@@ -99,7 +100,10 @@ async def test_refused_refer_bridges_a_second_leg_until_the_caller_hangs_up(
         await call.hangup()  # the scenario is over; the bridged parties keep talking
         assert await sipp.wait() == 0, sipp.log()  # A hung up, so we released B (BYE)
         assert call.state is CallState.ENDED and bridge.state is CallState.ENDED
+        # Relayed both ways, past the media legs: A's audio went to B and B's to A.
         assert bridge.transport is not None and bridge.transport.frames_from_source > 10
+        assert bridge.media is None  # the second leg is no robot: it has no media leg
+        assert call.transport is not None and call.transport.frames_from_source > 10
     finally:
         await gateway.stop()
 
@@ -257,7 +261,7 @@ async def test_remote_bye_during_a_prompt_raises_remote_hangup(
     async def long_prompt(prompt: Prompt) -> bytes:
         return bytes(2 * 8000 * 60)  # a minute
 
-    gateway.render = long_prompt
+    set_render(gateway, long_prompt)
     await gateway.start()
     try:
         call = gateway.outbound(to="+79161234567", caller="+74951112233")

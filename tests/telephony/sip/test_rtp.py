@@ -13,7 +13,6 @@ import pytest
 from tests.telephony.sip.conftest import free_udp_port
 from tests.telephony.sip.rtp_capture import tone
 from voicebox.media import g711
-from voicebox.telephony.sip.pacer import PERIOD, Pacer
 from voicebox.telephony.sip.ports import PortPool
 from voicebox.telephony.sip.rtp import RtpTransport
 from voicebox.telephony.sip.rtp_packet import RtpPacket, event_payload
@@ -95,52 +94,6 @@ async def test_any_packet_size_is_cut_into_frames_and_a_new_ssrc_is_a_new_stream
     assert len(frames) == 6 + 2  # 3×40 ms → 6 frames; 4×10 ms → 2 frames
     assert [d.digit for d in digits] == ["7"]
     assert all(len(frame) == FRAME_BYTES for frame, _ in frames)
-
-
-class _Loop:
-    """Just enough of an event loop to drive the pacer by hand."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.scheduled: list[float] = []
-
-    def time(self) -> float:
-        return self.now
-
-    def call_at(self, when: float, callback):
-        self.scheduled.append(when)
-
-        class Handle:
-            def cancel(self) -> None:
-                pass
-
-        return Handle()
-
-
-class _Member:
-    ticks = 0
-
-    def tick(self) -> None:
-        self.ticks += 1
-
-
-def test_pacer_keeps_an_absolute_grid_and_skips_a_long_stall() -> None:
-    loop = _Loop()
-    pacer = Pacer(loop)  # type: ignore[arg-type]
-    member = _Member()
-    pacer.add(member)
-    assert loop.scheduled == [100.0 + PERIOD]
-    for n in range(1, 6):
-        loop.now = loop.scheduled[-1] + 0.007  # every tick runs 7 ms late …
-        pacer._tick()
-        # … and the next is still due on the grid, not 20 ms after the late one.
-        assert abs(loop.scheduled[-1] - (100.0 + (n + 1) * PERIOD)) < 1e-9
-    loop.now = loop.scheduled[-1] + 1.0  # the loop stalled for a second
-    pacer._tick()
-    assert pacer.skipped > 0 and loop.scheduled[-1] > loop.now - 0.2
-    assert member.ticks == 6
-    pacer.remove(member)
-    assert len(pacer) == 0
 
 
 SIPP_PCAPS = Path("/usr/share/sip-tester")

@@ -56,6 +56,11 @@ class IVRStep(Step):
         if prompt is not None:
             heard = await ctx.call.play(prompt, barge_in_dtmf=self.dtmf,
                                         barge_in_speech=self.speech)
+            if heard.dtmf and self._longer_branch(heard.dtmf):
+                rest = await ctx.call.collect(
+                    dtmf=True, speech=False, wait_seconds=self.wait,
+                    max_digits=self.max_digits - len(heard.dtmf), terminator="#")
+                return Heard(dtmf=heard.dtmf + rest.dtmf, barged_in=True)
             if not heard.empty:
                 return heard
         return await ctx.call.collect(
@@ -63,3 +68,8 @@ class IVRStep(Step):
             max_digits=self.max_digits, terminator="#",
         )
 
+    def _longer_branch(self, digits: str) -> bool:
+        """Some branch's digits go on from `digits` (typed over the prompt, the first key
+        barged in): the rest of the number is still to be collected."""
+        return any(m.dtmf is not None and len(m.dtmf) > len(digits) and m.dtmf.startswith(digits)
+                   for m in self.matchers)

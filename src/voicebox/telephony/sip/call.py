@@ -1,7 +1,7 @@
 """`SipCall`: one SIP leg (INVITE out or in) implementing `telephony.base.Call`.
 
-Signalling is here; audio is the `RtpTransport`'s and prompts / digits are the media's
-(today the stand-in in `standin.py`, the shared `MediaLeg` once it lands).
+Signalling is here; audio is the `RtpTransport`'s, and prompts, digits, machine detection and
+the recording tap are the shared `MediaLeg`'s, built over that transport once the call is up.
 """
 
 from __future__ import annotations
@@ -20,17 +20,16 @@ from voicebox.telephony.base import (
     Detection,
     Heard,
     Prompt,
-    RealClock,
     RemoteHangup,
     TransferTarget,
 )
 from voicebox.telephony.leg import Leg
+from voicebox.telephony.media_leg import MediaLeg
 from voicebox.telephony.sip import digest, message, sdp
 from voicebox.telephony.sip.dialog import Dialog
 from voicebox.telephony.sip.info import parse_info_digit
 from voicebox.telephony.sip.results import RESPONSE_FOR, result_for
 from voicebox.telephony.sip.rtp import RtpTransport
-from voicebox.telephony.sip.standin import StandInMedia
 from voicebox.telephony.sip.transaction import (
     ClientTransaction,
     ServerTransaction,
@@ -48,8 +47,8 @@ log = logging.getLogger(__name__)
 
 class SipCall(Leg):
     def __init__(self, gateway: SipGateway, *, call_id: str, to: str, caller: str | None,
-                 state: CallState = CallState.NEW):
-        super().__init__(RealClock(), call_id=call_id, state=state)
+                 state: CallState = CallState.NEW, media: bool = True):
+        super().__init__(gateway.clock, call_id=call_id, state=state)
         self.gateway = gateway
         self.to = to
         self.caller = caller
@@ -58,7 +57,8 @@ class SipCall(Leg):
         self.final_reason: str = ""
         self.error: str | None = None
         self.transport: RtpTransport | None = None
-        self.media: StandInMedia | None = None
+        self.media: MediaLeg | None = None
+        self._wants_media = media  # False: a bridge's second leg, its audio relayed as is
         self.dialog: Dialog | None = None
         self._session: sdp.LocalSession | None = None
         self._stop: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -83,11 +83,6 @@ class SipCall(Leg):
     @property
     def inbound(self) -> bool:
         return self._uas_tx is not None
-
-    @property
-    def clock(self) -> RealClock:
-        """SIP calls run in real time, whatever clock simulated calls use."""
-        return self._clock  # type: ignore[return-value]
 
     # Outbound.
 
@@ -327,10 +322,10 @@ class SipCall(Leg):
 
     def _attach_media(self) -> None:
         assert self.transport is not None
-        # STAND-IN: becomes the shared MediaLeg over the same transport (issue 12).
-        self.media = StandInMedia(self.transport, self._clock, self.gateway.render)
+        if self._wants_media:
+            self.media = self.gateway.media.leg(self.transport, self.id)
 
-    def _media_or_hangup(self) -> StandInMedia:
+    def _media_or_hangup(self) -> MediaLeg:
         if self._state is CallState.ENDED or self.media is None:
             raise RemoteHangup("the call is not up")
         return self.media

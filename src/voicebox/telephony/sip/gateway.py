@@ -13,13 +13,14 @@ import ipaddress
 import logging
 import socket
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from typing import Any
 
 from sipmessage import Request, Response
 
 from voicebox.errors import TelephonyError
-from voicebox.telephony.base import CallState, Clock, IncomingHandler, RealClock
+from voicebox.telephony.base import CallState, Clock, IncomingHandler
+from voicebox.telephony.media_leg import MediaKit
 from voicebox.telephony.sip import digest, message, sdp
 from voicebox.telephony.sip.call import SipCall
 from voicebox.telephony.sip.config import SipConfig
@@ -27,8 +28,7 @@ from voicebox.telephony.sip.endpoint import Address, SipEndpoint, route_address
 from voicebox.telephony.sip.numbers import number_or_user
 from voicebox.telephony.sip.ports import PortPool
 from voicebox.telephony.sip.register import Registration
-from voicebox.telephony.sip.rtp import RtpTransport
-from voicebox.telephony.sip.standin import Renderer, beep_renderer
+from voicebox.telephony.sip.rtp import REAL_TIME, RtpTransport
 from voicebox.telephony.sip.transaction import ServerTransaction
 
 log = logging.getLogger(__name__)
@@ -40,12 +40,12 @@ RTP_TIMEOUT_SECONDS = 60.0  # an answered call that receives no RTP this long ha
 class SipGateway:
     name = "sip"
 
-    def __init__(self, config: SipConfig, *, render: Renderer | None = None,
+    def __init__(self, config: SipConfig, *, media: MediaKit,
                  t1: float = 0.5, timer_b: float | None = None,
                  rtp_timeout: float = RTP_TIMEOUT_SECONDS):
         self.config = config
-        self.clock: Clock = RealClock()  # SIP calls always run in real time
-        self.render = render or beep_renderer
+        self.clock: Clock = REAL_TIME  # SIP calls always run in real time, on one pacer
+        self.media = media  # every answered call's media leg comes from it
         self.endpoint = SipEndpoint(on_request=self._request,
                                     on_stray_response=self._stray_response,
                                     t1=t1, timer_b=timer_b)
@@ -64,8 +64,11 @@ class SipGateway:
     # Gateway protocol.
 
     def outbound(self, *, to: str, caller: str | None = None, call_id: str | None = None,
-                 **options: Any) -> SipCall:
-        call = SipCall(self, call_id=call_id or uuid.uuid4().hex, to=to, caller=caller)
+                 options: Mapping[str, Any] | None = None) -> SipCall:
+        """A leg through the trunk; `options["bridge"]`: the second leg of a refused REFER,
+        whose audio is relayed, not played by a media leg."""
+        call = SipCall(self, call_id=call_id or uuid.uuid4().hex, to=to, caller=caller,
+                       media=not (options or {}).get("bridge"))
         self._calls[call.id] = call
         return call
 
@@ -177,7 +180,7 @@ class SipGateway:
 
     async def open_rtp(self) -> RtpTransport:
         host = self.config.bind_host or "0.0.0.0"
-        transport = RtpTransport(self._ports.bind(host))
+        transport = RtpTransport(self._ports.bind(host), clock=self.clock)
         await transport.open()
         return transport
 
@@ -284,8 +287,12 @@ class SipGateway:
             call.resend_ack(resp)
 
 
-def create(settings: Any, **options: Any) -> SipGateway:
+def create(settings: Any, *, media: MediaKit | None, **options: Any) -> SipGateway:
     """The gateway `settings` describe; a bad value raises TelephonyError naming its variable."""
     with contextlib.suppress(KeyError):
         options.pop("time_scale")
-    return SipGateway(SipConfig.from_settings(settings), **options)
+    config = SipConfig.from_settings(settings)
+    if media is None:
+        raise TelephonyError("the sip driver needs a media kit (prompts for its calls)",
+                             name="telephony")
+    return SipGateway(config, media=media, **options)

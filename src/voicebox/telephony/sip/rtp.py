@@ -1,9 +1,10 @@
 """`RtpTransport`: the `FrameTransport` of a SIP call, G.711 over RTP with RFC 4733 digits.
 
-Sending is driven by the process's one `Pacer`: each tick pulls a frame from the source (silence
-when it has none), so RTP flows for as long as the call is up. Received packets are decoded by
-their payload type whatever their size and cut into 20 ms frames stamped with the media time
-their RTP timestamp gives; a new SSRC starts a new stream.
+Sending is driven by the shared frame pacer of the transport's clock (`telephony/pacer.py`: one
+task for every call on that clock, as for the in-memory transport): each tick pulls a frame from
+the source (silence when it has none), so RTP flows for as long as the call is up. Received
+packets are decoded by their payload type whatever their size and cut into 20 ms frames stamped
+with the media time their RTP timestamp gives; a new SSRC starts a new stream.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from functools import cache
 
 from voicebox.media import g711
 from voicebox.telephony.base import Clock, RealClock
-from voicebox.telephony.sip.pacer import Pacer, pacer
+from voicebox.telephony.pacer import FramePacer, pacer_for
 from voicebox.telephony.sip.rtp_packet import (
     RtpPacket,
     event_payload,
@@ -39,6 +40,10 @@ from voicebox.telephony.transport import (
 
 log = logging.getLogger(__name__)
 
+REAL_TIME = RealClock()  # one real clock, so every RTP stream shares one pacer
+# A pacer late by more than this skips ahead rather than bursting packets: a far end's jitter
+# buffer takes ~200 ms, and a burst on a loop that is already late only makes it later.
+RTP_MAX_BEHIND = 10
 _END_REPEATS = 3  # RFC 4733 §2.5.1.4: the end packet goes three times
 _DIGIT_GAP_FRAMES = 3  # silence between two sent digits
 
@@ -90,9 +95,9 @@ class RtpTransport(asyncio.DatagramProtocol):
     """Implements `telephony.transport.FrameTransport` over one RTP port."""
 
     def __init__(self, sock: socket.socket, *, clock: Clock | None = None,
-                 the_pacer: Pacer | None = None):
+                 the_pacer: FramePacer | None = None):
         self._sock = sock
-        self._clock: Clock = clock or RealClock()
+        self._clock: Clock = clock or REAL_TIME
         self._pacer = the_pacer
         self._udp: asyncio.DatagramTransport | None = None
         self._media: Media | None = None
@@ -142,8 +147,8 @@ class RtpTransport(asyncio.DatagramProtocol):
         if self.started_at is None:
             self.started_at = self._clock.now()
         if self._pacer is None:
-            self._pacer = pacer()
-        self._pacer.add(self)
+            self._pacer = pacer_for(self._clock, max_behind=RTP_MAX_BEHIND)
+        self._pacer.add(self.tick)
 
     # FrameTransport
 
@@ -173,7 +178,7 @@ class RtpTransport(asyncio.DatagramProtocol):
             return
         self._closed = True
         if self._pacer is not None:
-            self._pacer.remove(self)
+            self._pacer.remove(self.tick)
         self._flush()
         if self._udp is not None:
             self._udp.close()
@@ -189,7 +194,7 @@ class RtpTransport(asyncio.DatagramProtocol):
 
     # Sending, once per pacer tick.
 
-    def tick(self) -> None:
+    def tick(self, at: float = 0.0) -> None:
         media, udp = self._media, self._udp
         if media is None or udp is None or self._closed:
             return

@@ -70,7 +70,8 @@ async def _bridge(call: SipCall, target: TransferTarget, ring_seconds: float) ->
     """REFER refused: a second leg through the trunk, audio and digits relayed both ways."""
     party = call.caller if call.inbound else call.to  # the far end's number
     destination = target.number or target.sip_uri or ""
-    other = call.gateway.outbound(to=destination, caller=target.caller_display or party)
+    other = call.gateway.outbound(to=destination, caller=target.caller_display or party,
+                                  options={"bridge": True})
     result = await other.dial(destination, ring_seconds=ring_seconds)
     if result is not CallResult.ANSWERED:
         return result
@@ -90,7 +91,8 @@ async def _bridge(call: SipCall, target: TransferTarget, ring_seconds: float) ->
 
 
 def _relay(source: RtpTransport, sink: RtpTransport) -> None:
-    """Frames and digits received on `source` are sent on `sink`."""
+    """Frames and digits received on `source` are sent on `sink` (taking them over from the
+    media leg: the robot's part of the call is over)."""
     frames: deque[bytes] = deque(maxlen=_JITTER_FRAMES)
     source.on_frame(lambda frame, at: frames.append(frame))
     source.on_dtmf(lambda event: sink.send_dtmf(event.digit))
