@@ -83,6 +83,11 @@ class Heard:
     speech: str = ""
     confidence: float = 1.0
     barged_in: bool = False  # ended a prompt early
+    # Recognised speech only: the n-best readings as (text, weight), top first; `unclear` when
+    # the recogniser could not tell (e.g. yes and no both likely); decoding time.
+    alternatives: tuple[tuple[str, float], ...] = ()
+    unclear: bool = False
+    asr_ms: int = 0
 
     @property
     def empty(self) -> bool:
@@ -107,6 +112,8 @@ class Detected(Enum):
 class Detection:
     kind: Detected = Detected.UNKNOWN
     confidence: float = 0.0
+    cause: str = ""  # why: short_greeting, beep, voicemail_words, assistant_words, silence …
+    decided_at: float = 0.0  # seconds of listening when it was decided
 
     @property
     def is_robot(self) -> bool:
