@@ -29,6 +29,7 @@ RATE = 16000  # what Whisper and Silero VAD take
 MAX_SECONDS = 10.0  # speech past this is cut; Whisper sees 10 s of features
 _FRAMES = 1000  # mel frames in 10 s
 _PROMPT_TOKENS = 200
+_MAX_TOKENS = 64  # an answer is short; a runaway decode stops here
 # Whisper's well-known inventions on noise and silence (subtitle credits and the like).
 _HALLUCINATIONS = (
     "субтитр", "продолжение следует", "редактор субтитров", "спасибо за просмотр",
@@ -233,10 +234,12 @@ class WhisperRecognizer:
         started = time.perf_counter()
         tok = self.tokenizer(language)
         encoded = self._model.model.encode(self.features(pcm), to_cpu=False)
+        prompt = self.prompt(language, hints)
         result = self._model.model.generate(
-            encoded, [self.prompt(language, hints)], beam_size=self.beam,
-            num_hypotheses=self.beam, return_scores=True, return_no_speech_prob=True,
-            max_length=64, suppress_blank=True, repetition_penalty=1.0,
+            encoded, [prompt], beam_size=self.beam, num_hypotheses=self.beam,
+            return_scores=True, return_no_speech_prob=True,
+            max_length=min(len(prompt) + _MAX_TOKENS, 448),  # the prompt counts in the length
+            suppress_blank=True,
         )[0]
         seconds = time.perf_counter() - started
         texts, logliks, means = [], [], []

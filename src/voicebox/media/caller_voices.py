@@ -17,6 +17,7 @@ from voicebox.media.audio import Pcm, transform
 from voicebox.media.base import SpeechSettings, SpeechSynthesizer
 from voicebox.media.espeak import EspeakEngine
 from voicebox.media.festival import FestivalEngine
+from voicebox.media.piper import PiperEngine
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,20 +34,20 @@ class CallerVoice:
         return f"{self.engine}:{self.variant}{self.pitch_cents:+d}c×{self.tempo:.2f}"
 
 
-# The Russian Festival voice is the robot's default: callers get it only shifted well away
-# (espeak-ng's Russian is too poor to stand for a person: Whisper hears little of it).
+# Festival (ru) and piper (en) are the robot's default voices: callers get them only shifted well
+# away. espeak-ng's Russian is too poor to stand for a person (Whisper hears little of it).
 CALLER_VOICES: dict[str, tuple[CallerVoice, ...]] = {
     "ru": (
-        CallerVoice("festival", "", 300, 1.1),
-        CallerVoice("festival", "", -250, 0.95),
-        CallerVoice("festival", "", 500, 1.0),
-        CallerVoice("festival", "", -450, 1.05),
+        CallerVoice("festival", "", 250, 1.1),
+        CallerVoice("festival", "", -200, 0.95),
+        CallerVoice("festival", "", 400, 1.0),
+        CallerVoice("festival", "", -350, 1.05),
     ),
     "en": (
-        CallerVoice("espeak", "en-us+m2", 0, 0.95),
-        CallerVoice("espeak", "en-us+f3", 0, 0.95),
-        CallerVoice("espeak", "en+m4", -150, 0.95),
-        CallerVoice("espeak", "en-gb+f4", 150, 1.0),
+        CallerVoice("piper", "", 300, 1.05),
+        CallerVoice("piper", "", -300, 0.95),
+        CallerVoice("espeak", "en-us+m2", 0, 0.9),
+        CallerVoice("espeak", "en-gb+f3", 100, 0.9),
     ),
 }
 
@@ -56,7 +57,7 @@ class CallerSpeech:
 
     def __init__(self) -> None:
         self._engines: dict[str, SpeechSynthesizer] = {
-            "festival": FestivalEngine(), "espeak": EspeakEngine()}
+            "festival": FestivalEngine(), "espeak": EspeakEngine(), "piper": PiperEngine()}
 
     async def say(self, text: str, language: str, voice: CallerVoice) -> Pcm:
         """`text` in `voice`: clean telephony PCM (no line effects yet)."""
