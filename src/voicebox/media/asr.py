@@ -314,15 +314,18 @@ class RecognitionService:
         self, pcm: Pcm, *, language: str = "ru", hints: Sequence[str] = ()
     ) -> Transcript:
         overload = Transcript(language=language, overload=True)
-        if self.busy:
+        if not self._slots.locked():
+            await self._slots.acquire()  # a free worker: no wait
+        elif self.busy:
             return overload
-        self._waiting += 1
-        try:
-            await asyncio.wait_for(self._slots.acquire(), self.timeout)
-        except TimeoutError:
-            return overload
-        finally:
-            self._waiting -= 1
+        else:
+            self._waiting += 1
+            try:
+                await asyncio.wait_for(self._slots.acquire(), self.timeout)
+            except TimeoutError:
+                return overload
+            finally:
+                self._waiting -= 1
         try:
             return await self.recognizer.transcribe(pcm, language=language, hints=hints)
         except MediaError as exc:
