@@ -251,6 +251,30 @@ class WhisperRecognizer:
         return _transcript(texts, logliks, means, result.no_speech_prob, language, seconds)
 
 
+    def score(self, pcm: Pcm, language: str, candidates: Sequence[str]) -> list[float]:
+        """Teacher-forced likelihood of each candidate answer given the audio: the mean log
+        probability of its tokens (the audio encoded once, candidates decoded as one batch)."""
+        import ctranslate2
+
+        if self._model is None:
+            raise MediaError("the recogniser is not started")
+        if not candidates:
+            return []
+        tok = self.tokenizer(language)
+        encoded = np.array(self._model.model.encode(self.features(pcm), to_cpu=True))
+        # Each followed by the end token, whose own probability align() does not report.
+        forms = [[*tok.encode(" " + text.strip()[:1].upper() + text.strip()[1:]), tok.eot]
+                 for text in candidates]
+        batch = ctranslate2.StorageView.from_array(
+            np.ascontiguousarray(np.repeat(encoded, len(forms), axis=0)))
+        results = self._model.model.align(
+            batch, [*tok.sot_sequence, tok.no_timestamps], forms, [_FRAMES] * len(forms))
+        scores = []
+        for result in results:
+            probs = list(result.text_token_probs)[:-1] or [1e-9]
+            scores.append(sum(math.log(max(p, 1e-9)) for p in probs) / len(probs))
+        return scores
+
 def _transcript(
     texts: list[str], logliks: list[float], means: list[float], no_speech: float,
     language: str, seconds: float,
