@@ -142,3 +142,11 @@ def test_ivr_tells_the_recogniser_what_to_expect():
     assert step.language == "ru"
     assert {"да", "нет", "не интересно", "три"} <= set(step.hints)
     assert "yes" not in step.hints
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("давайте потом", "call_back"), ("да, я уже оплатил", "already_paid"), ("да, конечно", "agree"),
+    ("нет, не надо", "refuse"), ("yes", "agree"),
+])
+def test_agreement_yields_to_a_more_specific_intent(text, code):
+    assert dictionary_intent(text).code == code

@@ -110,12 +110,18 @@ def intent_of(text: str) -> str:
     return ""
 
 
+_GENERIC = frozenset({"agree", "yes"})  # «да», «давайте» often lead into a more specific answer
+
+
 def dictionary_intent(text: str) -> Intent | None:
-    """The first dictionary intent `text` says, tolerant matching included."""
+    """The dictionary intent `text` says, tolerant matching included: the first in dictionary
+    order, except that agreement yields to a more specific intent («давайте потом» → Перезвонить,
+    «да, я уже оплатил» → Оплачено)."""
     for candidate in (padded(text), padded(corrected(text, DICTIONARY_WORDS))):
-        for intent in INTENTS:
-            if intent._regex is not None and intent._regex.search(candidate):
-                return intent
+        found = [i for i in INTENTS if i._regex is not None and i._regex.search(candidate)]
+        if found:
+            specific = [i for i in found if i.code not in _GENERIC]
+            return (specific or found)[0]
     return None
 
 
