@@ -34,7 +34,8 @@ def test_agree_and_refuse_never_swap(text, branch):
 
 @pytest.mark.parametrize(("text", "digits"), [
     ("два", "2"), ("Два.", "2"), ("two", "2"), ("2", "2"), ("Three!", "3"), ("номер пять", "5"),
-    ("один два", "12"), ("два рубля", ""), ("да", ""), ("", ""),
+    ("один два", "12"), ("два рубля", ""), ("да", ""), ("", ""), ("Адин.", "1"),
+    ("читыре", "4"), ("дво", ""),
 ])
 def test_spoken_digits(text, digits):
     assert spoken_digits(text) == digits

@@ -83,3 +83,24 @@ def over_the_line(pcm: Pcm, rng: random.Random, *, snr_db: float = 25.0,
         0.0, speech_rms / 10 ** (snr_db / 20), len(samples))
     mixed = np.clip(samples + noise, -32768, 32767).astype("<i2").tobytes()
     return g711.decode(g711.encode(mixed, "ulaw"), "ulaw")
+
+
+_shared: CallerSpeech | None = None
+_rendered: dict[tuple[str, str, CallerVoice], Pcm] = {}
+_RENDERED_MAX = 512
+
+
+async def caller_says(text: str, language: str, rng: random.Random) -> tuple[CallerVoice, Pcm]:
+    """`text` in a voice picked with `rng`, clean (the simulator adds the line itself); one
+    process-wide set of engines, and phrases kept once rendered (a campaign's callers repeat)."""
+    global _shared
+    voices = CALLER_VOICES.get(language) or CALLER_VOICES["ru"]
+    voice = voices[rng.randrange(len(voices))]
+    key = (text, language, voice)
+    if key not in _rendered:
+        if _shared is None:
+            _shared = CallerSpeech()
+        if len(_rendered) >= _RENDERED_MAX:
+            _rendered.pop(next(iter(_rendered)))
+        _rendered[key] = await _shared.say(text, language, voice)
+    return voice, _rendered[key]

@@ -375,5 +375,19 @@ def spoken_digits(text: str) -> str:
         elif word in DIGIT_WORDS:
             digits.append(DIGIT_WORDS[word])
         elif word not in _DIGIT_FILLERS:
-            return ""
+            near = _near_digit(word)
+            if near is None:
+                return ""
+            digits.append(near)
     return "".join(digits)
+
+
+def _near_digit(word: str) -> str | None:
+    """A digit word of four letters or more misspelt by one letter («адин», «читыре»)."""
+    if len(word) < 4:
+        return None
+    for known, digit in DIGIT_WORDS.items():
+        if len(known) >= 4 and len(known) == len(word) and \
+                sum(a != b for a, b in zip(known, word, strict=True)) == 1:
+            return digit
+    return None
