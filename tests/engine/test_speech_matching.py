@@ -67,6 +67,8 @@ def test_right_now_is_not_agreement_and_bare_ne_is_not_no():
     ("соглосен", "agree"),  # one edit on a stem
     ("не соглосен", None),  # never right after «не»: the negation must not be lost
     ("оператар", "operator"),
+    ("вторите, пожалуйста", "repeat"),  # the first syllable swallowed
+    ("интересно", "agree"),  # a known word is never read as a longer one
 ])
 def test_tolerant_matching(text, code):
     intent = dictionary_intent(text)

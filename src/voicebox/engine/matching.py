@@ -26,6 +26,7 @@ from voicebox.telephony.base import Heard
 
 FLIP_WEIGHT = 0.2  # an opposite reading this likely makes an answer unclear
 _FUZZY_MIN = 5  # letters a word needs before it is matched tolerantly
+_CLIPPED_MIN = 6  # letters a word needs to stand for a known word missing its first syllable
 _NEGATIONS = frozenset({"не", "not", "no", "dont", "never", "ни"})
 
 
@@ -157,6 +158,13 @@ def _closest(word: str, vocabulary: frozenset[str]) -> str | None:
                 return stem
         elif len(known) >= _FUZZY_MIN and _one_edit(word, known):
             return known
+    if len(word) >= _CLIPPED_MIN:
+        # The line swallowed an unstressed first syllable: «вторите» for «повторите».
+        clipped = [known.rstrip("*") for known in vocabulary
+                   if 0 < len(known.rstrip("*")) - len(word) <= 2 and not known.endswith("*")
+                   and known.endswith(word)]
+        if len(clipped) == 1:
+            return clipped[0]
     return None
 
 

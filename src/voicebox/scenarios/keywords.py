@@ -195,6 +195,7 @@ INTENTS: tuple[Intent, ...] = (
         "repeat",
         (
             "повтор*",
+            "повторите",  # spelt out too, so tolerant matching knows the whole word
             "еще раз",
             "не расслышал*",
             "не понял*",
