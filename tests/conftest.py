@@ -83,7 +83,8 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str, data_dir: Path) -> Settings:
-    return Settings(data_dir=data_dir, database_url=database_url, seed_numbers=False)
+    return Settings(data_dir=data_dir, database_url=database_url, seed_numbers=False,
+                    sim_audio=False)  # text mode unless a test asks for audio
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,11 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from voicebox.api import home
+from voicebox.api.docs_pages import install_docs
 from voicebox.api.errors import ErrorItem, error_response, install_error_handlers
 from voicebox.api.routers import ROUTERS
+from voicebox.api.text_guard import TextGuard
 from voicebox.config import Settings, get_settings
 from voicebox.errors import Problem
 from voicebox.numbers.seed import seed_on_startup
@@ -23,7 +26,12 @@ log = logging.getLogger("voicebox")
 
 
 class BodySizeLimit:
-    """Refuse bodies over the configured size with 413, before reading them whole."""
+    """Refuse bodies over the configured size with 413, before reading them whole.
+
+    A declared Content-Length is refused at once. A chunked body is counted as it arrives: past
+    the limit the 413 is sent from here, the app is told the client left (`http.disconnect`), and
+    whatever the app does next (FastAPI turns an unreadable JSON body into a 400, a form parser
+    raises) is dropped, so the client always sees the 413."""
 
     def __init__(self, app: ASGIApp, max_bytes: int):
         self.app = app
@@ -38,29 +46,41 @@ class BodySizeLimit:
             await self._refuse(scope, receive, send)
             return
         received = 0
+        started = refused = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _BodyTooLarge
+                    refused = True
+                    if not started:
+                        await self._refuse(scope, receive, send)
+                    return {"type": "http.disconnect"}
             return message
 
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return  # the 413 has been sent; the app's own answer has nowhere to go
+            started = True
+            await send(message)
+
         try:
-            await self.app(scope, limited_receive, send)
-        except _BodyTooLarge:
-            await self._refuse(scope, receive, send)
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not refused:
+                raise
+            log.debug("request body over %d bytes: the app's error after the 413", self.max_bytes,
+                      exc_info=True)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         message = f"the request body is larger than {self.max_bytes} bytes"
         response = error_response([Problem("payload_too_large", message)], 413)
         await response(scope, receive, send)
-
-
-class _BodyTooLarge(Exception):
-    pass
 
 
 class TrailingSlash:
@@ -136,6 +156,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "Deviations and extensions: docs/api.md.",
         lifespan=lifespan,
         swagger_ui_init_oauth={"usePkceWithAuthorizationCodeGrant": True},
+        docs_url=None,  # install_docs serves them with local assets
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.startup_hooks = [seed_on_startup]
@@ -149,9 +171,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response.headers["X-Request-ID"] = request.state.request_id
         return response
 
+    app.add_middleware(TextGuard)  # inside BodySizeLimit: it reads bodies already capped
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(TrailingSlash)
     for router in ROUTERS:
         app.include_router(router)
+    install_docs(app)
+    app.include_router(home.router)  # `/` until the web console takes it
     app.openapi = _openapi_with_spec_errors(app)  # type: ignore[method-assign]
     return app

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -14,7 +15,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="VOICEBOX_", env_file=None, extra="ignore")
 
-    data_dir: Path = Path("./var")
+    data_dir: Path = Field(default=Path("var"), validate_default=True)
     database_url: str | None = None
     log_level: str = "INFO"
 
@@ -22,18 +23,26 @@ class Settings(BaseSettings):
     refresh_token_ttl: int = Field(default=30 * 24 * 3600, ge=60)
     authorization_code_ttl: int = Field(default=300, ge=10)
 
+    # Login limits (docs/api.md, Authentication): failures per window, then a lockout.
+    login_max_failures_per_user: int = Field(default=10, ge=1)
+    login_max_failures_per_client: int = Field(default=10, ge=1)
+    login_max_failures_per_address: int = Field(default=100, ge=1)
+    login_failure_window_seconds: float = Field(default=900.0, gt=0)
+    login_lockout_seconds: float = Field(default=900.0, gt=0)
+
     max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     default_page_size: int = Field(default=50, ge=1)
     max_page_size: int = Field(default=1000, ge=1)
 
     seed_numbers: bool = True
-    number_reservation_max_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    number_reservation_max_seconds: int = Field(default=24 * 3600, ge=60)
 
     http_allowed_networks: str = ""
 
     # Dialer and telephony (docs/operations.md).
     telephony: str = "sim"
     sim_time_scale: float = Field(default=1.0, gt=0)
+    sim_audio: bool = True  # simulated calls carry audio frames; false: text mode (load tests)
     dialer_concurrency: int = Field(default=1000, ge=1)
     dialer_lease_seconds: float = Field(default=30.0, gt=0)
     dialer_poll_seconds: float = Field(default=0.25, gt=0)
@@ -60,6 +69,26 @@ class Settings(BaseSettings):
     yandex_folder_id: str | None = None
     yandex_tts_url: str = "https://tts.api.cloud.yandex.net/speech/v1/tts:synthesize"
 
+    # Numbers: reservations against squatting, the monthly renewal (docs/api.md, operations.md).
+    number_reservations_per_customer: int = Field(default=20, ge=1)
+    number_renewal_grace_days: float = Field(default=3.0, ge=0)
+    number_renewal_interval_seconds: float = Field(default=300.0, gt=0)
+
+    # SIP driver (VOICEBOX_TELEPHONY=sip; docs/operations.md): checked by telephony/sip/config.py.
+    sip_trunk: str | None = None  # sip:user:password@host:port
+    sip_bind: str = "0.0.0.0:5060"
+    rtp_ports: str = "30000-30999"
+    sip_register: str = "off"
+    sip_strip_plus: str = "false"
+
+    @field_validator("data_dir", "tts_cache_dir", "asr_model_dir")
+    @classmethod
+    def _anchored(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        value = value.expanduser()
+        return value if value.is_absolute() else data_base_dir() / value
+
     # Speech recognition and answering-machine detection (docs/speech.md).
     asr: str = "whisper"  # "off": no recogniser (speech counts as no input)
     asr_strict: bool = False  # a missing model fails start-up instead of falling back to off
@@ -80,7 +109,30 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite+aiosqlite:///{(self.data_dir / 'voicebox.db').resolve()}"
+        return f"sqlite+aiosqlite:///{self.sqlite_path}"
+
+    @property
+    def sqlite_path(self) -> Path:
+        """The embedded database's file (used when `database_url` is not set)."""
+        return (self.data_dir / "voicebox.db").resolve()
+
+
+def checkout_root() -> Path | None:
+    """The source checkout this package runs from (`pip install -e`), if it is one."""
+    root = Path(__file__).resolve().parents[2]
+    return root if (root / "pyproject.toml").is_file() and (root / "src" / "voicebox").is_dir() \
+        else None
+
+
+def data_base_dir() -> Path:
+    """What a relative `VOICEBOX_DATA_DIR` is taken from, whatever the current directory: the
+    checkout when running from one, else `$XDG_DATA_HOME/voicebox` (`~/.local/share/voicebox`).
+    So `scripts/serve.sh` and `voicebox admin …` run from any folder find the same database."""
+    checkout = checkout_root()
+    if checkout is not None:
+        return checkout
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "voicebox"
 
 
 @lru_cache(maxsize=1)

@@ -10,8 +10,9 @@ import wave
 from pathlib import Path
 
 import pytest
+from tests.media.ogg import claim_duration, silent_ogg
 
-from voicebox.media.audio import rms
+from voicebox.media.audio import probe_format, rms
 
 
 def url(tenant, suffix: str = "") -> str:
@@ -198,3 +199,26 @@ async def test_scenarios_must_name_existing_files_of_their_customer(client, tena
     ok = await client.post(scenarios + "/validate", json=body(str(mine["id"])),
                            headers=tenant.headers)
     assert ok.status_code == 200
+
+
+async def test_long_silence_is_refused_on_its_probed_duration(client, tenant, tmp_path):
+    """A tiny file of 700 s of silence is refused before it is decoded (issue 10, decode bomb)."""
+    bomb = silent_ogg(tmp_path / "silence.ogg", 700).read_bytes()
+    assert len(bomb) < 20_000
+    errors = assert_errors(await upload(client, tenant, bomb, "silence.ogg"), 400)
+    assert errors[0]["name"] == "file"
+    assert "longer than 600 s" in errors[0]["message"] and "700 s" in errors[0]["message"]
+    assert (await client.get(url(tenant), headers=tenant.headers)).json() == []
+
+
+async def test_a_container_lying_about_its_duration_is_still_capped(client, tenant, tmp_path):
+    """Probed at 10 s, it decodes to 700 s: the capped decoder stops and the upload is refused."""
+    liar = claim_duration(silent_ogg(tmp_path / "long.ogg", 700), tmp_path / "liar.ogg", 10)
+    assert (await probe_format(liar))[1] == pytest.approx(10, abs=1)
+    errors = assert_errors(await upload(client, tenant, liar.read_bytes(), "liar.ogg"), 400)
+    assert errors[0]["message"] == "liar.ogg: longer than 600 s (its header says 10 s)"
+    assert errors[0]["name"] == "file"
+    assert (await client.get(url(tenant), headers=tenant.headers)).json() == []
+    honest = claim_duration(silent_ogg(tmp_path / "short.ogg", 20), tmp_path / "ok.ogg", 20)
+    response = await upload(client, tenant, honest.read_bytes(), "ok.ogg")
+    assert response.status_code == 201 and response.json()["duration"] == pytest.approx(20, abs=0.1)

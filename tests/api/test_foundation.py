@@ -60,9 +60,9 @@ async def test_unknown_route_and_method(client, tenant):
     assert_spec_error(response, 405)
 
 
-async def test_path_parameter_type_error_lists_field(client, tenant):
+async def test_path_id_that_cannot_exist_is_404_naming_it(client, tenant):
     response = await client.get("/v1/customers/abc/balance", headers=tenant.headers)
-    body = assert_spec_error(response, 400)
+    body = assert_spec_error(response, 404)
     assert body[0]["name"] == "customer_id"
 
 

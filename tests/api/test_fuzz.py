@@ -5,9 +5,12 @@ loop and its own database, so schemathesis' synchronous HTTP calls never meet py
 loop. Requests carry a live token of a real tenant, and `{customer_id}` is that tenant's id, so
 the fuzzing gets past authentication and tenancy into the handlers.
 
-`VOICEBOX_FUZZ_EXAMPLES` sets the examples per operation (default 10: with schemathesis'
-coverage phase's boundary cases on top, under a minute of CPU on SQLite);
-`VOICEBOX_FUZZ_LOG=info` shows the server's access log.
+The run is deterministic: Hypothesis is derandomized and keeps no example database, so every
+run sends the same cases (schemathesis' coverage phase's boundary cases for every parameter, then
+`VOICEBOX_FUZZ_EXAMPLES` generated cases per operation, default 10; about 30 s of CPU per
+database). A finding therefore fails every run until it is fixed, never one run in ten. Searching
+for new findings with fresh random seeds, stateful sequences and unicode-heavy text is
+`bench/fuzz.py`'s job. `VOICEBOX_FUZZ_LOG=info` shows the server's access log.
 """
 
 from __future__ import annotations
@@ -123,6 +126,8 @@ schema = schemathesis.openapi.from_dict(create_app(Settings(seed_numbers=False))
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES,
+    derandomize=True,  # the same cases on every run: CI cannot fail (or pass) by chance
+    database=None,
     deadline=None,
     suppress_health_check=list(HealthCheck),
     print_blob=True,

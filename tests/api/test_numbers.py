@@ -136,7 +136,7 @@ async def test_nothing_matches_is_an_empty_page(app, client, tenant):
 
 async def test_reservation_hides_the_number_from_others(app, client, make_tenant):
     await stock(app)
-    alice, bob = await make_tenant(), await make_tenant()
+    alice, bob = await make_tenant(balance="20000"), await make_tenant()
     reserved = await client.post(
         "/v1/numbers/reservations",
         json={"number": 74951237777, "period": 60},
@@ -182,7 +182,7 @@ async def test_expired_reservation_frees_the_number(app, client, make_tenant, se
     from voicebox.store.db import utcnow
 
     await stock(app)
-    alice, bob = await make_tenant(), await make_tenant(balance="20000")
+    alice, bob = await make_tenant(balance="20000"), await make_tenant(balance="20000")
     reserved = await client.post(
         "/v1/numbers/reservations",
         json={"number": "74951237777", "period": 60},

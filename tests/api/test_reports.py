@@ -199,3 +199,41 @@ async def test_report_of_a_campaign_not_called_yet(app, client, tenant):
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet["B2"].value == "=SUM(A1)" and sheet["B2"].data_type == "s"  # text, no formula
     assert sheet["C2"].value == " x "
+
+
+FORMULAS = {  # what an abonent's variable holds → how the CSV cell must read
+    "=HYPERLINK(\"http://evil\",\"x\")": "'=HYPERLINK(\"http://evil\",\"x\")",
+    "+SUM(1+1)": "'+SUM(1+1)", "-2+3": "'-2+3", "@SUM(A1)": "'@SUM(A1)",
+    "\t=cmd": "'\t=cmd", "\r=cmd": "'\r=cmd", "+79161234567": "+79161234567",
+    "Москва": "Москва", "a=b": "a=b",
+}
+
+
+async def test_report_csv_cells_cannot_run_as_formulas(app, client, tenant):
+    """OWASP CSV injection: risky text gets a leading quote in the CSV, phones (+digits) stay as
+    written, and the XLSX keeps every one as a text cell, never a formula."""
+    created = await client.post(f"/v1/customers/{tenant.id}/scenarios", json=scenario(),
+                                headers=tenant.headers)
+    abonents = [{"phone": f"+7999000{i:04d}", "name": value, "city": value}
+                for i, value in enumerate(FORMULAS)]
+    body = {"name": "=cmd", "campaignType": "outbound", "status": "paused",
+            "scenario": {"id": str(created.json()["id"])},
+            "callerNumber": {"id": await buy(app, client, tenant)}, "abonents": abonents}
+    campaign = await client.post(f"/v1/customers/{tenant.id}/campaigns", json=body,
+                                 headers=tenant.headers)
+    assert campaign.status_code == 201, campaign.text
+    report_id = campaign.json()["id"]
+    response = await client.get(url(tenant, report_id), params={"format": "csv"},
+                                headers=tenant.headers)
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
+    by_phone = {row["phone"]: row for row in rows}
+    for item, expected in zip(abonents, FORMULAS.values(), strict=True):
+        assert by_phone[item["phone"]]["name"] == expected
+        assert by_phone[item["phone"]]["city"] == expected
+    xlsx = await client.get(url(tenant, report_id), headers=tenant.headers)
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    cells = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+    for item in abonents:
+        name = cells[item["phone"]][1]
+        assert name.data_type == "s" and name.value == item["name"].replace("\r", "\n")

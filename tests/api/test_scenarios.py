@@ -142,6 +142,35 @@ async def test_validate_valid(client, tenant):
     assert response.json() == {"success": "true"}
 
 
+def nested(depth: int) -> list:
+    value: list = [1]
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+async def test_too_deep_nesting_is_refused_alike_by_validate_create_and_update(client, tenant):
+    """Nesting storage cannot serialise: /validate used to say success and create gave 500."""
+    sid = (await create(client, tenant, minimal()))["id"]
+    stored = (await client.get(url(tenant, f"/{sid}"), headers=tenant.headers)).json()
+    deep = minimal() | {"comment": "deep", "extra": nested(500)}
+    answers = [
+        await client.post(url(tenant, "/validate"), json=deep, headers=tenant.headers),
+        await client.post(url(tenant), json=deep, headers=tenant.headers),
+        await client.put(url(tenant, f"/{sid}"), json=deep, headers=tenant.headers),
+    ]
+    bodies = [assert_errors(answer, 400) for answer in answers]
+    assert bodies[0] == bodies[1] == bodies[2]
+    assert bodies[0][0]["name"] == "scenario" and "nested more than" in bodies[0][0]["message"]
+    listed = (await client.get(url(tenant), headers=tenant.headers)).json()
+    assert [item["id"] for item in listed] == [sid]
+    assert (await client.get(url(tenant, f"/{sid}"), headers=tenant.headers)).json() == stored
+    shallow = minimal() | {"extra": nested(40)}
+    ok = await client.post(url(tenant, "/validate"), json=shallow, headers=tenant.headers)
+    assert ok.status_code == 200, ok.text
+    assert (await client.post(url(tenant), json=shallow, headers=tenant.headers)).status_code == 201
+
+
 async def test_validate_lists_every_problem(client, tenant):
     data = minimal()
     data["states"][1]["error"] = edge("nowhere")
@@ -187,7 +216,7 @@ async def test_get_one(client, tenant):
     response = await client.get(url(tenant, f"/{created['id']}"), headers=tenant.headers)
     assert response.json() == created
     assert_errors(await client.get(url(tenant, "/999999"), headers=tenant.headers), 404)
-    assert_errors(await client.get(url(tenant, "/99999999999"), headers=tenant.headers), 400)
+    assert_errors(await client.get(url(tenant, "/99999999999"), headers=tenant.headers), 404)
 
 
 async def test_contacts_template_columns_and_byte_ranges(client, tenant):
@@ -203,6 +232,15 @@ async def test_contacts_template_columns_and_byte_ranges(client, tenant):
     assert tail.content == b"\r\n"
     past = await client.get(path, headers=tenant.headers | {"Range": "bytes=999-"})
     assert_errors(past, 416)
+
+
+async def test_contacts_template_cannot_carry_a_formula(client, tenant):
+    """A variable named like a formula reaches the template as text (OWASP CSV injection)."""
+    data = minimal() | {"customVariables": ["=HYPERLINK(\"http://x\")", "@cmd", "name"]}
+    sid = (await create(client, tenant, data))["id"]
+    whole = await client.get(url(tenant, f"/{sid}/template"), headers=tenant.headers)
+    assert whole.status_code == 200, whole.text
+    assert whole.content.decode("utf-8") == "phone,\"'=HYPERLINK(\"\"http://x\"\")\",'@cmd,name\r\n"
 
 
 async def test_delete_is_409_while_a_campaign_uses_it(client, tenant, app):
@@ -249,7 +287,7 @@ async def test_nul_characters_are_refused_not_crashing(client, tenant):
     assert [e["name"] for e in assert_errors(response, 400)] == ["title"]
     response = await client.post(url(tenant, "/import"), json={"shareLink": "a\u0000b"},
                                  headers=tenant.headers)
-    assert_errors(response, 404)
+    assert [e["name"] for e in assert_errors(response, 400)] == ["shareLink"]
 
 
 GARBAGE = [None, "", "x", -1, 10**30, 1.5, True, [], {}, {"a": [1]}, [None], "{{", "}}{{x",

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voicebox.campaigns.phones import Phone, PhoneError, PhoneNormalizer, _exact
+from voicebox.phones import Phone, PhoneError, PhoneNormalizer, _exact
 
 # Country codes with very different numbering plans (fixed and variable length, shared codes,
 # national prefixes, leading zeros, geographic mobiles).
@@ -96,3 +96,14 @@ def test_prefixed_countries_agree_with_phonenumbers():
         for _ in range(300):
             raw = prefix + "".join(rng.choice("0123456789") for _ in range(rng.randint(5, 12)))
             assert outcome(normalise, raw) == outcome(lambda r: _exact(r, "RU"), raw), raw
+
+
+@pytest.mark.parametrize("spelling", ["+74012123456", "84012123456", "+7 (401) 212-34-56"])
+def test_one_zone_for_a_number_however_it_arrives(spelling):
+    """The import, /v1/sb, the CLI and the dialer read numbers through one module: a
+    Kaliningrad landline is Europe/Kaliningrad everywhere (the import said Europe/Bucharest)."""
+    from voicebox.phones import normalize, parse_phone, timezone_for_number
+
+    assert PhoneNormalizer()(spelling) == Phone("+74012123456", "Europe/Kaliningrad")
+    assert parse_phone(spelling) == normalize(spelling) == PhoneNormalizer()(spelling)
+    assert timezone_for_number("+74012123456") == "Europe/Kaliningrad"

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.dialer.scenarios import survey
-from voicebox.dialer.scheduling import timezone_for_number
 from voicebox.dialer.worker import Dialer
 from voicebox.models import Abonent, Call, Campaign, PhoneNumber, Scenario
+from voicebox.phones import timezone_for_number
 from voicebox.telephony.simulated import SimulatedGateway
 
 SCALE = 400.0  # a 30 s call lasts 75 ms

@@ -11,8 +11,8 @@ from voicebox.dialer.scheduling import (
     Window,
     after_attempt,
     parse_hhmm,
-    timezone_for_number,
 )
+from voicebox.phones import timezone_for_number
 from voicebox.telephony.base import CallResult
 
 MOSCOW = "+74951234567"
@@ -112,6 +112,11 @@ def test_campaign_dates_bound_the_calls():
         (CallResult.FAILED, "pending"),
         (CallResult.UNREACHABLE, "failed"),
         (CallResult.CANCELLED, "cancelled"),
+        (408, "pending"),  # real SIP codes: a timeout is a no-answer, retried
+        (600, "pending"),  # busy everywhere
+        (603, "failed"),  # declined: not retried
+        (403, "failed"),
+        (604, "failed"),  # does not exist anywhere
     ],
 )
 def test_retry_policy(result, state):

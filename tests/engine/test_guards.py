@@ -123,3 +123,17 @@ async def test_expiry_while_dialling_cancels_the_attempt(run, chain):
     assert outcome.status == 487 and outcome.reason == "expired" and not outcome.answered
     assert outcome.trace[-1].state == "dial" and outcome.trace[-1].end == pytest.approx(30)
     assert call.state is CallState.ENDED
+
+
+async def test_an_unexpected_step_error_keeps_server_paths_out_of_the_trace(run, chain,
+                                                                         monkeypatch):
+    from voicebox.engine.steps.condition import ConditionStep
+
+    async def broken(self, ctx, record):
+        raise FileNotFoundError(2, "No such file or directory", "/srv/voicebox/var/audio/1/x.wav")
+
+    monkeypatch.setattr(ConditionStep, "run", broken)
+    outcome, _ = await run(chain({"type": "Condition", "name": "a", "success": "bye"}, BYE))
+    errors = [step.error for step in outcome.trace if step.error]
+    assert errors and all("/srv" not in error and "x.wav" not in error for error in errors)
+    assert "FileNotFoundError" in errors[0]

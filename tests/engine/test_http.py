@@ -58,6 +58,8 @@ class Server:
             status, extra = 302, {"Location": parse_qs(parts.query)["to"][0]}
         elif parts.path == "/hang":
             await asyncio.sleep(30)
+        elif parts.path == "/odd":  # a third party's JSON with text that has no UTF-8 form
+            payload = b'{"name": "\\udc00x", "nul": "a\\u0000b", "list": ["\\ud800"]}'
         elif parts.path == "/big":
             payload = b"x" * 2_000_000
         writer.write(
@@ -103,6 +105,24 @@ async def test_get_json_into_variables(run, chain, server, http):
     step = outcome.trace[1]
     assert step.detail["status"] == 200 and step.detail["latency_ms"] >= 0
     assert step.detail["unset"] == ["nothing"]
+
+
+async def test_a_third_partys_bad_text_is_replaced_not_stored(run, chain, server, http):
+    state = request_state(
+        url=f"http://127.0.0.1:{server.port}/odd",
+        responseBodyVariables={"name": "name", "nul": "nul", "list": "list"})
+    outcome, _ = await run_http(run, chain, state, http=http)
+    assert outcome.trace[-1].state == "bye"
+    v = outcome.variables
+    assert (v["name"], v["nul"], v["list"]) == ("\ufffdx", "a\ufffdb", '["\ufffd"]')
+    json.dumps(v, ensure_ascii=False).encode()  # storable and sendable
+
+
+@pytest.mark.parametrize("port", ["³", "٣", "99999"])
+async def test_a_rendered_port_that_is_not_a_port_goes_error(run, chain, server, http, port):
+    state = request_state(url="http://127.0.0.1:{{port}}/json")
+    outcome, _ = await run_http(run, chain, state, http=http, variables={"port": port})
+    assert outcome.trace[-1].state == "failed"
 
 
 @pytest.mark.parametrize(("kind", "check"), [

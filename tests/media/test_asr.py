@@ -112,11 +112,12 @@ async def test_off_and_a_missing_model(tmp_path, monkeypatch):
 
     monkeypatch.setattr(models, "_package_data", missing)
     settings = Settings(data_dir=tmp_path)
-    assert isinstance(build_recognizer(settings), NullRecognizer)  # logged, falls back
-    with pytest.raises(MediaError, match="not installed"):
-        build_recognizer(settings.model_copy(update={"asr_strict": True}))
-    service = await asr_module.start_service(settings)
+    service = await asr_module.start_service(settings)  # logged, falls back to off
     assert not service.enabled
+    with pytest.raises(MediaError, match="not installed"):
+        await asr_module.start_service(settings.model_copy(update={"asr_strict": True}))
+    lazy = asr_module.service_for(settings)  # the dialer's: loads on the first utterance
+    assert (await lazy.transcribe(quiet(0.5))).text == ""  # failure logged, no input
 
 
 def test_the_model_is_assembled_checked_and_repaired(tmp_path, whisper_dir):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from tests.media.conftest import dominant_frequency
 from voicebox.errors import MediaError
 from voicebox.media.audio import (
     SAMPLE_RATE,
+    OutputLimitExceeded,
     compress,
     convert_file,
     duration,
@@ -18,6 +20,7 @@ from voicebox.media.audio import (
     parse_wav_stream,
     read_prompt,
     rms,
+    run_tool,
     transform,
     wav_bytes,
 )
@@ -127,3 +130,14 @@ def test_parse_wav_stream_tolerates_pipe_headers() -> None:
     assert (len(pcm), rate) == (200, 22050)
     with pytest.raises(MediaError):
         parse_wav_stream(b"not a wav")
+
+
+async def test_a_tool_writing_past_its_output_cap_is_killed() -> None:
+    """An endless decoder (silence with no end) stops at the cap instead of filling memory."""
+    endless = ["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono",
+               "-f", "s16le", "-"]
+    with pytest.raises(OutputLimitExceeded, match="more than 100000 bytes"):
+        # (the wait only stops a regression from hanging the suite; it is no timing assertion)
+        await asyncio.wait_for(run_tool(endless, what="endless", max_output=100_000), 300)
+    assert len(await run_tool([*endless[:-3], "-t", "1", "-f", "s16le", "-"], what="one second",
+                              max_output=100_000)) == 16_000

@@ -14,7 +14,7 @@ from voicebox.media.base import SpeechSettings, detect_language
 from voicebox.media.espeak import EspeakEngine
 from voicebox.media.festival import FestivalEngine
 from voicebox.media.piper import PiperEngine
-from voicebox.media.tts import SpeechService
+from voicebox.media.tts import MAX_PROMPT_CHARS, SpeechService
 from voicebox.scenarios.format import Settings as ScenarioSettings
 from voicebox.telephony.base import Voice
 
@@ -86,6 +86,17 @@ async def test_concurrent_requests_synthesise_once(tmp_path: Path) -> None:
     paths = await asyncio.gather(*(tts.synthesize("Добрый день") for _ in range(8)))
     assert len(set(paths)) == 1 and engine.calls == 1
     assert tts.cache.hits == 7
+
+
+async def test_a_prompt_too_long_to_speak_is_refused_before_synthesis(tmp_path: Path) -> None:
+    """A variable holding megabytes of text must not become hours of audio in memory."""
+    engine = Counting()
+    tts = SpeechService([engine], cache_dir=tmp_path, order={"ru": ["espeak"], "en": ["espeak"]})
+    with pytest.raises(MediaError, match=f"at most {MAX_PROMPT_CHARS} are spoken"):
+        await tts.synthesize("Здравствуйте, " + "Иван " * MAX_PROMPT_CHARS)
+    assert engine.calls == 0 and wav_files(tmp_path) == []
+    await tts.synthesize("Иван " * (MAX_PROMPT_CHARS // 10))
+    assert engine.calls == 1
 
 
 async def test_language_is_detected_and_text_cleaned(service: SpeechService) -> None:
@@ -215,3 +226,10 @@ async def test_first_calls_start_the_engines_once(tmp_path: Path) -> None:
     tts = SpeechService([Starting()], cache_dir=tmp_path, order={"ru": ["espeak"]})
     await asyncio.gather(tts.synthesize("Раз"), tts.synthesize("Два"))
     assert starts == 1
+
+
+async def test_text_with_no_utf8_form_is_spoken_not_a_crash(tmp_path: Path) -> None:
+    # A variable holding a lone surrogate or NUL once failed the cache key (a lost recording).
+    tts = SpeechService([Counting()], cache_dir=tmp_path, order={"ru": ["espeak"]})
+    path = await tts.synthesize("Добрый \udc00 день\x00", language="ru")
+    assert rms(read_prompt(path)) > 0.03

@@ -177,3 +177,31 @@ async def test_recordings_can_be_switched_off(app, settings):
     assert off is plain
     on = with_recordings(plain, app.state.sessionmaker, settings)
     assert isinstance(on, RecordingGateway) and on.name == "sim" and on.clock is plain.clock
+
+
+async def test_the_dialer_runs_retention_and_the_recording_decorator_runs_no_job(
+        app, tenant, settings):
+    old = await _recorded_call(app, tenant, settings.data_dir, "old3",
+                               datetime.now(UTC) - timedelta(days=9))
+    keeping = settings.model_copy(update={"recording_retention_days": 7,
+                                          "dialer_poll_seconds": 0.05})
+    gateway = with_recordings(SimulatedGateway(), app.state.sessionmaker, keeping)
+    before = set(asyncio.all_tasks())
+    await gateway.start()
+    started = {t for t in asyncio.all_tasks() - before if "purge" in repr(t.get_coro())}
+    await gateway.stop()
+    assert started == set() and old.exists()  # a decorator is no place for periodic jobs
+
+    from voicebox.dialer.worker import Dialer
+
+    dialer = Dialer(app.state.sessionmaker, gateway=SimulatedGateway(), settings=keeping)
+    await dialer.start()
+    try:
+        await wait_until(lambda: _record_path_cleared(app, "old3"), limit=20)
+    finally:
+        await dialer.stop()
+    assert not old.exists()
+
+
+async def _record_path_cleared(app, call_id: str) -> bool:
+    return await _record_path(app, call_id) is None

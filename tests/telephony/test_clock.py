@@ -1,6 +1,7 @@
 """The virtual and the real clock behind `voicebox.telephony.base.Clock`."""
 
 import asyncio
+import time
 
 from voicebox.telephony.base import CallResult, RealClock, VirtualClock
 
@@ -52,3 +53,15 @@ async def test_real_clock():
 def test_call_results_are_sip_codes():
     assert [int(r) for r in CallResult] == [200, 486, 480, 404, 487, 503]
     assert CallResult.NO_ANSWER.label == "no_answer"
+
+
+async def test_virtual_time_stands_still_while_a_thread_works():
+    """A task awaiting `to_thread` is not waiting on the clock (an engine run in virtual time
+    once expired while its HTTP client was built in a thread)."""
+    clock = VirtualClock()
+    fired: list[float] = []
+    clock.call_later(3600, lambda: fired.append(clock.now()))
+    await asyncio.to_thread(time.sleep, 0.05)
+    assert fired == [] and clock.now() == 0
+    await clock.sleep(3600)
+    assert fired == [3600]

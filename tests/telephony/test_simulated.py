@@ -25,7 +25,8 @@ SURVEY = ScenarioBody.model_validate(survey())
 async def run(simulation: dict[str, Any] | None, number: str = "+79990000001", attempt: int = 1):
     clock = VirtualClock()
     gateway = SimulatedGateway(clock=clock)
-    call = gateway.outbound(to=number, call_id="c1", simulation=simulation, attempt=attempt)
+    call = gateway.outbound(to=number, call_id="c1",
+                            options={"simulation": simulation, "attempt": attempt})
     outcome = await run_scenario(SURVEY, call, variables={"phone": number},
                                  config=EngineConfig(ring_seconds=30), clock=clock)
     return outcome, call, gateway
@@ -69,6 +70,13 @@ async def test_failed_dials_map_to_sip_codes(result, status):
     outcome, _, _ = await run({"default": {"result": result}})
     assert outcome.status == status and not outcome.answered
     assert path(outcome) == ["start", "call", "end"]
+
+
+@pytest.mark.parametrize(("result", "code"), [("failed", 603), ("noanswer", 408),
+                                              ("unreachable", 604)])
+async def test_the_real_final_sip_code_reaches_the_outcome(result, code):
+    outcome, call, _ = await run({"default": {"result": result, "code": code}})
+    assert outcome.status == code and call.final_code == code and not outcome.answered
 
 
 async def test_answer_slower_than_the_ring_timeout_is_no_answer():
@@ -200,7 +208,8 @@ def test_inputs_split_into_digits_and_speech():
 async def test_hooks_see_prompts_and_inputs():
     clock = VirtualClock()
     gateway = SimulatedGateway(clock=clock)
-    call = gateway.outbound(to="+79990000001", simulation={"default": {"inputs": ["2"]}})
+    call = gateway.outbound(to="+79990000001",
+                            options={"simulation": {"default": {"inputs": ["2"]}}})
     played: list[Prompt] = []
     heard: list[str] = []
     call.on_play(played.append)

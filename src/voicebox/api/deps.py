@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Header, Request
 from fastapi.openapi.models import OAuthFlowAuthorizationCode, OAuthFlowPassword, OAuthFlows
 from fastapi.security import OAuth2
 from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voicebox.api.params import path_id
 from voicebox.api.ranges import Window, parse_range
+from voicebox.auth import scopes
 from voicebox.auth.service import auth_service
+from voicebox.auth.throttle import LoginThrottle
 from voicebox.config import Settings
-from voicebox.errors import NotFound, Unauthorized
+from voicebox.errors import Forbidden, NotFound, Unauthorized
 from voicebox.models import Customer, User
 
 
@@ -41,11 +44,14 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 # Declared as OAuth2 (not plain bearer) so /docs shows both flows and can log in.
 _bearer = OAuth2(
     flows=OAuthFlows(
-        password=OAuthFlowPassword(tokenUrl="/oauth/token", refreshUrl="/oauth/token"),
+        password=OAuthFlowPassword(
+            tokenUrl="/oauth/token", refreshUrl="/oauth/token", scopes=scopes.SCOPES
+        ),
         authorizationCode=OAuthFlowAuthorizationCode(
             authorizationUrl="/oauth/authorize",
             tokenUrl="/oauth/token",
             refreshUrl="/oauth/token",
+            scopes=scopes.SCOPES,
         ),
     ),
     scheme_name="OAuth2",
@@ -61,25 +67,41 @@ def unauthorized(message: str) -> Unauthorized:
 
 
 async def get_current_user(
+    request: Request,
     session: SessionDep,
     authorization: Annotated[str | None, Depends(_bearer)],
 ) -> User:
+    """The token's user; a request that is not GET/HEAD/OPTIONS needs the `write` scope."""
     scheme, token = get_authorization_scheme_param(authorization)
     if not authorization or scheme.lower() != "bearer" or not token:
         raise unauthorized("a bearer access token is required")
-    user = await auth_service.user_for_bearer(session, token)
-    if user is None:
+    bearer = await auth_service.bearer(session, token)
+    if bearer is None:
         raise unauthorized("the access token is invalid, expired or revoked")
-    return user
+    if not scopes.allows(bearer.scope, request.method):
+        error = Forbidden(
+            f"this token's scope ({bearer.scope or 'none'}) cannot change anything; "
+            f"{request.method} needs the '{scopes.WRITE}' scope",
+            name="insufficient_scope",
+        )
+        error.headers = {
+            "WWW-Authenticate": f'Bearer realm="voicebox", error="insufficient_scope", '
+            f'scope="{scopes.WRITE}"'
+        }
+        raise error
+    return bearer.user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
+CustomerId = path_id("Идентификатор клиента", name="customer_id")
+
+
 async def get_path_customer(
     session: SessionDep,
     user: CurrentUser,
-    customer_id: Annotated[int, Path(ge=1, le=2**31 - 1, description="Идентификатор клиента")],
+    customer_id: CustomerId,
 ) -> Customer:
     """The path's customer, only if it is the token's; anything else looks like a missing one."""
     if customer_id != user.customer_id:
@@ -111,3 +133,20 @@ def range_dependency(unit: str):
         )
 
     return dependency
+
+
+def login_throttle(request: Request) -> LoginThrottle:
+    """The app's login limits (counts in the database; one checker per process)."""
+    throttle = getattr(request.app.state, "login_throttle", None)
+    if throttle is None:
+        throttle = request.app.state.login_throttle = LoginThrottle(request.app.state.settings)
+    return throttle
+
+
+LoginThrottleDep = Annotated[LoginThrottle, Depends(login_throttle)]
+
+
+def client_address(request: Request) -> str:
+    """The remote address the login limits count (behind a proxy: run uvicorn with
+    --proxy-headers and --forwarded-allow-ips so this is the client's, not the proxy's)."""
+    return request.client.host if request.client else "unknown"

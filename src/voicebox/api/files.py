@@ -15,7 +15,7 @@ from fastapi.responses import StreamingResponse
 from voicebox.errors import InvalidInput, RangeNotSatisfiable
 
 CHUNK = 64 * 1024
-_BYTES = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$")
+_BYTES = re.compile(r"^\s*bytes\s*=\s*([0-9]*)\s*-\s*([0-9]*)\s*$")
 
 
 def byte_range(header: str | None, size: int) -> tuple[int, int] | None:

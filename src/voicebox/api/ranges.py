@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from voicebox.errors import InvalidInput, RangeNotSatisfiable
 
-_RANGE = re.compile(r"^\s*([A-Za-z_]+)\s*=\s*(\d{1,15})\s*-\s*(\d{0,15})\s*$")
+_RANGE = re.compile(r"^\s*([A-Za-z_]+)\s*=\s*([0-9]{1,15})\s*-\s*([0-9]{0,15})\s*$")
 
 
 @dataclass(frozen=True, slots=True)

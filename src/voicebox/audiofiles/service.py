@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voicebox.audiofiles import repository
 from voicebox.audiofiles.schemas import AudioFileOut
 from voicebox.errors import Conflict, InvalidInput, MediaError, NotFound, PayloadTooLarge
+from voicebox.ids import ascii_int
 from voicebox.media.audio import SAMPLE_RATE, SAMPLE_WIDTH, load_audio, probe_format, write_wav
 from voicebox.models import AudioFile
 
@@ -32,8 +33,7 @@ def safe_filename(name: str | None) -> str:
 
 def parse_file_id(value: Any) -> int | None:
     """An announcement's `file` (a number or a numeric string) as an audio-file id."""
-    text = str(value).strip() if value is not None else ""
-    return int(text) if text.isdigit() and int(text) <= 2**31 - 1 else None
+    return ascii_int(value, low=1)
 
 
 def announcement_files(value: Any) -> Iterator[str]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, TokenMixin
 
-from voicebox.auth.secrets import verify_password
+from voicebox.auth.hashing import verify_password_from_sync
 from voicebox.models import AuthorizationCode, OAuthClient, OAuthToken
 from voicebox.store.db import utcnow
 
@@ -18,9 +19,15 @@ CONFIDENTIAL_GRANT_TYPES = PUBLIC_GRANT_TYPES | {"password"}
 class Client(ClientMixin):
     """A registered client; public ones (no secret) authenticate with `none` and must use PKCE."""
 
-    def __init__(self, record: OAuthClient):
+    def __init__(
+        self,
+        record: OAuthClient,
+        verify: Callable[[str | None, str], bool] = verify_password_from_sync,
+    ):
         self.record = record
+        self._verify = verify
         self._verified: dict[str, bool] = {}
+        self.secret_failed = False  # a wrong secret was presented (the login limits count it)
 
     @property
     def is_public(self) -> bool:
@@ -48,9 +55,9 @@ class Client(ClientMixin):
         if self.record.client_secret_hash is None:
             return False
         if client_secret not in self._verified:
-            self._verified[client_secret] = verify_password(
-                self.record.client_secret_hash, client_secret
-            )
+            verified = self._verify(self.record.client_secret_hash, client_secret)
+            self._verified[client_secret] = verified
+            self.secret_failed = self.secret_failed or not verified
         return self._verified[client_secret]
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:

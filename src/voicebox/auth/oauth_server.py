@@ -26,10 +26,13 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from sqlalchemy.orm import Session
 
+from voicebox.auth import scopes
+from voicebox.auth.hashing import verify_password_from_sync
 from voicebox.auth.oauth_models import Client, Code, Token
 from voicebox.auth.repository import oauth_repository as repo
 from voicebox.auth.secrets import new_token, token_hash
-from voicebox.auth.service import check_credentials, token_record
+from voicebox.auth.service import logged_in, token_record
+from voicebox.auth.throttle import CLIENT, USER
 from voicebox.config import Settings
 from voicebox.models import AuthorizationCode, User
 from voicebox.store.db import utcnow
@@ -255,10 +258,12 @@ class VoiceboxAuthorizationServer(AuthorizationServer):
     """Password, authorization code (+PKCE) and refresh grants; revocation at `revocation`."""
 
     def __init__(self, session: Session, settings: Settings):
-        super().__init__()
+        super().__init__(scopes_supported=list(scopes.SCOPES))
         self.session = session
         self.settings = settings
         self._clients: dict[str, Client | None] = {}
+        self._password_failed = False
+        self.password_verified = False  # a user's right password was given in this request
         self.register_token_generator(
             "default",
             BearerTokenGenerator(
@@ -275,7 +280,8 @@ class VoiceboxAuthorizationServer(AuthorizationServer):
             return None
         if client_id not in self._clients:
             record = repo.client(self.session, client_id)
-            self._clients[client_id] = Client(record) if record is not None else None
+            found = Client(record, self.verify_password) if record is not None else None
+            self._clients[client_id] = found
         return self._clients[client_id]
 
     def save_token(self, token: dict, request: OAuth2Request) -> None:
@@ -293,9 +299,23 @@ class VoiceboxAuthorizationServer(AuthorizationServer):
         self.session.flush()
 
     def authenticate_resource_owner(self, username: str, password: str) -> User | None:
-        """The password grant's and the login form's check (one argon2 verify)."""
+        """The password grant's and the login form's check (one argon2 verify, off the loop)."""
         found = repo.user_by_username(self.session, username) if "\x00" not in username else None
-        return check_credentials(found, password)
+        verified = self.verify_password(found.password_hash if found else None, password)
+        self._password_failed = self._password_failed or not verified
+        self.password_verified = self.password_verified or verified
+        return logged_in(found, verified)
+
+    def verify_password(self, password_hash: str | None, password: str) -> bool:
+        """argon2 in the pool. The transaction ends first (it holds only reads: every check of a
+        credential comes before any write), so no database connection waits with the hash."""
+        self.session.commit()
+        return verify_password_from_sync(password_hash, password)
+
+    def failures(self) -> list[str]:
+        """What was wrong in this request, for the login limits: `client` (a secret), `user`."""
+        found = [CLIENT] if any(c and c.secret_failed for c in self._clients.values()) else []
+        return found + ([USER] if self._password_failed else [])
 
     def create_oauth2_request(self, request: OAuth2Request) -> OAuth2Request:
         return request

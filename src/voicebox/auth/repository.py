@@ -1,14 +1,15 @@
-"""Every query on users, OAuth clients and tokens."""
+"""Every query on users, OAuth clients, tokens and failed logins."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from voicebox.models import AuthorizationCode, OAuthClient, OAuthToken, User
+from voicebox.models import AuthorizationCode, LoginFailure, OAuthClient, OAuthToken, User
+from voicebox.store.db import dialect_insert
 
 
 class AuthRepository:
@@ -100,3 +101,66 @@ class OAuthRepository:
 
 
 oauth_repository = OAuthRepository()
+
+
+class LoginFailureRepository:
+    """Counting failed logins; each count is one atomic upsert, safe across processes."""
+
+    async def locked_until(
+        self, session: AsyncSession, subjects: list[str], now: float
+    ) -> float | None:
+        """The latest end of a lock still running on any of the subjects."""
+        return await session.scalar(
+            select(func.max(LoginFailure.locked_until)).where(
+                LoginFailure.subject.in_(subjects), LoginFailure.locked_until > now
+            )
+        )
+
+    async def count_failure(
+        self,
+        session: AsyncSession,
+        *,
+        subject: str,
+        kind: str,
+        now: float,
+        limit: int,
+        window: float,
+        lockout: float,
+    ) -> tuple[int, float | None]:
+        """One more failure in the subject's window (a new window once the old one ended);
+        reaching `limit` locks it for `lockout` seconds. Returns (failures, locked_until)."""
+        row = LoginFailure.__table__.c
+        expired = row.window_started <= now - window
+        counted = case((expired, 1), else_=row.failures + 1)
+        insert = dialect_insert(session)(LoginFailure).values(
+            subject=subject,
+            kind=kind,
+            failures=1,
+            window_started=now,
+            locked_until=now + lockout if limit <= 1 else None,
+        )
+        statement = insert.on_conflict_do_update(
+            index_elements=[row.subject],
+            set_={
+                "failures": counted,
+                "window_started": case((expired, now), else_=row.window_started),
+                "locked_until": case((counted >= limit, now + lockout), else_=row.locked_until),
+            },
+        ).returning(row.failures, row.locked_until)
+        failures, locked_until = (await session.execute(statement)).one()
+        return failures, locked_until
+
+    async def forget(self, session: AsyncSession, subject: str) -> None:
+        await session.execute(delete(LoginFailure).where(LoginFailure.subject == subject))
+
+    async def prune(self, session: AsyncSession, *, before: float, now: float) -> None:
+        """Drop counts whose window ended before `before` and that hold no running lock."""
+        await session.execute(
+            delete(LoginFailure).where(
+                LoginFailure.window_started < before,
+                or_(LoginFailure.locked_until.is_(None), LoginFailure.locked_until <= now),
+            )
+        )
+
+
+login_failure_repository = LoginFailureRepository()

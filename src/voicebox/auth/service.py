@@ -8,8 +8,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voicebox.auth import hashing
 from voicebox.auth.repository import auth_repository
-from voicebox.auth.secrets import hash_password, new_token, token_hash, verify_password
+from voicebox.auth.scopes import FULL, SCOPES
+from voicebox.auth.secrets import new_token, token_hash
 from voicebox.errors import Conflict, InvalidInput, NotFound
 from voicebox.models import Customer, OAuthClient, OAuthToken, User
 from voicebox.store.db import utcnow
@@ -31,11 +33,17 @@ class IssuedToken:
     record: OAuthToken
 
 
-def check_credentials(user: User | None, password: str) -> User | None:
-    """The user if the password is theirs and they are active; one argon2 verify either way."""
-    if not verify_password(user.password_hash if user else None, password):
-        return None
-    return user if user and user.is_active else None
+def logged_in(user: User | None, verified: bool) -> User | None:
+    """The user whose password was verified, if they are active."""
+    return user if verified and user is not None and user.is_active else None
+
+
+@dataclass(frozen=True, slots=True)
+class Bearer:
+    """What a live access token gives: its user and its scope."""
+
+    user: User
+    scope: str
 
 
 def token_record(
@@ -80,7 +88,7 @@ class AuthService:
         if await auth_repository.user_by_username(session, username) is not None:
             raise Conflict(f"username {username!r} is taken", name="username")
         user = User(
-            customer_id=customer_id, username=username, password_hash=hash_password(password)
+            customer_id=customer_id, username=username, password_hash=await hashing.hash_password(password)
         )
         session.add(user)
         await session.flush()
@@ -89,9 +97,15 @@ class AuthService:
     async def authenticate(
         self, session: AsyncSession, username: str, password: str
     ) -> User | None:
-        """The active user with these credentials, or None (constant work either way)."""
+        """The active user with these credentials, or None (one argon2 verify either way).
+
+        Ends the session's transaction before verifying, so no database connection is held
+        while the hash waits in the pool: call it before the request writes anything.
+        """
         user = await auth_repository.user_by_username(session, username)
-        return check_credentials(user, password)
+        await session.commit()
+        password_hash = user.password_hash if user else None
+        return logged_in(user, await hashing.verify_password(password_hash, password))
 
     async def create_client(
         self,
@@ -100,12 +114,15 @@ class AuthService:
         name: str,
         redirect_uris: list[str],
         public: bool = False,
-        scope: str = "",
+        scope: str = FULL,
     ) -> IssuedClient:
+        unknown = [item for item in scope.split() if item not in SCOPES]
+        if unknown or not scope.split():
+            raise InvalidInput(f"scope must be made of {', '.join(SCOPES)}", name="scope")
         secret = None if public else new_token(32)
         client = OAuthClient(
             client_id=new_token(16),
-            client_secret_hash=None if secret is None else hash_password(secret),
+            client_secret_hash=None if secret is None else await hashing.hash_password(secret),
             name=name,
             redirect_uris=list(redirect_uris),
             scope=scope,
@@ -120,7 +137,7 @@ class AuthService:
         *,
         user: User,
         client_id: str,
-        scope: str = "",
+        scope: str = FULL,
         access_ttl: int = 3600,
         refresh_ttl: int | None = 30 * 24 * 3600,
     ) -> IssuedToken:
@@ -139,15 +156,15 @@ class AuthService:
         await session.flush()
         return IssuedToken(access, refresh, access_ttl, record)
 
-    async def user_for_bearer(
+    async def bearer(
         self, session: AsyncSession, token: str, *, now: datetime | None = None
-    ) -> User | None:
-        """The active user a live (unexpired, unrevoked) access token belongs to."""
+    ) -> Bearer | None:
+        """The active user a live (unexpired, unrevoked) access token belongs to, and its scope."""
         record = await auth_repository.token_by_access_hash(session, token_hash(token))
         if record is None or record.revoked or record.access_expires_at <= (now or utcnow()):
             return None
         user = await auth_repository.user_by_id(session, record.user_id)
-        return user if user and user.is_active else None
+        return Bearer(user, record.scope) if user and user.is_active else None
 
 
 auth_service = AuthService()

@@ -7,8 +7,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.billing.repository import ledger_repository
-from voicebox.errors import InvalidInput
+from voicebox.errors import Conflict, InvalidInput
 from voicebox.models import Customer, LedgerEntry
+from voicebox.store.db import utcnow
 
 MAX_AMOUNT = Decimal("1000000000")
 CENT = Decimal("0.01")
@@ -87,12 +88,57 @@ class BillingService:
             reference=reference,
         )
 
+    async def charge_once(
+        self,
+        session: AsyncSession,
+        *,
+        customer_id: int,
+        amount: Decimal,
+        kind: str,
+        description: str,
+        reference: str,
+    ) -> bool:
+        """Record a charge once: the ledger's unique key on number-fee references makes a second
+        one a no-op (then False), whoever races or retries."""
+        return await ledger_repository.post_once(
+            session,
+            {
+                "customer_id": customer_id,
+                "amount": -abs(amount),
+                "kind": kind,
+                "description": description[:500],
+                "reference": reference,
+                "created_at": utcnow(),
+            },
+        )
+
     async def balance(self, session: AsyncSession, customer_id: int) -> Decimal:
         return await ledger_repository.balance(session, customer_id)
 
     async def available(self, session: AsyncSession, customer: Customer) -> Decimal:
         """What may still be spent: balance plus credit limit."""
         return await self.balance(session, customer.id) + customer.credit_limit
+
+    async def hold(self, session: AsyncSession, customer_id: int) -> None:
+        """Lock the customer's money until the transaction ends.
+
+        Every write guarded by the balance (a purchase, a reservation, a renewal) calls this
+        before its check, so two of them cannot both spend the same money, on either database.
+        """
+        await ledger_repository.lock_customer(session, customer_id)
+
+    async def ensure_affordable(
+        self, session: AsyncSession, *, customer: Customer, amount: Decimal, what: str,
+        currency: str,
+    ) -> None:
+        """409 `balance` unless balance + credit limit covers `amount` (call `hold` first)."""
+        available = await self.available(session, customer)
+        if available < amount:
+            raise Conflict(
+                f"insufficient funds: {what} is {money_text(amount)} {currency}, "
+                f"available {money_text(available)}",
+                name="balance",
+            )
 
 
 billing_service = BillingService()

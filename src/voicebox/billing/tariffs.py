@@ -1,6 +1,6 @@
 """Call prices: a per-minute price by destination type, billed per answered second.
 
-The destination type comes from the number (phonenumbers): `mobile`, `landline`, `tollFree`,
+The destination type comes from the number (`voicebox.phones.destination_type`): `mobile`, `landline`, `tollFree`,
 or `international` (another country than the platform's home region). A customer's
 `customers.tariff` JSON overrides any of the defaults, e.g. `{"mobile": "1.90"}`.
 """
@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import lru_cache
 from typing import Any
 
-import phonenumbers
-from phonenumbers import PhoneNumberType
+from voicebox.phones import destination_type
 
 DEFAULT_TARIFF: dict[str, Decimal] = {  # per minute, in the customer's currency
     "mobile": Decimal("2.50"),
@@ -23,23 +21,7 @@ DEFAULT_TARIFF: dict[str, Decimal] = {  # per minute, in the customer's currency
 }
 _ALIASES = {"toll_free": "tollFree", "tollfree": "tollFree", "fixed": "landline"}
 FOUR_PLACES = Decimal("0.0001")
-
-
-@lru_cache(maxsize=65536)
-def destination_type(number: str, home_region: str = "RU") -> str:
-    """`mobile` | `landline` | `tollFree` | `international` for an E.164 number."""
-    try:
-        parsed = phonenumbers.parse(number, home_region)
-    except phonenumbers.NumberParseException:
-        return "international"
-    if phonenumbers.region_code_for_number(parsed) not in (home_region, None):
-        return "international"
-    kind = phonenumbers.number_type(parsed)
-    if kind == PhoneNumberType.TOLL_FREE:
-        return "tollFree"
-    if kind in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE):
-        return "mobile"
-    return "landline"
+__all__ = ["DEFAULT_TARIFF", "call_cost", "destination_type", "tariff_for"]
 
 
 def tariff_for(override: Mapping[str, Any] | None) -> dict[str, Decimal]:

@@ -13,6 +13,7 @@ from voicebox.calls.repository import HistoryFilter
 from voicebox.calls.schemas import CallTrace, HistoryCampaign, HistoryItem
 from voicebox.campaigns.schedule import parse_instant
 from voicebox.errors import NotFound, Problem, Problems
+from voicebox.ids import ascii_int, is_ascii_digits
 from voicebox.models import Call
 
 
@@ -33,7 +34,8 @@ def parse_cursor(text: str | None) -> tuple[datetime, int] | None:
     if text in (None, ""):
         return None
     micros, _, row_id = str(text).partition(".")
-    if not (micros.isdigit() and row_id.isdigit()) or len(micros) > 17 or len(row_id) > 18:
+    digits = is_ascii_digits(micros) and is_ascii_digits(row_id)
+    if not digits or len(micros) > 17 or len(row_id) > 18:
         raise Problems([Problem("after", "must be a cursor from X-Next-Cursor")])
     moment = datetime.fromtimestamp(int(micros) // 1_000_000, UTC).replace(
         microsecond=int(micros) % 1_000_000
@@ -56,7 +58,7 @@ def _item(call: Call, campaign_name: str | None) -> HistoryItem:
         cgPN=call.cg_pn,
         cdPN=call.cd_pn,
         callId=call.call_id,
-        callRecord=call.record_path is not None,
+        callRecord=call.record_path is not None and call.state == "ended",  # live: still writing
     )
 
 
@@ -67,10 +69,8 @@ def history_filter(
     problems: list[Problem] = []
     campaign: int | None = None
     if campaign_id not in (None, ""):
-        text = str(campaign_id).strip()
-        if text.isdigit() and int(text) <= 2**31 - 1:
-            campaign = int(text)
-        else:
+        campaign = ascii_int(campaign_id, low=1)
+        if campaign is None:
             problems.append(Problem("campaignId", "must be a campaign id (a whole number)"))
     bounds: dict[str, datetime | None] = {"from": None, "to": None}
     for name, raw in (("from", since), ("to", until)):

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from json.encoder import encode_basestring as _quote  # type: ignore[attr-defined]
 from typing import IO, Any
 
-from voicebox.campaigns.phones import PhoneError, PhoneNormalizer
 from voicebox.errors import Problem
+from voicebox.phones import PhoneError, PhoneNormalizer
 
 BATCH_SIZE = 5000
 MAX_LISTED_ERRORS = 100

@@ -15,7 +15,7 @@ DEFAULT_ATTEMPTS = 3
 DEFAULT_INTERVAL_MINUTES = 30
 DEFAULT_MAX_LINES = 10
 DEFAULT_TIMEZONE = "Europe/Moscow"
-_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
+_CLOCK = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9]))?$")
 _MIN_TS = datetime(2000, 1, 1, tzinfo=UTC)
 _MAX_TS = datetime(2100, 1, 1, tzinfo=UTC)
 

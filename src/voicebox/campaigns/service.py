@@ -26,6 +26,7 @@ from voicebox.campaigns.schemas import (
 )
 from voicebox.campaigns.suspension import MESSAGES, suspension_reason
 from voicebox.errors import Conflict, InvalidInput, NotFound, Problem, Problems
+from voicebox.ids import parse_id
 from voicebox.models import Campaign, Customer, PhoneNumber, Scenario
 from voicebox.numbers.service import number_service
 from voicebox.scenarios.service import scenario_service
@@ -91,9 +92,7 @@ def _campaign_type(
 
 
 def _scenario_id(raw: str) -> int:
-    if not raw.isdigit() or int(raw) > 2**31 - 1:
-        raise NotFound(f"scenario {raw} not found", name="scenario.id")
-    return int(raw)
+    return parse_id(raw, name="scenario.id", error=NotFound)
 
 
 class CampaignService:

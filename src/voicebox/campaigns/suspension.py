@@ -3,6 +3,10 @@
 The dialer applies it on every pass (Active → Suspended when a cause appears, Suspended → Active
 when none is left); a client's PATCH Suspended → Active asks it too and gets 409 while a cause
 remains. The cause is stored as the campaign's `suspendedReason` code.
+
+The number renewal job (numbers/renewal.py) also suspends, with `NUMBER_UNPAID`, the campaigns
+of a number it takes back for an unpaid fee: the state is the one `NUMBER` describes, the code
+says why. It lifts the same way, when the customer owns the number again.
 """
 
 from __future__ import annotations
@@ -11,9 +15,11 @@ from decimal import Decimal
 
 BALANCE = "balance"
 NUMBER = "number"
+NUMBER_UNPAID = "number_unpaid"
 MESSAGES = {
     BALANCE: "the balance is exhausted",
     NUMBER: "its number is no longer the customer's",
+    NUMBER_UNPAID: "its number was released: the monthly fee went unpaid past the grace period",
 }
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voicebox.auth import scopes
 from voicebox.auth.service import auth_service
 from voicebox.billing.service import billing_service, money_text
 from voicebox.cli.common import fail, print_json, run_in_session
@@ -75,18 +76,22 @@ def create_client(
         list[str] | None, typer.Option(help="Allowed redirect URI (repeatable)")
     ] = None,
     public: Annotated[bool, typer.Option(help="Public client (no secret; PKCE)")] = False,
+    scope: Annotated[
+        str, typer.Option(help="Scopes its tokens may get: 'read write', or 'read' (read-only)")
+    ] = scopes.FULL,
 ) -> None:
     """Register an OAuth 2.0 client; the secret is shown once and stored hashed."""
 
     async def work(session: AsyncSession) -> dict:
         issued = await auth_service.create_client(
-            session, name=name, redirect_uris=redirect_uri or [], public=public
+            session, name=name, redirect_uris=redirect_uri or [], public=public, scope=scope
         )
         return {
             "id": issued.client.id,
             "client_id": issued.client.client_id,
             "client_secret": issued.secret,
             "redirect_uris": issued.client.redirect_uris,
+            "scope": issued.client.scope,
         }
 
     print_json(run_in_session(work))

@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from voicebox.config import get_settings
+from voicebox.config import Settings, get_settings
 from voicebox.errors import VoiceboxError
 from voicebox.store.db import make_engine, make_sessionmaker
 from voicebox.store.migrate import upgrade
@@ -29,15 +29,36 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def require_database(settings: Settings) -> None:
+    """Refuse to work on a SQLite database that does not exist yet: a command run with another
+    data directory than the server's would otherwise create a new, empty one silently."""
+    if settings.database_url or settings.sqlite_path.exists():
+        return
+    fail(
+        f"no database at {settings.sqlite_path}. Start the server once (scripts/serve.sh) or run "
+        "`voicebox db upgrade` to create it there, or point VOICEBOX_DATA_DIR (or "
+        "VOICEBOX_DATABASE_URL) at the server's data."
+    )
+
+
+async def open_database(settings: Settings) -> AsyncEngine:
+    """The configured database, migrated; it must exist already (`require_database`)."""
+    require_database(settings)
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        await upgrade(engine)
+    except BaseException:
+        await engine.dispose()
+        raise
+    return engine
+
+
 def run_in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run `work` in one committed transaction on the configured, migrated database."""
 
     async def runner() -> T:
-        settings = get_settings()
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = make_engine(settings.resolved_database_url)
+        engine = await open_database(get_settings())
         try:
-            await upgrade(engine)
             async with make_sessionmaker(engine)() as session:
                 result = await work(session)
                 await session.commit()

@@ -28,4 +28,6 @@ def upgrade() -> None:
             await engine.dispose()
 
     asyncio.run(run())
-    err_console.print("database is up to date")
+    settings = get_settings()
+    where = settings.sqlite_path if not settings.database_url else "VOICEBOX_DATABASE_URL"
+    err_console.print(f"database is up to date ({where})")

@@ -11,12 +11,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import func, select
 
 from voicebox.calls.sweep import HistorySweeper
-from voicebox.cli.common import err_console, print_json
+from voicebox.cli.common import err_console, open_database, print_json
 from voicebox.config import get_settings
 from voicebox.models import Call, HistoryCount
 from voicebox.models.history_mark import ALL_CAMPAIGNS
-from voicebox.store.db import make_engine, make_sessionmaker
-from voicebox.store.migrate import upgrade
+from voicebox.store.db import make_sessionmaker
 
 
 def register(admin: typer.Typer) -> None:
@@ -27,10 +26,8 @@ def register(admin: typer.Typer) -> None:
         settings = get_settings()
 
         async def run() -> dict:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
-            engine = make_engine(settings.resolved_database_url)
+            engine = await open_database(settings)
             try:
-                await upgrade(engine)
                 sessions = make_sessionmaker(engine)
                 async with sessions() as session:
                     calls = await session.scalar(select(func.count()).select_from(Call)) or 0

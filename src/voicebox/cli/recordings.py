@@ -8,11 +8,10 @@ from typing import Annotated
 
 import typer
 
-from voicebox.cli.common import fail, print_json
+from voicebox.cli.common import fail, open_database, print_json
 from voicebox.config import get_settings
 from voicebox.recordings.retention import purge_recordings
-from voicebox.store.db import make_engine, make_sessionmaker
-from voicebox.store.migrate import upgrade
+from voicebox.store.db import make_sessionmaker
 
 
 def register(admin: typer.Typer) -> None:
@@ -30,10 +29,8 @@ def register(admin: typer.Typer) -> None:
             fail("retention is off: give --days N or set VOICEBOX_RECORDING_RETENTION_DAYS")
 
         async def run() -> dict:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
-            engine = make_engine(settings.resolved_database_url)
+            engine = await open_database(settings)
             try:
-                await upgrade(engine)
                 return await purge_recordings(make_sessionmaker(engine), settings.data_dir, keep)
             finally:
                 await engine.dispose()

@@ -23,6 +23,8 @@ def register(app: typer.Typer) -> None:
         from voicebox.app import create_app
 
         settings = get_settings()
+        where = settings.sqlite_path if not settings.database_url else "VOICEBOX_DATABASE_URL"
+        typer.echo(f"data directory {settings.data_dir}, database {where}", err=True)
         application = create_app(settings)
         if not no_dialer:
             from voicebox.dialer.runtime import embed

@@ -22,9 +22,11 @@ def register(app: typer.Typer) -> None:
                                                         "(VOICEBOX_DIALER_CONCURRENCY)")] = None,
     ) -> None:
         """Run a dialer: claim due calls and place them, until SIGTERM."""
+        from voicebox.cli.common import require_database
         from voicebox.dialer.runtime import run_worker
 
         settings = get_settings()
+        require_database(settings)
         logging.basicConfig(level=settings.log_level.upper(),
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         asyncio.run(run_worker(settings, worker_id=worker_id, concurrency=concurrency))
@@ -41,11 +43,12 @@ def register(app: typer.Typer) -> None:
                                                            "this many seconds")] = None,
     ) -> None:
         """Place a simulated inbound call and print its trace as JSON."""
-        from voicebox.cli.common import fail
+        from voicebox.cli.common import fail, require_database
         from voicebox.dialer.runtime import place_inbound
         from voicebox.errors import VoiceboxError
 
         settings = get_settings()
+        require_database(settings)
         try:
             result = asyncio.run(place_inbound(settings, to=to, caller=caller,
                                                inputs=inputs or [], hangup_after=hangup_after))

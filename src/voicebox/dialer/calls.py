@@ -48,12 +48,12 @@ class Job:
 
 
 def open_leg(gateway: Gateway, job: Job) -> Call:
-    """An outbound leg; the simulator also learns the campaign's script and the attempt."""
-    if getattr(gateway, "name", None) == "sim":
-        return gateway.outbound(to=job.callee, caller=job.caller or None,  # type: ignore[call-arg]
-                                call_id=job.call_id, simulation=job.simulation,
-                                attempt=job.attempt)
-    return gateway.outbound(to=job.callee, caller=job.caller or None, call_id=job.call_id)
+    """An outbound leg; the driver options carry the attempt and any `simulation` script."""
+    options: dict[str, Any] = {"attempt": job.attempt}
+    if job.simulation is not None:
+        options["simulation"] = job.simulation
+    return gateway.outbound(to=job.callee, caller=job.caller or None, call_id=job.call_id,
+                            options=options)
 
 
 def system_variables(job: Job) -> dict[str, Any]:
@@ -62,12 +62,13 @@ def system_variables(job: Job) -> dict[str, Any]:
             "attempt": str(job.attempt), "callerNumber": job.caller}
 
 
-async def run_job(job: Job, leg: Call, *, config: EngineConfig, clock: Any) -> Outcome | None:
-    """Run the scenario; None when the run was cancelled (see `job.cancel_reason`) or crashed."""
+async def run_job(job: Job, leg: Call, *, config: EngineConfig) -> Outcome | None:
+    """Run the scenario on the leg's own clock; None when the run was cancelled (see
+    `job.cancel_reason`) or crashed."""
     job.leg = leg
     try:
         return await run_scenario(job.program, leg, variables=system_variables(job),
-                                  config=config, clock=clock)
+                                  config=config, clock=leg.clock)
     except asyncio.CancelledError:
         if job.cancel_reason is None:
             raise

@@ -20,6 +20,7 @@ from voicebox.dialer.persist import write_finished
 from voicebox.dialer.programs import ProgramCache
 from voicebox.dialer.repository import Finished, Started, dialer_repository
 from voicebox.engine import EngineConfig
+from voicebox.ids import is_ascii_digits
 from voicebox.store.db import utcnow
 from voicebox.telephony.base import Call, CallResult
 
@@ -27,17 +28,15 @@ log = logging.getLogger(__name__)
 
 
 def digits_of(number: str) -> str:
-    return "".join(ch for ch in number if ch.isdigit())
+    return "".join(ch for ch in number if is_ascii_digits(ch))
 
 
 class InboundAnswerer:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], *, settings: Settings,
-                 clock: Any = None):
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], *, settings: Settings):
         self.sessionmaker = sessionmaker
         self.settings = settings
-        self.clock = clock
         self.engine_config = EngineConfig.from_settings(settings)
-        self.programs = ProgramCache()
+        self.programs = ProgramCache(data_dir=settings.data_dir)
 
     async def handle(self, call: Call) -> dict[str, Any]:
         """Answer `call` with its number's campaign, persist the history row and the charge.
@@ -45,8 +44,8 @@ class InboundAnswerer:
         Returns `{callId, campaignId, status, duration, cost, outcome}`; a number no active
         inbound campaign serves is refused (404, nothing is written).
         """
-        to = getattr(call, "to", "") or ""
-        caller = getattr(call, "caller", "") or ""
+        to = call.to or ""
+        caller = call.caller or ""
         now = utcnow()
         async with self.sessionmaker() as session:
             row = await dialer_repository.inbound_campaign(session, digits_of(to))
@@ -57,7 +56,8 @@ class InboundAnswerer:
             campaign = row.Campaign
             available = await billing_service.balance(session, campaign.customer_id)
             program = await self.programs.get(session, campaign.scenario_id,
-                                              row.scenario_updated)
+                                              row.scenario_updated,
+                                              customer_id=campaign.customer_id)
             item = Started(abonent_id=0, attempt=1, call_id=call.id or uuid.uuid4().hex,
                            customer_id=campaign.customer_id, campaign_id=campaign.id,
                            call_type="inbound", caller=caller, callee=to, started_at=now)
@@ -71,7 +71,7 @@ class InboundAnswerer:
             job.cancel_reason = "insufficient funds"
             result, outcome = finished(job, None, now=utcnow()), None
         else:
-            outcome = await run_job(job, call, config=self.engine_config, clock=self.clock)
+            outcome = await run_job(job, call, config=self.engine_config)
             result = finished(job, outcome, now=utcnow(),
                               home_region=self.settings.home_region)
         await self._write(result, campaign.customer_id)

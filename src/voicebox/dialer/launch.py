@@ -12,13 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.billing.service import billing_service
-from voicebox.dialer.phones import e164
 from voicebox.dialer.repository import ACTIVE, dialer_repository
-from voicebox.dialer.scheduling import timezone_for_number
 from voicebox.dialer.wakeup import announce
 from voicebox.errors import Conflict, InvalidInput, NotFound
 from voicebox.models import Customer
 from voicebox.models.abonent import CALLING, PENDING
+from voicebox.phones import parse_phone
 from voicebox.store.db import utcnow
 
 MAX_VARIABLES = 100
@@ -58,8 +57,8 @@ class LaunchService:
             raise Conflict(f"campaign {campaign.id} is {campaign.status}, not Active",
                            name="method")
         variables = parse_data(data)
-        phone = e164(number if number not in (None, "") else variables.get("number"),
-                     region=region, field="number")
+        phone, zone = parse_phone(number if number not in (None, "") else variables.get("number"),
+                                  region=region, field="number")
         customer = await session.get(Customer, customer_id)
         if customer is None or await billing_service.available(session, customer) <= Decimal(0):
             raise Conflict("no money left: the balance and the credit limit are spent",
@@ -72,7 +71,7 @@ class LaunchService:
         try:
             await dialer_repository.queue_http_call(
                 session, campaign_id=campaign.id, phone=phone, call_id=call_id,
-                variables=variables, timezone=timezone_for_number(phone), now=utcnow(),
+                variables=variables, timezone=zone, now=utcnow(),
                 existing_id=existing.id if existing is not None else None)
         except IntegrityError as error:  # the same number, at the same moment
             raise Conflict(f"a call to {phone} is already queued or in progress",

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voicebox.audiofiles.service import audio_file_service
 from voicebox.dialer.repository import dialer_repository
 from voicebox.dialer.scheduling import Schedule, Window
 from voicebox.engine import Program, compile_scenario
@@ -13,18 +15,39 @@ from voicebox.models import Campaign
 from voicebox.scenarios.format import ScenarioBody
 
 
+def played_files(body: ScenarioBody) -> set[str]:
+    """The audio file ids a scenario's announcements play."""
+    found = set()
+    for state in body.states:
+        announcement = getattr(state, "announcement", None)
+        if announcement is not None and announcement.type == "file" and announcement.file:
+            found.add(announcement.file)
+    return found
+
+
 class ProgramCache:
-    def __init__(self, size: int = 256):
+    def __init__(self, size: int = 256, *, data_dir: Path | None = None):
         self._size = size
+        self.data_dir = data_dir
         self._items: dict[tuple[int, datetime | None], Program] = {}
 
     async def get(self, session: AsyncSession, scenario_id: int,
-                  version: datetime | None) -> Program:
+                  version: datetime | None, *, customer_id: int) -> Program:
+        """The compiled scenario, its audio files resolved for `customer_id` (a file the
+        customer does not have stays unresolved: playing it is a media error)."""
         key = (scenario_id, version)
         program = self._items.get(key)
         if program is None:
-            body = await dialer_repository.scenario_body(session, scenario_id)
-            program = compile_scenario(ScenarioBody.model_validate(body))
+            body = ScenarioBody.model_validate(
+                await dialer_repository.scenario_body(session, scenario_id))
+            files = {}
+            if self.data_dir is not None:
+                for ref in played_files(body):
+                    path = await audio_file_service.resolve(session, customer_id, ref,
+                                                            data_dir=self.data_dir)
+                    if path is not None:
+                        files[ref] = str(path)
+            program = compile_scenario(body, files=files)
             if len(self._items) >= self._size:
                 self._items.pop(next(iter(self._items)))
             self._items[key] = program

@@ -13,24 +13,46 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from voicebox.config import Settings
 from voicebox.dialer.inbound import InboundAnswerer
-from voicebox.dialer.phones import e164
 from voicebox.dialer.worker import Dialer
-from voicebox.recordings.gateway import with_recordings
+from voicebox.media.asr import recognition_service
+from voicebox.media.tts import speech_service_from_settings
+from voicebox.numbers.renewal import RenewalJob
+from voicebox.phones import parse_phone
+from voicebox.recordings.gateway import recordings_on, with_recordings
+from voicebox.recordings.live import live_taps
+from voicebox.recordings.recorder import Recorder
 from voicebox.store.db import make_engine, make_sessionmaker
 from voicebox.store.migrate import upgrade
-from voicebox.telephony.registry import create_gateway
+from voicebox.telephony.base import Gateway
+from voicebox.telephony.media_leg import MediaKit
+from voicebox.telephony.prompts import SpeechPrompts
+from voicebox.telephony.registry import create_router
 
 log = logging.getLogger(__name__)
 
 
+def build_gateway(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, *,
+                  only_simulator: bool = False) -> Gateway:
+    """The configured driver (and the simulator beside it) with media legs that speak through
+    the process's speech service and record live; text-mode calls recorded from timelines."""
+    recorder = Recorder(sessionmaker, settings) if recordings_on(settings) else None
+    speech = recorder.speech if recorder is not None else speech_service_from_settings(settings)
+    media = MediaKit(prompts=SpeechPrompts(speech), recognizer=recognition_service(settings),
+                     taps=live_taps(recorder) if recorder is not None else None)
+    name = "sim" if only_simulator else settings.telephony
+    gateway: Gateway = create_router(name, media=media, time_scale=settings.sim_time_scale,
+                                     audio=settings.sim_audio)
+    if recorder is not None:
+        gateway = with_recordings(gateway, sessionmaker, settings, recorder=recorder)
+    return gateway
+
+
 def build_dialer(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, *,
                  worker_id: str | None = None, concurrency: int | None = None) -> Dialer:
-    gateway = with_recordings(
-        create_gateway(settings.telephony, time_scale=settings.sim_time_scale),
-        sessionmaker, settings)
+    gateway = build_gateway(sessionmaker, settings)
     dialer = Dialer(sessionmaker, gateway=gateway, settings=settings, worker_id=worker_id,
                     concurrency=concurrency)
-    answerer = InboundAnswerer(sessionmaker, settings=settings, clock=dialer.clock)
+    answerer = InboundAnswerer(sessionmaker, settings=settings)
 
     async def on_incoming(call: Any) -> None:
         await answerer.handle(call)
@@ -46,8 +68,14 @@ def embed(app: Any) -> None:
         dialer = build_dialer(app.state.sessionmaker, app.state.settings)
         app.state.dialer = dialer
         await dialer.start()
+        app.state.renewal = RenewalJob(app.state.sessionmaker, settings=app.state.settings,
+                                       clock=dialer.wall)
+        app.state.renewal.start()
 
     async def stop(app: Any) -> None:
+        renewal = getattr(app.state, "renewal", None)
+        if renewal is not None:
+            await renewal.stop()
         dialer = getattr(app.state, "dialer", None)
         if dialer is not None:
             await dialer.stop()
@@ -62,18 +90,21 @@ async def run_worker(settings: Settings, *, worker_id: str | None, concurrency: 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.resolved_database_url)
     await upgrade(engine)
-    dialer = build_dialer(make_sessionmaker(engine), settings, worker_id=worker_id,
-                          concurrency=concurrency)
+    sessionmaker = make_sessionmaker(engine)
+    dialer = build_dialer(sessionmaker, settings, worker_id=worker_id, concurrency=concurrency)
+    renewal = RenewalJob(sessionmaker, settings=settings, clock=dialer.wall)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     await dialer.start()
+    renewal.start()
     log.info("worker %s dialing on %s", dialer.worker_id, engine.url.render_as_string())
     try:
         await stop.wait()
     finally:
+        await renewal.stop()
         await dialer.stop()
         await engine.dispose()
 
@@ -81,16 +112,14 @@ async def run_worker(settings: Settings, *, worker_id: str | None, concurrency: 
 async def place_inbound(settings: Settings, *, to: str, caller: str, inputs: list[str],
                         hangup_after: float | None = None) -> dict[str, Any]:
     """One simulated inbound call to `to`, answered in this process; its result."""
-    from voicebox.telephony.simulated import SimulatedGateway
-
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.resolved_database_url)
     try:
         await upgrade(engine)
         sessionmaker = make_sessionmaker(engine)
-        gateway = with_recordings(SimulatedGateway(time_scale=settings.sim_time_scale),
-                                  sessionmaker, settings)
-        answerer = InboundAnswerer(sessionmaker, settings=settings, clock=gateway.clock)
+        gateway = build_gateway(sessionmaker, settings, only_simulator=True)
+        simulator = gateway.simulator  # type: ignore[attr-defined]
+        answerer = InboundAnswerer(sessionmaker, settings=settings)
         done: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
 
         async def on_incoming(call: Any) -> None:
@@ -100,8 +129,9 @@ async def place_inbound(settings: Settings, *, to: str, caller: str, inputs: lis
                 done.set_exception(error)
 
         gateway.on_incoming(on_incoming)
-        gateway.incoming(to=e164(to, region=settings.home_region, field="--to"),
-                         caller=e164(caller, region=settings.home_region, field="--from"),
+        simulator.incoming(to=parse_phone(to, region=settings.home_region, field="--to").e164,
+                         caller=parse_phone(caller, region=settings.home_region,
+                                            field="--from").e164,
                          inputs=inputs, hangup_after=hangup_after)
         result = await done
         await gateway.stop()  # the recorder writes the call's recording before we exit

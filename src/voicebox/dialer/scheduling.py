@@ -8,29 +8,9 @@ from datetime import datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import phonenumbers
-from phonenumbers import timezone as pn_timezone
+from voicebox.telephony.base import REFUSED, CallResult
 
-from voicebox.telephony.base import CallResult
-
-# phonenumbers names a zone with the same offset where the country's own zone is meant.
-_ZONE_FIXES = {("RU", "Europe/Bucharest"): "Europe/Kaliningrad"}
 RETRIED = frozenset({CallResult.BUSY, CallResult.NO_ANSWER, CallResult.FAILED})
-
-
-@lru_cache(maxsize=65536)
-def timezone_for_number(number: str) -> str | None:
-    """The IANA zone of a number when it tells exactly one (landlines do; Russian mobiles
-    span eleven zones and do not), else None."""
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
-        return None
-    zones = [z for z in pn_timezone.time_zones_for_number(parsed) if z != "Etc/Unknown"]
-    if len(zones) != 1:
-        return None
-    region = phonenumbers.region_code_for_number(parsed)
-    return _ZONE_FIXES.get((region, zones[0]), zones[0])
 
 
 @lru_cache(maxsize=1024)
@@ -136,11 +116,13 @@ def after_attempt(
     retry: bool = True,
 ) -> Verdict:
     """Retry busy / no answer / failed while attempts remain (never an answered call)."""
-    if result == CallResult.ANSWERED:
+    kind = CallResult.classify(result)
+    if kind is CallResult.ANSWERED:
         return Verdict("done")
-    if result == CallResult.CANCELLED:
+    if kind is CallResult.CANCELLED:
         return Verdict("cancelled")
-    if not retry or result not in RETRIED or attempts_made >= schedule.attempts:
+    if (not retry or kind not in RETRIED or result in REFUSED
+            or attempts_made >= schedule.attempts):
         return Verdict("failed")
     when = schedule.next_allowed(now + schedule.interval, zone_name)
     if when is None:

@@ -41,6 +41,7 @@ from voicebox.dialer.scheduling import after_attempt
 from voicebox.dialer.wakeup import listen
 from voicebox.engine import EngineConfig
 from voicebox.models import Campaign
+from voicebox.recordings.retention import PURGE_EVERY_SECONDS, purge_recordings
 from voicebox.store.db import utcnow
 from voicebox.telephony.base import CallResult, CallState, Gateway
 
@@ -71,9 +72,9 @@ class Dialer:
         self.wall = wall
         self.lease = timedelta(seconds=settings.dialer_lease_seconds)
         self.engine_config = EngineConfig.from_settings(settings)
-        self.clock = getattr(gateway, "clock", None)
+        self.clock = gateway.clock
         self.time_scale = float(getattr(self.clock, "scale", 1.0))
-        self.programs = ProgramCache()
+        self.programs = ProgramCache(data_dir=settings.data_dir)
         bind = sessionmaker.kw.get("bind")
         sqlite = bind is not None and bind.dialect.name == "sqlite"
         # SQLite has one writer: our writers queue here rather than in its busy-wait backoff.
@@ -103,6 +104,9 @@ class Dialer:
                        loop.create_task(HistorySweeper(self.sessionmaker).run(self._halt)),
                        loop.create_task(listen(self.sessionmaker.kw["bind"], self.wake,
                                                self._halt))]
+        days = self.settings.recording_retention_days
+        if days > 0:  # runtime jobs live here, not in the recording decorator
+            self._tasks.append(loop.create_task(self._purge_recordings(days)))
         log.info("dialer %s started (concurrency %d)", self.worker_id, self.concurrency)
 
     async def stop(self, *, grace: float = 30.0) -> None:
@@ -152,6 +156,16 @@ class Dialer:
     def stats(self) -> dict[str, Any]:
         return {"worker": self.worker_id, "live": len(self.live), "peakLive": self.peak_live,
                 "started": self.started_calls, **self.persister.stats()}
+
+    async def _purge_recordings(self, days: int) -> None:
+        """Recording retention, hourly until the dialer stops."""
+        while not self._halt.is_set():
+            try:
+                await purge_recordings(self.sessionmaker, self.settings.data_dir, days)
+            except Exception:
+                log.exception("purging old recordings failed; trying again later")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._halt.wait(), PURGE_EVERY_SECONDS)
 
     async def _guard(self, body: Callable[[], Any], name: str) -> None:
         while True:
@@ -288,7 +302,8 @@ class Dialer:
                 await session.rollback()
                 return 0
             due = await repo.due(session, campaign.id, now=now, limit=budget)
-            program = await self.programs.get(session, campaign.scenario_id, row.scenario_updated)
+            program = await self.programs.get(session, campaign.scenario_id, row.scenario_updated,
+                                              customer_id=campaign.customer_id)
             started: list[tuple[Started, str | None, dict[str, Any]]] = []
             deferred: list[tuple[int, datetime | None]] = []
             for item in due:
@@ -330,7 +345,7 @@ class Dialer:
         outcome = None
         try:
             leg = open_leg(self.gateway, job)
-            outcome = await run_job(job, leg, config=self.engine_config, clock=self.clock)
+            outcome = await run_job(job, leg, config=self.engine_config)
         except Exception:
             log.exception("call %s could not be placed", job.call_id)
             job.cancel_reason = job.cancel_reason or "could not be placed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -50,6 +51,7 @@ class Context:
         "config",
         "detection",
         "dial_result",
+        "files",
         "http",
         "record",
         "started",
@@ -67,8 +69,10 @@ class Context:
         variables: dict[str, str],
         settings: Settings,
         http: httpx.AsyncClient | None,
+        files: Mapping[str, str] | None = None,
     ):
         self.call = call
+        self.files = files or {}
         self.clock = clock
         self.config = config
         self.variables = variables
@@ -107,7 +111,8 @@ class Context:
         if announcement.type == "file" and announcement.file:
             if self.record is not None:
                 self.record.said(f"file:{announcement.file}")
-            return Prompt(file=announcement.file, voice=self.voice)
+            return Prompt(file=announcement.file, voice=self.voice,
+                          path=self.files.get(announcement.file))
         text = self.render(announcement.text).strip()
         if not text:
             return None

@@ -21,6 +21,7 @@ import httpx
 
 from voicebox.engine.config import EngineConfig, Network
 from voicebox.errors import EngineError
+from voicebox.ids import ascii_int
 
 _METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 _SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT
@@ -142,12 +143,16 @@ async def _one_hop(
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise EngineError(f"not an http(s) URL: {url!r}", name="http_url")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:  # a port rendered from a variable, or in a third party's Location: `³` or 99999
+        explicit_port = parts.port
+    except ValueError as error:
+        raise EngineError(f"bad port in URL {url!r}", name="http_url") from error
+    port = explicit_port or (443 if parts.scheme == "https" else 80)
     address = await resolve_checked(parts.hostname, port, config.allowed_networks)
     shown = f"[{address}]" if ":" in address else address
-    netloc = f"{shown}:{parts.port}" if parts.port else shown
+    netloc = f"{shown}:{explicit_port}" if explicit_port else shown
     pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
-    host_header = parts.hostname + (f":{parts.port}" if parts.port else "")
+    host_header = parts.hostname + (f":{explicit_port}" if explicit_port else "")
     extensions: dict[str, Any] = {"timeout": httpx.Timeout(seconds).as_dict()}
     if parts.scheme == "https":
         extensions["sni_hostname"] = parts.hostname
@@ -185,9 +190,9 @@ def body_value(document: Any, path: str) -> Any:
             continue
         if isinstance(current, dict):
             current = current.get(part)
-        elif isinstance(current, list) and part.lstrip("-").isdigit():
-            index = int(part)
-            current = current[index] if -len(current) <= index < len(current) else None
+        elif isinstance(current, list):
+            index = ascii_int(part, low=-len(current), high=len(current) - 1)
+            current = None if index is None else current[index]
         else:
             return None
         if current is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -41,17 +41,23 @@ class Program:
     steps: dict[str, Step]
     initial: str
     settings: Settings
+    files: Mapping[str, str] = field(default_factory=dict)  # audio file id → path to play
 
 
-def compile_scenario(scenario: ScenarioBody) -> Program:
-    """Build every step; raises EngineError when there is no `Initial` state."""
+def compile_scenario(scenario: ScenarioBody, *, files: Mapping[str, str] | None = None) -> Program:
+    """Build every step; raises EngineError when there is no `Initial` state.
+
+    Args:
+        files: where each audio file the scenario plays was found for its customer (the
+            caller resolves them, so neither the engine nor telephony looks one up).
+    """
     initial = scenario.initial()
     if initial is None:
         raise EngineError("the scenario has no Initial state", name="states")
     steps: dict[str, Step] = {}
     for state in scenario.states:
         steps.setdefault(state.name, build_step(state))
-    return Program(steps, initial.name, scenario.settings)
+    return Program(steps, initial.name, scenario.settings, dict(files or {}))
 
 
 async def run_scenario(
@@ -91,7 +97,7 @@ class _Run:
         self.clock = clock
         self.config = config
         self.ctx = Context(call=call, clock=clock, config=config, variables=values,
-                           settings=program.settings, http=http)
+                           settings=program.settings, http=http, files=program.files)
         self.trace: list[StepRecord] = []
         self.pending: str | None = None
         self.finishing = False
@@ -140,7 +146,8 @@ class _Run:
             except Exception:  # the outcome matters more than a failed BYE
                 log.exception("hangup of call %s failed", call.id)
         answered = ctx.dial_result is CallResult.ANSWERED
-        status = 200 if answered else int(ctx.dial_result or CallResult.CANCELLED)
+        status = 200 if answered else (call.final_code
+                                       or int(ctx.dial_result or CallResult.CANCELLED))
         if reason == "no_transition" and not answered and ctx.dial_result is not None:
             reason = "not_answered"
         if ctx.transfer is not None and reason in ("released", "no_transition"):
@@ -190,7 +197,9 @@ class _Run:
                 record.error, field = exc.message, "error"
             except Exception as exc:
                 log.exception("step %s of call %s failed", step.name, self.call.id)
-                record.error, field = f"{type(exc).__name__}: {exc}", "error"
+                # The trace is the customer's to read: the text may hold server paths; the log
+                # has it all.
+                record.error, field = f"internal error ({type(exc).__name__})", "error"
             record.end = clock.now() - origin
             if stop is not None:
                 return stop, record.error if stop not in ("remote_hangup",) else None

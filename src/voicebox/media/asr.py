@@ -174,19 +174,41 @@ class WhisperRecognizer:
     name: str = "whisper"
     _model: Any = field(default=None, init=False, repr=False)
     _tokenizers: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    _loading: asyncio.Lock | None = field(default=None, init=False, repr=False)
+    _failure: MediaError | None = field(default=None, init=False, repr=False)
 
     async def start(self) -> None:
-        if self._model is None:
-            await asyncio.get_running_loop().run_in_executor(None, self.load)
+        """Assemble (first start only) and load the model; a failure is remembered."""
+        if self._model is not None:
+            return
+        if self._failure is not None:
+            raise self._failure
+        if self._loading is None:
+            self._loading = asyncio.Lock()
+        async with self._loading:
+            if self._model is None and self._failure is None:
+                try:
+                    await asyncio.get_running_loop().run_in_executor(None, self.load)
+                except MediaError as exc:
+                    self._failure = exc
+        if self._failure is not None:
+            raise self._failure
 
     def load(self) -> None:
+        from voicebox.media.models import ensure_whisper_base
+
         try:
             from faster_whisper import WhisperModel
         except ImportError as exc:  # pragma: no cover - the wheel is a pinned dependency
             raise MediaError(f"faster-whisper is not installed: {exc}") from exc
         try:
+            path = ensure_whisper_base(self.model_dir)
+        except OSError as exc:
+            raise MediaError(f"cannot assemble the Whisper model in {self.model_dir}: {exc}") \
+                from exc
+        try:
             self._model = WhisperModel(
-                str(self.model_dir), device="cpu", compute_type="int8",
+                str(path), device="cpu", compute_type="int8",
                 cpu_threads=self.threads, num_workers=self.workers, local_files_only=True,
             )
         except Exception as exc:
@@ -195,6 +217,8 @@ class WhisperRecognizer:
     async def transcribe(
         self, pcm: Pcm, *, language: str = "ru", hints: Sequence[str] = ()
     ) -> Transcript:
+        if self._model is None:
+            await self.start()  # the first utterance loads the model
         # The loop's default executor: a virtual clock knows work is running there and waits.
         return await asyncio.get_running_loop().run_in_executor(
             None, self.decode, pcm, language, tuple(hints))
@@ -396,34 +420,43 @@ def model_dir(settings: Settings) -> Path:
 
 
 def build_recognizer(settings: Settings) -> Recognizer:
-    """The configured recogniser, its model assembled (not loaded yet). A missing model logs and
-    gives the null recogniser, unless `asr_strict`, which raises `MediaError`."""
+    """The configured recogniser, not loaded yet (the model is assembled and loaded by
+    `start()`, or by the first utterance)."""
     if settings.asr.lower() == "off":
         return NullRecognizer()
     if settings.asr.lower() != "whisper":
         raise MediaError(f"unknown VOICEBOX_ASR {settings.asr!r}: use whisper or off")
-    from voicebox.media.models import ensure_whisper_base
+    return WhisperRecognizer(model_dir(settings), threads=settings.asr_threads,
+                             workers=settings.asr_workers, beam=settings.asr_beam)
 
-    try:
-        path = ensure_whisper_base(model_dir(settings))
-    except (MediaError, OSError) as exc:
-        if settings.asr_strict:
-            raise MediaError(f"speech recognition unavailable: {exc}") from exc
-        log.warning("speech recognition off: %s", exc)
-        return NullRecognizer()
-    return WhisperRecognizer(path, threads=settings.asr_threads, workers=settings.asr_workers,
-                             beam=settings.asr_beam)
+
+def service_for(settings: Settings, recognizer: Recognizer | None = None) -> RecognitionService:
+    return RecognitionService(recognizer or build_recognizer(settings),
+                              workers=settings.asr_workers, queue=settings.asr_queue,
+                              timeout=settings.asr_timeout)
+
+
+_process_service: RecognitionService | None = None
+
+
+def recognition_service(settings: Settings) -> RecognitionService:
+    """The process's one recognition service (its model loads on first use, so a process that
+    never hears speech never loads it)."""
+    global _process_service
+    if _process_service is None:
+        _process_service = service_for(settings)
+    return _process_service
 
 
 async def start_service(settings: Settings) -> RecognitionService:
-    """Build and start the process's recognition service (falls back to off unless strict)."""
+    """Build and start a recognition service now: a missing or broken model logs and falls
+    back to off, unless `asr_strict`, which raises `MediaError`."""
     recognizer = build_recognizer(settings)
     try:
         await recognizer.start()
     except MediaError as exc:
         if settings.asr_strict:
-            raise
+            raise MediaError(f"speech recognition unavailable: {exc}") from exc
         log.warning("speech recognition off: %s", exc)
         recognizer = NullRecognizer()
-    return RecognitionService(recognizer, workers=settings.asr_workers,
-                              queue=settings.asr_queue, timeout=settings.asr_timeout)
+    return service_for(settings, recognizer)

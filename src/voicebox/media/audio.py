@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import math
 import uuid
 import wave
 from pathlib import Path
@@ -84,8 +85,18 @@ def read_prompt(path: Path) -> Pcm:
     return pcm
 
 
-async def run_tool(args: list[str], stdin: bytes | None = None, *, what: str) -> bytes:
-    """Run an external audio tool without blocking the loop; MediaError with its stderr on failure."""
+class OutputLimitExceeded(MediaError):
+    """A tool produced more than its caller allowed (it was killed at the limit)."""
+
+
+async def run_tool(
+    args: list[str], stdin: bytes | None = None, *, what: str, max_output: int | None = None
+) -> bytes:
+    """Run an external audio tool without blocking the loop; MediaError with its stderr on failure.
+
+    With `max_output` the tool's stdout is read as it comes and the tool is killed once it has
+    written more than that many bytes (OutputLimitExceeded), so a decoder fed a bomb cannot fill
+    the server's memory. The tool is also killed if the caller is cancelled."""
     try:
         proc = await asyncio.create_subprocess_exec(
             *args,
@@ -95,11 +106,48 @@ async def run_tool(args: list[str], stdin: bytes | None = None, *, what: str) ->
         )
     except FileNotFoundError as exc:
         raise MediaError(f"{args[0]} is not installed (see scripts/system-packages.txt)") from exc
-    out, err = await proc.communicate(stdin)
+    assert proc.stdout is not None and proc.stderr is not None
+    tasks = [asyncio.ensure_future(proc.stderr.read())]
+    if stdin is not None:
+        tasks.append(asyncio.ensure_future(_feed(proc, stdin)))
+    out = bytearray()
+    try:
+        while chunk := await proc.stdout.read(64 * 1024):
+            out += chunk
+            if max_output is not None and len(out) > max_output:
+                raise OutputLimitExceeded(f"{what}: {args[0]} wrote more than {max_output} bytes")
+        await proc.wait()
+        err = await tasks[0]
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
     if proc.returncode != 0:
-        detail = err.decode(errors="replace").strip().splitlines()
+        detail = _without_paths(err.decode(errors="replace"), args).strip().splitlines()
         raise MediaError(f"{what}: {detail[-1] if detail else f'{args[0]} failed'}")
-    return out
+    return bytes(out)
+
+
+async def _feed(proc: asyncio.subprocess.Process, data: bytes) -> None:
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(data)
+        await proc.stdin.drain()
+        proc.stdin.close()
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the tool stopped reading; its exit status says why
+
+
+def _without_paths(text: str, args: list[str]) -> str:
+    """A tool's stderr with the file paths it was given cut to their names: the message may reach
+    a client, who must not learn where the server keeps files."""
+    for arg in sorted(args, key=len, reverse=True):
+        if "/" in arg and Path(arg).name:
+            text = text.replace(arg, Path(arg).name)
+    return text
 
 
 async def probe_format(path: Path) -> tuple[str, float]:
@@ -126,18 +174,35 @@ async def probe_format(path: Path) -> tuple[str, float]:
 
 async def load_audio(path: Path, *, max_seconds: float = 600.0) -> Pcm:
     """Decode a WAV / MP3 / OGG file to telephony PCM; MediaError if it is not one, is corrupt,
-    empty or longer than `max_seconds`."""
-    await probe_format(path)
-    pcm = await run_tool(
-        ["ffmpeg", "-nostdin", "-v", "error", "-xerror", "-i", str(path),
-         "-f", "s16le", "-acodec", "pcm_s16le", "-ac", "1", "-ar", str(SAMPLE_RATE), "-"],
-        what=f"{path.name} is corrupt",
-    )
+    empty or longer than `max_seconds`.
+
+    Refused on the probed duration before decoding; and since a container may lie about its
+    duration, ffmpeg stops after `max_seconds` + 1 s of output and is killed past that many bytes,
+    so at most about 16 kB per allowed second is ever held in memory."""
+    too_long = f"{path.name}: longer than {max_seconds:g} s"
+    _, probed = await probe_format(path)
+    if probed > max_seconds:  # NaN (no duration in the header) falls through to the capped decode
+        raise MediaError(f"{too_long} (it lasts {probed:.0f} s)")
+    limit = max_seconds + 1
+    try:
+        pcm = await run_tool(
+            ["ffmpeg", "-nostdin", "-v", "error", "-xerror", "-i", str(path), "-t", f"{limit:g}",
+             "-f", "s16le", "-acodec", "pcm_s16le", "-ac", "1", "-ar", str(SAMPLE_RATE), "-"],
+            what=f"{path.name} is corrupt",
+            max_output=round(limit * SAMPLE_RATE) * SAMPLE_WIDTH + 64 * 1024,
+        )
+    except OutputLimitExceeded as error:
+        raise MediaError(_lied(too_long, probed)) from error
     if not pcm:
         raise MediaError(f"{path.name}: contains no audio")
     if duration(pcm) > max_seconds:
-        raise MediaError(f"{path.name}: longer than {max_seconds:g} s")
+        raise MediaError(_lied(too_long, probed))
     return pcm
+
+
+def _lied(message: str, probed: float) -> str:
+    """The too-long message when decoding, not the container, showed it."""
+    return message if math.isnan(probed) else f"{message} (its header says {probed:.0f} s)"
 
 
 async def convert_file(src: Path, dest: Path, *, max_seconds: float = 600.0) -> Path:

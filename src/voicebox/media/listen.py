@@ -141,8 +141,9 @@ class Listener:
 
     @property
     def speaking(self) -> bool:
-        """Speech has started (for barge-in)."""
-        return self._start is not None
+        """Speech has started and lasted long enough not to be a click (for barge-in)."""
+        return self._start is not None and \
+            self._speech_windows * WINDOW_SECONDS >= self.min_speech
 
     def push(self, frame: bytes) -> None:
         if self._done:

@@ -14,6 +14,7 @@ from voicebox.media.audio import Pcm, read_prompt
 from voicebox.media.base import SpeechSettings, SpeechSynthesizer, detect_language
 from voicebox.media.cache import PromptCache
 from voicebox.media.yandex import VOICES as YANDEX_VOICES
+from voicebox.text import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,9 @@ DEFAULT_ORDER: dict[str, tuple[str, ...]] = {
 }
 ENGINE_ALIASES = {"espeak-ng": "espeak", "festvox": "festival"}
 CACHE_VERSION = "1"  # bump when post-processing changes, so old prompts are not reused
+# Longest prompt spoken (about 5 minutes): variables filled in from clients (abonent columns,
+# /v1/sb data) must not make a synthesiser produce hours of audio in memory.
+MAX_PROMPT_CHARS = 4000
 
 
 class SpeechService:
@@ -109,9 +113,13 @@ class SpeechService:
             await self.start()
         speech = SpeechSettings.of(settings)
         language = language or detect_language(text)
-        text = " ".join(text.split())
+        # Lone surrogates and NUL (from any variable) cannot be hashed, cached or spoken.
+        text = " ".join(clean_text(text).split())
         if not text:
             raise MediaError("nothing to say: the prompt text is empty", name="tts")
+        if len(text) > MAX_PROMPT_CHARS:
+            raise MediaError(f"the prompt is {len(text)} characters long; at most "
+                             f"{MAX_PROMPT_CHARS} are spoken", name="tts")
         errors: list[str] = []
         for engine in self._candidates(speech, language):
             key = PromptCache.key(CACHE_VERSION, engine.cache_key(speech, language), language, text)

@@ -8,6 +8,7 @@ from voicebox.models.campaign import Campaign
 from voicebox.models.customer import Customer
 from voicebox.models.history_mark import HistoryCount, HistoryMark, HistorySweep, HistoryWatch
 from voicebox.models.ledger_entry import LedgerEntry
+from voicebox.models.login_failure import LoginFailure
 from voicebox.models.number_order import NumberOrder
 from voicebox.models.oauth_client import OAuthClient
 from voicebox.models.oauth_token import OAuthToken
@@ -27,6 +28,7 @@ __all__ = [
     "HistorySweep",
     "HistoryWatch",
     "LedgerEntry",
+    "LoginFailure",
     "NumberOrder",
     "OAuthClient",
     "OAuthToken",

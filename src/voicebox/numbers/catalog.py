@@ -71,7 +71,7 @@ DISTRICTS = {
     "RU": "Российская Федерация",
 }
 
-_NUMBER = re.compile(r"^7\d{10}$")
+_NUMBER = re.compile(r"^7[0-9]{10}$")
 
 
 def number_type(number: str) -> str:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from voicebox.errors import InvalidInput
+from voicebox.ids import is_ascii_digits
 from voicebox.numbers import catalog
 from voicebox.store.db import utcnow
 
@@ -20,7 +21,7 @@ MAX_MASK = 20
 def normalize_number(raw: str | int, *, field: str = "number") -> str:
     """Digits with the country code: `+7 (495) 123-45-67`, `84951234567` → `74951234567`."""
     text = _SEPARATORS.sub("", str(raw)).removeprefix("+")
-    if not text.isdigit() or not text.isascii():
+    if not is_ascii_digits(text):
         raise InvalidInput(f"{field} must be a phone number of digits", name=field)
     if len(text) == 10:
         text = "7" + text

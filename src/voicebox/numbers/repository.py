@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import voicebox.models as models
-from voicebox.models import Customer, NumberOrder, PhoneNumber
+from voicebox.models import NumberOrder, PhoneNumber
 from voicebox.store.db import dialect_insert
 
 _CHUNK = 1000
@@ -135,6 +135,20 @@ class NumberRepository:
         )
         return list(rows)
 
+    async def reservations_held(
+        self, session: AsyncSession, *, customer_id: int, now: datetime, besides: int
+    ) -> int:
+        """The customer's live reservations of numbers still in the pool, but `besides`."""
+        count = await session.scalar(
+            select(func.count(PhoneNumber.id)).where(
+                PhoneNumber.reserved_by == customer_id,
+                PhoneNumber.reserved_until > now,
+                PhoneNumber.customer_id.is_(None),
+                PhoneNumber.id != besides,
+            )
+        )
+        return int(count or 0)
+
     async def reserve(
         self,
         session: AsyncSession,
@@ -188,11 +202,69 @@ class NumberRepository:
         )
         return result.rowcount == 1  # type: ignore[attr-defined]
 
-    async def lock_customer(self, session: AsyncSession, customer_id: int) -> None:
-        """Serialise a customer's purchases on PostgreSQL, so two cannot both spend one balance."""
-        await session.execute(
-            select(Customer.id).where(Customer.id == customer_id).with_for_update()
+    async def due_for_renewal(
+        self, session: AsyncSession, *, now: datetime, after_id: int, limit: int
+    ) -> list[int]:
+        """Ids of owned numbers whose paid period has ended, in id order after `after_id`."""
+        rows = await session.scalars(
+            select(PhoneNumber.id)
+            .where(
+                PhoneNumber.customer_id.is_not(None),
+                PhoneNumber.paid_until <= now,
+                PhoneNumber.id > after_id,
+            )
+            .order_by(PhoneNumber.id)
+            .limit(limit)
         )
+        return list(rows)
+
+    async def extend_paid(
+        self,
+        session: AsyncSession,
+        *,
+        number_id: int,
+        customer_id: int,
+        paid_until: datetime,
+        until: datetime,
+    ) -> bool:
+        """Move `paid_until` on by a period, only from the value the charge was made for."""
+        result = await session.execute(
+            update(PhoneNumber)
+            .where(
+                PhoneNumber.id == number_id,
+                PhoneNumber.customer_id == customer_id,
+                PhoneNumber.paid_until == paid_until,
+            )
+            .values(paid_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def suspend_campaigns_using(
+        self, session: AsyncSession, number_id: int, *, reason: str
+    ) -> list[int]:
+        """Active (and already Suspended) campaigns calling from the number become Suspended
+        with `reason`; Paused and Stopped ones keep their status. Their ids."""
+        campaign = _campaign_model()
+        if campaign is None:
+            return []
+        ids = list(
+            await session.scalars(
+                select(campaign.id).where(
+                    campaign.caller_number_id == number_id,
+                    campaign.status.in_(("Active", "Suspended")),
+                    *_live(campaign),
+                )
+            )
+        )
+        if ids:
+            await session.execute(
+                update(campaign)
+                .where(campaign.id.in_(ids))
+                .values(status="Suspended", suspended_reason=reason, updated_at=func.now())
+                .execution_options(synchronize_session=False)
+            )
+        return ids
 
     async def add_order(self, session: AsyncSession, order: NumberOrder) -> NumberOrder:
         session.add(order)

@@ -10,9 +10,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from voicebox.billing.service import billing_service, money_text
+from voicebox.billing.service import billing_service
 from voicebox.campaigns.schemas import CampaignSummary
 from voicebox.errors import Conflict, InvalidInput, NotFound
+from voicebox.ids import ascii_int
 from voicebox.models import Customer, NumberOrder, PhoneNumber
 from voicebox.numbers import catalog
 from voicebox.numbers.inventory import AddResult, enum_value, like_pattern, normalize_number
@@ -28,9 +29,9 @@ from voicebox.numbers.schemas import (
 from voicebox.store.db import utcnow
 
 DEFAULT_RESERVATION_SECONDS = 900
+DEFAULT_MAX_RESERVATIONS = 20
 BILLING_PERIOD = timedelta(days=30)
 # Row ids stay below this; anything longer in a `number_id` is the phone number itself.
-_NUMBER_ID_LIMIT = 10**10
 
 
 class NumberService:
@@ -134,15 +135,33 @@ class NumberService:
         number: str | int,
         period: int | None,
         max_period: int,
+        max_held: int = DEFAULT_MAX_RESERVATIONS,
         now: datetime | None = None,
     ) -> Reservation:
-        """§6.3: hold a number for `period` seconds; a taken or held number is 409."""
+        """§6.3: hold a number for `period` seconds; a taken or held number is 409.
+
+        Against squatting, only a customer who could buy the number now may hold it, and at
+        most `max_held` numbers at once (reserving one it holds again does not count twice).
+        """
         now = now or utcnow()
         seconds = DEFAULT_RESERVATION_SECONDS if period is None else period
         if not 1 <= seconds <= max_period:
             raise InvalidInput(f"period must be 1-{max_period} seconds", name="period")
         phone = await self._by_number(session, number, field="number")
         self._ensure_free(phone, customer_id, now)
+        customer = await session.get(Customer, customer_id)
+        if customer is None:
+            raise NotFound(f"customer {customer_id} not found", name="customer_id")
+        await self._ensure_affordable(session, customer, phone)
+        held = await number_repository.reservations_held(
+            session, customer_id=customer_id, now=now, besides=phone.id
+        )
+        if held >= max_held:
+            raise Conflict(
+                f"at most {max_held} numbers may be reserved at once; "
+                "buy one or let a reservation expire",
+                name="reservations",
+            )
         uid = str(uuid.uuid4())
         until = now + timedelta(seconds=seconds)
         if not await number_repository.reserve(
@@ -166,20 +185,7 @@ class NumberService:
         now = now or utcnow()
         phone = await self._by_number(session, order.orderItemNumber, field="orderItemNumber")
         self._ensure_free(phone, customer.id, now, field="orderItemNumber")
-        if phone.currency != customer.currency:
-            raise Conflict(
-                f"number {phone.number} is priced in {phone.currency}, "
-                f"the account is in {customer.currency}",
-                name="currency",
-            )
-        await number_repository.lock_customer(session, customer.id)
-        available = await billing_service.available(session, customer)
-        if available < phone.monthly_fee:
-            raise Conflict(
-                f"insufficient funds: the monthly fee is {money_text(phone.monthly_fee)} "
-                f"{phone.currency}, available {money_text(available)}",
-                name="balance",
-            )
+        await self._ensure_affordable(session, customer, phone)
         if not await number_repository.acquire(
             session,
             number_id=phone.id,
@@ -297,8 +303,9 @@ class NumberService:
 
     async def _resolve(self, session: AsyncSession, key: int | str) -> PhoneNumber | None:
         text = str(key).strip()
-        if text.isdigit() and int(text) < _NUMBER_ID_LIMIT:
-            return await number_repository.by_id(session, int(text))
+        row_id = ascii_int(text, low=1)
+        if row_id is not None:
+            return await number_repository.by_id(session, row_id)
         try:
             digits = normalize_number(text, field="number_id")
         except InvalidInput:
@@ -311,6 +318,23 @@ class NumberService:
         if phone is None:
             raise NotFound(f"number {digits} is not in the inventory", name=field)
         return phone
+
+    @staticmethod
+    async def _ensure_affordable(
+        session: AsyncSession, customer: Customer, phone: PhoneNumber
+    ) -> None:
+        """409 unless the customer could pay the number's fee now; holds their money lock."""
+        if phone.currency != customer.currency:
+            raise Conflict(
+                f"number {phone.number} is priced in {phone.currency}, "
+                f"the account is in {customer.currency}",
+                name="currency",
+            )
+        await billing_service.hold(session, customer.id)
+        await billing_service.ensure_affordable(
+            session, customer=customer, amount=phone.monthly_fee, what="the monthly fee",
+            currency=phone.currency,
+        )
 
     @staticmethod
     def _free_for(phone: PhoneNumber, customer_id: int, now: datetime) -> bool:

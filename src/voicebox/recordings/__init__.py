@@ -1,1 +1,2 @@
-"""Call recordings: what was played and heard on a call, rendered to audio after it ends."""
+"""Call recordings: written live by audio calls' media legs (live.py), rendered from the
+timeline for text-mode simulated calls (gateway.py, render.py), served and purged."""

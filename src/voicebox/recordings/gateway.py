@@ -1,16 +1,14 @@
-"""Recording without touching the dialer: a gateway decorator whose call legs note what is
-played and heard (the simulator's `on_play` / `on_input` hooks) and hand the timeline of every
-answered call to the `Recorder` when it ends."""
+"""Recording text-mode simulated calls (which carry no audio): a gateway decorator whose call
+legs note what is played and heard (the simulator's `on_play` / `on_input` hooks) and hand the
+timeline of every answered call to the `Recorder` when it ends. Audio calls record themselves
+through their media leg's tap (live.py)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Callable
 from typing import Any
 
 from voicebox.recordings.recorder import Recorder
-from voicebox.recordings.retention import purge_forever
 from voicebox.recordings.timeline import Timeline
 from voicebox.telephony.base import CallResult, CallState, Gateway, Heard, Prompt
 
@@ -60,19 +58,18 @@ class RecordedCall:
 
 
 class RecordingGateway:
-    """Implements `telephony.base.Gateway` around another gateway; legs without the
-    simulator's hooks (a real trunk) pass through unrecorded."""
+    """Implements `telephony.base.Gateway` around another gateway; text-mode simulated legs are
+    recorded from their timeline, every other leg records itself (its media leg's tap)."""
 
     def __init__(self, inner: Gateway, recorder: Recorder):
         self._inner = inner
         self.recorder = recorder
-        self._purger: asyncio.Task[None] | None = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
     def _wrap(self, call: Any) -> Any:
-        if hasattr(call, "on_play") and hasattr(call, "on_input"):
+        if hasattr(call, "on_play") and not getattr(call, "records_itself", True):
             return RecordedCall(call, self.recorder)
         return call
 
@@ -82,26 +79,27 @@ class RecordingGateway:
     def on_incoming(self, handler: Callable[[Any], Any]) -> None:
         self._inner.on_incoming(lambda call: handler(self._wrap(call)))
 
+    @property
+    def clock(self) -> Any:
+        return self._inner.clock
+
     async def start(self) -> None:
         await self._inner.start()
         self.recorder.start()
-        days = self.recorder.settings.recording_retention_days
-        if days > 0 and self._purger is None:
-            self._purger = asyncio.get_running_loop().create_task(purge_forever(
-                self.recorder.sessionmaker, self.recorder.data_dir, days))
 
     async def stop(self) -> None:
-        if self._purger is not None:
-            self._purger.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._purger
-            self._purger = None
         await self._inner.stop()
         await self.recorder.stop()
 
 
-def with_recordings(gateway: Gateway, sessionmaker: Any, settings: Any) -> Gateway:
+def recordings_on(settings: Any) -> bool:
+    return str(getattr(settings, "recordings", "on")).lower() not in ("off", "false", "0", "no")
+
+
+def with_recordings(gateway: Gateway, sessionmaker: Any, settings: Any, *,
+                    recorder: Recorder | None = None) -> Gateway:
     """`gateway`, recording every answered call unless `VOICEBOX_RECORDINGS=off`."""
-    if str(getattr(settings, "recordings", "on")).lower() in ("off", "false", "0", "no"):
+    if not recordings_on(settings):
         return gateway
-    return RecordingGateway(gateway, Recorder(sessionmaker, settings))  # type: ignore[return-value]
+    recorder = recorder or Recorder(sessionmaker, settings)
+    return RecordingGateway(gateway, recorder)  # type: ignore[return-value]

@@ -8,17 +8,17 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from voicebox.audiofiles.service import audio_file_service
 from voicebox.config import Settings
-from voicebox.models import Call
 from voicebox.recordings.render import render
+from voicebox.recordings.repository import recording_repository
 from voicebox.recordings.timeline import Timeline
 
 log = logging.getLogger(__name__)
@@ -26,9 +26,6 @@ RECORDINGS_DIR = "recordings"
 MAX_BACKLOG = 20_000  # calls waiting to be rendered (~2 KB each)
 FLUSH_SECONDS = 0.25
 FLUSH_BATCH = 500
-_CALLS = Call.__table__
-_SET_PATH = (update(_CALLS).where(_CALLS.c.call_id == bindparam("cid"))
-             .values(record_path=bindparam("path")))
 
 
 def recording_path(call_id: str, when: datetime) -> Path:
@@ -65,6 +62,7 @@ class Recorder:
         self.dropped = 0
         self._done: list[dict[str, str]] = []  # written, `record_path` not saved yet
         self._flush_lock = asyncio.Lock()
+        self._side: set[asyncio.Future[Any]] = set()
         self.render_seconds = 0.0  # wall time spent rendering and writing
 
     def finished(self, timeline: Timeline) -> None:
@@ -80,6 +78,25 @@ class Recorder:
         if not self._tasks:
             self.start()
 
+    def register(self, call_id: str, relative: Path) -> None:
+        """Save `relative` as the call's recording with the next batch (live recordings)."""
+        self._done.append({"cid": call_id, "path": relative.as_posix()})
+        self.written += 1
+        if not self._tasks:
+            self.start()
+
+    def background(self, work: Awaitable[Any]) -> None:
+        """Run `work` (a compressed copy) off the call's path; failures are logged."""
+        task = asyncio.ensure_future(work)
+        self._side.add(task)
+        task.add_done_callback(self._side_done)
+
+    def _side_done(self, task: asyncio.Future[Any]) -> None:
+        self._side.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self.failed += 1
+            log.warning("recording side work failed: %s", task.exception())
+
     def start(self) -> None:
         if not self._tasks:
             loop = asyncio.get_running_loop()
@@ -93,6 +110,8 @@ class Recorder:
     async def drain(self) -> None:
         """Wait until every queued call is written and registered."""
         await self._queue.join()
+        if self._side:
+            await asyncio.gather(*list(self._side), return_exceptions=True)
         await self.flush()
 
     async def _flusher(self) -> None:
@@ -111,7 +130,7 @@ class Recorder:
                 while True:
                     try:
                         async with self.sessionmaker() as session:
-                            await session.execute(_SET_PATH, batch)
+                            await recording_repository.set_paths(session, batch)
                             await session.commit()
                         break
                     except Exception:
@@ -158,8 +177,8 @@ class Recorder:
         async def resolve_file(ref: str) -> Path | None:
             async with self.sessionmaker() as session:
                 if not customer:
-                    customer.append(await session.scalar(
-                        select(Call.customer_id).where(Call.call_id == timeline.call_id)))
+                    customer.append(await recording_repository.customer_of(
+                        session, timeline.call_id))
                 if customer[0] is None:
                     return None
                 return await audio_file_service.resolve(session, customer[0], ref,

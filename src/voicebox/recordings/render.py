@@ -38,7 +38,7 @@ async def event_audio(event: Event, speech, resolve_file: FileResolver) -> Pcm:
         if event.prompt is not None:
             prompt = event.prompt
             if prompt.file:
-                path = await resolve_file(prompt.file)
+                path = Path(prompt.path) if prompt.path else await resolve_file(prompt.file)
                 if path is None:
                     raise MediaError(f"audio file {prompt.file} not found")
                 return await asyncio.to_thread(read_prompt, path)

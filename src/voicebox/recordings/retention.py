@@ -9,11 +9,10 @@ import logging
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from voicebox.models import Call
 from voicebox.recordings.recorder import RECORDINGS_DIR
+from voicebox.recordings.repository import recording_repository
 
 log = logging.getLogger(__name__)
 PURGE_EVERY_SECONDS = 3600.0
@@ -64,25 +63,11 @@ async def purge_recordings(
         prefix = folder.relative_to(data_dir).as_posix() + "/"
         for start in range(0, len(names), _BATCH):
             chunk = names[start:start + _BATCH]
-            async with sessionmaker() as session:  # by call_id: the unique index finds them
-                result = await session.execute(
-                    update(Call).where(Call.call_id.in_([p.stem for p in chunk]),
-                                       Call.record_path.in_([prefix + p.name for p in chunk]))
-                    .values(record_path=None))
+            async with sessionmaker() as session:
+                calls += await recording_repository.clear_paths(
+                    session, [p.stem for p in chunk], [prefix + p.name for p in chunk])
                 await session.commit()
-            calls += result.rowcount or 0
         files += await asyncio.to_thread(_remove, folder)
     if files:
         log.info("purged %d recordings older than %d days", files, days)
     return {"files": files, "calls": calls}
-
-
-async def purge_forever(sessionmaker: async_sessionmaker[AsyncSession], data_dir: Path,
-                        days: int, every: float = PURGE_EVERY_SECONDS) -> None:
-    """The periodic purge a dialer process runs."""
-    while True:
-        try:
-            await purge_recordings(sessionmaker, data_dir, days)
-        except Exception:
-            log.exception("purging old recordings failed; trying again later")
-        await asyncio.sleep(every)

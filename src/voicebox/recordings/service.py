@@ -6,12 +6,11 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.campaigns.schedule import parse_instant
 from voicebox.errors import InvalidInput, NotFound, Problem, Problems
-from voicebox.models import Call
+from voicebox.recordings.repository import recording_repository
 
 MEDIA_TYPES = {"wav": "audio/wav", "ogg": "audio/ogg", "mp3": "audio/mpeg"}
 _ACCEPT = {"audio/ogg": "ogg", "audio/opus": "ogg", "audio/mpeg": "mp3", "audio/mp3": "mp3"}
@@ -72,8 +71,7 @@ class RecordingService:
             raise Problems(problems)
         if not call_id.strip():
             raise InvalidInput("call_id is required", name="call_id")
-        query = select(Call).where(Call.call_id == call_id.strip(), Call.customer_id == customer_id)
-        call = await session.scalar(query)
+        call = await recording_repository.customer_call(session, customer_id, call_id.strip())
         missing = NotFound(f"no recording of call {call_id}", name="call_id")
         if call is None:
             raise missing
@@ -82,7 +80,7 @@ class RecordingService:
             "date_to" in bounds and call.started_at > bounds["date_to"]
         ):
             raise NotFound(f"no recording of call {call_id} in that period", name="call_id")
-        if call.record_path is None:
+        if call.record_path is None or call.state != "ended":  # a live call is still recorded
             raise missing
         wav = data_dir / call.record_path
         fmt = fmt or "wav"

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from voicebox.text import loads_scrubbed
+
 ASKING_KINDS = {"ivr", "input"}
 SYSTEM_VARIABLES = {"phone", "callId", "campaignId", "attempt", "lastInput", "now",
                     "callerNumber"}
@@ -102,7 +104,7 @@ def row_values(layout: Layout, row: Any) -> list[Any]:
     return cells
 
 
-_decode = json.JSONDecoder().decode
+_decode = loads_scrubbed  # a stored row holding a lone surrogate must not break the report
 
 
 def _json(raw: str | None) -> Any:

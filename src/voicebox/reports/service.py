@@ -5,17 +5,16 @@ with constant memory whatever the campaign's size."""
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import os
 import tempfile
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from voicebox.csvsafe import csv_bytes
 from voicebox.errors import InvalidInput, NotFound
 from voicebox.reports import repository
 from voicebox.reports.columns import Layout, layout_for, row_values
@@ -50,12 +49,6 @@ def report_format(value: str | None) -> str:
     if fmt not in FORMATS:
         raise InvalidInput(f"format must be one of {', '.join(FORMATS)}", name="format")
     return fmt
-
-
-def _csv_text(rows: Sequence[Sequence[Any]]) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue().encode("utf-8")
 
 
 class ReportService:
@@ -95,9 +88,9 @@ class ReportService:
         self, sessionmaker: async_sessionmaker[AsyncSession], report: Report
     ) -> AsyncIterator[bytes]:
         """The CSV, a batch of rows at a time (for a response streamed as it is read)."""
-        yield (BOM + ",".join(_quote(h) for h in report.layout.header) + "\r\n").encode()
+        yield BOM.encode() + csv_bytes([report.layout.header])
         async for rows in self._batches(sessionmaker, report):
-            yield await asyncio.to_thread(lambda r=rows: _csv_text(self._values(report, r)))
+            yield await asyncio.to_thread(lambda r=rows: csv_bytes(self._values(report, r)))
 
     async def write_file(
         self, sessionmaker: async_sessionmaker[AsyncSession], report: Report, directory: Path
@@ -128,10 +121,6 @@ def _temp_file(directory: Path, suffix: str) -> Path:
     descriptor, name = tempfile.mkstemp(dir=directory, suffix=f".{suffix}")
     os.close(descriptor)
     return Path(name)
-
-
-def _quote(text: str) -> str:
-    return _csv_text([[text]]).decode().rstrip("\r\n")
 
 
 report_service = ReportService()

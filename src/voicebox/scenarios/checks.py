@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from voicebox.engine.conditions import canonical_operator
+from voicebox.ids import ascii_int, is_ascii_digits
 from voicebox.scenarios.format import (
     Announcement,
     BaseState,
@@ -42,7 +43,7 @@ PROTOCOLS = frozenset({"http", "https"})
 PARAMETER_TYPES = frozenset({"raw", "json", "form", "query"})
 FORWARD_TYPES = frozenset({"number", "sip"})
 _DTMF = re.compile(r"[0-9*#]+")
-_DMY = re.compile(r"\d{1,2}[./]\d{1,2}[./]\d{4}( \d{1,2}:\d{2}(:\d{2})?)?")
+_DMY = re.compile(r"[0-9]{1,2}[./][0-9]{1,2}[./][0-9]{4}( [0-9]{1,2}:[0-9]{2}(:[0-9]{2})?)?")
 _ABSOLUTE = re.compile(r"(?i)(https?)://([^/?#\s]*)(.*)")
 _KEYS = re.compile(r"[0-9*#,wW]+")
 _PHONE = re.compile(r"\+?[0-9]{3,15}")
@@ -281,7 +282,7 @@ def _http_target(state: HTTPRequestState) -> Findings:
         return
     if ":" in host and not host.startswith("["):
         host, _, port = host.rpartition(":")
-        if not port.isdigit() or not 1 <= int(port) <= 65535:
+        if not is_ascii_digits(port) or ascii_int(port, low=1, high=65535) is None:
             yield field, f'bad port "{port}" in the host'
     if not _valid_host(host.strip("[]")):
         yield field, f'"{host}" is not a valid host name or IP address'
@@ -291,7 +292,7 @@ def _valid_host(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
     except ValueError:
-        return bool(_HOSTNAME.fullmatch(host)) and not host.replace(".", "").isdigit()
+        return bool(_HOSTNAME.fullmatch(host)) and not is_ascii_digits(host.replace(".", ""))
     return True
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer
+
+from voicebox.ids import ascii_int
+from voicebox.text import loads_checked
 
 
 def to_int(value: Any) -> Any:
@@ -16,14 +18,16 @@ def to_int(value: Any) -> Any:
         return int(value)
     if isinstance(value, str):
         text = value.strip()
+        whole = ascii_int(text, low=-(2**63), high=2**63 - 1)
+        if whole is not None:
+            return whole
+        if not text.isascii():
+            return value  # int() and float() read `٣` as 3: only 0-9 are digits here
         try:
-            return int(text)
+            number = float(text)
         except ValueError:
-            try:
-                number = float(text)
-            except ValueError:
-                return value  # let pydantic report the type error
-            return int(number) if number.is_integer() else value
+            return value  # let pydantic report the type error
+        return int(number) if number.is_integer() else value
     return value
 
 
@@ -45,7 +49,7 @@ def _to_mapping(value: Any) -> Any:
         return {}
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = loads_checked(value)
         except ValueError:
             return value
     if isinstance(value, list):
@@ -96,7 +100,7 @@ def to_variables(value: Any) -> Any:
         return []
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = loads_checked(value)
         except ValueError:
             return [part.strip() for part in value.split(",") if part.strip()]
     if isinstance(value, list):

@@ -4,6 +4,7 @@ pure validator cannot know them, so the service passes the ids in (docs/api.md, 
 from __future__ import annotations
 
 from voicebox.errors import Problem
+from voicebox.ids import ascii_int
 from voicebox.scenarios.format import ScenarioBody
 
 
@@ -12,12 +13,13 @@ def file_problems(body: ScenarioBody, known_ids: set[int]) -> list[Problem]:
     problems: list[Problem] = []
     for index, state in enumerate(body.states):
         announcement = getattr(state, "announcement", None)
-        if announcement is None or announcement.type != "file":
+        # A state kind without announcements keeps an extra `announcement` as a plain dict.
+        if getattr(announcement, "type", None) != "file":
             continue
         ref = (announcement.file or "").strip()
         if not ref:
             message = "the announcement plays a file but names none (give its id)"
-        elif not ref.isdigit() or int(ref) not in known_ids:
+        elif ascii_int(ref, low=1) not in known_ids:
             message = (f"audio file {ref!r} does not exist; upload it with "
                        "POST /v1/customers/{customer_id}/audio and use its id")
         else:

@@ -25,7 +25,7 @@ from pydantic import (
 
 from voicebox.scenarios.coerce import BoolStr, IntStr, Mapping, Position, to_int, to_variables
 from voicebox.scenarios.keywords import get_intent
-from voicebox.text import refuse_nul
+from voicebox.text import refuse_bad_text
 
 # Fields the server owns: ignored when a client sends them back with a scenario.
 SERVER_FIELDS = ("id", "createdAt", "updatedAt", "shareLink", "isValid")
@@ -428,7 +428,7 @@ class ScenarioBody(BaseModel):
             value.setdefault("title", name)
         return value
 
-    _no_nul = field_validator("title", "comment")(refuse_nul)
+    _no_nul = field_validator("title", "comment")(refuse_bad_text)
 
     @field_validator("states", mode="before")
     @classmethod

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import json
 import re
 import secrets
@@ -12,8 +10,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voicebox.csvsafe import csv_bytes
 from voicebox.errors import Conflict, InvalidInput, NotFound, Problem, Problems, VoiceboxError
 from voicebox.models import Scenario
+from voicebox.nesting import MAX_DEPTH, deeper_than
 from voicebox.scenarios import catalog, repository
 from voicebox.scenarios.files import file_problems
 from voicebox.scenarios.format import ScenarioBody
@@ -29,6 +29,11 @@ def _check(data: Any) -> tuple[ScenarioBody, list[Problem]]:
     states = data.get("states") if isinstance(data, dict) else None
     if isinstance(states, list | dict) and len(states) > MAX_STATES:
         raise InvalidInput(f"a scenario may have at most {MAX_STATES} states", name="states")
+    if deeper_than(data, MAX_DEPTH):
+        raise InvalidInput(
+            f"the scenario is nested more than {MAX_DEPTH} levels deep; it cannot be stored",
+            name="scenario",
+        )
     body, problems = parse(data)
     if body is None:
         raise Problems(problems)
@@ -198,9 +203,7 @@ def contacts_template(scenario: Scenario) -> bytes:
     for name in scenario.body.get("customVariables") or []:
         if name and name not in columns:
             columns.append(name)
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerow(columns)
-    return out.getvalue().encode("utf-8")
+    return csv_bytes([columns])
 
 
 scenario_service = ScenarioService()

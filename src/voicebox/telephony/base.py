@@ -20,11 +20,14 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
-from collections.abc import Awaitable, Callable
+import threading
+import weakref
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum, IntEnum
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from voicebox.errors import TelephonyError
 
@@ -42,6 +45,21 @@ class CallResult(IntEnum):
     @property
     def label(self) -> str:
         return self.name.lower()
+
+    @classmethod
+    def classify(cls, code: int) -> CallResult:
+        """The kind of outcome a final SIP response code is (486 and 600 busy, 408 and 480 no
+        answer, 404 / 410 / 484 / 604 unreachable, 487 cancelled, any other failure failed)."""
+        if 200 <= code < 300:
+            return cls.ANSWERED
+        return _CLASSES.get(code, cls.FAILED)
+
+
+_CLASSES = {486: CallResult.BUSY, 600: CallResult.BUSY, 408: CallResult.NO_ANSWER,
+            480: CallResult.NO_ANSWER, 404: CallResult.UNREACHABLE, 410: CallResult.UNREACHABLE,
+            484: CallResult.UNREACHABLE, 604: CallResult.UNREACHABLE,
+            487: CallResult.CANCELLED}
+REFUSED = frozenset({403, 603})  # the callee or the network said no: not worth a retry
 
 
 class CallState(Enum):
@@ -68,11 +86,13 @@ class Voice:
 
 @dataclass(frozen=True, slots=True)
 class Prompt:
-    """What to play: synthesised `text` with `voice`, or an uploaded audio `file` (its id)."""
+    """What to play: synthesised `text` with `voice`, or an uploaded audio `file` (its id; `path`
+    is where the file was found for the call's customer when the scenario was compiled)."""
 
     text: str | None = None
     file: str | None = None
     voice: Voice | None = None
+    path: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +161,27 @@ class Call(Protocol):
     @property
     def state(self) -> CallState: ...
 
+    @property
+    def to(self) -> str:
+        """The number called (ours, for an inbound call)."""
+        ...
+
+    @property
+    def caller(self) -> str | None:
+        """The calling number (ours, for an outbound call), if known."""
+        ...
+
+    @property
+    def clock(self) -> Clock:
+        """The clock this call's time runs on (each leg brings its own)."""
+        ...
+
+    @property
+    def final_code(self) -> int | None:
+        """The final SIP response that ended the dial (603, 408, 403 …) when the driver got
+        one; the history keeps it. None: the `CallResult` says all there is."""
+        ...
+
     async def dial(self, number: str, *, ring_seconds: float = 60.0) -> CallResult:
         """Place the call to `number` and wait up to `ring_seconds` (call clock) for the answer.
 
@@ -172,12 +213,15 @@ class Call(Protocol):
         wait_seconds: float = 5.0,
         max_digits: int | None = None,
         terminator: str | None = "#",
+        language: str | None = None,
+        hints: Sequence[str] = (),
     ) -> Heard:
         """Listen for digits and/or one utterance.
 
         Digits end at `terminator` (not included), at `max_digits`, or after `wait_seconds` without
         a new digit; speech ends at the end of the utterance. Returns SILENCE after `wait_seconds`
-        with nothing heard. Raises `RemoteHangup`.
+        with nothing heard. Raises `RemoteHangup`. Speech is recognised in `language` (the
+        leg's default when None), biased towards `hints` (the words and phrasings expected).
         """
         ...
 
@@ -216,12 +260,28 @@ IncomingHandler = Callable[[Call], Awaitable[None]]
 class Gateway(Protocol):
     """A telephony driver: creates outbound legs and hands over inbound ones."""
 
-    def outbound(self, *, to: str, caller: str | None = None, call_id: str | None = None) -> Call:
-        """A new, not yet dialled leg to `to` from `caller`; the engine calls `dial` on it."""
+    def outbound(
+        self,
+        *,
+        to: str,
+        caller: str | None = None,
+        call_id: str | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> Call:
+        """A new, not yet dialled leg to `to` from `caller`; the engine calls `dial` on it.
+
+        Args:
+            options: per-call driver options (`attempt`; `simulation`, the simulator's script).
+        """
         ...
 
     def on_incoming(self, handler: IncomingHandler) -> None:
         """Register the coroutine run (as its own task) for every inbound call, `RINGING`."""
+        ...
+
+    @property
+    def clock(self) -> Clock:
+        """The clock the driver's calls run on by default (the dialer schedules by it)."""
         ...
 
     async def start(self) -> None: ...
@@ -280,11 +340,45 @@ def _dead(entry: _VirtualTimer | asyncio.Future[None]) -> bool:
     return entry.cancelled if isinstance(entry, _VirtualTimer) else entry.done()
 
 
+class _CountingExecutor(ThreadPoolExecutor):
+    """The loop's default executor under a virtual clock: knows whether any job is running."""
+
+    def __init__(self) -> None:
+        super().__init__(thread_name_prefix="virtual-clock")
+        self._lock = threading.Lock()
+        self.running = 0
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            self.running += 1
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _: object) -> None:
+        with self._lock:
+            self.running -= 1
+
+
+_EXECUTORS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _CountingExecutor] = (
+    weakref.WeakKeyDictionary())
+
+
+def _executor_of(loop: asyncio.AbstractEventLoop) -> _CountingExecutor:
+    executor = _EXECUTORS.get(loop)
+    if executor is None:
+        executor = _EXECUTORS[loop] = _CountingExecutor()
+        loop.set_default_executor(executor)
+    return executor
+
+
 class VirtualClock:
     """Virtual time for tests and benchmarks: when every task waits on this clock, time jumps to
-    the next deadline. Only for code whose other waits finish without real time passing (no
-    real sockets); `idle_yields` loop turns with nothing due count as "everyone waits". With
-    `auto_advance=False` time moves only through `advance` (to hold calls still, e.g. to measure)."""
+    the next deadline. Time stands still while work runs in the loop's default executor
+    (`asyncio.to_thread`, name lookups): a task waiting on a thread is not waiting on the clock.
+    Other real waits (sockets, subprocesses) are not seen; `idle_yields` loop turns with nothing
+    due count as "everyone waits". With `auto_advance=False` time moves only through `advance`
+    (to hold calls still, e.g. to measure)."""
 
     def __init__(
         self, *, start: datetime | None = None, idle_yields: int = 3, auto_advance: bool = True
@@ -343,9 +437,13 @@ class VirtualClock:
 
     async def _tick(self) -> None:
         heap = self._heap
+        executor = _executor_of(asyncio.get_running_loop())
         while heap:
             for _ in range(self._idle_yields):
                 await asyncio.sleep(0)
+            if executor.running:
+                await asyncio.sleep(0.001)  # real time: a thread's result is on its way
+                continue
             while heap and _dead(heap[0][2]):
                 heapq.heappop(heap)
             if heap:

@@ -12,14 +12,18 @@ from voicebox.telephony.base import CallState, Clock, Heard, RemoteHangup
 
 
 class Leg:
-    def __init__(self, clock: Clock, *, call_id: str, state: CallState):
+    def __init__(self, clock: Clock, *, call_id: str, state: CallState, to: str = "",
+                 caller: str | None = None):
         self._clock = clock
         self._id = call_id
+        self.to = to
+        self.caller = caller
         self._state = state
         self._answered_at: float | None = None
         self._ended_at: float | None = None
         self._hangup_callbacks: list[Callable[[], None]] = []
         self.remote_hung_up = False
+        self.final_code: int | None = None
 
     @property
     def id(self) -> str:
@@ -28,6 +32,10 @@ class Leg:
     @property
     def state(self) -> CallState:
         return self._state
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
 
     def _up(self) -> None:
         self._state = CallState.ANSWERED

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Request, Response
+from fastapi import APIRouter, Header, Request, Response
 from starlette.datastructures import UploadFile
 
 from voicebox.api.deps import CustomerDep, SessionDep, SettingsDep
 from voicebox.api.errors import ERROR_RESPONSE
 from voicebox.api.files import file_download
+from voicebox.api.params import path_id
 from voicebox.audiofiles.schemas import AudioFileOut
 from voicebox.audiofiles.service import audio_file_service, to_out
 from voicebox.errors import InvalidInput, NotFound, VoiceboxError
+from voicebox.text import bad_text_message
 
 router = APIRouter(
     tags=["audio"],
@@ -21,7 +23,7 @@ router = APIRouter(
 )
 
 BASE = "/v1/customers/{customer_id}/audio"
-AudioId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Идентификатор аудиофайла")]
+AudioId = path_id("Идентификатор аудиофайла", name="audio_id")
 _UPLOAD_BODY = {
     "requestBody": {
         "required": True,
@@ -64,6 +66,8 @@ async def upload_audio(
         if not isinstance(part, UploadFile):
             raise InvalidInput("the form needs a `file` part holding the audio", name="file")
         name = form.get("name")
+        if isinstance(name, str) and (problem := bad_text_message(name)):  # multipart: not guarded
+            raise InvalidInput(f"name {problem}", name="name")
         audio = await audio_file_service.upload(
             session, customer.id, source=part.file, filename=part.filename,
             name=name if isinstance(name, str) else None, data_dir=settings.data_dir,

@@ -6,11 +6,12 @@ import io
 import json
 from typing import IO, Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Request, Response
+from fastapi import APIRouter, Body, Depends, Request, Response
 from starlette.datastructures import UploadFile
 
 from voicebox.api.deps import CustomerDep, SessionDep, range_dependency
 from voicebox.api.errors import ERROR_RESPONSE
+from voicebox.api.params import path_id
 from voicebox.api.ranges import Window, range_response
 from voicebox.campaigns.schemas import (
     CampaignListItem,
@@ -24,6 +25,7 @@ from voicebox.campaigns.schemas import (
 )
 from voicebox.campaigns.service import CampaignView, campaign_service
 from voicebox.errors import InvalidInput, VoiceboxError
+from voicebox.text import loads_checked
 
 router = APIRouter(
     tags=["campaigns"],
@@ -31,7 +33,7 @@ router = APIRouter(
 )
 
 BASE = "/v1/customers/{customer_id}/campaigns"
-CampaignId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Идентификатор кампании")]
+CampaignId = path_id("Идентификатор кампании", name="campaign_id")
 CampaignsRange = Annotated[Window, Depends(range_dependency("campaigns"))]
 
 _CREATE_BODY = {
@@ -121,9 +123,11 @@ def campaign_item(view: CampaignView, request: Request) -> CampaignListItem:
 
 def _json(raw: bytes | str, name: str) -> Any:
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
+        return loads_checked(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise InvalidInput(f"{name} is not valid JSON", name=name) from error
+    except ValueError as error:  # a NUL or a lone surrogate in it
+        raise InvalidInput(f"{name} {error}", name=name) from error
 
 
 async def _part_bytes(part: UploadFile | str) -> bytes:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from voicebox.api.deps import CurrentUser, CustomerDep, SessionDep, SettingsDep, range_dependency
 from voicebox.api.errors import ERROR_RESPONSE
+from voicebox.api.params import path_id
 from voicebox.api.ranges import Window, range_response
 from voicebox.api.routers.campaigns import sb_url
 from voicebox.numbers.schemas import (
@@ -30,14 +31,11 @@ router = APIRouter(
 )
 
 BASE = "/v1/customers/{customer_id}/numbers"
-NumberId = Annotated[
-    int,
-    Path(
-        ge=1,
-        le=10**15 - 1,
-        description="Идентификатор номера (its `id`), or the number itself (74951234567)",
-    ),
-]
+NumberId = path_id(
+    "Идентификатор номера (its `id`), or the number itself (74951234567)",
+    name="number_id",
+    high=10**15 - 1,
+)
 NumbersPage = Annotated[Window, Depends(range_dependency("numbers"))]
 
 
@@ -105,6 +103,7 @@ async def reserve_number(
         number=body.number,
         period=body.period,
         max_period=settings.number_reservation_max_seconds,
+        max_held=settings.number_reservations_per_customer,
     )
 
 

@@ -12,15 +12,18 @@ from urllib.parse import parse_qsl
 
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import InvalidClientError, InvalidRequestError
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from voicebox.api.deps import SessionDep, SettingsDep
+from voicebox.api.deps import LoginThrottleDep, SessionDep, SettingsDep, client_address
+from voicebox.api.errors import ERROR_RESPONSE
 from voicebox.api.oauth_pages import AUTHORIZE_PARAMS, PAGE_HEADERS, error_page, login_page
 from voicebox.auth.oauth_server import HttpRequest, OAuthResult, VoiceboxAuthorizationServer
+from voicebox.auth.throttle import Attempt, LoginThrottle
 from voicebox.config import Settings
 
 router = APIRouter(tags=["oauth"])
@@ -83,6 +86,7 @@ _DECISION_FIELDS = {
 _OAUTH_ERRORS = {
     400: {"model": OAuthErrorBody, "description": "RFC 6749 error"},
     401: {"model": OAuthErrorBody, "description": "Client authentication failed"},
+    429: {**ERROR_RESPONSE, "description": "Too many failed logins (`Retry-After`)"},
 }
 _HTML = {"content": {"text/html": {"schema": {"type": "string"}}}}
 _REDIRECT = {"description": "Back to the client's redirect_uri with `code` or `error`"}
@@ -103,17 +107,43 @@ async def _run(
     session: AsyncSession,
     settings: Settings,
     work: Callable[[VoiceboxAuthorizationServer], Any],
-) -> Any:
-    def call(sync_session: Session) -> Any:
+) -> tuple[Any, VoiceboxAuthorizationServer]:
+    """What `work` returns, and the server (which knows what credentials it checked)."""
+
+    def call(sync_session: Session) -> tuple[Any, VoiceboxAuthorizationServer]:
         server = VoiceboxAuthorizationServer(sync_session, settings)
         try:
-            return work(server)
+            return work(server), server
         except UnicodeDecodeError:
             # Authlib decodes HTTP Basic credentials as UTF-8 without guarding it.
             error = InvalidClientError(status_code=401, description="Malformed Basic credentials.")
-            return OAuthResult(*error())
+            return OAuthResult(*error()), server
 
     return await session.run_sync(call)
+
+
+def _attempt(request: Request, oauth_request: HttpRequest) -> Attempt:
+    """Who a token or revocation request names: the password grant's user, the client."""
+    form = oauth_request.form
+    try:
+        basic_id, _ = extract_basic_authorization(oauth_request.headers)
+    except UnicodeDecodeError:
+        basic_id = None
+    username = form.get("username") if form.get("grant_type") == "password" else None
+    return Attempt(client_address(request), username, basic_id or form.get("client_id"))
+
+
+async def _count(
+    session: AsyncSession,
+    throttle: LoginThrottle,
+    attempt: Attempt,
+    server: VoiceboxAuthorizationServer,
+) -> None:
+    """Count the request's wrong credentials; a right password clears the user's count."""
+    for kind in server.failures():
+        await throttle.failed(session, attempt, kind)
+    if server.password_verified:
+        await throttle.succeeded(session, attempt)
 
 
 def _json(result: OAuthResult) -> Response:
@@ -125,6 +155,7 @@ async def _form_endpoint(
     request: Request,
     session: AsyncSession,
     settings: Settings,
+    throttle: LoginThrottle,
     work: Callable[[VoiceboxAuthorizationServer, HttpRequest], OAuthResult],
 ) -> Response:
     try:
@@ -133,7 +164,10 @@ async def _form_endpoint(
         )
     except OAuth2Error as error:
         return _json(OAuthResult(*error()))
-    result = await _run(session, settings, lambda server: work(server, oauth_request))
+    attempt = _attempt(request, oauth_request)
+    await throttle.check(session, attempt)
+    result, server = await _run(session, settings, lambda server: work(server, oauth_request))
+    await _count(session, throttle, attempt, server)
     return _json(result)
 
 
@@ -144,9 +178,11 @@ async def _form_endpoint(
     responses=_OAUTH_ERRORS,
     openapi_extra=_form_body(_TOKEN_FIELDS, ["grant_type"]),
 )
-async def token(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+async def token(
+    request: Request, session: SessionDep, settings: SettingsDep, throttle: LoginThrottleDep
+) -> Response:
     return await _form_endpoint(
-        request, session, settings, lambda server, req: server.create_token_response(req)
+        request, session, settings, throttle, lambda server, req: server.create_token_response(req)
     )
 
 
@@ -156,11 +192,14 @@ async def token(request: Request, session: SessionDep, settings: SettingsDep) ->
     responses={200: {"description": "Revoked, or the token was unknown"}, **_OAUTH_ERRORS},
     openapi_extra=_form_body(_REVOKE_FIELDS, ["token"]),
 )
-async def revoke(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+async def revoke(
+    request: Request, session: SessionDep, settings: SettingsDep, throttle: LoginThrottleDep
+) -> Response:
     return await _form_endpoint(
         request,
         session,
         settings,
+        throttle,
         lambda server, req: server.create_endpoint_response("revocation", req),
     )
 
@@ -207,7 +246,7 @@ async def authorize_page(request: Request, session: SessionDep, settings: Settin
         )
     except OAuth2Error as error:
         return _page(OAuthResult(*error()))
-    outcome = await _run(session, settings, lambda server: _consent(server, oauth_request))
+    outcome, _ = await _run(session, settings, lambda server: _consent(server, oauth_request))
     if isinstance(outcome, OAuthResult):
         return _page(outcome)
     return login_page(outcome.client.record.name, oauth_request.payload.data)
@@ -217,11 +256,15 @@ async def authorize_page(request: Request, session: SessionDep, settings: Settin
     "/oauth/authorize",
     summary="The login and consent form's answer",
     response_class=HTMLResponse,
-    responses={302: _REDIRECT, 400: {"description": "Invalid request or login", **_HTML}},
+    responses={
+        302: _REDIRECT,
+        400: {"description": "Invalid request or login", **_HTML},
+        429: {"description": "Too many failed logins (`Retry-After`)", **_HTML},
+    },
     openapi_extra=_form_body(_DECISION_FIELDS, ["response_type", "client_id", "decision"]),
 )
 async def authorize_decision(
-    request: Request, session: SessionDep, settings: SettingsDep
+    request: Request, session: SessionDep, settings: SettingsDep, throttle: LoginThrottleDep
 ) -> Response:
     try:
         items = await _read_form(request)
@@ -230,6 +273,9 @@ async def authorize_decision(
         return _page(OAuthResult(*error()))
     form = oauth_request.form
     approve = form.get("decision") == "approve"
+    attempt = Attempt(client_address(request), form.get("username", ""))
+    params = {name: form[name] for name in AUTHORIZE_PARAMS if name in form}
+    wait = await throttle.retry_after(session, attempt) if approve else None
 
     def decide(server: VoiceboxAuthorizationServer):
         grant = _consent(server, oauth_request)
@@ -237,6 +283,8 @@ async def authorize_decision(
             return grant
         if not approve:
             return server.create_authorization_response(oauth_request, None, grant)
+        if wait is not None:
+            return grant
         # Credentials are checked here, on POST: the page itself carries no session to forge.
         user = server.authenticate_resource_owner(
             form.get("username", ""), form.get("password", "")
@@ -245,10 +293,19 @@ async def authorize_decision(
             return grant
         return server.create_authorization_response(oauth_request, user, grant)
 
-    outcome = await _run(session, settings, decide)
+    outcome, server = await _run(session, settings, decide)
+    await _count(session, throttle, attempt, server)
     if isinstance(outcome, OAuthResult):
         return _page(outcome)
-    params = {name: form[name] for name in AUTHORIZE_PARAMS if name in form}
+    if wait is not None:
+        page = login_page(
+            outcome.client.record.name,
+            params,
+            error=f"Too many failed logins; try again in {wait} s.",
+            status=429,
+        )
+        page.headers["Retry-After"] = str(wait)
+        return page
     return login_page(
         outcome.client.record.name, params, error="Wrong username or password.", status=400
     )

@@ -5,18 +5,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from voicebox.api.deps import CustomerDep, SessionDep, SettingsDep
 from voicebox.api.errors import ERROR_RESPONSE
 from voicebox.api.files import file_download
+from voicebox.api.params import path_id
 from voicebox.reports.service import FORMATS, report_service
 
 router = APIRouter(
     tags=["reports"],
     responses={400: ERROR_RESPONSE, 401: ERROR_RESPONSE, 404: ERROR_RESPONSE},
 )
+
+
+ReportId = path_id("Идентификатор отчёта: id кампании", name="report_id")
 
 
 @router.get(
@@ -36,9 +40,7 @@ async def download_report(
     customer: CustomerDep,
     session: SessionDep,
     settings: SettingsDep,
-    report_id: Annotated[
-        int, Path(ge=1, le=2**31 - 1, description="Идентификатор отчёта: id кампании")
-    ],
+    report_id: ReportId,
     format: Annotated[str | None, Query(description="xlsx (default) or csv")] = None,
     range_header: Annotated[str | None, Header(alias="Range")] = None,
 ) -> Response:

@@ -1,7 +1,7 @@
 """HTTP-API §5.1: `POST /v1/sb` starts a call of an outbound campaign launched over HTTP.
 
-Authenticated by a bearer token or, as real VoiceBox clients do, by HTTP Basic with a user's
-username and password. Rate-limited per customer by a token bucket held in each API process
+Authenticated by a bearer token (with the `write` scope) or, as real VoiceBox clients do, by
+HTTP Basic with a user's username and password, under the login limits. Rate-limited per customer by a token bucket held in each API process
 (`VOICEBOX_SB_RATE_PER_SECOND`, `VOICEBOX_SB_BURST`).
 """
 
@@ -25,13 +25,20 @@ from pydantic import (
     StringConstraints,
 )
 
-from voicebox.api.deps import SessionDep, SettingsDep, get_current_user
+from voicebox.api.deps import (
+    LoginThrottleDep,
+    SessionDep,
+    SettingsDep,
+    client_address,
+    get_current_user,
+)
 from voicebox.api.errors import ERROR_RESPONSE
 from voicebox.auth.service import auth_service
+from voicebox.auth.throttle import USER, Attempt
 from voicebox.dialer.launch import launch_service
 from voicebox.errors import TooManyRequests, Unauthorized
 from voicebox.models import User
-from voicebox.text import NulFreeStr, refuse_nul
+from voicebox.text import CleanStr, loads_checked, refuse_bad_text
 
 router = APIRouter(tags=["http-api"], responses={
     400: ERROR_RESPONSE, 401: ERROR_RESPONSE, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE,
@@ -40,7 +47,7 @@ router = APIRouter(tags=["http-api"], responses={
 _basic = HTTPBasic(auto_error=False, description="A user's username and password")
 
 
-_Number = Annotated[str, StringConstraints(max_length=32), AfterValidator(refuse_nul)]
+_Number = Annotated[str, StringConstraints(max_length=32), AfterValidator(refuse_bad_text)]
 
 
 def _number_text(value: Any) -> Any:
@@ -48,19 +55,19 @@ def _number_text(value: Any) -> Any:
 
 
 def _decoded_data_nul_free(value: Any) -> Any:
-    """`data` as a string is checked as the object it holds (a JSON `\\u0000` escape too)."""
-    decoded = value
-    if isinstance(value, str):
-        with contextlib.suppress(ValueError):
-            decoded = json.loads(value)
-    refuse_nul(decoded)
+    """`data` as a string is checked as the object it holds (a JSON `\\u0000` escape too, and
+    its depth: the body's own depth is checked by the text guard)."""
+    if not isinstance(value, str):
+        return refuse_bad_text(value)
+    with contextlib.suppress(json.JSONDecodeError):  # not JSON: the route says so itself
+        loads_checked(value)
     return value
 
 
 class SbRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    method: NulFreeStr = Field(min_length=1, max_length=64, description="entryPoint.id of an "
+    method: CleanStr = Field(min_length=1, max_length=64, description="entryPoint.id of an "
                                "outbound campaign with launchBy http")
     number: Annotated[_Number | None, BeforeValidator(_number_text)] = Field(
         default=None, description="The number to call (or data.number)")
@@ -75,18 +82,24 @@ class SbAnswer(BaseModel):
 async def sb_user(
     request: Request,
     session: SessionDep,
+    throttle: LoginThrottleDep,
     basic: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
 ) -> User:
-    """The bearer token's user, else the HTTP Basic user."""
+    """The bearer token's user, else the HTTP Basic user (under the login limits)."""
     authorization = request.headers.get("Authorization")
     scheme, _ = get_authorization_scheme_param(authorization)
     if scheme.lower() != "basic":
-        return await get_current_user(session, authorization)
+        return await get_current_user(request, session, authorization)
     if basic is None:
         raise _basic_error("malformed HTTP Basic credentials")
+    attempt = Attempt(client_address(request), basic.username)
+    await throttle.check(session, attempt)
     user = await auth_service.authenticate(session, basic.username, basic.password)
     if user is None:
+        await throttle.failed(session, attempt, USER)
+        await session.commit()  # the count must outlive the refusal's rollback
         raise _basic_error("wrong username or password")
+    await throttle.succeeded(session, attempt)
     return user
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Path, Response
+from fastapi import APIRouter, Body, Header, Response
 
 from voicebox.api.deps import CustomerDep, SessionDep
 from voicebox.api.errors import ERROR_RESPONSE
 from voicebox.api.files import bytes_download
+from voicebox.api.params import path_id
 from voicebox.scenarios.schemas import (
     FromTemplate,
     ScenarioOut,
@@ -26,7 +27,7 @@ router = APIRouter(
 )
 
 BASE = "/v1/customers/{customer_id}/scenarios"
-ScenarioId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Идентификатор сценария")]
+ScenarioId = path_id("Идентификатор сценария", name="scenario_id")
 ScenarioJson = Annotated[
     dict[str, Any],
     Body(

@@ -12,6 +12,7 @@ from voicebox.engine.steps.base import Step
 from voicebox.engine.trace import StepRecord
 from voicebox.errors import EngineError
 from voicebox.scenarios.format import HTTPRequestState
+from voicebox.text import clean_text, scrub
 
 _NO_BODY = {"GET", "HEAD", "DELETE", "OPTIONS"}
 
@@ -93,9 +94,11 @@ class HTTPRequestStep(Step):
         if not state.responseBodyVariables:
             return
         try:
-            document = json.loads(raw) if raw.strip() else None
+            # A third party's text is kept, with NUL and lone surrogates (`"\udc00"`) replaced:
+            # variables end up in the call's trace, reports and the database.
+            document = scrub(json.loads(raw)) if raw.strip() else None
         except ValueError:
-            document = raw.decode(errors="replace")
+            document = clean_text(raw.decode(errors="replace"))
         unset = []
         for variable, path in state.responseBodyVariables.items():
             value = body_value(document, str(path))

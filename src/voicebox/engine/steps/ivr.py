@@ -81,6 +81,6 @@ class IVRStep(Step):
                 return heard
         return await ctx.call.collect(
             dtmf=self.dtmf, speech=self.speech, wait_seconds=self.wait,
-            max_digits=self.max_digits, terminator="#",
+            max_digits=self.max_digits, terminator="#", language=self.language, hints=self.hints,
         )
 

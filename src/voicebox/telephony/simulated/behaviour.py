@@ -37,6 +37,8 @@ class Behaviour:
     transfer: str = "answer"
     barge_in: bool = False
     confidence: float = 0.9
+    dtmf: str = "tones"  # audio mode: digits as in-band "tones" or out-of-band "events"
+    code: int | None = None  # the final SIP response of a failed dial (603, 408 …)
 
     @property
     def answers(self) -> bool:
@@ -73,6 +75,7 @@ class Simulation:
     seed: int = 1
     default: Behaviour | None = None
     rules: tuple[Rule, ...] = field(default_factory=tuple)
+    audio: bool | None = None  # None: the gateway's setting (`VOICEBOX_SIM_AUDIO`)
 
     def behaviour(self, number: str, attempt: int = 1) -> Behaviour:
         for rule in self.rules:
@@ -125,4 +128,4 @@ def parse_simulation(data: Mapping[str, Any] | SimulationSpec | None) -> Simulat
         base = replace(default or Behaviour(), **raw.changes())
         attempts = tuple(replace(base, **item.changes()) for item in raw.attempts or ()) or (base,)
         rules.append(Rule(raw.match, attempts))
-    return Simulation(seed=spec.seed, default=default, rules=tuple(rules))
+    return Simulation(seed=spec.seed, default=default, rules=tuple(rules), audio=spec.audio)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import re
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from voicebox.telephony.base import (
     SILENCE,
@@ -42,7 +42,10 @@ def as_heard(text: str, confidence: float = 0.9) -> Heard:
 
 
 class SimulatedCall(Leg):
-    """Implements `telephony.base.Call`. Hooks `on_play` / `on_input` let a recorder listen in."""
+    """Implements `telephony.base.Call` in text mode. Hooks `on_play` / `on_input` let a
+    recorder listen in."""
+
+    records_itself = False  # text mode: the recorder renders the call from its timeline
 
     def __init__(
         self,
@@ -57,10 +60,9 @@ class SimulatedCall(Leg):
         on_end: Callable[[SimulatedCall], None] | None = None,
     ):
         super().__init__(clock, call_id=call_id,
-                         state=CallState.RINGING if inbound else CallState.NEW)
+                         state=CallState.RINGING if inbound else CallState.NEW, to=to,
+                         caller=caller)
         self.behaviour = behaviour
-        self.to = to
-        self.caller = caller
         self.inbound = inbound
         self._rng = rng or random.Random(call_id)
         self._inputs: deque[Heard] = deque(as_heard(t, behaviour.confidence)
@@ -122,6 +124,7 @@ class SimulatedCall(Leg):
             self._up()
         else:
             self.result = result
+            self.final_code = behaviour.code
             self._end()
         return result
 
@@ -157,6 +160,8 @@ class SimulatedCall(Leg):
         wait_seconds: float = 5.0,
         max_digits: int | None = None,
         terminator: str | None = "#",
+        language: str | None = None,
+        hints: Sequence[str] = (),
     ) -> Heard:
         heard = self._inputs.popleft() if self._inputs else SILENCE
         usable = interrupts(heard, dtmf=dtmf, speech=speech)

@@ -8,7 +8,10 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from voicebox.errors import TelephonyError
 from voicebox.telephony.base import Clock, IncomingHandler
+from voicebox.telephony.media_leg import MediaKit
+from voicebox.telephony.simulated.audio import AudioSimulatedCall
 from voicebox.telephony.simulated.behaviour import Behaviour, Simulation, parse_simulation, rng_for
 from voicebox.telephony.simulated.call import SimulatedCall
 from voicebox.telephony.simulated.clock import ScaledClock
@@ -17,12 +20,21 @@ log = logging.getLogger(__name__)
 
 
 class SimulatedGateway:
-    """Implements `telephony.base.Gateway`; `clock` is the clock every call leg lives in."""
+    """Implements `telephony.base.Gateway`; `clock` is the clock every call leg lives in.
+
+    Args:
+        audio: calls run in audio mode (frames through a `MediaLeg`, needs `media`) unless
+            their `simulation` says `audio: false`; text mode hands text over directly (load
+            tests, benchmarks).
+    """
 
     name = "sim"
 
-    def __init__(self, *, clock: Clock | None = None, time_scale: float = 1.0):
+    def __init__(self, *, clock: Clock | None = None, time_scale: float = 1.0,
+                 audio: bool = False, media: MediaKit | None = None):
         self.clock: Clock = clock or ScaledClock(time_scale)
+        self.audio = audio
+        self.media = media
         self._handlers: list[IncomingHandler] = []
         self._live: dict[str, SimulatedCall] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -37,17 +49,34 @@ class SimulatedGateway:
         to: str,
         caller: str | None = None,
         call_id: str | None = None,
-        simulation: Simulation | Mapping[str, Any] | None = None,
-        attempt: int = 1,
+        options: Mapping[str, Any] | None = None,
     ) -> SimulatedCall:
-        """A leg to `to`; the callee acts out `simulation`'s behaviour for this attempt."""
+        """A leg to `to`; the callee acts out `options["simulation"]`'s behaviour for attempt
+        `options["attempt"]`."""
+        options = options or {}
+        simulation = options.get("simulation")
+        attempt = int(options.get("attempt") or 1)
         sim = simulation if isinstance(simulation, Simulation) else parse_simulation(simulation)
         behaviour = sim.behaviour(to, attempt)
         call_id = call_id or uuid.uuid4().hex
-        call = SimulatedCall(self.clock, behaviour, call_id=call_id, to=to, caller=caller,
-                             rng=rng_for(sim.seed, to, attempt, "call"), on_end=self._ended)
+        rng = rng_for(sim.seed, to, attempt, "call")
+        audio = self.audio if sim.audio is None else sim.audio
+        call: SimulatedCall
+        if audio:
+            call = AudioSimulatedCall(self.clock, behaviour, call_id=call_id, to=to,
+                                      caller=caller, rng=rng, on_end=self._ended,
+                                      media=self._media())
+        else:
+            call = SimulatedCall(self.clock, behaviour, call_id=call_id, to=to, caller=caller,
+                                 rng=rng, on_end=self._ended)
         self._track(call)
         return call
+
+    def _media(self) -> MediaKit:
+        if self.media is None:
+            raise TelephonyError("audio-mode simulation needs a media kit (speech service)",
+                                 name="simulation.audio")
+        return self.media
 
     def on_incoming(self, handler: IncomingHandler) -> None:
         self._handlers.append(handler)
@@ -64,8 +93,15 @@ class SimulatedGateway:
         """Place a call from a virtual caller to `to`; every registered handler gets it."""
         behaviour = Behaviour(inputs=tuple(inputs), hangup_after=hangup_after)
         call_id = call_id or uuid.uuid4().hex
-        call = SimulatedCall(self.clock, behaviour, call_id=call_id, to=to, caller=caller,
-                             inbound=True, rng=rng_for(1, caller, 1, call_id), on_end=self._ended)
+        rng = rng_for(1, caller, 1, call_id)
+        call: SimulatedCall
+        if self.audio:
+            call = AudioSimulatedCall(self.clock, behaviour, call_id=call_id, to=to,
+                                      caller=caller, inbound=True, rng=rng, on_end=self._ended,
+                                      media=self._media())
+        else:
+            call = SimulatedCall(self.clock, behaviour, call_id=call_id, to=to, caller=caller,
+                                 inbound=True, rng=rng, on_end=self._ended)
         self._track(call)
         for handler in self._handlers:
             task = asyncio.get_running_loop().create_task(handler(call))

@@ -21,7 +21,7 @@ from voicebox.errors import Problem, Problems
 Result = Literal["answer", "busy", "noanswer", "unreachable", "machine", "assistant", "failed"]
 TransferResult = Literal["answer", "busy", "noanswer", "unreachable", "failed"]
 # Digits with glob wildcards: `*` any digits, `?` one digit, `[0-4]` / `[135]` one of a set.
-_MATCH = re.compile(r"^\+?(?:[\d*?]|\[(?:\d(?:-\d)?)+\]){1,20}$")
+_MATCH = re.compile(r"^\+?(?:[0-9*?]|\[(?:[0-9](?:-[0-9])?)+\]){1,20}$")
 
 
 def _token(value: Any) -> Any:
@@ -43,6 +43,9 @@ class BehaviourSpec(BaseModel):
     transfer: TransferResult | None = None
     barge_in: bool | None = Field(default=None, alias="bargeIn")
     confidence: float | None = Field(default=None, ge=0, le=1)
+    dtmf: Literal["tones", "events"] | None = None
+    code: int | None = Field(default=None, ge=400, le=699,
+                             description="the final SIP response of a failed dial")
 
     _normalise = field_validator("result", "transfer", mode="before")(_token)
 
@@ -91,6 +94,8 @@ class SimulationSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     seed: int = Field(default=1, ge=0, le=2**63 - 1)
+    audio: bool | None = Field(default=None, description="audio mode (frames) or text mode; "
+                               "unset: the server's VOICEBOX_SIM_AUDIO")
     default: BehaviourSpec | None = None
     rules: list[RuleSpec] = Field(default_factory=list, max_length=10_000)
 

@@ -1,14 +1,18 @@
-"""E.164 normalisation with `phonenumbers`, fast enough for a million rows.
+"""Phone numbers, one way everywhere: text → `Phone(e164, timezone)` for the abonent import,
+`/v1/sb`, the CLI and the dialer's calling window.
+
+E.164 normalisation with `phonenumbers`, fast enough for a million rows.
 
 `phonenumbers` costs ~100 µs a number. Its answer (valid or not, the time zone) depends only on
 the country code, the length and the first few digits of the national number, and how many is
-read from its own metadata (campaigns/phone_plan.py). So one answer is cached per deciding prefix
+read from its own metadata (phones/plan.py). So one answer is cached per deciding prefix
 and is exactly the answer for every number sharing it; tests/campaigns/test_phones.py checks
 this against plain `phonenumbers` on random numbers of many countries.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 import phonenumbers
@@ -16,12 +20,16 @@ from phonenumbers import PhoneNumber, PhoneNumberFormat, PhoneNumberType
 from phonenumbers import timezone as phone_tz
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE
 
-from voicebox.campaigns.phone_plan import plan_for
+from voicebox.errors import InvalidInput
+from voicebox.ids import is_ascii_digits
+from voicebox.phones.plan import plan_for
 
 DEFAULT_REGION = "RU"
 _SEPARATORS = str.maketrans("", "", " -().\t\u00a0")
 _CACHE_LIMIT = 200_000
 _REWRITES = object()  # phonenumbers changes numbers of this shape: ask it every time
+# phonenumbers names a zone with the same offset where the country's own zone is meant.
+_ZONE_FIXES = {(7, "Europe/Bucharest"): "Europe/Kaliningrad"}
 
 
 class PhoneError(ValueError):
@@ -55,6 +63,8 @@ def _describe(number: phonenumbers.PhoneNumber) -> Phone:
     else:  # what time_zones_for_number answers, without computing the type again
         zones = phone_tz._country_level_time_zones_for_number(number)
     zone = zones[0] if len(zones) == 1 and zones[0] != phone_tz.UNKNOWN_TIMEZONE else None
+    if zone is not None:
+        zone = _ZONE_FIXES.get((number.country_code, zone), zone)
     return Phone(phonenumbers.format_number(number, PhoneNumberFormat.E164), zone)
 
 
@@ -71,8 +81,8 @@ def _canonical(text: str, region: str) -> str | None:
     """`+<digits>` for the unambiguous spellings, else None (left to `phonenumbers`)."""
     compact = text.translate(_SEPARATORS)
     if compact.startswith("+"):
-        return compact if compact[1:].isdigit() else None
-    if region != "RU" or not compact.isdigit():
+        return compact if is_ascii_digits(compact[1:]) else None
+    if region != "RU" or not is_ascii_digits(compact):
         return None
     if len(compact) == 11 and compact[0] in "78":
         return "+7" + compact[1:]
@@ -147,3 +157,59 @@ class PhoneNormalizer:
         except PhoneError as error:
             return error
         return (phone.timezone or "") if phone.e164 == canonical else _REWRITES
+
+
+_NORMALIZERS: dict[str, PhoneNormalizer] = {}
+
+
+def normalize(text: object, *, region: str = DEFAULT_REGION) -> Phone:
+    """`text` ("+7 495 123-45-67", "84951234567", "74951234567") as a `Phone`; digits without
+    a plus that are not a number of `region` are tried as international. PhoneError if invalid."""
+    normalizer = _NORMALIZERS.get(region)
+    if normalizer is None:
+        normalizer = _NORMALIZERS[region] = PhoneNormalizer(region)
+    raw = str(text or "").strip()
+    try:
+        return normalizer(raw)
+    except PhoneError:
+        digits = "".join(ch for ch in raw if is_ascii_digits(ch))
+        if raw.startswith("+") or not digits:
+            raise
+        return normalizer(f"+{digits}")
+
+
+def parse_phone(text: object, *, region: str = DEFAULT_REGION, field: str = "number") -> Phone:
+    """`normalize` for input from a client: InvalidInput naming `field` when it is not a number."""
+    raw = str(text or "").strip()
+    if not raw:
+        raise InvalidInput(f"{field} is required", name=field)
+    try:
+        return normalize(raw, region=region)
+    except PhoneError:
+        raise InvalidInput(f"{field} {raw!r} is not a valid phone number", name=field) from None
+
+
+def timezone_for_number(number: str) -> str | None:
+    """The IANA zone of a number when it tells exactly one (landlines do; Russian mobiles
+    span eleven zones and do not), else None."""
+    try:
+        return normalize(number).timezone
+    except PhoneError:
+        return None
+
+
+@lru_cache(maxsize=65536)
+def destination_type(number: str, home_region: str = "RU") -> str:
+    """`mobile` | `landline` | `tollFree` | `international` for an E.164 number."""
+    try:
+        parsed = phonenumbers.parse(number, home_region)
+    except phonenumbers.NumberParseException:
+        return "international"
+    if phonenumbers.region_code_for_number(parsed) not in (home_region, None):
+        return "international"
+    kind = phonenumbers.number_type(parsed)
+    if kind == PhoneNumberType.TOLL_FREE:
+        return "tollFree"
+    if kind in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE):
+        return "mobile"
+    return "landline"

@@ -1,0 +1,34 @@
+"""Live recordings of audio calls: each answered call's media leg writes through a
+`RecordingTap` into `<data_dir>/recordings/<yyyy>/<mm>/<dd>/<call_id>.wav` while it runs.
+
+The path is saved on the call as the tap opens, so a worker killed mid-call leaves a playable
+file its call points to; history reports `callRecord` and `/v1/callRecord` serves it once the
+call has ended (closed by its worker, or by the reaper after a crash)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from voicebox.media.audio import compress
+from voicebox.media.tap import RecordingTap
+from voicebox.recordings.recorder import Recorder, recording_path
+from voicebox.telephony.media_leg import TapFactory
+
+
+def live_taps(recorder: Recorder) -> TapFactory:
+    """The `MediaKit.taps` factory that records every call `recorder` is configured for."""
+    stereo = recorder.settings.recording_stereo
+
+    def closed(path: Path) -> None:
+        if recorder.compressed:  # the compressed copy is made off the call's path
+            recorder.background(compress(path, path.with_suffix(f".{recorder.compressed}")))
+
+    def open_tap(call_id: str, start: float) -> RecordingTap:
+        relative = recording_path(call_id, datetime.now(UTC))
+        tap = RecordingTap(recorder.data_dir / relative, start=start, stereo=stereo,
+                           on_close=closed)
+        recorder.register(call_id, relative)
+        return tap
+
+    return open_tap

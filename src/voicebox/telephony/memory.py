@@ -1,0 +1,101 @@
+"""The in-memory `FrameTransport`: two ends of one audio link in a process (the simulator's
+audio mode, tests, the media benchmark). On each pacer tick the link pulls one frame from each
+end's source and hands it to the other end, with the tick's media time; digits sent out of band
+arrive as `DtmfEvent`s, one per `seconds` (plus a 50 ms gap)."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from voicebox.telephony.base import Clock
+from voicebox.telephony.pacer import FramePacer, pacer_for
+from voicebox.telephony.transport import (
+    SILENT_FRAME,
+    DtmfEvent,
+    DtmfSink,
+    FrameSink,
+    FrameSource,
+)
+
+_GAP = 0.05
+
+
+class MemoryTransport:
+    """Implements `telephony.transport.FrameTransport`; made in pairs by `MemoryLink`."""
+
+    __slots__ = ("_clock", "_dtmf_sink", "_events", "_frame_sink", "_link", "_next_event",
+                 "_source", "closed")
+
+    def __init__(self, clock: Clock, link: MemoryLink):
+        self._clock = clock
+        self._link = link
+        self._source: FrameSource | None = None
+        self._frame_sink: FrameSink | None = None
+        self._dtmf_sink: DtmfSink | None = None
+        self._events: deque[tuple[str, float]] = deque()  # digits to send, with their length
+        self._next_event = 0.0
+        self.closed = False
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    def set_source(self, source: FrameSource) -> None:
+        self._source = source
+
+    def on_frame(self, sink: FrameSink) -> None:
+        self._frame_sink = sink
+
+    def on_dtmf(self, sink: DtmfSink) -> None:
+        self._dtmf_sink = sink
+
+    def send_dtmf(self, digits: str, *, seconds: float = 0.1) -> None:
+        for digit in digits:
+            self._events.append((digit, seconds))
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._link.close()
+
+    def _pull(self) -> bytes | None:
+        source = self._source
+        return None if source is None else source()
+
+    def _due_event(self, at: float) -> DtmfEvent | None:
+        if not self._events or at < self._next_event:
+            return None
+        digit, seconds = self._events.popleft()
+        self._next_event = at + seconds + _GAP
+        return DtmfEvent(digit, at, seconds)
+
+    def _deliver(self, frame: bytes | None, event: DtmfEvent | None, at: float) -> None:
+        if event is not None and self._dtmf_sink is not None:
+            self._dtmf_sink(event)
+        if self._frame_sink is not None:
+            self._frame_sink(SILENT_FRAME if frame is None else frame, at)
+
+
+class MemoryLink:
+    """Both ends of one call's audio, ticked by the clock's pacer while both are open."""
+
+    __slots__ = ("a", "b", "pacer")
+
+    def __init__(self, clock: Clock, *, pacer: FramePacer | None = None):
+        self.a = MemoryTransport(clock, self)
+        self.b = MemoryTransport(clock, self)
+        self.pacer = pacer or pacer_for(clock)
+        self.pacer.add(self.tick)
+
+    def tick(self, at: float) -> None:
+        a, b = self.a, self.b
+        from_a, from_b = a._pull(), b._pull()
+        event_a, event_b = a._due_event(at), b._due_event(at)
+        b._deliver(from_a, event_a, at)
+        if not a.closed:
+            a._deliver(from_b, event_b, at)
+
+    def close(self) -> None:
+        """Either end hung up: no more audio either way."""
+        self.a.closed = self.b.closed = True
+        self.pacer.remove(self.tick)

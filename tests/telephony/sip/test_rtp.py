@@ -1,0 +1,173 @@
+"""`RtpTransport` on loopback sockets, and the pacer's schedule on a hand-driven loop."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import struct
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.telephony.sip.conftest import free_udp_port
+from tests.telephony.sip.rtp_capture import tone
+from voicebox.media import g711
+from voicebox.telephony.sip.pacer import PERIOD, Pacer
+from voicebox.telephony.sip.ports import PortPool
+from voicebox.telephony.sip.rtp import RtpTransport
+from voicebox.telephony.sip.rtp_packet import RtpPacket, event_payload
+from voicebox.telephony.sip.sdp import PCMA, PCMU, Media
+from voicebox.telephony.transport import FRAME_BYTES, DtmfEvent, FrameTransport
+
+
+async def _until(predicate: Callable[[], bool], seconds: float = 10.0) -> None:
+    """Poll: the condition is filled by datagrams, with no event to wait on."""
+    async with asyncio.timeout(seconds):
+        while not predicate():  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+
+
+async def _pair() -> tuple[RtpTransport, RtpTransport]:
+    base = free_udp_port(even=True)
+    pool = PortPool(base, base + 10)
+    a, b = RtpTransport(pool.bind("127.0.0.1")), RtpTransport(pool.bind("127.0.0.1"))
+    await a.open()
+    await b.open()
+    a.start(Media("127.0.0.1", b.local_port, PCMA, 101))
+    b.start(Media("127.0.0.1", a.local_port, PCMA, 101))
+    return a, b
+
+
+async def test_frames_and_digits_cross_between_two_transports() -> None:
+    a, b = await _pair()
+    assert isinstance(a, FrameTransport)
+    try:
+        pcm = tone(0.4)
+        frames = [pcm[i:i + FRAME_BYTES] for i in range(0, len(pcm), FRAME_BYTES)]
+        a.set_source(lambda: frames.pop(0) if frames else None)
+        received: list[tuple[bytes, float]] = []
+        digits: list[DtmfEvent] = []
+        b.on_frame(lambda frame, at: received.append((frame, at)))
+        b.on_dtmf(digits.append)
+        await _until(lambda: not frames and len(received) >= 30)
+        a.send_dtmf("5#", seconds=0.06)
+        await _until(lambda: len(digits) == 2)
+        await asyncio.sleep(0.2)  # the end packets' repeats must not count again
+        assert [d.digit for d in digits] == ["5", "#"]
+        assert all(len(frame) == FRAME_BYTES for frame, _ in received)
+        times = [at for _, at in received]
+        assert times == sorted(times)  # media time from the RTP timestamps
+        assert a.frames_from_source == 20 and a.packets_sent > 20  # silence after the tone
+    finally:
+        a.close()
+        b.close()
+        a.close()  # idempotent
+
+
+async def test_any_packet_size_is_cut_into_frames_and_a_new_ssrc_is_a_new_stream() -> None:
+    base = free_udp_port(even=True)
+    transport = RtpTransport(PortPool(base, base + 4).bind("127.0.0.1"))
+    await transport.open()
+    transport.start(Media("127.0.0.1", 9, PCMU, 96))
+    frames: list[tuple[bytes, float]] = []
+    digits: list[DtmfEvent] = []
+    transport.on_frame(lambda frame, at: frames.append((frame, at)))
+    transport.on_dtmf(digits.append)
+    pcm = tone(0.12)  # 960 samples
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as peer:
+        address = ("127.0.0.1", transport.local_port)
+        # 40 ms μ-law packets, then 10 ms A-law ones: decoded by their own payload type.
+        for i in range(3):
+            chunk = pcm[i * 640:(i + 1) * 640]
+            peer.sendto(bytes(RtpPacket(PCMU, i, 1000 + 320 * i, 1, g711.encode(chunk, "ulaw"))),
+                        address)
+        peer.sendto(bytes(RtpPacket(96, 10, 5000, 1, event_payload("7", end=False,
+                                                                    duration=160))), address)
+        peer.sendto(bytes(RtpPacket(96, 11, 5000, 1, event_payload("7", end=True,
+                                                                   duration=320))), address)
+        for i in range(4):  # another SSRC: a new stream
+            chunk = pcm[i * 160:(i + 1) * 160]
+            peer.sendto(bytes(RtpPacket(PCMA, i, 77 + 80 * i, 2, g711.encode(chunk, "alaw"))),
+                        address)
+        await _until(lambda: len(frames) >= 7 and digits)
+    transport.close()
+    assert len(frames) == 6 + 2  # 3×40 ms → 6 frames; 4×10 ms → 2 frames
+    assert [d.digit for d in digits] == ["7"]
+    assert all(len(frame) == FRAME_BYTES for frame, _ in frames)
+
+
+class _Loop:
+    """Just enough of an event loop to drive the pacer by hand."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.scheduled: list[float] = []
+
+    def time(self) -> float:
+        return self.now
+
+    def call_at(self, when: float, callback):
+        self.scheduled.append(when)
+
+        class Handle:
+            def cancel(self) -> None:
+                pass
+
+        return Handle()
+
+
+class _Member:
+    ticks = 0
+
+    def tick(self) -> None:
+        self.ticks += 1
+
+
+def test_pacer_keeps_an_absolute_grid_and_skips_a_long_stall() -> None:
+    loop = _Loop()
+    pacer = Pacer(loop)  # type: ignore[arg-type]
+    member = _Member()
+    pacer.add(member)
+    assert loop.scheduled == [100.0 + PERIOD]
+    for n in range(1, 6):
+        loop.now = loop.scheduled[-1] + 0.007  # every tick runs 7 ms late …
+        pacer._tick()
+        # … and the next is still due on the grid, not 20 ms after the late one.
+        assert abs(loop.scheduled[-1] - (100.0 + (n + 1) * PERIOD)) < 1e-9
+    loop.now = loop.scheduled[-1] + 1.0  # the loop stalled for a second
+    pacer._tick()
+    assert pacer.skipped > 0 and loop.scheduled[-1] > loop.now - 0.2
+    assert member.ticks == 6
+    pacer.remove(member)
+    assert len(pacer) == 0
+
+
+SIPP_PCAPS = Path("/usr/share/sip-tester")
+
+
+def _udp_payloads(path: Path) -> list[bytes]:
+    """The UDP payloads of a classic Ethernet pcap."""
+    data = path.read_bytes()
+    order = "<" if struct.unpack_from("<I", data)[0] == 0xA1B2C3D4 else ">"
+    offset, payloads = 24, []
+    while offset + 16 <= len(data):
+        length = struct.unpack_from(order + "IIII", data, offset)[2]
+        ip = data[offset + 16 + 14:offset + 16 + length]
+        payloads.append(ip[(ip[0] & 0x0F) * 4 + 8:])
+        offset += 16 + length
+    return payloads
+
+
+@pytest.mark.skipif(not (SIPP_PCAPS / "dtmf_2833_0.pcap").exists(), reason="no sip-tester pcaps")
+async def test_rfc_4733_captures_shipped_with_sipp_give_each_digit_once() -> None:
+    base = free_udp_port(even=True)
+    transport = RtpTransport(PortPool(base, base + 4).bind("127.0.0.1"))
+    digits: list[str] = []
+    transport.on_dtmf(lambda event: digits.append(event.digit))
+    names = [*"0123456789", "star", "pound"]
+    for name in names:  # another implementation's packets: repeats, end bits, one SSRC
+        for payload in _udp_payloads(SIPP_PCAPS / f"dtmf_2833_{name}.pcap"):
+            transport.datagram_received(payload, ("127.0.0.1", 9))
+    transport.close()
+    assert "".join(digits) == "0123456789*#"
