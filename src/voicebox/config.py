@@ -91,13 +91,29 @@ class Settings(BaseSettings):
     s3_access_key_id: str | None = None
     s3_secret_access_key: str | None = None
 
-    @field_validator("data_dir", "tts_cache_dir")
+    @field_validator("data_dir", "tts_cache_dir", "asr_model_dir")
     @classmethod
     def _anchored(cls, value: Path | None) -> Path | None:
         if value is None:
             return None
         value = value.expanduser()
         return value if value.is_absolute() else data_base_dir() / value
+
+    # Speech recognition and answering-machine detection (docs/speech.md).
+    asr: str = "whisper"  # "off": no recogniser (speech counts as no input)
+    asr_strict: bool = False  # a missing model fails start-up instead of falling back to off
+    asr_model_dir: Path | None = None  # default <data_dir>/models/whisper-base
+    asr_threads: int = Field(default=2, ge=1)  # CTranslate2 threads per worker
+    asr_workers: int = Field(default=1, ge=1)
+    asr_queue: int = Field(default=8, ge=1)  # waiting utterances; full → the dialer claims no calls
+    asr_timeout: float = Field(default=3.0, gt=0)  # waited longer → empty result, "overload"
+    asr_beam: int = Field(default=5, ge=1)
+    asr_min_confidence: float = Field(default=0.4, ge=0, le=1)
+    amd_initial_silence: float = Field(default=2.5, gt=0)
+    amd_greeting: float = Field(default=1.5, gt=0)
+    amd_after_greeting_silence: float = Field(default=0.8, gt=0)
+    amd_max_words: int = Field(default=4, ge=1)
+    amd_total: float = Field(default=5.0, gt=0)
 
     @property
     def resolved_database_url(self) -> str:

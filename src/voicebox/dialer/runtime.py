@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from voicebox.config import Settings
 from voicebox.dialer.inbound import InboundAnswerer
 from voicebox.dialer.worker import Dialer
-from voicebox.media.asr import NullRecognizer
+from voicebox.media.asr import recognition_service
 from voicebox.media.tts import speech_service_from_settings
 from voicebox.numbers.renewal import RenewalJob
 from voicebox.phones import parse_phone
@@ -37,7 +37,7 @@ def build_gateway(sessionmaker: async_sessionmaker[AsyncSession], settings: Sett
     the process's speech service and record live; text-mode calls recorded from timelines."""
     recorder = Recorder(sessionmaker, settings) if recordings_on(settings) else None
     speech = recorder.speech if recorder is not None else speech_service_from_settings(settings)
-    media = MediaKit(prompts=SpeechPrompts(speech), recognizer=NullRecognizer(),
+    media = MediaKit(prompts=SpeechPrompts(speech), recognizer=recognition_service(settings),
                      taps=live_taps(recorder) if recorder is not None else None)
     name = "sim" if only_simulator else settings.telephony
     gateway: Gateway = create_router(name, media=media, time_scale=settings.sim_time_scale,

@@ -29,9 +29,13 @@ class EngineConfig:
     ring_seconds: float = 60.0  # how long a dial or a transfer rings
     detect_seconds: float = 3.0  # how long machine detection listens
     detect_min_confidence: float = 0.5
+    asr_min_confidence: float = 0.4  # recognised speech below it counts as invalid input
 
     @classmethod
     def from_settings(cls, settings: object, **overrides: object) -> EngineConfig:
         """Read the fields it knows from a settings object (`http_allowed_networks` as text)."""
         networks = parse_networks(getattr(settings, "http_allowed_networks", "") or "")
-        return cls(allowed_networks=networks, **overrides)  # type: ignore[arg-type]
+        known: dict[str, object] = {"allowed_networks": networks}
+        if isinstance(getattr(settings, "asr_min_confidence", None), float):
+            known["asr_min_confidence"] = settings.asr_min_confidence  # type: ignore[attr-defined]
+        return cls(**(known | overrides))  # type: ignore[arg-type]

@@ -153,6 +153,9 @@ class Context:
             self.record.note(
                 detected=self.detection.kind.value, confidence=self.detection.confidence
             )
+            if self.detection.cause:
+                self.record.note(detect_cause=self.detection.cause,
+                                 decided_at=round(self.detection.decided_at, 2))
         return self.detection
 
     def robot_answered(self, detection: Detection) -> bool:

@@ -1,68 +1,294 @@
-"""Answering-machine detection by timing, on the loud/quiet pattern of the first seconds after
-the answer (the stage before any transcript; the speech issue adds the recogniser's stage).
+"""Who answered: a person, an answering machine, or an AI call assistant — by listening.
 
-People answer with a short word ("Алло?") and wait; machines and voicemail talk on, or say
-nothing at first. Defaults follow Asterisk's AMD() and are documented in docs/media.md.
+1. Timing as in Asterisk's app_amd, on VAD words: a short greeting then silence is a person;
+   dead air is unknown. 2. A long greeting is transcribed (its first 6 s) and matched against
+   voicemail and assistant stems, tolerant of misspellings; no match is a person. 3. A steady tone
+   (350–2500 Hz, ≥ 150 ms) is a voicemail beep. A person is never called a robot: when unsure the
+   answer is `unknown`.
+
+Feed-driven like `Listener`: `push()` 20 ms frames of 8 kHz PCM, `await result()`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-FRAME_SECONDS = 0.02
-HUMAN, MACHINE, UNKNOWN = "human", "machine", "unknown"
-Verdict = tuple[str, float]  # (HUMAN / MACHINE / UNKNOWN, confidence)
+import numpy as np
+
+from voicebox.config import Settings
+from voicebox.media.asr import Recognizer
+from voicebox.media.listen import FRAME_SECONDS, SPEECH_OFF, SPEECH_ON, WINDOW_SECONDS, VadStream
+
+HUMAN, MACHINE, ASSISTANT, UNKNOWN = "human", "machine", "assistant", "unknown"
+TRANSCRIBED_SECONDS = 6.0
+_MIN_WORD = 0.1  # shorter bursts are clicks, not words
+_LEAD_FRAMES = 15  # 0.3 s kept before the greeting starts (the VAD reports it late)
 
 
 @dataclass(frozen=True, slots=True)
-class AmdSettings:
-    initial_silence: float = 2.5  # nobody speaks first for this long → machine
-    greeting: float = 1.5  # speech longer than this before a pause → machine
-    after_greeting_silence: float = 0.8  # a short greeting followed by this much quiet → human
-    min_word: float = 0.1  # a loud stretch counts as a word from this long
-    between_words: float = 0.05  # quiet that separates two words
-    max_words: int = 3  # more words than this in the greeting → machine
+class AmdTiming:
+    """app_amd's knobs (seconds), from `VOICEBOX_AMD_*`."""
+
+    initial_silence: float = 2.5
+    greeting: float = 1.5
+    after_greeting_silence: float = 0.8
+    max_words: int = 4
+    total: float = 5.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AmdTiming:
+        return cls(settings.amd_initial_silence, settings.amd_greeting,
+                   settings.amd_after_greeting_silence, settings.amd_max_words,
+                   settings.amd_total)
+
+
+@dataclass(frozen=True, slots=True)
+class AmdResult:
+    """The verdict: `kind` (human / machine / assistant / unknown), how sure, why (`cause`), and
+    when it was reached (`decided_at`, media seconds since listening started; recognition time
+    is not counted). `transcript` is what the greeting said, when it was transcribed."""
+
+    kind: str = UNKNOWN
+    confidence: float = 0.0
+    cause: str = ""
+    decided_at: float = 0.0
+    transcript: str = ""
+
+    @property
+    def is_robot(self) -> bool:
+        return self.kind in (MACHINE, ASSISTANT)
+
+
+# -- beeps ---------------------------------------------------------------------------------
+
+BEEP_LOW, BEEP_HIGH = 350.0, 2500.0
+BEEP_SECONDS = 0.15
+_BEEP_PURITY = 0.7  # share of the energy in the peak's neighbourhood
+_BEEP_FLOOR = 1e-4  # mean square (−40 dBFS): quieter is silence
+_WINDOW = np.hanning(320).astype(np.float32)
+_FREQS = np.fft.rfftfreq(320, 1 / 8000)
+
+
+def tone_of(block: np.ndarray) -> float | None:
+    """The frequency of `block` (320 samples, 40 ms at 8 kHz, floats) if it is one pure tone."""
+    if float(np.mean(block * block)) < _BEEP_FLOOR:
+        return None
+    power = np.abs(np.fft.rfft(block * _WINDOW)) ** 2
+    peak = int(power.argmax())
+    share = float(power[max(peak - 2, 0): peak + 3].sum() / (power.sum() + 1e-12))
+    freq = float(_FREQS[peak])
+    return freq if share >= _BEEP_PURITY and BEEP_LOW <= freq <= BEEP_HIGH else None
+
+
+class BeepDetector:
+    """A steady tone in 350–2500 Hz lasting ≥ 150 ms, frame by frame (20 ms hop, 40 ms window)."""
+
+    __slots__ = ("_freq", "_previous", "_run", "found_at", "frames")
+
+    def __init__(self) -> None:
+        self._previous = np.zeros(160, dtype=np.float32)
+        self._freq: float | None = None
+        self._run = 0
+        self.frames = 0
+        self.found_at: float | None = None
+
+    def push(self, frame: bytes) -> bool:
+        samples = np.frombuffer(frame, dtype="<i2").astype(np.float32) / 32768.0
+        if len(samples) != 160:
+            samples = np.pad(samples, (0, max(160 - len(samples), 0)))[:160]
+        block = np.concatenate([self._previous, samples])
+        self._previous = samples
+        self.frames += 1
+        freq = tone_of(block)
+        if freq is not None and self._freq is not None and abs(freq - self._freq) <= 50:
+            self._run += 1
+        else:
+            self._run = 1 if freq is not None else 0
+        self._freq = freq
+        # A 40 ms window over a tone needs one more frame than the tone's length in hops.
+        if self.found_at is None and (self._run + 1) * FRAME_SECONDS >= BEEP_SECONDS + 1e-9:
+            self.found_at = self.frames * FRAME_SECONDS
+        return self.found_at is not None
+
+
+def has_beep(pcm: bytes) -> bool:
+    detector = BeepDetector()
+    return any(detector.push(pcm[i:i + 320]) for i in range(0, len(pcm), 320))
+
+
+# -- greeting words --------------------------------------------------------------------------
+
+_VOICEMAIL = (
+    "оставьте", "оставте", "сообщени", "после сигнала", "после звукового", "недоступен",
+    "не может ответить", "не могу ответить", "вы позвонили", "абонент", "автоответчик", "голосов почт", "голосовую почту",
+    "leave a message", "leave your message", "after the tone", "after the beep",
+    "voicemail", "voice mail", "not available", "unavailable", "record your message",
+)
+_ASSISTANT = (
+    "помощник", "помошник", "асистент", "ассистент", "бот", "представьтесь",
+    "по какому вопросу", "виртуальн", "assistant", "state your name",
+    "the purpose of your call", "screening",
+)
+
+
+def _words(text: str) -> list[str]:
+    return re.sub(r"[^\w]+", " ", text.lower().replace("ё", "е")).split()
+
+
+def _within_one(a: str, b: str) -> bool:
+    """Levenshtein distance ≤ 1."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    for i, (x, y) in enumerate(zip(a, b, strict=False)):
+        if x != y:
+            return a[i + 1:] == b[i + 1:] if len(a) == len(b) else a[i:] == b[i + 1:]
+    return True
+
+
+def _stem_in(stem: str, words: list[str]) -> bool:
+    """`stem` (one or more words; the last one a prefix) occurs in `words`; single stems of
+    five letters or more also match with one typo."""
+    parts = stem.split()
+    n = len(parts)
+    for start in range(len(words) - n + 1):
+        window = words[start:start + n]
+        if window[:-1] == parts[:-1] and window[-1].startswith(parts[-1]):
+            return True
+        if n == 1 and len(stem) >= 5:
+            word = window[0]
+            if any(_within_one(word[:size], stem) for size in (len(stem) - 1, len(stem),
+                                                                len(stem) + 1)):
+                return True
+        if n == 1 and len(stem) < 5 and window[0] == stem:
+            return True
+    return False
+
+
+def classify_greeting(text: str) -> tuple[str, str]:
+    """(kind, cause) from what a long greeting said: assistant, voicemail, or a person."""
+    words = _words(text)
+    if any(_stem_in(stem, words) for stem in _ASSISTANT):
+        return ASSISTANT, "assistant_words"
+    if any(_stem_in(stem, words) for stem in _VOICEMAIL):
+        return MACHINE, "voicemail_words"
+    return HUMAN, "no_machine_words"
+
+
+# -- the detector ------------------------------------------------------------------------------
 
 
 class MachineDetector:
-    """Feed one loud/quiet flag per received 20 ms frame; a verdict comes out once decided."""
+    """Timing first, then (for a long greeting) the greeting's words; a beep wins at any time."""
 
-    __slots__ = ("_in_word", "_quiet", "_spoken", "_word", "settings", "words")
-
-    def __init__(self, settings: AmdSettings | None = None):
-        self.settings = settings or AmdSettings()
-        self._quiet = 0.0  # seconds of quiet in a row
-        self._spoken = 0.0  # seconds of speech since the first word began
-        self._word = 0.0  # length of the current loud stretch
+    def __init__(self, timing: AmdTiming | None = None, *, recognizer: Recognizer | None = None,
+                 language: str = "ru", hints: Sequence[str] = ()):
+        self.timing = timing or AmdTiming()
+        self.recognizer = recognizer
+        self.language = language
+        self.hints = tuple(hints)
+        self._vad = VadStream()
+        self._beep = BeepDetector()
+        self._frames: list[bytes] = []
+        self._heard = 0.0
         self._in_word = False
-        self.words = 0
+        self._word_start = 0.0
+        self._words = 0
+        self._greeting_start: float | None = None
+        self._quiet_since = 0.0
+        self._long: str | None = None  # why the greeting counts as long
+        self._timing: AmdResult | None = None
+        self._future: asyncio.Future[AmdResult] | None = None
 
-    def feed(self, loud: bool) -> Verdict | None:
-        s = self.settings
-        if loud:
-            if self._quiet >= s.between_words:
-                self._in_word = False
-                self._word = 0.0
-            self._quiet = 0.0
-            self._word += FRAME_SECONDS
-            if self.words or self._word >= s.min_word:
-                self._spoken += FRAME_SECONDS
-            if not self._in_word and self._word >= s.min_word:
-                self._in_word = True
-                self.words += 1
-                if self.words > s.max_words:
-                    return MACHINE, 0.75
-            if self._spoken >= s.greeting:
-                return MACHINE, 0.8
-            return None
-        self._quiet += FRAME_SECONDS
-        if self.words == 0:
-            if self._quiet >= s.initial_silence:
-                return MACHINE, 0.6
-        elif self._quiet >= s.after_greeting_silence:
-            return HUMAN, 0.8
-        return None
+    @property
+    def done(self) -> bool:
+        return self._timing is not None
 
-    def finish(self) -> Verdict:
-        """Listening time is up without a decision."""
-        return UNKNOWN, 0.0
+    def push(self, frame: bytes) -> None:
+        if self._timing is not None:
+            return
+        self._heard += len(frame) / 16000
+        self._frames.append(frame)
+        if self._greeting_start is None and len(self._frames) > _LEAD_FRAMES:
+            del self._frames[:-_LEAD_FRAMES]  # before the greeting only a lead-in is kept
+        if self._beep.push(frame):
+            self._decide(AmdResult(MACHINE, 0.95, "beep", self._heard))
+            return
+        probs = self._vad.push(frame)
+        first = self._vad.windows - len(probs)
+        for index, prob in enumerate(probs):
+            self._window(prob, (first + index) * WINDOW_SECONDS)
+            if self._timing is not None:
+                return
+        self._clock()
+
+    def _window(self, prob: float, at: float) -> None:
+        if not self._in_word and prob >= SPEECH_ON:
+            self._in_word = True
+            self._word_start = at
+            if self._greeting_start is None:
+                self._greeting_start = at
+        elif self._in_word and prob < SPEECH_OFF:
+            self._in_word = False
+            self._quiet_since = at
+            if at - self._word_start >= _MIN_WORD:
+                self._words += 1
+                if self._words > self.timing.max_words and self._long is None:
+                    self._long = "max_words"
+
+    def _clock(self) -> None:
+        t = self.timing
+        now = self._heard
+        if self._greeting_start is None:
+            if now >= t.initial_silence:
+                self._decide(AmdResult(UNKNOWN, 0.0, "silence", now))
+            return
+        greeting = (self._quiet_since if not self._in_word else now) - self._greeting_start
+        silent = 0.0 if self._in_word else now - self._quiet_since
+        if self._long is None and greeting > t.greeting:
+            self._long = "long_greeting"
+        if self._long is None:
+            if silent >= t.after_greeting_silence:
+                self._decide(AmdResult(HUMAN, 0.8, "short_greeting", now))
+            elif now >= t.total:
+                self._decide(AmdResult(UNKNOWN, 0.0, "total", now))
+            return
+        # A long greeting: keep it (up to 6 s) for its words, unless it ends first.
+        if silent >= t.after_greeting_silence or \
+                now - self._greeting_start >= TRANSCRIBED_SECONDS:
+            self._decide(AmdResult(UNKNOWN, 0.0, self._long, now))
+
+    def _decide(self, verdict: AmdResult) -> None:
+        self._timing = verdict
+        if self._future is not None and not self._future.done():
+            self._future.set_result(verdict)
+
+    def finish(self) -> None:
+        """The stream ended (hangup, or the caller's time is up): decide with what was heard."""
+        if self._timing is None:
+            cause = self._long or ("silence" if self._greeting_start is None else "total")
+            self._decide(AmdResult(UNKNOWN, 0.0, cause, self._heard))
+
+    async def result(self) -> AmdResult:
+        """The verdict; a long greeting is transcribed first (recognition time not counted)."""
+        if self._timing is None:
+            if self._future is None:
+                self._future = asyncio.get_running_loop().create_future()
+            await self._future
+        verdict = self._timing
+        assert verdict is not None
+        if verdict.kind != UNKNOWN or self._long is None or self.recognizer is None:
+            return verdict
+        pcm = b"".join(self._frames)[: int(TRANSCRIBED_SECONDS * 16000)]
+        heard = await self.recognizer.transcribe(pcm, language=self.language, hints=self.hints)
+        if not heard.text:
+            return verdict
+        kind, cause = classify_greeting(heard.text)
+        confidence = 0.9 if kind != HUMAN else 0.6
+        return AmdResult(kind, confidence, cause, verdict.decided_at, heard.text)

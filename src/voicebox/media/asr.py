@@ -1,16 +1,462 @@
-"""Recognisers beside the TTS engines. Until the speech issue brings a real one, `NullRecognizer`
-understands nothing: audio-mode callers answer with digits, text mode keeps spoken answers."""
+"""Speech to text for one utterance: the `Recognizer` protocol, Whisper and null implementations,
+and the process-wide `RecognitionService` that bounds how much recognition may wait.
+
+Decoding recipe (measured on 2 cores, docs/speech.md): int8, language forced, features of 10 s
+(1000 frames) instead of Whisper's 30 s, beam 5 with the hints as a `<|startofprev|>` prompt,
+the 5-best list kept, and text dropped when Whisper thinks there was no speech.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from voicebox.config import Settings
+from voicebox.errors import MediaError
 from voicebox.media.audio import Pcm
-from voicebox.media.base import Recognition
+
+log = logging.getLogger(__name__)
+
+RATE = 16000  # what Whisper and Silero VAD take
+MAX_SECONDS = 10.0  # speech past this is cut; Whisper sees 10 s of features
+_FRAMES = 1000  # mel frames in 10 s
+_PROMPT_TOKENS = 200
+_MAX_TOKENS = 64  # an answer is short; a runaway decode stops here
+# Closed-set digit scoring (mean token log-likelihood): the winner must be this likely and this
+# far ahead of the runner-up (measured in bench/asr.py: 1 false digit in 16 other answers).
+_DIGIT_FLOOR = -8.0
+_DIGIT_MARGIN = 1.0
+# Whisper's well-known inventions on noise and silence (subtitle credits and the like).
+_HALLUCINATIONS = (
+    "субтитр", "продолжение следует", "редактор субтитров", "спасибо за просмотр",
+    "thank you for watching", "thanks for watching", "subtitles by", "amara.org",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    """What a recogniser made of one utterance; empty `text` means nothing understood.
+
+    `alternatives` is the n-best list as (text, weight) with weights summing to 1 (the top one
+    first); `no_speech` Whisper's no-speech probability; `seconds` the decoding time;
+    `overload` says the request waited too long for a worker and was not decoded.
+    """
+
+    text: str = ""
+    confidence: float = 0.0
+    language: str = ""
+    alternatives: tuple[tuple[str, float], ...] = ()
+    no_speech: float = 0.0
+    seconds: float = 0.0
+    overload: bool = False
+
+
+NOTHING = Transcript()
+
+
+@runtime_checkable
+class Recognizer(Protocol):
+    """Speech to text for one utterance of telephony PCM (8 kHz mono 16-bit, cut by the VAD).
+    Implementations never block the event loop."""
+
+    name: str
+
+    async def start(self) -> None:
+        """Load the model; raises `MediaError` when it cannot be loaded."""
+        ...
+
+    async def transcribe(
+        self, pcm: Pcm, *, language: str = "ru", hints: Sequence[str] = ()
+    ) -> Transcript:
+        """Transcribe `pcm` in `language`, biased towards `hints` (expected words and phrases).
+
+        Raises:
+            MediaError: the recogniser failed (callers treat it as nothing understood).
+        """
+        ...
+
+    async def close(self) -> None: ...
 
 
 class NullRecognizer:
-    """Implements `media.base.Recognizer`: every utterance is heard, none is understood."""
+    """`VOICEBOX_ASR=off`: hears nothing, so speech counts as no input."""
 
-    name = "null"
+    name = "off"
 
-    async def recognize(self, pcm: Pcm, *, language: str = "ru") -> Recognition:
-        return Recognition()
+    async def start(self) -> None:
+        return None
+
+    async def transcribe(
+        self, pcm: Pcm, *, language: str = "ru", hints: Sequence[str] = ()
+    ) -> Transcript:
+        return replace(NOTHING, language=language)
+
+    async def close(self) -> None:
+        return None
+
+
+def _half_band(taps: int = 63) -> np.ndarray:
+    n = np.arange(taps) - (taps - 1) / 2
+    return (np.sinc(n / 2) * np.kaiser(taps, 8.0)).astype(np.float32)
+
+
+_KERNEL = _half_band()
+
+
+class Upsampler:
+    """8 kHz → 16 kHz, chunk by chunk (zero-stuffing and a half-band low-pass), keeping the
+    filter's history between chunks so a stream of 20 ms frames comes out seamless."""
+
+    __slots__ = ("_history",)
+
+    def __init__(self) -> None:
+        self._history = np.zeros(len(_KERNEL) - 1, dtype=np.float32)
+
+    def push(self, samples: np.ndarray) -> np.ndarray:
+        """Float samples at 8 kHz → twice as many at 16 kHz."""
+        stuffed = np.zeros(2 * len(samples), dtype=np.float32)
+        stuffed[::2] = samples
+        padded = np.concatenate([self._history, stuffed])
+        self._history = padded[len(padded) - len(self._history):]
+        return np.convolve(padded, _KERNEL, mode="valid").astype(np.float32)
+
+
+def to_16k(pcm: Pcm) -> np.ndarray:
+    """Telephony PCM → float samples at 16 kHz in [-1, 1]."""
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+    delay = (len(_KERNEL) - 1) // 2  # output samples the filter lags by
+    tail = np.zeros(delay // 2 + 1, dtype=np.float32)
+    return Upsampler().push(np.concatenate([samples, tail]))[delay: delay + 2 * len(samples)]
+
+
+def weights(scores: Sequence[float]) -> list[float]:
+    """Softmax of hypothesis log-likelihoods."""
+    if not scores:
+        return []
+    top = max(scores)
+    exp = [math.exp(score - top) for score in scores]
+    total = sum(exp)
+    return [value / total for value in exp]
+
+
+def _key(text: str) -> str:
+    """Case and punctuation folded, so «Да.» and «да» count as one hypothesis."""
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())
+
+
+def _hallucinated(text: str) -> bool:
+    """Whisper's inventions: no letters, subtitle credits, or a sound description in capitals
+    («ТРЕВОЖНАЯ МУЗЫКА», «[Music]»)."""
+    lower = text.lower()
+    letters = [ch for ch in text if ch.isalpha()]
+    shouting = len(letters) > 3 and all(ch.isupper() for ch in letters)
+    described = text.strip().startswith(("[", "("))
+    return (not any(ch.isalnum() for ch in text) or shouting or described
+            or any(h in lower for h in _HALLUCINATIONS))
+
+
+@dataclass
+class WhisperRecognizer:
+    """Whisper base through CTranslate2 (int8); one model shared by `workers` decoding threads."""
+
+    model_dir: Path
+    threads: int = 2
+    workers: int = 1
+    beam: int = 5
+    name: str = "whisper"
+    _model: Any = field(default=None, init=False, repr=False)
+    _tokenizers: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    _loading: asyncio.Lock | None = field(default=None, init=False, repr=False)
+    _failure: MediaError | None = field(default=None, init=False, repr=False)
+
+    async def start(self) -> None:
+        """Assemble (first start only) and load the model; a failure is remembered."""
+        if self._model is not None:
+            return
+        if self._failure is not None:
+            raise self._failure
+        if self._loading is None:
+            self._loading = asyncio.Lock()
+        async with self._loading:
+            if self._model is None and self._failure is None:
+                try:
+                    await asyncio.get_running_loop().run_in_executor(None, self.load)
+                except MediaError as exc:
+                    self._failure = exc
+        if self._failure is not None:
+            raise self._failure
+
+    def load(self) -> None:
+        from voicebox.media.models import ensure_whisper_base
+
+        try:
+            from faster_whisper import WhisperModel
+        except ImportError as exc:  # pragma: no cover - the wheel is a pinned dependency
+            raise MediaError(f"faster-whisper is not installed: {exc}") from exc
+        try:
+            path = ensure_whisper_base(self.model_dir)
+        except OSError as exc:
+            raise MediaError(f"cannot assemble the Whisper model in {self.model_dir}: {exc}") \
+                from exc
+        try:
+            self._model = WhisperModel(
+                str(path), device="cpu", compute_type="int8",
+                cpu_threads=self.threads, num_workers=self.workers, local_files_only=True,
+            )
+        except Exception as exc:
+            raise MediaError(f"cannot load the Whisper model from {self.model_dir}: {exc}") from exc
+
+    async def transcribe(
+        self, pcm: Pcm, *, language: str = "ru", hints: Sequence[str] = ()
+    ) -> Transcript:
+        if self._model is None:
+            await self.start()  # the first utterance loads the model
+        # The loop's default executor: a virtual clock knows work is running there and waits.
+        return await asyncio.get_running_loop().run_in_executor(
+            None, self.decode, pcm, language, tuple(hints))
+
+    async def close(self) -> None:
+        self._model = None
+
+    # -- the blocking part, run in a worker thread ---------------------------------------------
+
+    def tokenizer(self, language: str) -> Any:
+        tok = self._tokenizers.get(language)
+        if tok is None:
+            from faster_whisper.tokenizer import Tokenizer
+
+            tok = self._tokenizers[language] = Tokenizer(
+                self._model.hf_tokenizer, True, task="transcribe", language=language)
+        return tok
+
+    def features(self, pcm: Pcm) -> Any:
+        """The 10 s log-mel features of `pcm` (padded with silence or cut), as a StorageView."""
+        import ctranslate2
+
+        audio = to_16k(pcm)[: int(MAX_SECONDS * RATE)]
+        audio = np.pad(audio, (0, int(MAX_SECONDS * RATE) - len(audio)))
+        feats = self._model.feature_extractor(audio, padding=0)[:, :_FRAMES]
+        if feats.shape[1] < _FRAMES:
+            feats = np.pad(feats, ((0, 0), (0, _FRAMES - feats.shape[1])), mode="edge")
+        return ctranslate2.StorageView.from_array(np.ascontiguousarray(feats[None], np.float32))
+
+    def prompt(self, language: str, hints: Sequence[str]) -> list[int]:
+        tok = self.tokenizer(language)
+        prompt: list[int] = []
+        phrases = [hint.strip() for hint in hints if hint and hint.strip()]
+        if phrases:
+            prompt = [tok.sot_prev, *tok.encode(" " + ", ".join(phrases))[-_PROMPT_TOKENS:]]
+        return [*prompt, *tok.sot_sequence, tok.no_timestamps]
+
+    def decode(self, pcm: Pcm, language: str, hints: Sequence[str] = ()) -> Transcript:
+        if self._model is None:
+            raise MediaError("the recogniser is not started")
+        started = time.perf_counter()
+        tok = self.tokenizer(language)
+        encoded = self._model.model.encode(self.features(pcm), to_cpu=False)
+        prompt = self.prompt(language, hints)
+        result = self._model.model.generate(
+            encoded, [prompt], beam_size=self.beam, num_hypotheses=self.beam,
+            return_scores=True, return_no_speech_prob=True,
+            max_length=min(len(prompt) + _MAX_TOKENS, 448),  # the prompt counts in the length
+            suppress_blank=True,
+        )[0]
+        texts, logliks, means = [], [], []
+        for ids, score in zip(result.sequences_ids, result.scores, strict=True):
+            tokens = [t for t in ids if t < tok.eot]
+            texts.append(tok.decode(tokens).strip())
+            logliks.append(score * (len(tokens) + 1))  # scores are per-token means
+            means.append(score)
+        heard = _transcript(texts, logliks, means, result.no_speech_prob, language, 0.0)
+        if heard.text or result.no_speech_prob <= 0.7:
+            heard = self._digit_fallback(pcm, language, hints, heard)
+        return replace(heard, seconds=time.perf_counter() - started)
+
+    def _digit_fallback(self, pcm: Pcm, language: str, hints: Sequence[str],
+                        heard: Transcript) -> Transcript:
+        """When digits are expected but the free reading says neither a number nor any other
+        expected phrase, score the digit words against the audio (isolated short words are
+        Whisper's weak spot; closed-set scoring of ten candidates is not) and take a clear
+        winner."""
+        from voicebox.scenarios.keywords import DIGIT_HINTS, normalize, spoken_digits
+
+        digits = [h for h in hints if h in DIGIT_HINTS.get(language, ())]
+        if len(digits) < 3 or spoken_digits(heard.text):
+            return heard
+        said = f" {normalize(heard.text)} "
+        if any(f" {normalize(h)} " in said for h in hints if h not in digits and normalize(h)):
+            return heard
+        scores = self.score(pcm, language, digits)
+        order = sorted(range(len(digits)), key=lambda i: -scores[i])
+        best, second = scores[order[0]], scores[order[1]]
+        if best < _DIGIT_FLOOR or best - second < _DIGIT_MARGIN:
+            return heard
+        share = weights([score * 4 for score in scores])[order[0]]
+        return replace(heard, text=digits[order[0]], confidence=round(share, 4),
+                       alternatives=((digits[order[0]], 1.0),))
+
+
+    def score(self, pcm: Pcm, language: str, candidates: Sequence[str]) -> list[float]:
+        """Teacher-forced likelihood of each candidate answer given the audio: the mean log
+        probability of its tokens (the audio encoded once, candidates decoded as one batch)."""
+        import ctranslate2
+
+        if self._model is None:
+            raise MediaError("the recogniser is not started")
+        if not candidates:
+            return []
+        tok = self.tokenizer(language)
+        encoded = np.array(self._model.model.encode(self.features(pcm), to_cpu=True))
+        # Each followed by the end token, whose own probability align() does not report.
+        forms = [[*tok.encode(" " + text.strip()[:1].upper() + text.strip()[1:]), tok.eot]
+                 for text in candidates]
+        batch = ctranslate2.StorageView.from_array(
+            np.ascontiguousarray(np.repeat(encoded, len(forms), axis=0)))
+        results = self._model.model.align(
+            batch, [*tok.sot_sequence, tok.no_timestamps], forms, [_FRAMES] * len(forms))
+        scores = []
+        for result in results:
+            probs = list(result.text_token_probs)[:-1] or [1e-9]
+            scores.append(sum(math.log(max(p, 1e-9)) for p in probs) / len(probs))
+        return scores
+
+def _transcript(
+    texts: list[str], logliks: list[float], means: list[float], no_speech: float,
+    language: str, seconds: float,
+) -> Transcript:
+    """The n-best list folded by text; the text with the most weight wins and its weight is the
+    confidence. Nothing when Whisper thinks there was no speech."""
+    silent = Transcript(language=language, no_speech=round(no_speech, 4), seconds=seconds)
+    if not texts or no_speech > 0.7 or (no_speech > 0.55 and means[0] < -0.5):
+        return silent
+    merged: dict[str, list[Any]] = {}
+    for text, weight in zip(texts, weights(logliks), strict=True):
+        key = _key(text)
+        if not key or _hallucinated(text):
+            continue
+        entry = merged.setdefault(key, [text.strip(), 0.0])
+        entry[1] += weight
+    if not merged:
+        return silent
+    ranked = sorted(merged.values(), key=lambda entry: -entry[1])
+    alternatives = tuple((text, round(weight, 4)) for text, weight in ranked)
+    best, confidence = alternatives[0]
+    return Transcript(
+        text=best, confidence=confidence, language=language, alternatives=alternatives,
+        no_speech=round(no_speech, 4), seconds=seconds,
+    )
+
+
+class RecognitionService:
+    """The process's recogniser behind a bounded queue (a `Recognizer` itself).
+
+    At most `workers` utterances decode at once and `queue` more may wait; one that finds the
+    queue full, or waits longer than `timeout`, comes back empty and marked `overload` (counts as
+    no input). While the queue is full, `busy` is true and the dialer claims no new calls.
+    A recogniser failure is logged and comes back empty.
+    """
+
+    def __init__(self, recognizer: Recognizer, *, workers: int = 1, queue: int = 8,
+                 timeout: float = 3.0):
+        self.recognizer = recognizer
+        self.name = recognizer.name
+        self.queue = queue
+        self.timeout = timeout
+        self._slots = asyncio.Semaphore(workers)
+        self._waiting = 0
+
+    @property
+    def enabled(self) -> bool:
+        return not isinstance(self.recognizer, NullRecognizer)
+
+    @property
+    def busy(self) -> bool:
+        return self._waiting >= self.queue
+
+    async def start(self) -> None:
+        await self.recognizer.start()
+
+    async def close(self) -> None:
+        await self.recognizer.close()
+
+    async def transcribe(
+        self, pcm: Pcm, *, language: str = "ru", hints: Sequence[str] = ()
+    ) -> Transcript:
+        overload = Transcript(language=language, overload=True)
+        if not self._slots.locked():
+            await self._slots.acquire()  # a free worker: no wait
+        elif self.busy:
+            return overload
+        else:
+            self._waiting += 1
+            try:
+                await asyncio.wait_for(self._slots.acquire(), self.timeout)
+            except TimeoutError:
+                return overload
+            finally:
+                self._waiting -= 1
+        try:
+            return await self.recognizer.transcribe(pcm, language=language, hints=hints)
+        except MediaError as exc:
+            log.warning("recognition failed, counted as no input: %s", exc)
+            return replace(NOTHING, language=language)
+        except Exception:
+            log.exception("recognition failed, counted as no input")
+            return replace(NOTHING, language=language)
+        finally:
+            self._slots.release()
+
+
+def model_dir(settings: Settings) -> Path:
+    return settings.asr_model_dir or settings.data_dir / "models" / "whisper-base"
+
+
+def build_recognizer(settings: Settings) -> Recognizer:
+    """The configured recogniser, not loaded yet (the model is assembled and loaded by
+    `start()`, or by the first utterance)."""
+    if settings.asr.lower() == "off":
+        return NullRecognizer()
+    if settings.asr.lower() != "whisper":
+        raise MediaError(f"unknown VOICEBOX_ASR {settings.asr!r}: use whisper or off")
+    return WhisperRecognizer(model_dir(settings), threads=settings.asr_threads,
+                             workers=settings.asr_workers, beam=settings.asr_beam)
+
+
+def service_for(settings: Settings, recognizer: Recognizer | None = None) -> RecognitionService:
+    return RecognitionService(recognizer or build_recognizer(settings),
+                              workers=settings.asr_workers, queue=settings.asr_queue,
+                              timeout=settings.asr_timeout)
+
+
+_process_service: RecognitionService | None = None
+
+
+def recognition_service(settings: Settings) -> RecognitionService:
+    """The process's one recognition service (its model loads on first use, so a process that
+    never hears speech never loads it)."""
+    global _process_service
+    if _process_service is None:
+        _process_service = service_for(settings)
+    return _process_service
+
+
+async def start_service(settings: Settings) -> RecognitionService:
+    """Build and start a recognition service now: a missing or broken model logs and falls
+    back to off, unless `asr_strict`, which raises `MediaError`."""
+    recognizer = build_recognizer(settings)
+    try:
+        await recognizer.start()
+    except MediaError as exc:
+        if settings.asr_strict:
+            raise MediaError(f"speech recognition unavailable: {exc}") from exc
+        log.warning("speech recognition off: %s", exc)
+        recognizer = NullRecognizer()
+    return service_for(settings, recognizer)

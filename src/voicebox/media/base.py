@@ -82,27 +82,3 @@ class SpeechSynthesizer(Protocol):
         """What, besides the text, makes this engine's output differ (voice, rate, pitch)."""
 
     async def close(self) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Recognition:
-    """What a recogniser made of one utterance; empty text means nothing understood."""
-
-    text: str = ""
-    confidence: float = 0.0
-
-
-@runtime_checkable
-class Recognizer(Protocol):
-    """Speech to text for one utterance (8 kHz mono 16-bit PCM, cut by the media leg's VAD).
-    Implementations never block the event loop (transcribe in a bounded pool)."""
-
-    name: str
-
-    async def recognize(self, pcm: Pcm, *, language: str = "ru") -> Recognition:
-        """Transcribe `pcm`; an empty `Recognition` when nothing was understood.
-
-        Raises:
-            MediaError: the recogniser failed (the leg treats it as nothing understood).
-        """
-        ...

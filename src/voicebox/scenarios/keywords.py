@@ -100,7 +100,10 @@ INTENTS: tuple[Intent, ...] = (
             "sounds good",
             "interested",
             "go ahead",
-            "right",
+            "thats right",
+            "all right",
+            "alright",
+            "correct",
         ),
     ),
     Intent(
@@ -121,6 +124,15 @@ INTENTS: tuple[Intent, ...] = (
             "не подходит",
             "не звоните",
             "ни в коем случае",
+            # Fused forms: recognisers often write the negation and the word as one.
+            "неинтересно",
+            "ненадо",
+            "ненужно",
+            "нехочу",
+            "небуду",
+            "несоглас*",
+            "неподходит",
+            "незвоните",
             "no",
             "nope",
             "not interested",
@@ -150,7 +162,9 @@ INTENTS: tuple[Intent, ...] = (
             "call me later",
             "later",
             "not now",
+            "not right now",
             "another time",
+            "несейчас",
         ),
     ),
     Intent(
@@ -181,6 +195,7 @@ INTENTS: tuple[Intent, ...] = (
         "repeat",
         (
             "повтор*",
+            "повторите",  # spelt out too, so tolerant matching knows the whole word
             "еще раз",
             "не расслышал*",
             "не понял*",
@@ -308,7 +323,8 @@ INTENTS: tuple[Intent, ...] = (
             "yup",
         ),
     ),
-    Intent("12", "Нет", "no", ("нет", "неа", "не", "no", "nope", "nah")),
+    # No bare «не»: it turned any misheard «не …» into Нет.
+    Intent("12", "Нет", "no", ("нет", "неа", "no", "nope", "nah")),
 )
 
 _BY_ID = {intent.id: intent for intent in INTENTS}
@@ -333,3 +349,46 @@ def get_intent(id: str | int | None = None, name: str | None = None) -> Intent |
 def list_intents() -> list[dict[str, object]]:
     """The dictionary as JSON objects, in id order."""
     return [intent.to_json() for intent in INTENTS]
+
+
+DIGIT_WORDS: dict[str, str] = {
+    "ноль": "0", "нуль": "0", "один": "1", "одна": "1", "одну": "1", "два": "2",
+    "две": "2", "три": "3", "четыре": "4", "пять": "5", "шесть": "6", "семь": "7", "восемь": "8",
+    "девять": "9", "zero": "0", "oh": "0", "one": "1", "two": "2", "to": "2", "too": "2",
+    "three": "3", "four": "4", "for": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
+    "nine": "9",
+}
+_DIGIT_FILLERS = frozenset({"номер", "цифра", "цифру", "нажимаю", "выбираю", "вариант", "number",
+                            "option", "press", "digit", "the", "ну", "эээ", "э"})
+DIGIT_HINTS: dict[str, tuple[str, ...]] = {
+    "ru": ("один", "два", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять", "ноль"),
+    "en": ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "zero"),
+}
+
+
+def spoken_digits(text: str) -> str:
+    """The digits an answer that is only a number spells («два», "two", «2», «один два» → "12"),
+    or "" when it says anything else."""
+    digits = []
+    for word in normalize(text).split():
+        if word.isdigit():
+            digits.append(word)
+        elif word in DIGIT_WORDS:
+            digits.append(DIGIT_WORDS[word])
+        elif word not in _DIGIT_FILLERS:
+            near = _near_digit(word)
+            if near is None:
+                return ""
+            digits.append(near)
+    return "".join(digits)
+
+
+def _near_digit(word: str) -> str | None:
+    """A digit word of four letters or more misspelt by one letter («адин», «читыре»)."""
+    if len(word) < 4:
+        return None
+    for known, digit in DIGIT_WORDS.items():
+        if len(known) >= 4 and len(known) == len(word) and \
+                sum(a != b for a, b in zip(known, word, strict=True)) == 1:
+            return digit
+    return None

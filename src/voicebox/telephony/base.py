@@ -22,7 +22,7 @@ import heapq
 import itertools
 import threading
 import weakref
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -103,6 +103,11 @@ class Heard:
     speech: str = ""
     confidence: float = 1.0
     barged_in: bool = False  # ended a prompt early
+    # Recognised speech only: the n-best readings as (text, weight), top first; `unclear` when
+    # the recogniser could not tell (e.g. yes and no both likely); decoding time.
+    alternatives: tuple[tuple[str, float], ...] = ()
+    unclear: bool = False
+    asr_ms: int = 0
 
     @property
     def empty(self) -> bool:
@@ -127,6 +132,8 @@ class Detected(Enum):
 class Detection:
     kind: Detected = Detected.UNKNOWN
     confidence: float = 0.0
+    cause: str = ""  # why: short_greeting, beep, voicemail_words, assistant_words, silence …
+    decided_at: float = 0.0  # seconds of listening when it was decided
 
     @property
     def is_robot(self) -> bool:
@@ -206,12 +213,15 @@ class Call(Protocol):
         wait_seconds: float = 5.0,
         max_digits: int | None = None,
         terminator: str | None = "#",
+        language: str | None = None,
+        hints: Sequence[str] = (),
     ) -> Heard:
         """Listen for digits and/or one utterance.
 
         Digits end at `terminator` (not included), at `max_digits`, or after `wait_seconds` without
         a new digit; speech ends at the end of the utterance. Returns SILENCE after `wait_seconds`
-        with nothing heard. Raises `RemoteHangup`.
+        with nothing heard. Raises `RemoteHangup`. Speech is recognised in `language` (the
+        leg's default when None), biased towards `hints` (the words and phrasings expected).
         """
         ...
 

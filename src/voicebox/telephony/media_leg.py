@@ -14,15 +14,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from voicebox.media.amd import HUMAN, MACHINE, AmdSettings, MachineDetector, Verdict
-from voicebox.media.asr import NullRecognizer
-from voicebox.media.base import Recognition, Recognizer
+from voicebox.media.amd import ASSISTANT, HUMAN, MACHINE, AmdResult, AmdTiming, MachineDetector
+from voicebox.media.asr import NOTHING, NullRecognizer, Recognizer, Transcript
 from voicebox.media.dtmf import DtmfListener
+from voicebox.media.listen import Listener
 from voicebox.media.tap import RecordingTap
-from voicebox.media.vad import Vad, is_loud
+from voicebox.media.vad import is_loud
 from voicebox.telephony.base import (
     SILENCE,
     Detected,
@@ -35,7 +35,8 @@ from voicebox.telephony.prompts import PromptRenderer
 from voicebox.telephony.transport import FRAME_BYTES, SILENT_FRAME, DtmfEvent, FrameTransport
 
 log = logging.getLogger(__name__)
-_KINDS = {HUMAN: Detected.HUMAN, MACHINE: Detected.MACHINE}
+_KINDS = {HUMAN: Detected.HUMAN, MACHINE: Detected.MACHINE, ASSISTANT: Detected.ASSISTANT}
+_FOREVER = 1e9  # a Listener that waits for speech as long as the leg wants it
 
 
 class MediaLeg:
@@ -50,7 +51,7 @@ class MediaLeg:
         recognizer: Recognizer | None = None,
         tap: RecordingTap | None = None,
         language: str = "ru",
-        amd: AmdSettings | None = None,
+        amd: AmdTiming | None = None,
     ):
         self.transport = transport
         self.clock = transport.clock
@@ -66,12 +67,13 @@ class MediaLeg:
         self._digits: list[str] = []
         self._oob = False  # the far end sends out-of-band events: in-band tones are ignored
         self._dtmf = DtmfListener()
-        self._vad = Vad()
-        self._utterances: deque[Recognition] = deque()
+        self._listener: Listener | None = None  # hears speech while an operation wants it
+        self._hints: tuple[str, ...] = ()
+        self._utterances: deque[Transcript] = deque()
         self._want_speech = 0  # operations that want utterances recognised
         self._recognising = 0
         self._detector: MachineDetector | None = None
-        self._verdict: Verdict | None = None
+        self._verdict: bool = False  # the detector has decided
         self._waiters: list[asyncio.Future[None]] = []
         self.ended = False
         transport.set_source(self._next_frame)
@@ -107,28 +109,36 @@ class MediaLeg:
         if frame is not SILENT_FRAME and self.tap is not None:
             self.tap.subscriber(frame, at)
         if frame is SILENT_FRAME or not is_loud(frame):
-            loud = False
             self._dtmf.quiet()
-        else:
-            loud = True
-            if not self._oob:
-                for digit in self._dtmf.feed(frame):
-                    self._digit(digit)
-                tone = self._dtmf.tone
-        if self._detector is not None and self._verdict is None:
-            self._verdict = self._detector.feed(loud and not tone)
-            if self._verdict is not None:
+        elif not self._oob:
+            for digit in self._dtmf.feed(frame):
+                self._digit(digit)
+            tone = self._dtmf.tone
+        if self._detector is not None and not self._verdict:
+            self._detector.push(frame)
+            if self._detector.done:
+                self._verdict = True
                 self._wake()
         if tone:
-            self._vad.reset()
+            self._listener = None  # a key press, not speech: forget the half-heard utterance
             return
-        event = self._vad.feed(frame, loud)
-        if event == "start":
+        if not self._want_speech:
+            self._listener = None
+            return
+        listener = self._listener
+        if listener is None:
+            listener = self._listener = Listener(wait_seconds=_FOREVER)
+        was_speaking = listener.speaking
+        listener.push(frame)
+        if listener.speaking and not was_speaking:
             if self._pcm is not None and self._barge_speech:
                 self._stop_prompt("speech")
             self._wake()
-        elif event == "end":
-            self._heard_utterance(self._vad.take())
+        if listener.done:
+            self._listener = None
+            utterance = listener.finish()
+            if utterance is not None:
+                self._heard_utterance(utterance.pcm)
 
     def _event(self, event: DtmfEvent) -> None:
         if self.ended:
@@ -149,15 +159,15 @@ class MediaLeg:
             return
         self._recognising += 1
         task = asyncio.get_running_loop().create_task(
-            self.recognizer.recognize(pcm, language=self.language))
+            self.recognizer.transcribe(pcm, language=self.language, hints=self._hints))
         task.add_done_callback(self._recognised)
 
-    def _recognised(self, task: asyncio.Task[Recognition]) -> None:
+    def _recognised(self, task: asyncio.Task[Transcript]) -> None:
         self._recognising -= 1
         if task.cancelled() or task.exception() is not None:
             if not task.cancelled():
                 log.warning("recogniser failed: %r", task.exception())
-            result = Recognition()  # a failing recogniser means "not understood", not a crash
+            result = NOTHING  # a failing recogniser means "not understood", not a crash
         else:
             result = task.result()
         self._utterances.append(result)
@@ -195,6 +205,10 @@ class MediaLeg:
             await self._wait(deadline)
         return True
 
+    def _hearing(self) -> bool:
+        """Speech is under way or being recognised."""
+        return (self._listener is not None and self._listener.speaking) or self._recognising > 0
+
     def _take_digits(self, count: int | None = None) -> str:
         taken = self._digits[:count] if count is not None else self._digits
         self._digits = self._digits[len(taken):]
@@ -220,9 +234,10 @@ class MediaLeg:
             if why == "dtmf":
                 return Heard(dtmf=self._take_digits(), barged_in=True)
             if why == "speech":
-                await self._until(lambda: bool(self._utterances), None)
-                said = self._utterances.popleft()
-                return Heard(speech=said.text, confidence=said.confidence, barged_in=True)
+                await self._until(lambda: bool(self._utterances) or not self._hearing(), None)
+                if not self._utterances:
+                    return Heard(barged_in=True)  # it was not speech after all
+                return _heard(self._utterances.popleft(), barged_in=True)
             return SILENCE
         finally:
             self._want_speech -= barge_in_speech
@@ -230,8 +245,12 @@ class MediaLeg:
                 self._pcm, self._played = None, None  # cancelled: the audio stops at once
 
     async def collect(self, *, dtmf: bool = True, speech: bool = False, wait_seconds: float = 5.0,
-                      max_digits: int | None = None, terminator: str | None = "#") -> Heard:
+                      max_digits: int | None = None, terminator: str | None = "#",
+                      language: str | None = None, hints: Sequence[str] = ()) -> Heard:
         self._check()
+        if language:
+            self.language = language
+        self._hints = tuple(hints)
         self._want_speech += speech
         try:
             deadline = self.clock.now() + wait_seconds
@@ -245,9 +264,8 @@ class MediaLeg:
                         seen = len(self._digits)
                         deadline = self.clock.now() + wait_seconds
                 if speech and self._utterances:
-                    said = self._utterances.popleft()
-                    return Heard(speech=said.text, confidence=said.confidence)
-                talking = speech and (self._vad.speaking or self._recognising > 0)
+                    return _heard(self._utterances.popleft())
+                talking = speech and self._hearing()
                 if not talking and self.clock.now() >= deadline:
                     if dtmf and self._digits:
                         return Heard(dtmf=self._take_digits(max_digits))
@@ -269,15 +287,18 @@ class MediaLeg:
 
     async def detect_machine(self, *, listen_seconds: float = 3.0) -> Detection:
         self._check()
-        detector = self._detector = MachineDetector(self.amd)
-        self._verdict = None
+        detector = self._detector = MachineDetector(
+            self.amd, recognizer=self.recognizer, language=self.language)
+        self._verdict = False
         try:
-            await self._until(lambda: self._verdict is not None,
-                              self.clock.now() + listen_seconds)
+            await self._until(lambda: self._verdict, self.clock.now() + listen_seconds)
         finally:
             self._detector = None
-        kind, confidence = self._verdict or detector.finish()
-        return Detection(_KINDS.get(kind, Detected.UNKNOWN), confidence)
+        detector.finish()
+        verdict: AmdResult = await detector.result()  # a long greeting is transcribed first
+        self._check()
+        return Detection(_KINDS.get(verdict.kind, Detected.UNKNOWN), verdict.confidence,
+                         cause=verdict.cause, decided_at=verdict.decided_at)
 
     # -- the end ---------------------------------------------------------------------------
     def end(self) -> None:
@@ -290,6 +311,11 @@ class MediaLeg:
         if self.tap is not None:
             self.tap.close(until=self.clock.now())
         self._wake()
+
+
+def _heard(said: Transcript, *, barged_in: bool = False) -> Heard:
+    return Heard(speech=said.text, confidence=said.confidence, barged_in=barged_in,
+                 alternatives=said.alternatives, asr_ms=round(said.seconds * 1000))
 
 
 TapFactory = Callable[[str, float], "RecordingTap | None"]

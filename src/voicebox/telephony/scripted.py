@@ -8,7 +8,7 @@ keeps a log of what the engine made it do.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from voicebox.errors import MediaError
 from voicebox.telephony.base import (
@@ -130,6 +130,8 @@ class ScriptedCall(Leg):
         wait_seconds: float = 5.0,
         max_digits: int | None = None,
         terminator: str | None = "#",
+        language: str | None = None,
+        hints: Sequence[str] = (),
     ) -> Heard:
         heard = self._answers.popleft() if self._answers else None
         if heard is None or heard.empty or (heard.dtmf and not dtmf) or (

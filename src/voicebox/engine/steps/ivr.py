@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from voicebox.engine.context import Context
-from voicebox.engine.matching import BranchMatcher, first_match, intent_of, padded
+from voicebox.engine.matching import BranchMatcher, first_match, intent_of, is_unclear, padded
 from voicebox.engine.steps.base import Step
 from voicebox.engine.trace import StepRecord
+from voicebox.media.base import detect_language
 from voicebox.scenarios.format import IVRState
+from voicebox.scenarios.keywords import DIGIT_HINTS
 from voicebox.telephony.base import Heard
 
 
@@ -14,7 +16,8 @@ class IVRStep(Step):
 
     kind = "IVR"
     media = True
-    __slots__ = ("announcement", "dtmf", "matchers", "max_digits", "speech", "tries", "wait")
+    __slots__ = ("announcement", "dtmf", "hints", "language", "matchers", "max_digits", "speech",
+                 "tries", "wait")
 
     def __init__(self, state: IVRState):
         super().__init__(state)
@@ -26,6 +29,15 @@ class IVRStep(Step):
         self.matchers = tuple(BranchMatcher.build(branch) for branch in state.inputAnalysis)
         lengths = [len(m.dtmf) for m in self.matchers if m.dtmf]
         self.max_digits = max(lengths, default=1)
+        text = state.announcement.text if state.announcement is not None else None
+        self.language = detect_language(text) if text else "ru"
+        # What the recogniser is told to expect: the branches' words and intents' phrasings in
+        # the prompt's language, and the digit words when a branch takes digits.
+        hints = [p.rstrip("*") for m in self.matchers for p in m.phrases
+                 if detect_language(p) == self.language]
+        if lengths:
+            hints += DIGIT_HINTS.get(self.language, ())
+        self.hints = tuple(dict.fromkeys(hints))
 
     async def run(self, ctx: Context, record: StepRecord) -> str | None:
         if self.state.detectAI and ctx.robot_answered(await ctx.detect()) \
@@ -37,6 +49,15 @@ class IVRStep(Step):
             if heard.empty:
                 continue
             record.note(attempt=attempt + 1)
+            if heard.speech and not heard.dtmf:
+                record.note(text=heard.speech, confidence=heard.confidence,
+                            alternatives=[list(a) for a in heard.alternatives],
+                            asr_ms=heard.asr_ms)
+                if heard.confidence < ctx.config.asr_min_confidence or is_unclear(heard):
+                    record.note(matched=None, unclear=True)
+                    if attempt + 1 < self.tries:
+                        continue  # not understood: asked again while retries last
+                    return self.first("onInvalidInput", "success")
             text = padded(heard.speech) if heard.speech else ""
             found = first_match(self.matchers, heard, text)
             if text:
@@ -65,7 +86,7 @@ class IVRStep(Step):
                 return heard
         return await ctx.call.collect(
             dtmf=self.dtmf, speech=self.speech, wait_seconds=self.wait,
-            max_digits=self.max_digits, terminator="#",
+            max_digits=self.max_digits, terminator="#", language=self.language, hints=self.hints,
         )
 
     def _longer_branch(self, digits: str) -> bool:

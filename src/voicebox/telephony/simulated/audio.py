@@ -5,6 +5,7 @@ whose far end is a `VirtualSubscriber`."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 from voicebox.errors import TelephonyError
@@ -74,9 +75,11 @@ class AudioSimulatedCall(SimulatedCall):
                                       barge_in_speech=barge_in_speech)
 
     async def collect(self, *, dtmf: bool = True, speech: bool = False, wait_seconds: float = 5.0,
-                      max_digits: int | None = None, terminator: str | None = "#") -> Heard:
+                      max_digits: int | None = None, terminator: str | None = "#",
+                      language: str | None = None, hints: Sequence[str] = ()) -> Heard:
         return await self._leg().collect(dtmf=dtmf, speech=speech, wait_seconds=wait_seconds,
-                                         max_digits=max_digits, terminator=terminator)
+                                         max_digits=max_digits, terminator=terminator,
+                                         language=language, hints=hints)
 
     async def detect_machine(self, *, listen_seconds: float = 3.0) -> Detection:
         return await self._leg().detect_machine(listen_seconds=listen_seconds)

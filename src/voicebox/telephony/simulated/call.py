@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import re
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from voicebox.telephony.base import (
     SILENCE,
@@ -160,6 +160,8 @@ class SimulatedCall(Leg):
         wait_seconds: float = 5.0,
         max_digits: int | None = None,
         terminator: str | None = "#",
+        language: str | None = None,
+        hints: Sequence[str] = (),
     ) -> Heard:
         heard = self._inputs.popleft() if self._inputs else SILENCE
         usable = interrupts(heard, dtmf=dtmf, speech=speech)

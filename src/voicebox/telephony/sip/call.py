@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from sipmessage import Request, Response
@@ -336,10 +337,11 @@ class SipCall(Leg):
                                                   barge_in_speech=barge_in_speech)
 
     async def collect(self, *, dtmf: bool = True, speech: bool = False, wait_seconds: float = 5.0,
-                      max_digits: int | None = None, terminator: str | None = "#") -> Heard:
+                      max_digits: int | None = None, terminator: str | None = "#",
+                      language: str | None = None, hints: Sequence[str] = ()) -> Heard:
         return await self._media_or_hangup().collect(
             dtmf=dtmf, speech=speech, wait_seconds=wait_seconds, max_digits=max_digits,
-            terminator=terminator)
+            terminator=terminator, language=language, hints=hints)
 
     async def detect_machine(self, *, listen_seconds: float = 3.0) -> Detection:
         return await self._media_or_hangup().detect_machine(listen_seconds=listen_seconds)

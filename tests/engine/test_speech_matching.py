@@ -1,0 +1,155 @@
+"""Matching recognised speech: negations, number-only answers, the dictionary fixes, tolerant
+words, and n-best answers that read both ways."""
+
+import pytest
+
+from voicebox.engine.matching import (
+    BranchMatcher,
+    corrected,
+    dictionary_intent,
+    first_match,
+    is_unclear,
+    polarity,
+)
+from voicebox.scenarios.format import Branch
+from voicebox.scenarios.keywords import get_intent, spoken_digits
+from voicebox.telephony.base import Heard
+
+
+def matchers(*branches):
+    return tuple(BranchMatcher.build(Branch.model_validate(b)) for b in branches)
+
+
+AGREE_REFUSE = matchers({"keywords": [{"id": "1"}]}, {"keywords": [{"id": "2"}]})
+
+
+@pytest.mark.parametrize(("text", "branch"), [
+    ("да, конечно", 0), ("Yes, I agree.", 0), ("нет", 1), ("не интересно", 1),
+    ("Неинтересно.", 1), ("мне это неинтересно", 1), ("не надо", 1), ("Not interested", 1),
+    ("я несогласен", 1), ("не согласна", 1),
+])
+def test_agree_and_refuse_never_swap(text, branch):
+    assert first_match(AGREE_REFUSE, Heard(speech=text))[0] == branch
+
+
+@pytest.mark.parametrize(("text", "digits"), [
+    ("два", "2"), ("Два.", "2"), ("two", "2"), ("2", "2"), ("Three!", "3"), ("номер пять", "5"),
+    ("один два", "12"), ("два рубля", ""), ("да", ""), ("", ""), ("Адин.", "1"),
+    ("читыре", "4"), ("дво", ""),
+])
+def test_spoken_digits(text, digits):
+    assert spoken_digits(text) == digits
+
+
+def test_number_only_answer_matches_a_dtmf_branch():
+    menu = matchers({"dtmf": "1", "words": "баланс"}, {"dtmf": "2", "words": "оператор"})
+    assert first_match(menu, Heard(speech="Два.")) == (1, "dtmf")
+    assert first_match(menu, Heard(speech="two")) == (1, "dtmf")
+    assert first_match(menu, Heard(speech="2")) == (1, "dtmf")
+    assert first_match(menu, Heard(speech="один")) == (0, "dtmf")
+    assert first_match(menu, Heard(speech="два оператора")) == (1, "words")
+    assert first_match(menu, Heard(speech="пять")) is None
+
+
+def test_right_now_is_not_agreement_and_bare_ne_is_not_no():
+    assert get_intent("1").matches("right now") is False
+    assert get_intent("1").matches("that's right") is True
+    assert dictionary_intent("not right now").code == "call_back"
+    assert get_intent("12").matches("не знаю") is False
+    assert get_intent("12").matches("нет") is True
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("во вторите пожалуйста", "repeat"),  # two words joined
+    ("пошторите", "repeat"),  # one edit
+    ("перезвание мне завтра", "call_back"),  # one edit on a stem's prefix
+    ("павтарите", None),  # two edits: no guess
+    ("соглосен", "agree"),  # one edit on a stem
+    ("не соглосен", None),  # never right after «не»: the negation must not be lost
+    ("оператар", "operator"),
+    ("вторите, пожалуйста", "repeat"),  # the first syllable swallowed
+    ("интересно", "agree"),  # a known word is never read as a longer one
+])
+def test_tolerant_matching(text, code):
+    intent = dictionary_intent(text)
+    assert (intent.code if intent else None) == code
+
+
+def test_tolerance_never_touches_short_words():
+    assert corrected("дв нт", frozenset({"два", "нет"})) == "дв нт"
+
+
+def test_polarity():
+    assert polarity("да") == 1 and polarity("нет, не интересно") == -1
+    assert polarity("не интересно") == -1 and polarity("Интересно!") == 1
+    assert polarity("перезвоните") == 0
+
+
+def test_an_answer_whose_readings_disagree_is_unclear():
+    clear = Heard(speech="да", alternatives=(("да", 0.9), ("нет", 0.1)))
+    flipped = Heard(speech="Интересно!", alternatives=(("Интересно!", 0.7),
+                                                        ("не интересно", 0.3)))
+    assert not is_unclear(clear)
+    assert is_unclear(flipped)
+    assert is_unclear(Heard(speech="да", unclear=True))
+    assert not is_unclear(Heard(speech="перезвоните", alternatives=(("перезвоните", 0.5),
+                                                                    ("нет", 0.5))))
+
+
+# -- through the IVR step ---------------------------------------------------------------------
+
+def _ivr(chain):
+    ask = {"type": "IVR", "name": "ask", "announcement": {"text": "Оплатите до пятницы?"},
+           "awaitingTime": 4, "repeatCount": 1,
+           "inputAnalysis": [{"keywords": [{"id": "1"}], "success": "yes"},
+                             {"keywords": [{"id": "2"}], "success": "no"},
+                             {"dtmf": "3", "success": "three"}],
+           "onNoInput": "silent", "onInvalidInput": "invalid"}
+    ends = [{"type": "ReleaseCall", "name": n} for n in ("yes", "no", "three", "silent",
+                                                          "invalid")]
+    return chain(ask, *ends)
+
+
+def _went(outcome):
+    return outcome.trace[1].next_state
+
+
+async def test_ivr_low_confidence_or_unclear_is_asked_again_then_invalid(run, chain):
+    flip = Heard(speech="Интересно!", confidence=0.7,
+                 alternatives=(("Интересно!", 0.7), ("не интересно", 0.3)))
+    outcome, _ = await run(_ivr(chain), [flip, Heard(speech="нет", confidence=0.9)])
+    assert _went(outcome) == "no"
+    assert outcome.trace[1].detail["attempt"] == 2
+    outcome, _ = await run(_ivr(chain), [Heard(speech="да", confidence=0.2)] * 2)
+    assert _went(outcome) == "invalid"
+    step = outcome.trace[1].detail
+    assert step["unclear"] is True and step["text"] == "да" and step["confidence"] == 0.2
+
+
+async def test_ivr_records_what_was_recognised_and_takes_a_spoken_digit(run, chain):
+    heard = Heard(speech="Три.", confidence=0.8, alternatives=(("Три.", 0.8), ("три", 0.2)),
+                  asr_ms=310)
+    outcome, _ = await run(_ivr(chain), [heard])
+    assert _went(outcome) == "three"
+    detail = outcome.trace[1].detail
+    assert detail["matched"] == "dtmf" and detail["asr_ms"] == 310
+    assert detail["alternatives"] == [["Три.", 0.8], ["три", 0.2]]
+
+
+def test_ivr_tells_the_recogniser_what_to_expect():
+    from voicebox.engine.steps.ivr import IVRStep
+    from voicebox.scenarios.format import IVRState
+
+    state = IVRState.model_validate(_ivr(lambda *s: list(s))[0] | {"name": "ask"})
+    step = IVRStep(state)
+    assert step.language == "ru"
+    assert {"да", "нет", "не интересно", "три"} <= set(step.hints)
+    assert "yes" not in step.hints
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("давайте потом", "call_back"), ("да, я уже оплатил", "already_paid"), ("да, конечно", "agree"),
+    ("нет, не надо", "refuse"), ("yes", "agree"),
+])
+def test_agreement_yields_to_a_more_specific_intent(text, code):
+    assert dictionary_intent(text).code == code

@@ -1,0 +1,134 @@
+"""The recogniser on callers' voices (one model per session, a handful of utterances), the
+service's queue, and the model's assembly."""
+
+import asyncio
+import random
+
+import numpy as np
+import pytest
+
+from tests.media.conftest import noise, quiet
+from voicebox.config import Settings
+from voicebox.engine.matching import dictionary_intent
+from voicebox.errors import MediaError
+from voicebox.media import asr as asr_module
+from voicebox.media import models
+from voicebox.media.asr import (
+    NullRecognizer,
+    RecognitionService,
+    Transcript,
+    build_recognizer,
+    to_16k,
+)
+from voicebox.media.caller_voices import over_the_line
+from voicebox.scenarios.keywords import DIGIT_HINTS, spoken_digits
+
+RU_HINTS = ["да", "нет", "конечно", "не интересно", "перезвоните", "оператор", "повторите"]
+EN_HINTS = ["yes", "no", "agree", "not interested", "call back", "operator", "repeat"]
+
+
+@pytest.mark.parametrize(("name", "language", "hints", "code"), [
+    ("da", "ru", RU_HINTS, "agree"), ("neint", "ru", RU_HINTS, "refuse"),
+    ("agree", "en", EN_HINTS, "agree"),
+])
+async def test_answers_are_understood_through_the_phone_line(
+        whisper, caller_phrases, name, language, hints, code):
+    line = over_the_line(caller_phrases[name], random.Random(7), snr_db=25)
+    heard = await whisper.transcribe(line, language=language, hints=hints)
+    assert dictionary_intent(heard.text).code == code
+    assert heard.confidence >= 0.4 and heard.alternatives[0][0] == heard.text
+    assert sum(weight for _, weight in heard.alternatives) == pytest.approx(1.0, abs=0.01)
+
+
+@pytest.mark.parametrize(("name", "language", "digits"), [("dva", "ru", "2"), ("three", "en", "3")])
+async def test_spoken_digits_with_digit_hints(whisper, caller_phrases, name, language, digits):
+    line = over_the_line(caller_phrases[name], random.Random(3))
+    heard = await whisper.transcribe(line, language=language, hints=DIGIT_HINTS[language])
+    assert spoken_digits(heard.text) == digits
+
+
+@pytest.mark.parametrize("audio", [quiet(2.0), noise(2.0, 0.05)], ids=["silence", "noise"])
+async def test_silence_and_noise_give_no_words(whisper, audio):
+    heard = await whisper.transcribe(audio, language="ru", hints=RU_HINTS)
+    assert heard.text == "" and heard.alternatives == ()
+
+
+def test_upsampling_keeps_the_tone_and_the_length():
+    t = np.arange(8000) / 8000
+    pcm = (0.5 * 32767 * np.sin(2 * np.pi * 1000 * t)).astype("<i2").tobytes()
+    out = to_16k(pcm)
+    assert len(out) == 16000
+    spectrum = np.abs(np.fft.rfft(out))
+    assert np.fft.rfftfreq(16000, 1 / 16000)[spectrum.argmax()] == pytest.approx(1000, abs=2)
+    assert np.abs(out[200:-200]).max() == pytest.approx(0.5, abs=0.02)
+
+
+class SlowRecognizer:
+    name = "slow"
+
+    def __init__(self, seconds: float = 0.2, fail: bool = False):
+        self.seconds = seconds
+        self.fail = fail
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def transcribe(self, pcm, *, language="ru", hints=()):
+        await asyncio.sleep(self.seconds)
+        if self.fail:
+            raise MediaError("boom")
+        return Transcript(text="да", confidence=0.9, language=language)
+
+
+async def test_the_queue_is_bounded_and_a_long_wait_is_overload():
+    service = RecognitionService(SlowRecognizer(0.3), workers=1, queue=2, timeout=5.0)
+    first = asyncio.ensure_future(service.transcribe(b"", language="ru"))
+    waiting = [asyncio.ensure_future(service.transcribe(b"")) for _ in range(2)]
+    await asyncio.sleep(0.05)
+    assert service.busy
+    refused = await service.transcribe(b"")
+    assert refused.overload and refused.text == ""
+    assert [r.text for r in await asyncio.gather(first, *waiting)] == ["да"] * 3
+    assert not service.busy
+
+    impatient = RecognitionService(SlowRecognizer(0.5), workers=1, queue=8, timeout=0.1)
+    results = await asyncio.gather(*(impatient.transcribe(b"") for _ in range(2)))
+    assert [r.overload for r in results] == [False, True]
+
+
+async def test_a_failing_recogniser_counts_as_no_input():
+    service = RecognitionService(SlowRecognizer(0.0, fail=True))
+    heard = await service.transcribe(b"", language="en")
+    assert heard.text == "" and not heard.overload and heard.language == "en"
+
+
+async def test_off_and_a_missing_model(tmp_path, monkeypatch):
+    assert isinstance(build_recognizer(Settings(asr="off")), NullRecognizer)
+    assert (await NullRecognizer().transcribe(b"x")).text == ""
+
+    def missing(package):
+        raise MediaError(f"the Whisper weights are not installed ({package})")
+
+    monkeypatch.setattr(models, "_package_data", missing)
+    settings = Settings(data_dir=tmp_path)
+    service = await asr_module.start_service(settings)  # logged, falls back to off
+    assert not service.enabled
+    with pytest.raises(MediaError, match="not installed"):
+        await asr_module.start_service(settings.model_copy(update={"asr_strict": True}))
+    lazy = asr_module.service_for(settings)  # the dialer's: loads on the first utterance
+    assert (await lazy.transcribe(quiet(0.5))).text == ""  # failure logged, no input
+
+
+def test_the_model_is_assembled_checked_and_repaired(tmp_path, whisper_dir):
+    target = tmp_path / "whisper-base"
+    assert models.ensure_whisper_base(target) == target
+    model = target / "model.bin"
+    assert model.stat().st_size == models.MODEL_SIZE
+    with model.open("r+b") as file:  # a bit flipped on disk
+        file.seek(1000)
+        file.write(b"\x00\x01\x02")
+    assert not models._verified(target)
+    models.ensure_whisper_base(target)
+    assert models._verified(target)
+    assert not list(target.glob(".*"))  # no temporary files left
