@@ -25,12 +25,12 @@ import numpy as np
 from voicebox.engine.matching import dictionary_intent, is_unclear
 from voicebox.media.amd import AmdTiming, MachineDetector
 from voicebox.media.asr import WhisperRecognizer
-from voicebox.media.base import detect_language
 from voicebox.media.caller_voices import CALLER_VOICES, CallerSpeech, over_the_line
 from voicebox.media.listen import Listener
 from voicebox.media.models import ensure_whisper_base
 from voicebox.scenarios.keywords import DIGIT_HINTS, INTENTS, spoken_digits
 from voicebox.telephony.base import Heard
+from voicebox.text import detect_language
 
 INTENT_SET = {
     "ru": [

@@ -104,3 +104,13 @@ def loads_scrubbed(raw: str | bytes) -> Any:
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8", "replace")
     return scrub(data) if _BAD_IN_JSON.search(raw) else data
+
+
+_CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
+_LATIN = re.compile("[a-z]", re.IGNORECASE)
+
+
+def detect_language(text: str) -> str:
+    """"en" when the text has more Latin than Cyrillic letters, else "ru" (digits-only prompts
+    are read in Russian, the platform's main language)."""
+    return "en" if len(_LATIN.findall(text)) > len(_CYRILLIC.findall(text)) else "ru"

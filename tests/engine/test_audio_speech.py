@@ -11,7 +11,6 @@ import pytest
 from tests.media.conftest import whisper, whisper_dir  # noqa: F401 (session fixtures)
 from voicebox.engine import EngineConfig, run_scenario
 from voicebox.media.asr import RecognitionService
-from voicebox.media.base import detect_language
 from voicebox.media.caller_voices import caller_says, over_the_line
 from voicebox.media.espeak import EspeakEngine
 from voicebox.media.tts import SpeechService
@@ -25,6 +24,7 @@ from voicebox.telephony.simulated.subscriber import (
     MACHINE_GREETING,
     SUBSCRIBER_VOICE,
 )
+from voicebox.text import detect_language
 
 ANSWER = "Нет, мне это не интересно."
 

@@ -10,13 +10,14 @@ import pytest
 from tests.media.conftest import EN_TEXT, RU_TEXT
 from voicebox.errors import MediaError
 from voicebox.media.audio import duration, read_prompt, rms
-from voicebox.media.base import SpeechSettings, detect_language
+from voicebox.media.base import SpeechSettings
 from voicebox.media.espeak import EspeakEngine
 from voicebox.media.festival import FestivalEngine
 from voicebox.media.piper import PiperEngine
 from voicebox.media.tts import MAX_PROMPT_CHARS, SpeechService
 from voicebox.scenarios.format import Settings as ScenarioSettings
 from voicebox.telephony.base import Voice
+from voicebox.text import detect_language
 
 
 class Counting(EspeakEngine):

@@ -52,7 +52,7 @@ def expected_hints(language: str, expect: str | None, extra: list[str]) -> list[
     """The hints an IVR of that kind would give the recogniser."""
     hints: list[str] = []
     if expect == "intents":
-        from voicebox.media.base import detect_language
+        from voicebox.text import detect_language
 
         hints = [p.rstrip("*") for intent in INTENTS for p in intent.phrases
                  if detect_language(p) == language and intent.code != "answering_machine"]

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -14,8 +13,6 @@ DEFAULT_VOICE = "oksana"
 MIN_SPEED, MAX_SPEED = 10, 300
 # Engines without a native pitch control shift the pitch (sox) by this many cents.
 EMOTION_PITCH_CENTS = {"good": 150, "neutral": 0, "evil": -150}
-_CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
-_LATIN = re.compile("[a-z]", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +48,6 @@ class SpeechSettings:
     def rate(self) -> float:
         """Speed as a multiplier (1.0 = normal)."""
         return self.speed / 100
-
-
-def detect_language(text: str) -> str:
-    """"en" when the text has more Latin than Cyrillic letters, else "ru" (digits-only prompts
-    are read in Russian, the platform's main language)."""
-    return "en" if len(_LATIN.findall(text)) > len(_CYRILLIC.findall(text)) else "ru"
 
 
 @runtime_checkable

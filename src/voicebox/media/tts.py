@@ -11,10 +11,10 @@ from typing import Any
 
 from voicebox.errors import MediaError
 from voicebox.media.audio import Pcm, read_prompt
-from voicebox.media.base import SpeechSettings, SpeechSynthesizer, detect_language
+from voicebox.media.base import SpeechSettings, SpeechSynthesizer
 from voicebox.media.cache import PromptCache
 from voicebox.media.yandex import VOICES as YANDEX_VOICES
-from voicebox.text import clean_text
+from voicebox.text import clean_text, detect_language
 
 log = logging.getLogger(__name__)
 
