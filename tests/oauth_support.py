@@ -10,6 +10,11 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
+try:  # Authlib's client is built on httpx2 when that is installed (the speech packages bring it)
+    import httpx2 as authlib_httpx
+except ImportError:  # pragma: no cover - depends on what is installed
+    authlib_httpx = httpx
+
 from voicebox.auth.service import auth_service
 
 # Authlib refuses plain http except loopback (RFC 6749 §3.1), so tests speak "https".
@@ -45,7 +50,7 @@ def oauth_client(app, registered: Registered, **kwargs) -> AsyncOAuth2Client:
     return AsyncOAuth2Client(
         registered.client_id,
         registered.client_secret,
-        transport=httpx.ASGITransport(app=app),
+        transport=authlib_httpx.ASGITransport(app=app),
         base_url=BASE,
         **kwargs,
     )
