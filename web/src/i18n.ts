@@ -30,7 +30,7 @@ const RU: Record<string, string> = {
   created: "Создано", credit: "кредит", said: "Сказано", onGraph: "Путь на схеме", region: "Регион", category: "Категория", heard: "Услышано", callId: "ID звонка", close_: "Закрыть",
   campaignKind: "Тип кампании", kindList: "Исходящая по списку", kindHttp: "Исходящая по HTTP", kindInbound: "Входящая",
   startDate: "Начало", stopDate: "Окончание", simulation: "Симулятор", simulateCustom: "Задать поведение абонентов",
-  seed: "Seed", rule: "Правило", match: "Номер или маска", answerDelay: "Задержка ответа, с", entryPoint: "Точка входа", recordingFailed: "Запись не загрузилась",
+  seed: "Seed", rule: "Правило", match: "Номер или маска", answerDelay: "Задержка ответа, с", entryPoint: "Точка входа", recordingFailed: "Запись не загрузилась", first: "Первая страница", last: "Последняя страница",
 };
 
 const EN: Record<string, string> = {
@@ -57,7 +57,7 @@ const EN: Record<string, string> = {
   selectState: "Select a state on the graph to edit it.", created: "Created", credit: "credit", said: "Said", onGraph: "Path on the graph", region: "Region", category: "Category", heard: "Heard", callId: "Call id", close_: "Close",
   campaignKind: "Campaign type", kindList: "Outbound from a list", kindHttp: "Outbound by HTTP", kindInbound: "Inbound",
   startDate: "Start", stopDate: "Stop", simulation: "Simulator", simulateCustom: "Set subscriber behaviour",
-  seed: "Seed", rule: "Rule", match: "Number or pattern", answerDelay: "Answer delay, s", entryPoint: "Entry point", recordingFailed: "The recording did not load",
+  seed: "Seed", rule: "Rule", match: "Number or pattern", answerDelay: "Answer delay, s", entryPoint: "Entry point", recordingFailed: "The recording did not load", first: "First page", last: "Last page",
 };
 
 const stored = typeof localStorage === "undefined" ? null : localStorage.getItem("voicebox.lang");

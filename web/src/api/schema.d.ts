@@ -2810,6 +2810,8 @@ export interface operations {
                 to?: string | null;
                 /** @description Extension: keyset cursor (X-Next-Cursor of the previous page); Range offsets then count from it */
                 after?: string | null;
+                /** @description Extension: only calls with this final status (200, 486…) */
+                status?: string | null;
             };
             header?: {
                 /** @description Interval, e.g. `numbers=0-9` (inclusive) */

@@ -159,12 +159,21 @@ export function Pager(props: { offset: number; size: number; total: number | nul
   const { offset, size, total, count, onOffset } = props;
   return (
     <nav className="pager" aria-label="pages">
+      <button disabled={offset === 0} onClick={() => onOffset(0)} aria-label={t("first")}>⇤</button>
       <button disabled={offset === 0} onClick={() => onOffset(Math.max(0, offset - size))}>{t("prev")}</button>
       <span>
         {count ? `${offset + 1}–${offset + count}` : "0"} / {total ?? "…"}
       </span>
       <button disabled={count < size || (total !== null && offset + size >= total)} onClick={() => onOffset(offset + size)}>
         {t("next")}
+      </button>
+      {/* A list of 100,000 rows is one Range request away from its end (the API counts it). */}
+      <button
+        disabled={total === null || offset + size >= total}
+        onClick={() => total !== null && onOffset(Math.max(0, Math.floor((total - 1) / size) * size))}
+        aria-label={t("last")}
+      >
+        ⇥
       </button>
     </nav>
   );

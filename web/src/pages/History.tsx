@@ -44,13 +44,19 @@ export function History() {
     if (campaign) query.set("campaignId", campaign);
     if (from) query.set("from", toUnix(from));
     if (to) query.set("to", toUnix(to));
+    if (status) query.set("status", status); // filtered by the API, so paging counts it too
+    let current = true; // an answer to an older filter or page must not overwrite a newer one
     void page<Call>(cust(`/callhistory?${query}`), "callhistory", offset, size).then((p) => {
+      if (!current) return;
       setItems(p.items);
       setTotal(p.total);
     });
-  }, [campaign, from, to, offset]);
+    return () => {
+      current = false;
+    };
+  }, [campaign, from, to, status, offset]);
 
-  const shown = (items ?? []).filter((c) => !status || String(c.status) === status);
+  const shown = items ?? [];
   return (
     <section className="history">
       <h1>{t("history")}</h1>
@@ -72,7 +78,7 @@ export function History() {
         </label>
         <label>
           {t("status")}{" "}
-          <select value={status} onChange={(e) => setStatus(e.target.value)}>
+          <select value={status} onChange={(e) => (setOffset(0), setStatus(e.target.value))}>
             <option value="">{t("all")}</option>
             {["200", "486", "480", "404", "487", "503"].map((s) => (
               <option key={s}>{s}</option>
