@@ -308,7 +308,9 @@ function CampaignForm() {
                 setFile(chosen);
                 setPreview([]);
                 // An XLSX is read by the API; its per-row errors name the sheet's rows.
-                if (chosen && !chosen.name.toLowerCase().endsWith(".xlsx")) void chosen.text().then((text) => setPreview(previewCsv(text)));
+                // Only the file's start is read: the preview shows a few rows of a file of any size.
+                if (chosen && !chosen.name.toLowerCase().endsWith(".xlsx"))
+                  void chosen.slice(0, 64 * 1024).text().then((text) => setPreview(previewCsv(text)));
               }}
             />
           </label>
