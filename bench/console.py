@@ -5,7 +5,11 @@ stores the 46-state test scenario (with and without positions) and opens it in t
 times: from navigation start to every node and edge drawn, plus the browser's own
 DOMContentLoaded / load of the console. Prints a table.
 
-    .venv/bin/python bench/console.py [--runs 5]
+`--history N` (default 100,000) also seeds N ended calls straight into the server's database
+(bench/history.py's loader) and times the call history page with them: first page shown, each
+page turn, the jump to the last page and back, and the DOM rows kept (paged: never N).
+
+    .venv/bin/python bench/console.py [--runs 5] [--history 100000]
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import argparse
 import gzip
 import json
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -22,6 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import httpx  # noqa: E402
 from tests.e2e.console_server import PASSWORD, USERNAME, ConsoleServer, admin  # noqa: E402
@@ -52,7 +58,9 @@ def api_client(server: ConsoleServer) -> httpx.Client:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
-    runs = parser.parse_args().runs
+    parser.add_argument("--history", type=int, default=100_000)
+    options = parser.parse_args()
+    runs = options.runs
     from playwright.sync_api import sync_playwright
 
     print(f"cores: {os.cpu_count()}, load: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -101,7 +109,52 @@ def main() -> None:
                 load.append(entry["loadEventEnd"])
             print(f"{label:<16} {runs:>5} {statistics.median(times):>10.0f} {max(times):>10.0f} "
                   f"{statistics.median(dcl):>8.0f} {statistics.median(load):>8.0f}")
+        if options.history:
+            history_page(page, server, Path(tmp), options.history, runs)
         browser.close()
+
+
+def history_page(page, server: ConsoleServer, data_dir: Path, count: int, runs: int) -> None:
+    """The call history with `count` calls: paged through Range, so each view holds one page."""
+    from history import load_sqlite  # bench/history.py
+
+    started = time.perf_counter()
+    load_sqlite(data_dir / "voicebox.db", count, 1, [None, None])
+    print(f"seeded {count:,} calls in {time.perf_counter() - started:.1f} s")
+    rows = "document.querySelectorAll('table.calls tbody tr')"
+
+    def timed(action, ready: str) -> float:
+        begin = time.perf_counter()
+        action()
+        page.wait_for_function(ready)
+        return (time.perf_counter() - begin) * 1000
+
+    def shows(first: int) -> str:
+        return (f"{rows}.length > 0 && document.querySelector('.pager span')"
+                f".textContent.startsWith('{first}–')")
+
+    first = []
+    for _ in range(runs):
+        page.goto(f"{server.url}/#/campaigns")
+        page.wait_for_selector("text=VoiceBox")
+        first.append(timed(lambda: page.goto(f"{server.url}/#/history"), shows(1)))
+    turns = []
+    next_page = page.get_by_role("button", name=re.compile("Вперёд|Next"))
+    for i in range(runs):
+        turns.append(timed(next_page.click, shows(51 + 50 * i)))
+    results = [("first page", first), ("next page", turns)]
+    jump = page.get_by_role("button", name=re.compile("Последняя|Last"))
+    if jump.is_enabled():  # the total is known (the sweeper has counted the history)
+        last_first = (count - 1) // 50 * 50 + 1
+        results.append(("last page", [timed(jump.click, shows(last_first))]))
+        back = page.get_by_role("button", name=re.compile("Первая|First"))
+        results.append(("back to first", [timed(back.click, shows(1))]))
+    kept = page.evaluate(f"{rows}.length")
+    print(f"{'history (' + format(count, ',') + ' calls)':<28} {'median ms':>10} {'max ms':>10}")
+    for label, samples in results:
+        print(f"{label:<28} {statistics.median(samples):>10.0f} {max(samples):>10.0f}")
+    print("pager: " + page.inner_text(".pager span"))
+    print(f"table rows in the DOM: {kept}")
 
 
 if __name__ == "__main__":

@@ -103,12 +103,22 @@ async def test_filters(app, client, tenant):
         "a3", "b2", "a2"]
     assert await ids(f"?campaignId={first['id']}&from={since}&to={since}") == ["a8"]
     assert await ids("?campaignId=999999") == []
+    # Extension: the final status, with the other filters and with Range (a9, a7 … are 486).
+    assert await ids(f"?campaignId={second['id']}&status=200") == ["b4", "b2", "b0"]
+    assert await ids(f"?status=486&from={since}") == ["a9"]
+    response = await client.get(
+        history(tenant, "?status=486"), headers={**tenant.headers, "Range": "callhistory=1-2"}
+    )
+    assert [c["callId"] for c in response.json()] == ["a7", "a5"]
+    assert response.headers["content-range"] == "callhistory 1-2/7"
 
     for query, names in [
         ("?from=yesterday", {"from"}),
         ("?to=2026-13-01", {"to"}),
         ("?campaignId=abc&from=x", {"campaignId", "from"}),
         ("?from=2026-11-02&to=2026-11-01", {"to"}),
+        ("?status=ok", {"status"}),
+        ("?status=99", {"status"}),
     ]:
         response = await client.get(history(tenant, query), headers=tenant.headers)
         assert {e["name"] for e in assert_errors(response, 400)} == names

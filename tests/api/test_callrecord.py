@@ -190,3 +190,19 @@ async def test_recordings_of_a_campaign(app, client, tenant, make_tenant, record
         [error] = response.json()
         assert set(error) == {"name", "message", "status"} and error["status"] == 404
     assert (await client.get("/v1/callRecord", params={"call_id": "x"})).status_code == 401
+
+    # Extension: the token as `access_token` (an <audio> element sends no header), here only.
+    token = tenant.headers["Authorization"].split()[1]
+    by_query = {"call_id": calls[PHONES[0]]["callId"], "access_token": token}
+    ranged = await client.get("/v1/callRecord", params=by_query, headers={"Range": "bytes=100-199"})
+    assert ranged.status_code == 206 and ranged.content == whole[100:200]
+    for wrong in ({**by_query, "access_token": "forged"},
+                  {**by_query, "call_id": calls[PHONES[0]]["callId"] + "x"}):
+        assert (await client.get("/v1/callRecord", params=wrong)).status_code in (401, 404)
+    assert (await client.get("/v1/callRecord", params={**by_query, "access_token": "forged"})
+            ).status_code == 401
+    other_token = {"call_id": calls[PHONES[0]]["callId"],
+                   "access_token": other.headers["Authorization"].split()[1]}
+    assert (await client.get("/v1/callRecord", params=other_token)).status_code == 404
+    me = await client.get("/v1/me", params={"access_token": token})
+    assert me.status_code == 401  # no other route reads the query parameter

@@ -220,3 +220,64 @@ async def test_who_takes_abonents(app, client, tenant):
         headers={**tenant.headers, "Content-Type": "application/xml"},
     )
     assert_errors(bad_type, 415)
+
+
+def xlsx(rows: list[list[object]], *, second_sheet: bool = True) -> bytes:
+    """A workbook whose first sheet holds `rows` (a second sheet that must be ignored)."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    if second_sheet:
+        book.create_sheet("other").append(["nothing", "here"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def test_xlsx_abonents_first_sheet_same_columns_and_errors(app, client, tenant):
+    body = await ready(app, client, tenant)
+    # A phone typed as a number, an empty cell, Cyrillic text: as the CSV would read them.
+    good = xlsx([["phone", "fio"], [79161234567, "Анна"], ["8 (343) 200-00-00", None]])
+    response = await client.post(
+        url(tenant),
+        files={"campaign": (None, json.dumps(body)), "abonents": ("a.xlsx", good, XLSX)},
+        headers=tenant.headers,
+    )
+    assert response.status_code == 201, response.text
+    created = response.json()
+    assert created["abonents"] == {"received": 2, "added": 2, "merged": 0}
+    rows = await abonents_of(app, created["id"])
+    assert rows["+79161234567"].variables == {"fio": "Анна"}
+    assert rows["+73432000000"].variables == {"fio": ""}
+
+    # Bad rows are named by their sheet row, and nothing is added.
+    path = url(tenant, f"/{created['id']}/abonents")
+    bad = xlsx([["phone", "fio"], [79161234568, "ok"], ["not a phone", "x"], ["+7123", "short"]])
+    response = await client.post(path, content=bad, headers={**tenant.headers, "Content-Type": XLSX})
+    names = [e["name"] for e in assert_errors(response, 400)]
+    assert names == ["rows[3].phone", "rows[4].phone"]
+    [error] = assert_errors(
+        await client.post(
+            path, files={"abonents": ("a.xlsx", xlsx([["tel", "fio"], [1, 2]]), XLSX)},
+            headers=tenant.headers,
+        ),
+        400,
+    )
+    assert "`phone` column" in error["message"]
+    # A ZIP that is no workbook is refused clearly, not a 500.
+    [error] = assert_errors(
+        await client.post(
+            path, content=b"PK\x03\x04 broken", headers={**tenant.headers, "Content-Type": XLSX}
+        ),
+        400,
+    )
+    assert error["name"] == "abonents" and "XLSX" in error["message"]
+    assert set(await abonents_of(app, created["id"])) == {"+79161234567", "+73432000000"}

@@ -288,12 +288,17 @@ def walk_through(page, steps: Steps, server: ConsoleServer) -> None:
 
     # History: open an answered call and play its recording.
     open_recorded_call(page)
+    # The player streams with byte ranges (206), not one download of the whole file.
+    record_statuses: list[int] = []
+    page.on("response", lambda r: "/v1/callRecord" in r.url and record_statuses.append(r.status))
     page.click("#play")
     duration = page.wait_for_function(
         """() => { const a = document.querySelector('#recording');
                    return a && a.readyState >= 1 && a.duration > 0 ? a.duration : null; }""")
     assert duration.json_value() > 0
     page.eval_on_selector("#recording", "a => { a.currentTime = a.duration / 2; }")
+    page.wait_for_function("() => document.querySelector('#recording').readyState >= 2")
+    assert 206 in record_statuses and 200 not in record_statuses, record_statuses
     steps.shot("recording")
     expect(page.locator(".trace-steps li").first).to_be_visible()
 

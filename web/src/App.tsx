@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { completeSignIn, signIn, signOut } from "./api/auth";
-import { api, setCustomer, setOnSignedOut } from "./api/client";
+import { api, endRequests, setCustomer, setOnSignedOut } from "./api/client";
 import { t, toggleLanguage, useLanguage } from "./i18n";
 import { Campaigns } from "./pages/Campaigns";
 import { History } from "./pages/History";
@@ -74,9 +74,11 @@ export function App() {
         <button className="link" onClick={toggleLanguage}>{t("language")}</button>
         <button
           className="link"
-          onClick={async () => {
-            await signOut();
+          onClick={() => {
+            // Pages go first (their timers and polls stop), then the tokens are revoked.
+            endRequests();
             setSession({ state: "out" });
+            void signOut();
           }}
         >
           {t("signOut")}

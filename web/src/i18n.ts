@@ -10,7 +10,7 @@ const RU: Record<string, string> = {
   newScenario: "Новый сценарий", fromTemplate: "Из шаблона", importShare: "Импорт по shareLink", title: "Название",
   type: "Тип", open: "Открыть", name: "Имя", problems: "Ошибки", noProblems: "Ошибок нет", state: "Состояние",
   scenario: "Сценарий", callerNumber: "Номер звонящего", window: "Окно звонков", timezone: "Часовой пояс",
-  lines: "Линии", attempts: "Попытки", interval: "Интервал, мин", abonentsFile: "Абоненты (CSV)",
+  lines: "Линии", attempts: "Попытки", interval: "Интервал, мин", abonentsFile: "Абоненты (CSV, XLSX)",
   preview: "Предпросмотр", status: "Статус", progress: "Прогресс", report: "Отчёт", dashboard: "Панель",
   pause: "Пауза", resume: "Возобновить", stop: "Остановить", inFlight: "В процессе", done: "Завершено",
   failed: "Неудачно", waiting: "Ожидают", cancelled: "Отменено", spent: "Потрачено", outcomes: "Итоги звонков",
@@ -28,6 +28,9 @@ const RU: Record<string, string> = {
   onExpiry: "время вышло", onDetectAI: "автоответчик", onAParty: "сторона A", settings: "Настройки",
   language: "English", result: "Результат", selectState: "Выберите состояние на схеме, чтобы изменить его.",
   created: "Создано", credit: "кредит", said: "Сказано", onGraph: "Путь на схеме", region: "Регион", category: "Категория", heard: "Услышано", callId: "ID звонка", close_: "Закрыть",
+  campaignKind: "Тип кампании", kindList: "Исходящая по списку", kindHttp: "Исходящая по HTTP", kindInbound: "Входящая",
+  startDate: "Начало", stopDate: "Окончание", simulation: "Симулятор", simulateCustom: "Задать поведение абонентов",
+  seed: "Seed", rule: "Правило", match: "Номер или маска", answerDelay: "Задержка ответа, с", entryPoint: "Точка входа", recordingFailed: "Запись не загрузилась", first: "Первая страница", last: "Последняя страница",
 };
 
 const EN: Record<string, string> = {
@@ -38,7 +41,7 @@ const EN: Record<string, string> = {
   tryIt: "Try on the simulator", palette: "Add a state", newScenario: "New scenario", fromTemplate: "From template",
   importShare: "Import by shareLink", title: "Title", type: "Type", open: "Open", name: "Name", problems: "Problems",
   noProblems: "No problems", state: "State", scenario: "Scenario", callerNumber: "Caller number", window: "Calling window",
-  timezone: "Time zone", lines: "Lines", attempts: "Attempts", interval: "Interval, min", abonentsFile: "Abonents (CSV)",
+  timezone: "Time zone", lines: "Lines", attempts: "Attempts", interval: "Interval, min", abonentsFile: "Abonents (CSV, XLSX)",
   preview: "Preview", status: "Status", progress: "Progress", report: "Report", dashboard: "Dashboard", pause: "Pause",
   resume: "Resume", stop: "Stop", inFlight: "In flight", done: "Done", failed: "Failed", waiting: "Waiting",
   cancelled: "Cancelled", spent: "Spent", outcomes: "Call outcomes", branches: "Answers per IVR branch", campaign: "Campaign",
@@ -52,6 +55,9 @@ const EN: Record<string, string> = {
   customVariables: "Abonent variables", comment: "Comment", back: "Back", rows: "rows", total: "Total", reload: "Reload",
   empty: "Empty", edit: "Edit", settings: "Settings", language: "Русский", result: "Result",
   selectState: "Select a state on the graph to edit it.", created: "Created", credit: "credit", said: "Said", onGraph: "Path on the graph", region: "Region", category: "Category", heard: "Heard", callId: "Call id", close_: "Close",
+  campaignKind: "Campaign type", kindList: "Outbound from a list", kindHttp: "Outbound by HTTP", kindInbound: "Inbound",
+  startDate: "Start", stopDate: "Stop", simulation: "Simulator", simulateCustom: "Set subscriber behaviour",
+  seed: "Seed", rule: "Rule", match: "Number or pattern", answerDelay: "Answer delay, s", entryPoint: "Entry point", recordingFailed: "The recording did not load", first: "First page", last: "Last page",
 };
 
 const stored = typeof localStorage === "undefined" ? null : localStorage.getItem("voicebox.lang");

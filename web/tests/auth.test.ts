@@ -85,4 +85,29 @@ describe("console auth", () => {
     expect((await auth.completeSignIn()).error).toBe("state mismatch");
     expect(calls).toEqual([]);
   });
+  it("sends nothing without a live token and aborts the session's requests on sign-out", async () => {
+    const store = stubBrowser("?code=C1&state=S1");
+    store.set("voicebox.pkce", JSON.stringify({ verifier: "V".repeat(50), state: "S1", returnTo: "#/" }));
+    const auth = await import("../src/api/auth");
+    const client = await import("../src/api/client");
+    await auth.completeSignIn();
+    // A request in flight when the user signs out: its fetch is aborted, nothing is reported.
+    let aborted = false;
+    vi.mocked(fetch).mockImplementationOnce((_url, init) => new Promise((_resolve, reject) => {
+      init?.signal?.addEventListener("abort", () => {
+        aborted = true;
+        reject(new DOMException("aborted", "AbortError"));
+      });
+    }));
+    const settled = vi.fn();
+    void client.api("/v1/customers/1/scenarios/problems", "POST", {}).then(settled, settled);
+    client.endRequests();
+    await auth.signOut();
+    // A debounced check firing after sign-out (the flake's 401) is never sent.
+    void client.api("/v1/customers/1/scenarios/problems", "POST", {}).then(settled, settled);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(aborted).toBe(true);
+    expect(settled).not.toHaveBeenCalled();
+    expect(calls.map((c) => c.url)).toEqual(["/oauth/token", "/oauth/revoke", "/oauth/revoke"]);
+  });
 });

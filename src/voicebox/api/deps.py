@@ -59,6 +59,7 @@ _bearer = OAuth2(
     description="OAuth 2.0 bearer access token (see docs/api.md, Authentication)",
     auto_error=False,
 )
+BearerHeader = Annotated[str | None, Depends(_bearer)]
 
 
 def unauthorized(message: str) -> Unauthorized:
@@ -76,6 +77,11 @@ async def get_current_user(
     scheme, token = get_authorization_scheme_param(authorization)
     if not authorization or scheme.lower() != "bearer" or not token:
         raise unauthorized("a bearer access token is required")
+    return await user_of_token(request, session, token)
+
+
+async def user_of_token(request: Request, session: AsyncSession, token: str) -> User:
+    """The user of a live access token allowed to make this request (else 401 / 403)."""
     bearer = await auth_service.bearer(session, token)
     if bearer is None:
         raise unauthorized("the access token is invalid, expired or revoked")

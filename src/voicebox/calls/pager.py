@@ -52,7 +52,9 @@ async def window(
 ) -> tuple[Rows, int | None]:
     """The Range page at `offset`: shallow ones walk from the newest row; deeper ones seek from
     the sweeper's nearest mark when the customer's marks can be trusted, else walk too."""
-    if offset < DIRECT_BELOW:
+    if offset < DIRECT_BELOW or where.status is not None:
+        # The sweeper's marks count every status: a status filter walks (totals past
+        # COUNT_MARGIN read "*").
         return await walk(session, where, position=offset, limit=limit)
     state = await ranks.counted(session, where, fresh_cap=FRESH_CAP, above_cap=ABOVE_CAP)
     if state is None or state.above >= ABOVE_CAP:

@@ -42,6 +42,7 @@ class HistoryFilter:
     campaign_id: int | None = None
     since: datetime | None = None
     until: datetime | None = None
+    status: int | None = None  # extension: one final status code; pages walk (no ranks)
 
     def where(self, below: Key | None = None, at_or_above: Key | None = None) -> list[Any]:
         """The filter's ended calls with keys in [at_or_above, below)."""
@@ -59,6 +60,8 @@ class HistoryFilter:
             clauses.append(Call.started_at >= since)
         if until is not None:
             clauses.append(Call.started_at <= until)
+        if self.status is not None:
+            clauses.append(Call.status == self.status)
         clauses.append(Call.state == ENDED)
         return clauses + key_range(below, at_or_above)
 

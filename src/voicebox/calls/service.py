@@ -63,7 +63,11 @@ def _item(call: Call, campaign_name: str | None) -> HistoryItem:
 
 
 def history_filter(
-    customer_id: int, campaign_id: str | None, since: str | None, until: str | None
+    customer_id: int,
+    campaign_id: str | None,
+    since: str | None,
+    until: str | None,
+    status: str | None = None,
 ) -> HistoryFilter:
     """The query parameters of §4.2; every bad one reported (400)."""
     problems: list[Problem] = []
@@ -72,10 +76,15 @@ def history_filter(
         campaign = ascii_int(campaign_id, low=1)
         if campaign is None:
             problems.append(Problem("campaignId", "must be a campaign id (a whole number)"))
+    code: int | None = None
+    if status not in (None, ""):
+        code = ascii_int(status, low=100, high=699)
+        if code is None:
+            problems.append(Problem("status", "must be a call status code (100-699)"))
     start, end = parse_period(("from", since), ("to", until), problems)
     if problems:
         raise Problems(problems)
-    return HistoryFilter(customer_id, campaign, start, end)
+    return HistoryFilter(customer_id, campaign, start, end, code)
 
 
 class CallService:

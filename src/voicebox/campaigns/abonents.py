@@ -1,4 +1,4 @@
-"""Reading abonents from CSV (`,`/`;`, UTF-8/CP1251) or JSON into validated batches.
+"""Reading abonents from CSV (`,`/`;`, UTF-8/CP1251), XLSX (first sheet) or JSON into batches.
 
 Pure and synchronous (no database): the service steps the batch generator in a worker thread and
 writes each batch, so a million-row file never sits in memory. Every bad row is reported by its
@@ -67,7 +67,23 @@ class AbonentReader:
             self.bad_rows += 1
             self._listed_rows += listed
 
-    # -- CSV -----------------------------------------------------------------------------------
+    # -- a file: CSV or XLSX -------------------------------------------------------------------
+
+    def file_batches(self, stream: IO[bytes]) -> Iterator[list[Row]]:
+        """CSV, or XLSX when the file is a ZIP archive (its first sheet, the same columns)."""
+        # A generator, so the workbook is read where batches are stepped (a worker thread).
+        head = stream.read(len(_ZIP_MAGIC))
+        stream.seek(0)
+        if head != _ZIP_MAGIC:
+            yield from self.csv_batches(stream)
+            return
+        try:
+            converted = _xlsx_as_csv(stream)
+        except Exception:  # openpyxl raises many kinds for a broken archive or workbook
+            self._problem("abonents", "the file is not a readable XLSX workbook", row=False)
+            return
+        with converted:
+            yield from self.csv_batches(converted)
 
     def csv_batches(self, stream: IO[bytes]) -> Iterator[list[Row]]:
         text = io.TextIOWrapper(stream, encoding=_sniff_encoding(stream), newline="")
@@ -239,6 +255,42 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a phone typed as a number
+    return str(value)
+
+
+def _xlsx_as_csv(stream: IO[bytes]) -> IO[bytes]:
+    """The workbook's first sheet as UTF-8 CSV, row for row (sheet row N is CSV line N).
+
+    Spooled to disk past 16 MB, so a big sheet costs no more memory than the CSV reader does.
+    """
+    import tempfile
+
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(stream, read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        spool = tempfile.SpooledTemporaryFile(max_size=16 << 20)  # noqa: SIM115 (returned)
+        text = io.TextIOWrapper(spool, encoding="utf-8", newline="", write_through=True)
+        writer = csv.writer(text, lineterminator="\n")
+        for row in sheet.iter_rows(values_only=True):
+            # Newlines inside a cell would shift the line numbers the errors name.
+            writer.writerow([_cell_text(v).replace("\r", " ").replace("\n", " ") for v in row])
+        text.detach()
+    finally:
+        workbook.close()
+    spool.seek(0)
+    return spool  # type: ignore[return-value]
 
 
 def _sniff_encoding(stream: IO[bytes]) -> str:

@@ -274,7 +274,7 @@ class CampaignService:
         )
         reader = AbonentReader(required=required)
         batches = (
-            reader.csv_batches(csv_file)
+            reader.file_batches(csv_file)
             if csv_file is not None
             else reader.json_batches(items or [])
         )

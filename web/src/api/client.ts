@@ -31,16 +31,50 @@ export function setOnSignedOut(handler: () => void) {
   onSignedOut = handler;
 }
 
+// Requests belong to the signed-in session: ending it aborts those in flight, and no request
+// is ever sent without a live token (a debounced check or a dashboard's poll firing after sign-out
+// would otherwise reach the API as a 401). Such abandoned requests never settle: the page that
+// asked for them is gone with the session, so nothing waits for an answer or shows an error.
+let session = new AbortController();
+const abandoned = () => new Promise<never>(() => undefined);
+
+/** Abort the session's requests in flight and refuse new ones until a token is held again. */
+export function endRequests() {
+  session.abort();
+  session = new AbortController();
+}
+
+/** A response body read; one cut short by sign-out is abandoned like its request. */
+export async function readBody<T>(read: Promise<T>): Promise<T> {
+  try {
+    return await read;
+  } catch (error) {
+    if (error instanceof DOMException && error.name === "AbortError") return abandoned();
+    throw error;
+  }
+}
+
 export async function raw(path: string, init: RequestInit = {}): Promise<Response> {
-  const send = () => {
-    const headers = new Headers(init.headers);
+  const { signal } = session;
+  const send = async (): Promise<Response> => {
     const token = accessToken();
-    if (token) headers.set("Authorization", `Bearer ${token}`);
-    return fetch(path, { ...init, headers });
+    if (!token || signal.aborted) return abandoned();
+    const headers = new Headers(init.headers);
+    headers.set("Authorization", `Bearer ${token}`);
+    try {
+      return await fetch(path, { ...init, headers, signal });
+    } catch (error) {
+      if (signal.aborted) return abandoned();
+      throw error;
+    }
   };
   let response = await send();
   if (response.status === 401 && (await refresh())) response = await send();
-  if (response.status === 401) onSignedOut();
+  if (response.status === 401) {
+    endRequests();
+    onSignedOut();
+    return abandoned();
+  }
   if (!response.ok) {
     let problems: Problem[] = [];
     try {
@@ -63,7 +97,7 @@ export async function api<T>(path: string, method = "GET", body?: unknown): Prom
   }
   const response = await raw(path, init);
   if (response.status === 204) return undefined as T;
-  return (await response.json()) as T;
+  return (await readBody(response.json())) as T;
 }
 
 /** One page through `Range: unit=a-b`; the total comes from `Content-Range` (null if `*`). */
@@ -76,7 +110,7 @@ export async function page<T>(
   try {
     const response = await raw(path, { headers: { Range: `${unit}=${offset}-${offset + size - 1}` } });
     const total = response.headers.get("Content-Range")?.split("/")[1];
-    return { items: await response.json(), total: total && total !== "*" ? Number(total) : null };
+    return { items: await readBody(response.json()), total: total && total !== "*" ? Number(total) : null };
   } catch (error) {
     if (error instanceof ApiError && error.status === 416) return { items: [], total: offset };
     throw error;
@@ -88,7 +122,7 @@ export async function download(path: string, fallbackName: string): Promise<void
   const response = await raw(path);
   const disposition = response.headers.get("Content-Disposition") ?? "";
   const name = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? fallbackName;
-  saveBlob(await response.blob(), name);
+  saveBlob(await readBody(response.blob()), name);
 }
 
 export function saveBlob(blob: Blob, name: string) {

@@ -1537,7 +1537,10 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** OwnedNumber */
+        /**
+         * OwnedNumber
+         * @description §6.4's number with the campaigns that use it: the join of two domains, made here.
+         */
         OwnedNumber: {
             /** Campaigns */
             campaigns: components["schemas"]["CampaignSummary"][];
@@ -2133,6 +2136,15 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            /** @description Too many failed logins (`Retry-After`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
         };
     };
     revoke_oauth_revoke_post: {
@@ -2182,6 +2194,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OAuthErrorBody"];
+                };
+            };
+            /** @description Too many failed logins (`Retry-After`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorItem"][];
                 };
             };
         };
@@ -2247,6 +2268,15 @@ export interface operations {
                     "application/json": components["schemas"]["OAuthErrorBody"];
                 };
             };
+            /** @description Too many failed logins (`Retry-After`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorItem"][];
+                };
+            };
         };
     };
     call_record_v1_callRecord_get: {
@@ -2260,6 +2290,8 @@ export interface operations {
                 date_to?: string | null;
                 /** @description wav (default), ogg or mp3 when kept (extension) */
                 format?: string | null;
+                /** @description Extension: the access token when no Authorization header can be sent (an <audio> element); docs/api.md */
+                access_token?: string | null;
             };
             header?: {
                 accept?: string | null;
@@ -2778,6 +2810,8 @@ export interface operations {
                 to?: string | null;
                 /** @description Extension: keyset cursor (X-Next-Cursor of the previous page); Range offsets then count from it */
                 after?: string | null;
+                /** @description Extension: only calls with this final status (200, 486…) */
+                status?: string | null;
             };
             header?: {
                 /** @description Interval, e.g. `numbers=0-9` (inclusive) */

@@ -1,6 +1,6 @@
 // Run the scenario once on the simulator through the public API: a one-abonent campaign with a
 // chosen subscriber behaviour, then the call's trace (the path to light on the graph).
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { ApiError, api, cust, page } from "../api/client";
 import type { CampaignCreate } from "../api/types";
 import { t } from "../i18n";
@@ -38,6 +38,14 @@ export function TryPanel({ scenarioId, title, onTrace }: { scenarioId: number; t
   const [inputs, setInputs] = useState("1");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState("");
+  // The history poll stops when the panel goes (navigation); its campaign is still deleted.
+  const mounted = useRef(true);
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
   const [trace, setTrace] = useState<CallTrace | null>(null);
 
   useEffect(() => {
@@ -76,11 +84,12 @@ export function TryPanel({ scenarioId, title, onTrace }: { scenarioId: number; t
       const campaign = await api<{ id: number }>(cust("/campaigns"), "POST", body);
       campaignId = campaign.id;
       let callId: string | null = null;
-      for (let i = 0; i < 600 && !callId; i += 1) {
+      for (let i = 0; i < 600 && !callId && mounted.current; i += 1) {
         const found = await page<{ callId: string }>(cust(`/callhistory?campaignId=${campaignId}`), "callhistory", 0, 1);
         callId = found.items[0]?.callId ?? null;
         if (!callId) await new Promise((r) => setTimeout(r, 500));
       }
+      if (!mounted.current) return;
       if (!callId) throw new Error("no call after 5 minutes");
       const found = await api<CallTrace>(cust(`/calls/${encodeURIComponent(callId)}/trace`));
       setTrace(found);

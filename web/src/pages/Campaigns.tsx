@@ -2,10 +2,18 @@
 // preview and the API's per-row errors), status buttons, and a live dashboard.
 import { useEffect, useState } from "react";
 import { ApiError, Problem, api, cust, download, page, raw } from "../api/client";
-import type { CampaignCreate } from "../api/types";
 import type { Scenario } from "../editor/kinds";
 import { t } from "../i18n";
 import { go } from "../route";
+import {
+  Behaviour,
+  CampaignFormState,
+  CampaignKind,
+  RESULTS,
+  SimulationRule,
+  campaignBody,
+  emptyForm,
+} from "./campaignBody";
 import { ReportSummary, summarise } from "./report";
 
 // Above this many abonents the dashboard stops re-reading the whole report every few seconds.
@@ -36,6 +44,7 @@ export interface Campaign {
   scheduleAttempts: string;
   scheduleAttemptsInterval: string;
   progress: Progress;
+  entryPoint?: { id: string; url: string } | null;
 }
 
 // The moves a client may ask for (docs/api.md, campaign status rules).
@@ -150,12 +159,21 @@ export function Pager(props: { offset: number; size: number; total: number | nul
   const { offset, size, total, count, onOffset } = props;
   return (
     <nav className="pager" aria-label="pages">
+      <button disabled={offset === 0} onClick={() => onOffset(0)} aria-label={t("first")}>⇤</button>
       <button disabled={offset === 0} onClick={() => onOffset(Math.max(0, offset - size))}>{t("prev")}</button>
       <span>
         {count ? `${offset + 1}–${offset + count}` : "0"} / {total ?? "…"}
       </span>
       <button disabled={count < size || (total !== null && offset + size >= total)} onClick={() => onOffset(offset + size)}>
         {t("next")}
+      </button>
+      {/* A list of 100,000 rows is one Range request away from its end (the API counts it). */}
+      <button
+        disabled={total === null || offset + size >= total}
+        onClick={() => total !== null && onOffset(Math.max(0, Math.floor((total - 1) / size) * size))}
+        aria-label={t("last")}
+      >
+        ⇥
       </button>
     </nav>
   );
@@ -171,17 +189,7 @@ export function previewCsv(text: string, rows = 5): string[][] {
 function CampaignForm() {
   const [scenarios, setScenarios] = useState<Scenario[]>([]);
   const [numbers, setNumbers] = useState<{ id: number; number: number }[]>([]);
-  const [form, setForm] = useState({
-    name: "",
-    scenario: "",
-    callerNumber: "",
-    scheduleCallingCycleStart: "09:00",
-    scheduleCallingCycleStop: "21:00",
-    scheduleTimezone: "Europe/Moscow",
-    scheduleMaxPhoneLines: "10",
-    scheduleAttempts: "3",
-    scheduleAttemptsInterval: "30",
-  });
+  const [form, setForm] = useState<CampaignFormState>(emptyForm);
   const [file, setFile] = useState<File | null>(null);
   const [preview, setPreview] = useState<string[][]>([]);
   const [problems, setProblems] = useState<Problem[]>([]);
@@ -190,7 +198,8 @@ function CampaignForm() {
   useEffect(() => {
     void api<Scenario[]>(cust("/scenarios")).then((s) => {
       setScenarios(s);
-      if (s.length) setForm((f) => ({ ...f, scenario: String(s[s.length - 1].id) }));
+      const outgoing = s.filter((one) => one.type !== "incoming");
+      if (outgoing.length) setForm((f) => ({ ...f, scenario: String(outgoing[outgoing.length - 1].id) }));
     });
     void api<{ id: number; number: number }[]>(cust("/numbers")).then((n) => {
       setNumbers(n);
@@ -198,30 +207,24 @@ function CampaignForm() {
     });
   }, []);
 
-  const field = (key: keyof typeof form, label: string, type = "text") => (
+  type TextKey = { [K in keyof CampaignFormState]: CampaignFormState[K] extends string ? K : never }[keyof CampaignFormState];
+  const field = (key: TextKey, label: string, type = "text") => (
     <label>
       {label} <input name={key} type={type} value={form[key]} onChange={(e) => setForm({ ...form, [key]: e.target.value })} />
     </label>
   );
+  const wantedType = form.kind === "inbound" ? "incoming" : "outgoing";
+  const fitting = scenarios.filter((s) => (s.type ?? "outgoing") === wantedType);
+  const setBehaviour = (patch: Partial<Behaviour>) => setForm({ ...form, behaviour: { ...form.behaviour, ...patch } });
+  const setRule = (i: number, patch: Partial<SimulationRule>) =>
+    setForm({ ...form, rules: form.rules.map((r, j) => (j === i ? { ...r, ...patch } : r)) });
 
   async function submit() {
     setBusy(true);
     setProblems([]);
-    const campaign: CampaignCreate = {
-      name: form.name,
-      campaignType: "outbound",
-      scenario: { id: form.scenario },
-      callerNumber: { id: form.callerNumber },
-      scheduleCallingCycleStart: form.scheduleCallingCycleStart,
-      scheduleCallingCycleStop: form.scheduleCallingCycleStop,
-      scheduleTimezone: form.scheduleTimezone,
-      scheduleMaxPhoneLines: form.scheduleMaxPhoneLines,
-      scheduleAttempts: form.scheduleAttempts,
-      scheduleAttemptsInterval: form.scheduleAttemptsInterval,
-    };
     const body = new FormData();
-    body.append("campaign", JSON.stringify(campaign));
-    if (file) body.append("abonents", file, file.name);
+    body.append("campaign", JSON.stringify(campaignBody(form)));
+    if (file && form.kind === "list") body.append("abonents", file, file.name);
     try {
       const created = await api<Campaign>(cust("/campaigns"), "POST", body);
       go(`campaigns/${created.id}`);
@@ -246,9 +249,26 @@ function CampaignForm() {
       >
         {field("name", t("name"))}
         <label>
+          {t("campaignKind")}{" "}
+          <select
+            name="kind"
+            value={form.kind}
+            onChange={(e) => {
+              const kind = e.target.value as CampaignKind;
+              const type = kind === "inbound" ? "incoming" : "outgoing";
+              const first = scenarios.filter((s) => (s.type ?? "outgoing") === type).at(-1);
+              setForm({ ...form, kind, scenario: first ? String(first.id) : "" });
+            }}
+          >
+            <option value="list">{t("kindList")}</option>
+            <option value="http">{t("kindHttp")}</option>
+            <option value="inbound">{t("kindInbound")}</option>
+          </select>
+        </label>
+        <label>
           {t("scenario")}{" "}
           <select name="scenario" value={form.scenario} onChange={(e) => setForm({ ...form, scenario: e.target.value })}>
-            {scenarios.map((s) => (
+            {fitting.map((s) => (
               <option key={s.id} value={s.id}>
                 {s.id}: {s.title} {s.isValid === "true" ? "" : "✗"}
               </option>
@@ -264,27 +284,38 @@ function CampaignForm() {
           </select>
         </label>
         {!numbers.length && <p className="error">{t("noNumber")}</p>}
-        {field("scheduleCallingCycleStart", `${t("window")} ${t("from")}`, "time")}
-        {field("scheduleCallingCycleStop", `${t("window")} ${t("to")}`, "time")}
-        {field("scheduleTimezone", t("timezone"))}
-        {field("scheduleMaxPhoneLines", t("lines"), "number")}
-        {field("scheduleAttempts", t("attempts"), "number")}
-        {field("scheduleAttemptsInterval", t("interval"), "number")}
-        <label>
-          {t("abonentsFile")}{" "}
-          <input
-            name="abonents"
-            type="file"
-            accept=".csv,text/csv"
-            onChange={(e) => {
-              const chosen = e.target.files?.[0] ?? null;
-              setFile(chosen);
-              setPreview([]);
-              if (chosen && !chosen.name.toLowerCase().endsWith(".xlsx")) void chosen.text().then((text) => setPreview(previewCsv(text)));
-            }}
-          />
-        </label>
-        {preview.length > 0 && (
+        {field("startDate", t("startDate"), "datetime-local")}
+        {field("stopDate", t("stopDate"), "datetime-local")}
+        {form.kind !== "inbound" && (
+          <>
+            {field("scheduleCallingCycleStart", `${t("window")} ${t("from")}`, "time")}
+            {field("scheduleCallingCycleStop", `${t("window")} ${t("to")}`, "time")}
+            {field("scheduleTimezone", t("timezone"))}
+            {field("scheduleMaxPhoneLines", t("lines"), "number")}
+            {field("scheduleAttempts", t("attempts"), "number")}
+            {field("scheduleAttemptsInterval", t("interval"), "number")}
+          </>
+        )}
+        {form.kind === "list" && (
+          <label>
+            {t("abonentsFile")}{" "}
+            <input
+              name="abonents"
+              type="file"
+              accept=".csv,text/csv,.xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+              onChange={(e) => {
+                const chosen = e.target.files?.[0] ?? null;
+                setFile(chosen);
+                setPreview([]);
+                // An XLSX is read by the API; its per-row errors name the sheet's rows.
+                // Only the file's start is read: the preview shows a few rows of a file of any size.
+                if (chosen && !chosen.name.toLowerCase().endsWith(".xlsx"))
+                  void chosen.slice(0, 64 * 1024).text().then((text) => setPreview(previewCsv(text)));
+              }}
+            />
+          </label>
+        )}
+        {form.kind === "list" && preview.length > 0 && (
           <table className="preview" aria-label={t("preview")}>
             <tbody>
               {preview.map((row, i) => (
@@ -295,6 +326,37 @@ function CampaignForm() {
             </tbody>
           </table>
         )}
+        <fieldset className="simulation">
+          <legend>{t("simulation")}</legend>
+          <label>
+            <input type="checkbox" name="simulate" checked={form.simulate} onChange={(e) => setForm({ ...form, simulate: e.target.checked })} />{" "}
+            {t("simulateCustom")}
+          </label>
+          {form.simulate && (
+            <>
+              {field("seed", t("seed"), "number")}
+              <BehaviourFields prefix="default" value={form.behaviour} onChange={setBehaviour} />
+              {form.rules.map((rule, i) => (
+                <div className="sim-rule" key={i} role="group" aria-label={`${t("rule")} ${i + 1}`}>
+                  <label>
+                    {t("match")}{" "}
+                    <input name={`rules[${i}].match`} value={rule.match} placeholder="+7999*" onChange={(e) => setRule(i, { match: e.target.value })} />
+                  </label>
+                  <BehaviourFields prefix={`rules[${i}]`} value={rule} onChange={(patch) => setRule(i, patch)} />
+                  <button type="button" onClick={() => setForm({ ...form, rules: form.rules.filter((_, j) => j !== i) })}>
+                    {t("remove")}
+                  </button>
+                </div>
+              ))}
+              <button
+                type="button"
+                onClick={() => setForm({ ...form, rules: [...form.rules, { match: "", result: "busy", answerDelay: "", inputs: "" }] })}
+              >
+                + {t("rule")}
+              </button>
+            </>
+          )}
+        </fieldset>
         {problems.length > 0 && (
           <ul className="field-problems" role="alert">
             {problems.map((p, i) => (
@@ -307,6 +369,29 @@ function CampaignForm() {
         <button type="submit" disabled={busy}>{t("create")}</button>
       </form>
     </section>
+  );
+}
+
+function BehaviourFields({ prefix, value, onChange }: { prefix: string; value: Behaviour; onChange: (patch: Partial<Behaviour>) => void }) {
+  return (
+    <>
+      <label>
+        {t("behaviour")}{" "}
+        <select name={`${prefix}.result`} value={value.result} onChange={(e) => onChange({ result: e.target.value })}>
+          {RESULTS.map((r) => (
+            <option key={r} value={r}>{r}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t("answerDelay")}{" "}
+        <input name={`${prefix}.answerDelay`} type="number" min={0} value={value.answerDelay} onChange={(e) => onChange({ answerDelay: e.target.value })} />
+      </label>
+      <label>
+        {t("inputs")}{" "}
+        <input name={`${prefix}.inputs`} value={value.inputs} placeholder="1, да" onChange={(e) => onChange({ inputs: e.target.value })} />
+      </label>
+    </>
   );
 }
 
@@ -359,6 +444,11 @@ function Dashboard({ id }: { id: number }) {
         {campaign.name} <small className={`status status-${campaign.status}`}>{campaign.status}</small>
       </h1>
       {campaign.suspendedReason && <p className="error">{campaign.suspendedReason}</p>}
+      {campaign.entryPoint?.url && (
+        <p>
+          {t("entryPoint")}: <code>POST {campaign.entryPoint.url}</code>
+        </p>
+      )}
       <p>
         <StatusButtons campaign={campaign} onChange={() => void load()} />{" "}
         <button onClick={() => void download(cust(`/reports/${id}/download?format=csv`), `report-${id}.csv`)} id="report-csv">

@@ -1,6 +1,7 @@
 // Call history: filters, paging through the API's Range, a recording player and the call's path.
 import { useEffect, useRef, useState } from "react";
-import { api, cust, page, raw } from "../api/client";
+import { accessToken } from "../api/auth";
+import { api, cust, page } from "../api/client";
 import type { CallTrace } from "../editor/TryPanel";
 import { t } from "../i18n";
 import { routeQuery } from "../route";
@@ -43,13 +44,19 @@ export function History() {
     if (campaign) query.set("campaignId", campaign);
     if (from) query.set("from", toUnix(from));
     if (to) query.set("to", toUnix(to));
+    if (status) query.set("status", status); // filtered by the API, so paging counts it too
+    let current = true; // an answer to an older filter or page must not overwrite a newer one
     void page<Call>(cust(`/callhistory?${query}`), "callhistory", offset, size).then((p) => {
+      if (!current) return;
       setItems(p.items);
       setTotal(p.total);
     });
-  }, [campaign, from, to, offset]);
+    return () => {
+      current = false;
+    };
+  }, [campaign, from, to, status, offset]);
 
-  const shown = (items ?? []).filter((c) => !status || String(c.status) === status);
+  const shown = items ?? [];
   return (
     <section className="history">
       <h1>{t("history")}</h1>
@@ -71,7 +78,7 @@ export function History() {
         </label>
         <label>
           {t("status")}{" "}
-          <select value={status} onChange={(e) => setStatus(e.target.value)}>
+          <select value={status} onChange={(e) => (setOffset(0), setStatus(e.target.value))}>
             <option value="">{t("all")}</option>
             {["200", "486", "480", "404", "487", "503"].map((s) => (
               <option key={s}>{s}</option>
@@ -118,7 +125,6 @@ function CallDetail({ call, onClose }: { call: Call; onClose: () => void }) {
   const [audio, setAudio] = useState<string | null>(null);
   const [error, setError] = useState("");
   const [scenario, setScenario] = useState<string | null>(null);
-  const url = useRef<string | null>(null);
 
   useEffect(() => {
     void api<CallTrace>(cust(`/calls/${encodeURIComponent(call.callId)}/trace`)).then(setTrace).catch(() => undefined);
@@ -128,21 +134,33 @@ function CallDetail({ call, onClose }: { call: Call; onClose: () => void }) {
         .then((c) => setScenario(c.scenario?.id ?? null))
         .catch(() => setScenario(null));
     }
-    return () => {
-      if (url.current) URL.revokeObjectURL(url.current);
-    };
   }, [call.callId]);
 
-  async function load() {
+  // The player streams from the API and seeks with byte ranges: an <audio> element sends no
+  // Authorization header, so the token rides in `access_token` (accepted by GET /v1/callRecord
+  // only; docs/api.md). When it has been renewed since, a failed range request is retried with
+  // the current one at the same position.
+  const player = useRef<HTMLAudioElement | null>(null);
+  function recordingUrl(): string | null {
+    const token = accessToken();
+    if (!token) return null;
+    const query = new URLSearchParams({ call_id: call.callId, access_token: token });
+    return `/v1/callRecord?${query}`;
+  }
+  function load() {
     setError("");
-    try {
-      // The recording needs the bearer token, so it comes as a blob the player can seek in.
-      const response = await raw(`/v1/callRecord?call_id=${encodeURIComponent(call.callId)}`);
-      url.current = URL.createObjectURL(await response.blob());
-      setAudio(url.current);
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+    setAudio(recordingUrl());
+  }
+  function retryWithCurrentToken() {
+    const fresh = recordingUrl();
+    const element = player.current;
+    if (!fresh || !element || fresh === audio) {
+      setError(t("recordingFailed"));
+      return;
     }
+    const at = element.currentTime;
+    setAudio(fresh);
+    element.addEventListener("loadedmetadata", () => (element.currentTime = at), { once: true });
   }
 
   return (
@@ -154,7 +172,7 @@ function CallDetail({ call, onClose }: { call: Call; onClose: () => void }) {
       </p>
       {call.callRecord &&
         (audio ? (
-          <audio controls src={audio} id="recording" />
+          <audio controls preload="metadata" src={audio} id="recording" ref={player} onError={retryWithCurrentToken} />
         ) : (
           <button onClick={() => void load()} id="play">▶ {t("play")}</button>
         ))}

@@ -52,8 +52,11 @@ async def call_history(
             "Range offsets then count from it"
         ),
     ] = None,
+    status: Annotated[
+        str | None, Query(description="Extension: only calls with this final status (200, 486…)")
+    ] = None,
 ) -> Response:
-    where = history_filter(customer.id, campaign_id, since, until)
+    where = history_filter(customer.id, campaign_id, since, until, status)
     page = await call_service.history(
         session, where, offset=window.offset, limit=window.limit, after=parse_cursor(after)
     )

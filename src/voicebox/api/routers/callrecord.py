@@ -1,16 +1,40 @@
-"""CALLRECORD §1.1: a call's recording as audio, with `Range: bytes=` (206)."""
+"""CALLRECORD §1.1: a call's recording as audio, with `Range: bytes=` (206).
+
+Extension: the access token may come as the `access_token` query parameter here (and only
+here), so an `<audio src>` can stream and seek with ranges; docs/api.md says what that costs.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
-from voicebox.api.deps import CurrentUser, SessionDep, StorageDep
+from voicebox.api.deps import BearerHeader, SessionDep, StorageDep, get_current_user, user_of_token
 from voicebox.api.errors import ERROR_RESPONSE
 from voicebox.api.files import stored_download
 from voicebox.errors import NotFound
+from voicebox.models import User
 from voicebox.recordings.service import recording_service, wanted_format
+
+
+async def _record_user(
+    request: Request,
+    session: SessionDep,
+    authorization: BearerHeader,
+    access_token: Annotated[
+        str | None,
+        Query(
+            max_length=512,
+            description="Extension: the access token when no Authorization header can be sent "
+            "(an <audio> element); docs/api.md",
+        ),
+    ] = None,
+) -> User:
+    if access_token and not authorization:
+        return await user_of_token(request, session, access_token)
+    return await get_current_user(request, session, authorization)
+
 
 router = APIRouter(
     tags=["callrecord"],
@@ -30,7 +54,7 @@ router = APIRouter(
     summary="Получение записи разговоров",
 )
 async def call_record(
-    user: CurrentUser,
+    user: Annotated[User, Depends(_record_user)],
     session: SessionDep,
     storage: StorageDep,
     call_id: Annotated[str, Query(max_length=64, description="Идентификатор записи разговора")],

@@ -156,6 +156,9 @@ async def _abonents_part(part: UploadFile | str) -> tuple[IO[bytes] | None, Any]
     return io.BytesIO(part.encode("utf-8")), None
 
 
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
@@ -278,11 +281,11 @@ async def add_abonents(
             items = items.get("abonents")
         if not isinstance(items, list):
             raise InvalidInput("send a JSON array of abonents", name="abonents")
-    elif media in ("text/csv", "text/plain", "application/octet-stream"):
+    elif media in ("text/csv", "text/plain", "application/octet-stream", XLSX_MEDIA_TYPE):
         csv_file = io.BytesIO(await request.body())
     else:
         raise VoiceboxError(
-            "send text/csv, application/json or multipart/form-data",
+            "send text/csv, XLSX, application/json or multipart/form-data",
             status=415,
             name="Content-Type",
         )
