@@ -162,7 +162,7 @@ class Dialer:
         """Recording retention, hourly until the dialer stops."""
         while not self._halt.is_set():
             try:
-                await purge_recordings(self.sessionmaker, self.settings.data_dir, days)
+                await purge_recordings(self.sessionmaker, open_storage(self.settings), days)
             except Exception:
                 log.exception("purging old recordings failed; trying again later")
             with contextlib.suppress(TimeoutError):
