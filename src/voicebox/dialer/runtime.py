@@ -21,8 +21,7 @@ from voicebox.phones import parse_phone
 from voicebox.recordings.gateway import recordings_on, with_recordings
 from voicebox.recordings.live import live_taps
 from voicebox.recordings.recorder import Recorder
-from voicebox.store.db import make_engine, make_sessionmaker
-from voicebox.store.migrate import upgrade
+from voicebox.store.database import open_database
 from voicebox.telephony.base import Gateway
 from voicebox.telephony.media_leg import MediaKit
 from voicebox.telephony.prompts import SpeechPrompts
@@ -87,10 +86,8 @@ def embed(app: Any) -> None:
 async def run_worker(settings: Settings, *, worker_id: str | None, concurrency: int | None,
                      ) -> None:
     """`voicebox worker`: dial until SIGTERM / SIGINT, then hang up and record cleanly."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.resolved_database_url)
-    await upgrade(engine)
-    sessionmaker = make_sessionmaker(engine)
+    opened = await open_database(settings)
+    engine, sessionmaker = opened.engine, opened.sessionmaker
     dialer = build_dialer(sessionmaker, settings, worker_id=worker_id, concurrency=concurrency)
     renewal = RenewalJob(sessionmaker, settings=settings, clock=dialer.wall)
     stop = asyncio.Event()
@@ -112,11 +109,9 @@ async def run_worker(settings: Settings, *, worker_id: str | None, concurrency: 
 async def place_inbound(settings: Settings, *, to: str, caller: str, inputs: list[str],
                         hangup_after: float | None = None) -> dict[str, Any]:
     """One simulated inbound call to `to`, answered in this process; its result."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.resolved_database_url)
+    opened = await open_database(settings)
     try:
-        await upgrade(engine)
-        sessionmaker = make_sessionmaker(engine)
+        sessionmaker = opened.sessionmaker
         gateway = build_gateway(sessionmaker, settings, only_simulator=True)
         simulator = gateway.simulator  # type: ignore[attr-defined]
         answerer = InboundAnswerer(sessionmaker, settings=settings)
@@ -137,4 +132,4 @@ async def place_inbound(settings: Settings, *, to: str, caller: str, inputs: lis
         await gateway.stop()  # the recorder writes the call's recording before we exit
         return result
     finally:
-        await engine.dispose()
+        await opened.dispose()
