@@ -28,6 +28,7 @@ from voicebox.calls.sweep import HistorySweeper
 from voicebox.campaigns.suspension import suspension_reason
 from voicebox.config import Settings
 from voicebox.dialer.calls import Job, finished, open_leg, run_job
+from voicebox.dialer.jobs import ALL_JOBS
 from voicebox.dialer.persist import Persister
 from voicebox.dialer.programs import ProgramCache, schedule_of
 from voicebox.dialer.repository import (
@@ -64,8 +65,10 @@ class Dialer:
         worker_id: str | None = None,
         concurrency: int | None = None,
         wall: Callable[[], datetime] = utcnow,
+        jobs: frozenset[str] = ALL_JOBS,
     ):
         self.sessionmaker = sessionmaker
+        self.jobs = jobs
         self.gateway = gateway
         self.settings = settings
         self.worker_id = worker_id or default_worker_id()
@@ -99,15 +102,21 @@ class Dialer:
     async def start(self) -> None:
         await self.gateway.start()
         loop = asyncio.get_running_loop()
-        self._tasks = [loop.create_task(self._guard(self.persister.run, "persister")),
-                       loop.create_task(self._guard(self._heartbeat, "heartbeat")),
-                       loop.create_task(self._guard(self._loop, "dialer")),
-                       loop.create_task(HistorySweeper(self.sessionmaker).run(self._halt)),
-                       loop.create_task(listen(self.sessionmaker.kw["bind"], self.wake,
-                                               self._halt))]
+        self._tasks = [loop.create_task(self._guard(self.persister.run, "persister"),
+                                        name="persister"),
+                       loop.create_task(self._guard(self._heartbeat, "heartbeat"),
+                                        name="heartbeat")]
+        if "dialer" in self.jobs:
+            self._tasks.append(loop.create_task(self._guard(self._loop, "dialer"), name="dialer"))
+        if "sweeper" in self.jobs:
+            self._tasks.append(loop.create_task(HistorySweeper(self.sessionmaker).run(self._halt),
+                                                name="sweeper"))
+        if "wakeup" in self.jobs:
+            self._tasks.append(loop.create_task(
+                listen(self.sessionmaker.kw["bind"], self.wake, self._halt), name="wakeup"))
         days = self.settings.recording_retention_days
-        if days > 0:  # runtime jobs live here, not in the recording decorator
-            self._tasks.append(loop.create_task(self._purge_recordings(days)))
+        if days > 0 and "retention" in self.jobs:  # runtime jobs live here, not in the recorder
+            self._tasks.append(loop.create_task(self._purge_recordings(days), name="retention"))
         log.info("dialer %s started (concurrency %d)", self.worker_id, self.concurrency)
 
     async def stop(self, *, grace: float = 30.0) -> None:
