@@ -13,9 +13,21 @@ import anyio
 from voicebox.storage.base import CHUNK, ObjectMissing, check_key
 
 
+def _temp_beside(target: Path) -> tuple[int, str]:
+    """A new temporary file in `target`'s folder, made if need be; retried when a concurrent
+    `delete` removes the folder it just emptied between the two steps."""
+    for attempt in range(3):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return tempfile.mkstemp(prefix=".part-", dir=target.parent)
+        except FileNotFoundError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def _write_atomically(target: Path, chunks: list[bytes] | None, source: Path | None) -> int:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".part-", dir=target.parent)
+    fd, tmp = _temp_beside(target)
     try:
         with os.fdopen(fd, "wb") as out:
             if source is not None:
@@ -37,8 +49,7 @@ def _unlink(path: str) -> None:
 
 async def write_stream_atomically(target: Path, chunks: AsyncIterable[bytes]) -> None:
     """Write `chunks` to a temporary file beside `target`, then rename it into place."""
-    await anyio.to_thread.run_sync(lambda: target.parent.mkdir(parents=True, exist_ok=True))
-    fd, tmp = tempfile.mkstemp(prefix=".part-", dir=target.parent)
+    fd, tmp = await anyio.to_thread.run_sync(_temp_beside, target)
     os.close(fd)
     try:
         async with await anyio.open_file(tmp, "wb") as out:
