@@ -29,6 +29,7 @@ from voicebox.campaigns.suspension import suspension_reason
 from voicebox.config import Settings
 from voicebox.dialer.calls import Job, finished, open_leg, run_job
 from voicebox.dialer.jobs import ALL_JOBS
+from voicebox.dialer.leases import LeaseKeeper
 from voicebox.dialer.persist import Persister
 from voicebox.dialer.programs import ProgramCache, schedule_of
 from voicebox.dialer.repository import (
@@ -38,7 +39,6 @@ from voicebox.dialer.repository import (
     Started,
     dialer_repository,
 )
-from voicebox.dialer.scheduling import after_attempt
 from voicebox.dialer.wakeup import listen
 from voicebox.engine import EngineConfig
 from voicebox.models import Campaign
@@ -55,7 +55,7 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-class Dialer:
+class Dialer(LeaseKeeper):
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
@@ -189,31 +189,6 @@ class Dialer:
                     raise
                 log.exception("dialer %s failed; restarting it in 1 s", name)
                 await asyncio.sleep(1.0)
-
-    async def _heartbeat(self) -> None:
-        period = self.lease.total_seconds() / 3
-        last_report = time.monotonic()
-        while not self._halt.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._halt.wait(), period)
-            if time.monotonic() - last_report >= 10:
-                last_report = time.monotonic()
-                log.info("dialer %s", self.stats())
-            if self.live or self.persister.unsaved:
-                await self._renew()
-
-    async def _renew(self) -> None:
-        """Renew our leases, retrying quickly: a missed renewal costs the calls."""
-        for attempt in range(5):
-            try:
-                async with self._write, self.sessionmaker() as session:
-                    await repo.renew(session, owner=self.worker_id,
-                                     until=self.wall() + self.lease)
-                    await session.commit()
-                return
-            except Exception:
-                log.warning("lease renewal failed (try %d)", attempt + 1, exc_info=True)
-                await asyncio.sleep(0.1 * (attempt + 1))
 
     async def _loop(self) -> None:
         await self.reap(own=True)
@@ -381,33 +356,3 @@ class Dialer:
             self._balances[customer_id] = (cached[0], cached[1] - cost)
 
     # -- dead workers --------------------------------------------------------------------------
-    async def reap(self, *, own: bool = False) -> int:
-        """Close the attempts of expired leases as failed (503) and re-queue their abonents;
-        with `own`, also those our previous life (same worker id) held."""
-        now = self.wall()
-        total = 0
-        while True:
-            async with self._write, self.sessionmaker() as session:
-                stalled = await repo.stalled(session, now=now,
-                                             owner=self.worker_id if own else None)
-                stalled = [r for r in stalled if not self._is_live(r.id)]
-                for row in stalled:
-                    campaign = await session.get(Campaign, row.campaign_id)
-                    await repo.dead_call(session, abonent_id=row.id, attempt=row.attempts_made,
-                                         now=now, error="worker lost during the call")
-                    verdict = after_attempt(
-                        int(CallResult.FAILED), attempts_made=row.attempts_made,
-                        schedule=schedule_of(campaign, self.time_scale), now=now,
-                        zone_name=row.timezone, retry=campaign.launch_by != "http")
-                    await repo.requeue(session, row.id, state=verdict.state,
-                                       next_attempt_at=verdict.next_attempt_at, status=503)
-                await session.commit()
-            total += len(stalled)
-            if len(stalled) < 500:
-                break
-        if total:
-            log.warning("re-queued %d calls of dead workers", total)
-        return total
-
-    def _is_live(self, abonent_id: int) -> bool:
-        return abonent_id in self._live_abonents or abonent_id in self.persister.unsaved
