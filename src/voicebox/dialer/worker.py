@@ -23,18 +23,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from voicebox.billing.service import billing_service
 from voicebox.calls.sweep import HistorySweeper
 from voicebox.campaigns.suspension import suspension_reason
 from voicebox.config import Settings
 from voicebox.dialer.calls import Job, finished, open_leg, run_job
+from voicebox.dialer.guard import StatusGuard
 from voicebox.dialer.jobs import ALL_JOBS
 from voicebox.dialer.leases import LeaseKeeper
 from voicebox.dialer.persist import Persister
 from voicebox.dialer.programs import ProgramCache, schedule_of
 from voicebox.dialer.repository import (
     ACTIVE,
-    STOPPED,
     SUSPENDED,
     Started,
     dialer_repository,
@@ -55,7 +54,7 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-class Dialer(LeaseKeeper):
+class Dialer(LeaseKeeper, StatusGuard):
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
@@ -243,33 +242,6 @@ class Dialer(LeaseKeeper):
             claimed = await self.claim(row, budget, now)
             more = more or claimed == budget
         return more
-
-    def _hang_up_stopped(self, statuses: dict[int, str]) -> None:
-        for job, task in list(self.live.values()):
-            status = statuses.get(job.campaign_id or 0)
-            if status in (None, STOPPED) and job.cancel_reason is None and (
-                job.leg is None or job.leg.state is not CallState.ANSWERED
-            ):
-                job.cancel_reason = "campaign stopped"
-                task.cancel()
-
-    async def _available(self, customer_id: int, credit_limit: Decimal) -> Decimal:
-        cached = self._balances.get(customer_id)
-        if cached is None or time.monotonic() - cached[0] > 1.0:
-            async with self.sessionmaker() as session:
-                balance = await billing_service.balance(session, customer_id)
-            cached = (time.monotonic(), balance)
-            self._balances[customer_id] = cached
-        return cached[1] + (credit_limit or Decimal(0))
-
-    async def _set_status(self, campaign_id: int, status: str, reason: str | None,
-                          only_if: str) -> None:
-        async with self._write, self.sessionmaker() as session:
-            changed = await repo.set_status(session, campaign_id, status=status, reason=reason,
-                                            only_if=only_if)
-            await session.commit()
-        if changed:
-            log.info("campaign %s: %s -> %s (%s)", campaign_id, only_if, status, reason or "")
 
     # -- claiming ------------------------------------------------------------------------------
     async def claim(self, row: Any, budget: int, now: datetime) -> int:
