@@ -21,8 +21,7 @@ from voicebox.auth.console_client import ensure_console_client
 from voicebox.config import Settings, get_settings
 from voicebox.errors import Problem
 from voicebox.numbers.seed import seed_on_startup
-from voicebox.store.db import make_engine, make_sessionmaker
-from voicebox.store.migrate import upgrade
+from voicebox.store.database import open_database
 
 log = logging.getLogger("voicebox")
 
@@ -142,11 +141,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = make_engine(settings.resolved_database_url)
-        await upgrade(engine)
-        app.state.engine = engine
-        app.state.sessionmaker = make_sessionmaker(engine)
+        opened = await open_database(settings)
+        engine = app.state.engine = opened.engine
+        app.state.sessionmaker = opened.sessionmaker
         for hook in app.state.startup_hooks:
             await hook(app)
         try:

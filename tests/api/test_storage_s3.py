@@ -12,11 +12,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.campaigns.helpers import RICH
+from tests.dialer.conftest import all_final, calls_of, insert_campaign, wait_until
 from tests.s3server import ACCESS_KEY, SECRET_KEY
 
 from voicebox.app import create_app
 from voicebox.config import Settings
+from voicebox.dialer.runtime import build_dialer
 from voicebox.models import Call
+from voicebox.recordings.recorder import Recorder
 from voicebox.storage import Storage, open_storage
 from voicebox.storage import s3 as s3_module
 
@@ -153,3 +157,62 @@ async def test_another_customers_recording_is_not_found(s3_client, app, make_ten
         await session.commit()
     answer = await s3_client.get("/v1/callRecord?call_id=private", headers=other.headers)
     assert answer.status_code == 404
+
+
+async def test_live_recordings_go_to_the_bucket(s3_client, s3_settings, app, make_tenant,
+                                                storage, ranged_gets):
+    """An audio-mode campaign on the simulator, its worker on S3 storage: each recording is
+    written locally while the call runs, then put into the bucket under `record_path` and
+    removed from the worker's disk; `GET /v1/callRecord` plays it from the bucket by range."""
+    tenant = await make_tenant(balance=RICH)
+    simulation = {"seed": 5, "audio": True,
+                  "default": {"result": "answer", "answerDelay": 1, "inputs": ["1"]}}
+    campaign = await insert_campaign(app, tenant.id, phones=["+79990000201"],
+                                     simulation=simulation)
+    dialer = build_dialer(app.state.sessionmaker, s3_settings.model_copy(update={
+        "sim_audio": True, "sim_time_scale": 2.0, "tts_engines": "espeak",
+        "dialer_poll_seconds": 0.02}))
+    await dialer.start()
+    try:
+        await wait_until(lambda: all_final(app, campaign.id), limit=120, every=0.2)
+    finally:
+        await dialer.stop()  # drains the recorder: the upload is done
+    [call] = await calls_of(app, campaign.id)
+    assert call.state == "ended" and call.record_path is not None
+    assert not (s3_settings.data_dir / call.record_path).exists()  # removed locally
+    size = await storage.size(call.record_path)
+    assert size > 44
+
+    url = f"/v1/callRecord?call_id={call.call_id}"
+    whole = await s3_client.get(url, headers=tenant.headers)
+    assert whole.status_code == 200 and whole.content[:4] == b"RIFF" and len(whole.content) == size
+    with wave.open(io.BytesIO(whole.content)) as played:
+        assert played.getnchannels() == 2 and played.getframerate() == 8000
+    part = await s3_client.get(url, headers={**tenant.headers, "Range": "bytes=0-43"})
+    assert part.status_code == 206 and part.content == whole.content[:44]
+    assert ranged_gets[-1] == {"range": (0, 44)}
+
+
+async def test_recordings_left_by_a_killed_worker_are_uploaded(s3_settings, app, tenant,
+                                                               storage):
+    """A worker killed mid-call leaves its live WAV on the machine's disk; once the call is
+    closed (by the reaper) the next recorder there uploads it. A live call's file stays."""
+    left = {"ended": "recordings/2026/11/29/killed.wav",
+            "live": "recordings/2026/11/29/running.wav"}
+    async with app.state.sessionmaker() as session:
+        for state, key in left.items():
+            path = s3_settings.data_dir / key
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"RIFF" + state.encode())
+            session.add(Call(call_id=Path(key).stem, customer_id=tenant.id,
+                             call_type="outbound", started_at=datetime.now(UTC),
+                             state=state if state == "ended" else "talking",
+                             answered=True, record_path=key))
+        await session.commit()
+    recorder = Recorder(app.state.sessionmaker, s3_settings, speech=object())
+    assert recorder.uploads
+    assert await recorder.upload_leftovers() == 1
+    assert [chunk async for chunk in storage.read(left["ended"])] == [b"RIFFended"]
+    assert not (s3_settings.data_dir / left["ended"]).exists()
+    assert (s3_settings.data_dir / left["live"]).exists()
+    assert not await storage.exists(left["live"])

@@ -26,6 +26,7 @@ from voicebox.models import Call
 from voicebox.recordings.gateway import RecordingGateway, with_recordings
 from voicebox.recordings.recorder import recording_path
 from voicebox.recordings.retention import purge_recordings
+from voicebox.storage import open_storage
 from voicebox.telephony.simulated import SimulatedGateway
 
 speech = support.speech
@@ -139,9 +140,9 @@ async def test_retention_purges_old_recordings(app, tenant, settings):
     now = datetime.now(UTC)
     old = await _recorded_call(app, tenant, settings.data_dir, "old1", now - timedelta(days=40))
     recent = await _recorded_call(app, tenant, settings.data_dir, "new1", now - timedelta(days=2))
-    assert await purge_recordings(app.state.sessionmaker, settings.data_dir, 0) == {
+    assert await purge_recordings(app.state.sessionmaker, open_storage(settings), 0) == {
         "files": 0, "calls": 0}
-    result = await purge_recordings(app.state.sessionmaker, settings.data_dir, 30)
+    result = await purge_recordings(app.state.sessionmaker, open_storage(settings), 30)
     assert result == {"files": 1, "calls": 1}
     assert not old.exists() and not old.with_suffix(".ogg").exists()
     assert not old.parent.exists()  # the emptied day folder goes too

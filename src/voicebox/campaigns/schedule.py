@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,10 +20,18 @@ _CLOCK = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9]))?$")
 
 
 def parse_clock(value: Any) -> str:
+    """The one reading of a time of day: "H:MM", "HH:MM" or "HH:MM:SS" → "HH:MM" (seconds
+    dropped); ValueError for anything else."""
     match = _CLOCK.match(str(value).strip()) if isinstance(value, str) else None
     if not match:
         raise ValueError('must be a time of day "HH:MM"')
     return f"{int(match.group(1)):02d}:{match.group(2)}"
+
+
+def clock_time(value: Any) -> time:
+    """`parse_clock` as a `datetime.time`."""
+    hour, minute = parse_clock(value).split(":")
+    return time(int(hour), int(minute))
 
 
 def parse_count(value: Any, low: int, high: int) -> int:

@@ -11,6 +11,7 @@ import typer
 from voicebox.cli.common import existing_database, fail, print_json
 from voicebox.config import get_settings
 from voicebox.recordings.retention import purge_recordings
+from voicebox.storage import open_storage
 
 
 def register(admin: typer.Typer) -> None:
@@ -29,6 +30,6 @@ def register(admin: typer.Typer) -> None:
 
         async def run() -> dict:
             async with existing_database(settings) as opened:
-                return await purge_recordings(opened.sessionmaker, settings.data_dir, keep)
+                return await purge_recordings(opened.sessionmaker, open_storage(settings), keep)
 
         print_json({"days": keep, **asyncio.run(run())})

@@ -20,16 +20,26 @@ def register(app: typer.Typer) -> None:
                                                       "re-queue its calls at once")] = None,
         concurrency: Annotated[int | None, typer.Option(help="Live calls at most "
                                                         "(VOICEBOX_DIALER_CONCURRENCY)")] = None,
+        jobs: Annotated[str | None, typer.Option(help="Comma-separated jobs to run (default "
+                                                 "all): dialer, wakeup, sweeper, retention, "
+                                                 "renewal")] = None,
     ) -> None:
         """Run a dialer: claim due calls and place them, until SIGTERM."""
-        from voicebox.cli.common import require_database
+        from voicebox.cli.common import fail, require_database
+        from voicebox.dialer.jobs import parse_jobs
         from voicebox.dialer.runtime import run_worker
 
+        try:
+            chosen = parse_jobs(jobs)
+        except ValueError as error:
+            fail(f"--jobs: {error}")
+            raise
         settings = get_settings()
         require_database(settings)
         logging.basicConfig(level=settings.log_level.upper(),
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        asyncio.run(run_worker(settings, worker_id=worker_id, concurrency=concurrency))
+        asyncio.run(run_worker(settings, worker_id=worker_id, concurrency=concurrency,
+                               jobs=chosen))
 
     @app.command()
     def call(

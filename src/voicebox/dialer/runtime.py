@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from voicebox.config import Settings
 from voicebox.dialer.inbound import InboundAnswerer
+from voicebox.dialer.jobs import ALL_JOBS
 from voicebox.dialer.worker import Dialer
 from voicebox.media.asr import recognition_service
 from voicebox.media.tts import speech_service_from_settings
@@ -21,8 +22,7 @@ from voicebox.phones import parse_phone
 from voicebox.recordings.gateway import recordings_on, with_recordings
 from voicebox.recordings.live import live_taps
 from voicebox.recordings.recorder import Recorder
-from voicebox.store.db import make_engine, make_sessionmaker
-from voicebox.store.migrate import upgrade
+from voicebox.store.database import open_database
 from voicebox.telephony.base import Gateway
 from voicebox.telephony.media_leg import MediaKit
 from voicebox.telephony.prompts import SpeechPrompts
@@ -48,10 +48,11 @@ def build_gateway(sessionmaker: async_sessionmaker[AsyncSession], settings: Sett
 
 
 def build_dialer(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, *,
-                 worker_id: str | None = None, concurrency: int | None = None) -> Dialer:
+                 worker_id: str | None = None, concurrency: int | None = None,
+                 jobs: frozenset[str] = ALL_JOBS) -> Dialer:
     gateway = build_gateway(sessionmaker, settings)
     dialer = Dialer(sessionmaker, gateway=gateway, settings=settings, worker_id=worker_id,
-                    concurrency=concurrency)
+                    concurrency=concurrency, jobs=jobs)
     answerer = InboundAnswerer(sessionmaker, settings=settings)
 
     async def on_incoming(call: Any) -> None:
@@ -85,26 +86,29 @@ def embed(app: Any) -> None:
 
 
 async def run_worker(settings: Settings, *, worker_id: str | None, concurrency: int | None,
-                     ) -> None:
+                     jobs: frozenset[str] = ALL_JOBS) -> None:
     """`voicebox worker`: dial until SIGTERM / SIGINT, then hang up and record cleanly."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.resolved_database_url)
-    await upgrade(engine)
-    sessionmaker = make_sessionmaker(engine)
-    dialer = build_dialer(sessionmaker, settings, worker_id=worker_id, concurrency=concurrency)
-    renewal = RenewalJob(sessionmaker, settings=settings, clock=dialer.wall)
+    opened = await open_database(settings)
+    engine, sessionmaker = opened.engine, opened.sessionmaker
+    dialer = build_dialer(sessionmaker, settings, worker_id=worker_id, concurrency=concurrency,
+                          jobs=jobs)
+    renewal = RenewalJob(sessionmaker, settings=settings, clock=dialer.wall) \
+        if "renewal" in jobs else None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     await dialer.start()
-    renewal.start()
-    log.info("worker %s dialing on %s", dialer.worker_id, engine.url.render_as_string())
+    if renewal is not None:
+        renewal.start()
+    log.info("worker %s running %s on %s", dialer.worker_id, ", ".join(sorted(jobs)),
+             engine.url.render_as_string())
     try:
         await stop.wait()
     finally:
-        await renewal.stop()
+        if renewal is not None:
+            await renewal.stop()
         await dialer.stop()
         await engine.dispose()
 
@@ -112,11 +116,9 @@ async def run_worker(settings: Settings, *, worker_id: str | None, concurrency: 
 async def place_inbound(settings: Settings, *, to: str, caller: str, inputs: list[str],
                         hangup_after: float | None = None) -> dict[str, Any]:
     """One simulated inbound call to `to`, answered in this process; its result."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.resolved_database_url)
+    opened = await open_database(settings)
     try:
-        await upgrade(engine)
-        sessionmaker = make_sessionmaker(engine)
+        sessionmaker = opened.sessionmaker
         gateway = build_gateway(sessionmaker, settings, only_simulator=True)
         simulator = gateway.simulator  # type: ignore[attr-defined]
         answerer = InboundAnswerer(sessionmaker, settings=settings)
@@ -137,4 +139,4 @@ async def place_inbound(settings: Settings, *, to: str, caller: str, inputs: lis
         await gateway.stop()  # the recorder writes the call's recording before we exit
         return result
     finally:
-        await engine.dispose()
+        await opened.dispose()

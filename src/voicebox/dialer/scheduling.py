@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from voicebox.campaigns.schedule import clock_time
 from voicebox.telephony.base import REFUSED, CallResult
 
 RETRIED = frozenset({CallResult.BUSY, CallResult.NO_ANSWER, CallResult.FAILED})
@@ -25,20 +26,16 @@ def zone(name: str | None, fallback: str = "Europe/Moscow") -> ZoneInfo:
 
 
 def parse_hhmm(text: str | None, default: time) -> time:
-    """"HH:MM" (or "HH:MM:SS"); "24:00" is the end of the day; anything else → default."""
+    """A stored window bound (`campaigns.schedule.parse_clock` validated it); "24:00" is the
+    end of the day; anything else → default."""
     if not text:
         return default
-    parts = str(text).strip().split(":")
+    if str(text).strip() in ("24:00", "24:00:00"):
+        return time(0, 0)
     try:
-        hour, minute = int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
-        second = int(parts[2]) if len(parts) > 2 else 0
+        return clock_time(text)
     except ValueError:
         return default
-    if hour == 24 and minute == 0:
-        return time(0, 0)
-    if not (0 <= hour < 24 and 0 <= minute < 60 and 0 <= second < 60):
-        return default
-    return time(hour, minute, second)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,21 +23,21 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from voicebox.billing.service import billing_service
 from voicebox.calls.sweep import HistorySweeper
 from voicebox.campaigns.suspension import suspension_reason
 from voicebox.config import Settings
 from voicebox.dialer.calls import Job, finished, open_leg, run_job
+from voicebox.dialer.guard import StatusGuard
+from voicebox.dialer.jobs import ALL_JOBS
+from voicebox.dialer.leases import LeaseKeeper
 from voicebox.dialer.persist import Persister
 from voicebox.dialer.programs import ProgramCache, schedule_of
 from voicebox.dialer.repository import (
     ACTIVE,
-    STOPPED,
     SUSPENDED,
     Started,
     dialer_repository,
 )
-from voicebox.dialer.scheduling import after_attempt
 from voicebox.dialer.wakeup import listen
 from voicebox.engine import EngineConfig
 from voicebox.models import Campaign
@@ -54,7 +54,7 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-class Dialer:
+class Dialer(LeaseKeeper, StatusGuard):
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
@@ -64,8 +64,10 @@ class Dialer:
         worker_id: str | None = None,
         concurrency: int | None = None,
         wall: Callable[[], datetime] = utcnow,
+        jobs: frozenset[str] = ALL_JOBS,
     ):
         self.sessionmaker = sessionmaker
+        self.jobs = jobs
         self.gateway = gateway
         self.settings = settings
         self.worker_id = worker_id or default_worker_id()
@@ -99,15 +101,21 @@ class Dialer:
     async def start(self) -> None:
         await self.gateway.start()
         loop = asyncio.get_running_loop()
-        self._tasks = [loop.create_task(self._guard(self.persister.run, "persister")),
-                       loop.create_task(self._guard(self._heartbeat, "heartbeat")),
-                       loop.create_task(self._guard(self._loop, "dialer")),
-                       loop.create_task(HistorySweeper(self.sessionmaker).run(self._halt)),
-                       loop.create_task(listen(self.sessionmaker.kw["bind"], self.wake,
-                                               self._halt))]
+        self._tasks = [loop.create_task(self._guard(self.persister.run, "persister"),
+                                        name="persister"),
+                       loop.create_task(self._guard(self._heartbeat, "heartbeat"),
+                                        name="heartbeat")]
+        if "dialer" in self.jobs:
+            self._tasks.append(loop.create_task(self._guard(self._loop, "dialer"), name="dialer"))
+        if "sweeper" in self.jobs:
+            self._tasks.append(loop.create_task(HistorySweeper(self.sessionmaker).run(self._halt),
+                                                name="sweeper"))
+        if "wakeup" in self.jobs:
+            self._tasks.append(loop.create_task(
+                listen(self.sessionmaker.kw["bind"], self.wake, self._halt), name="wakeup"))
         days = self.settings.recording_retention_days
-        if days > 0:  # runtime jobs live here, not in the recording decorator
-            self._tasks.append(loop.create_task(self._purge_recordings(days)))
+        if days > 0 and "retention" in self.jobs:  # runtime jobs live here, not in the recorder
+            self._tasks.append(loop.create_task(self._purge_recordings(days), name="retention"))
         log.info("dialer %s started (concurrency %d)", self.worker_id, self.concurrency)
 
     async def stop(self, *, grace: float = 30.0) -> None:
@@ -162,7 +170,7 @@ class Dialer:
         """Recording retention, hourly until the dialer stops."""
         while not self._halt.is_set():
             try:
-                await purge_recordings(self.sessionmaker, self.settings.data_dir, days)
+                await purge_recordings(self.sessionmaker, open_storage(self.settings), days)
             except Exception:
                 log.exception("purging old recordings failed; trying again later")
             with contextlib.suppress(TimeoutError):
@@ -180,31 +188,6 @@ class Dialer:
                     raise
                 log.exception("dialer %s failed; restarting it in 1 s", name)
                 await asyncio.sleep(1.0)
-
-    async def _heartbeat(self) -> None:
-        period = self.lease.total_seconds() / 3
-        last_report = time.monotonic()
-        while not self._halt.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._halt.wait(), period)
-            if time.monotonic() - last_report >= 10:
-                last_report = time.monotonic()
-                log.info("dialer %s", self.stats())
-            if self.live or self.persister.unsaved:
-                await self._renew()
-
-    async def _renew(self) -> None:
-        """Renew our leases, retrying quickly: a missed renewal costs the calls."""
-        for attempt in range(5):
-            try:
-                async with self._write, self.sessionmaker() as session:
-                    await repo.renew(session, owner=self.worker_id,
-                                     until=self.wall() + self.lease)
-                    await session.commit()
-                return
-            except Exception:
-                log.warning("lease renewal failed (try %d)", attempt + 1, exc_info=True)
-                await asyncio.sleep(0.1 * (attempt + 1))
 
     async def _loop(self) -> None:
         await self.reap(own=True)
@@ -259,33 +242,6 @@ class Dialer:
             claimed = await self.claim(row, budget, now)
             more = more or claimed == budget
         return more
-
-    def _hang_up_stopped(self, statuses: dict[int, str]) -> None:
-        for job, task in list(self.live.values()):
-            status = statuses.get(job.campaign_id or 0)
-            if status in (None, STOPPED) and job.cancel_reason is None and (
-                job.leg is None or job.leg.state is not CallState.ANSWERED
-            ):
-                job.cancel_reason = "campaign stopped"
-                task.cancel()
-
-    async def _available(self, customer_id: int, credit_limit: Decimal) -> Decimal:
-        cached = self._balances.get(customer_id)
-        if cached is None or time.monotonic() - cached[0] > 1.0:
-            async with self.sessionmaker() as session:
-                balance = await billing_service.balance(session, customer_id)
-            cached = (time.monotonic(), balance)
-            self._balances[customer_id] = cached
-        return cached[1] + (credit_limit or Decimal(0))
-
-    async def _set_status(self, campaign_id: int, status: str, reason: str | None,
-                          only_if: str) -> None:
-        async with self._write, self.sessionmaker() as session:
-            changed = await repo.set_status(session, campaign_id, status=status, reason=reason,
-                                            only_if=only_if)
-            await session.commit()
-        if changed:
-            log.info("campaign %s: %s -> %s (%s)", campaign_id, only_if, status, reason or "")
 
     # -- claiming ------------------------------------------------------------------------------
     async def claim(self, row: Any, budget: int, now: datetime) -> int:
@@ -372,33 +328,3 @@ class Dialer:
             self._balances[customer_id] = (cached[0], cached[1] - cost)
 
     # -- dead workers --------------------------------------------------------------------------
-    async def reap(self, *, own: bool = False) -> int:
-        """Close the attempts of expired leases as failed (503) and re-queue their abonents;
-        with `own`, also those our previous life (same worker id) held."""
-        now = self.wall()
-        total = 0
-        while True:
-            async with self._write, self.sessionmaker() as session:
-                stalled = await repo.stalled(session, now=now,
-                                             owner=self.worker_id if own else None)
-                stalled = [r for r in stalled if not self._is_live(r.id)]
-                for row in stalled:
-                    campaign = await session.get(Campaign, row.campaign_id)
-                    await repo.dead_call(session, abonent_id=row.id, attempt=row.attempts_made,
-                                         now=now, error="worker lost during the call")
-                    verdict = after_attempt(
-                        int(CallResult.FAILED), attempts_made=row.attempts_made,
-                        schedule=schedule_of(campaign, self.time_scale), now=now,
-                        zone_name=row.timezone, retry=campaign.launch_by != "http")
-                    await repo.requeue(session, row.id, state=verdict.state,
-                                       next_attempt_at=verdict.next_attempt_at, status=503)
-                await session.commit()
-            total += len(stalled)
-            if len(stalled) < 500:
-                break
-        if total:
-            log.warning("re-queued %d calls of dead workers", total)
-        return total
-
-    def _is_live(self, abonent_id: int) -> bool:
-        return abonent_id in self._live_abonents or abonent_id in self.persister.unsaved

@@ -14,6 +14,8 @@ from voicebox.media.audio import Pcm, read_prompt
 from voicebox.media.base import SpeechSettings, SpeechSynthesizer
 from voicebox.media.cache import PromptCache
 from voicebox.media.yandex import VOICES as YANDEX_VOICES
+from voicebox.storage import Storage, open_storage
+from voicebox.storage.local import is_folder
 from voicebox.text import clean_text, detect_language
 
 log = logging.getLogger(__name__)
@@ -40,10 +42,11 @@ class SpeechService:
         cache_dir: Path,
         order: dict[str, Sequence[str]] | None = None,
         strict: bool = False,
+        storage: Storage | None = None,
     ):
         self.engines = {engine.name: engine for engine in engines}
         self.order = {lang: tuple(names) for lang, names in (order or DEFAULT_ORDER).items()}
-        self.cache = PromptCache(cache_dir)
+        self.cache = PromptCache(cache_dir, storage=storage)
         self.strict = strict
         self.available: dict[str, SpeechSynthesizer] = {}
         self.missing: dict[str, str] = {}
@@ -191,4 +194,7 @@ def speech_service_from_settings(settings: Any) -> SpeechService:
         for lang in DEFAULT_ORDER
     }
     cache_dir = settings.tts_cache_dir or Path(settings.data_dir) / "cache" / "tts"
-    return SpeechService(engines, cache_dir=cache_dir, order=order, strict=settings.tts_strict)
+    storage = open_storage(settings)
+    shared = None if is_folder(storage, Path(settings.data_dir)) else storage
+    return SpeechService(engines, cache_dir=cache_dir, order=order, strict=settings.tts_strict,
+                         storage=shared)

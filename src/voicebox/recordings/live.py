@@ -3,14 +3,14 @@
 
 The path is saved on the call as the tap opens, so a worker killed mid-call leaves a playable
 file its call points to; history reports `callRecord` and `/v1/callRecord` serves it once the
-call has ended (closed by its worker, or by the reaper after a crash)."""
+call has ended (closed by its worker, or by the reaper after a crash). Once closed the file goes
+to the storage backend (`Recorder.closed`)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
 
-from voicebox.media.audio import compress
 from voicebox.media.tap import RecordingTap
 from voicebox.recordings.recorder import Recorder, recording_path
 from voicebox.telephony.media_leg import TapFactory
@@ -20,9 +20,8 @@ def live_taps(recorder: Recorder) -> TapFactory:
     """The `MediaKit.taps` factory that records every call `recorder` is configured for."""
     stereo = recorder.settings.recording_stereo
 
-    def closed(path: Path) -> None:
-        if recorder.compressed:  # the compressed copy is made off the call's path
-            recorder.background(compress(path, path.with_suffix(f".{recorder.compressed}")))
+    def closed(path: Path) -> None:  # compressed copy and upload, off the call's path
+        recorder.closed(path.relative_to(recorder.data_dir))
 
     def open_tap(call_id: str, start: float) -> RecordingTap:
         relative = recording_path(call_id, datetime.now(UTC))

@@ -1,6 +1,12 @@
 """The recorder: collects each answered call's timeline while it runs and, after the call ends,
 renders the recording in the background (never on the call's path), writes it under
-`<data_dir>/recordings/<yyyy>/<mm>/<dd>/<call_id>.wav` and sets `calls.record_path`."""
+`<data_dir>/recordings/<yyyy>/<mm>/<dd>/<call_id>.wav` and sets `calls.record_path`.
+
+A recording is written on the worker's disk (a live one while the call runs, so a killed worker
+leaves a playable file) and, once closed, put into the storage backend under the same key
+(`calls.record_path`) and removed locally. On a local backend rooted at the data folder the file
+already is the object. Files a killed worker left behind are uploaded by the next recorder on
+that machine (at start and every `LEFTOVERS_SECONDS`) once their call has ended."""
 
 from __future__ import annotations
 
@@ -17,16 +23,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from voicebox.audiofiles.service import audio_file_service
 from voicebox.config import Settings
+from voicebox.media.audio import compress
 from voicebox.recordings.render import render
 from voicebox.recordings.repository import recording_repository
 from voicebox.recordings.timeline import Timeline
 from voicebox.storage import open_storage
+from voicebox.storage.local import is_folder
 
 log = logging.getLogger(__name__)
 RECORDINGS_DIR = "recordings"
 MAX_BACKLOG = 20_000  # calls waiting to be rendered (~2 KB each)
 FLUSH_SECONDS = 0.25
 FLUSH_BATCH = 500
+LEFTOVERS_SECONDS = 60.0
 
 
 def recording_path(call_id: str, when: datetime) -> Path:
@@ -65,6 +74,10 @@ class Recorder:
         self._flush_lock = asyncio.Lock()
         self._side: set[asyncio.Future[Any]] = set()
         self.render_seconds = 0.0  # wall time spent rendering and writing
+        self.storage = open_storage(settings)
+        self.uploads = not is_folder(self.storage, self.data_dir)
+        self._storing: set[str] = set()  # keys being compressed / uploaded by this process
+        self.uploaded = 0
 
     def finished(self, timeline: Timeline) -> None:
         """Queue an ended, answered call (from the event loop; returns at once). Past
@@ -103,6 +116,69 @@ class Recorder:
             loop = asyncio.get_running_loop()
             self._tasks = [loop.create_task(self._run()) for _ in range(self._workers)]
             self._tasks.append(loop.create_task(self._flusher()))
+            if self.uploads:
+                self._tasks.append(loop.create_task(self._leftovers()))
+
+    def closed(self, relative: Path) -> None:
+        """A live recording's WAV is complete on disk (from the event loop; returns at once):
+        its compressed copy and upload run in the background."""
+        self._storing.add(relative.as_posix())
+        self.background(self._finish(relative))
+
+    async def _finish(self, relative: Path) -> None:
+        """Make the compressed copy and put both files into storage (then remove them)."""
+        key = relative.as_posix()
+        self._storing.add(key)
+        try:
+            wav = self.data_dir / relative
+            if self.compressed:
+                await compress(wav, wav.with_suffix(f".{self.compressed}"))
+            await self.store(relative)
+        finally:
+            self._storing.discard(key)
+
+    async def store(self, relative: Path) -> None:
+        """Put the local files of one recording (the WAV and its compressed copy) into storage
+        under their keys and delete them; nothing to do when storage is the data folder."""
+        if not self.uploads:
+            return
+        for suffix in (".wav", f".{self.compressed}" if self.compressed else None):
+            if suffix is None:
+                continue
+            local = self.data_dir / relative.with_suffix(suffix)
+            if not await asyncio.to_thread(local.is_file):
+                continue
+            await self.storage.put_file(relative.with_suffix(suffix).as_posix(), local)
+            await asyncio.to_thread(local.unlink, True)
+        self.uploaded += 1
+
+    async def upload_leftovers(self) -> int:
+        """Upload the local recordings of ended calls that no one is storing: what a worker
+        killed on this machine left behind (its call closed since by the reaper)."""
+        root = self.data_dir / RECORDINGS_DIR
+        found = await asyncio.to_thread(
+            lambda: sorted(p.relative_to(self.data_dir).as_posix()
+                           for p in root.glob("[0-9]*/[0-9]*/[0-9]*/*.wav")))
+        found = [key for key in found if key not in self._storing]
+        done = 0
+        for start in range(0, len(found), FLUSH_BATCH):
+            async with self.sessionmaker() as session:
+                ended = await recording_repository.ended_paths(
+                    session, found[start:start + FLUSH_BATCH])
+            for key in sorted(ended - self._storing):
+                await self._finish(Path(key))
+                done += 1
+        if done:
+            log.info("uploaded %d recordings left by an earlier worker", done)
+        return done
+
+    async def _leftovers(self) -> None:
+        while True:
+            try:
+                await self.upload_leftovers()
+            except Exception:
+                log.exception("uploading left-over recordings failed; retrying later")
+            await asyncio.sleep(LEFTOVERS_SECONDS)
 
     @property
     def backlog(self) -> int:
@@ -188,6 +264,7 @@ class Recorder:
         await render(timeline, self.data_dir / relative, speech=self.speech,
                      resolve_file=resolve_file, stereo=self.settings.recording_stereo,
                      compressed=self.compressed)
+        await self.store(relative)
         self._done.append({"cid": timeline.call_id, "path": relative.as_posix()})
         self.written += 1
         self.render_seconds += time.perf_counter() - began

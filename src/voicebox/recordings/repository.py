@@ -29,6 +29,12 @@ class RecordingRepository:
             .values(record_path=None))
         return result.rowcount or 0  # type: ignore[attr-defined]
 
+    async def ended_paths(self, session: AsyncSession, paths: Sequence[str]) -> set[str]:
+        """Those of `paths` that are the recording of a call that has ended."""
+        rows = await session.scalars(
+            select(Call.record_path).where(Call.record_path.in_(paths), Call.state == "ended"))
+        return {row for row in rows if row is not None}
+
     async def customer_of(self, session: AsyncSession, call_id: str) -> int | None:
         return await session.scalar(select(Call.customer_id).where(Call.call_id == call_id))
 

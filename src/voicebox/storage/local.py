@@ -13,9 +13,21 @@ import anyio
 from voicebox.storage.base import CHUNK, ObjectMissing, check_key
 
 
+def _temp_beside(target: Path) -> tuple[int, str]:
+    """A new temporary file in `target`'s folder, made if need be; retried when a concurrent
+    `delete` removes the folder it just emptied between the two steps."""
+    for attempt in range(3):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return tempfile.mkstemp(prefix=".part-", dir=target.parent)
+        except FileNotFoundError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def _write_atomically(target: Path, chunks: list[bytes] | None, source: Path | None) -> int:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".part-", dir=target.parent)
+    fd, tmp = _temp_beside(target)
     try:
         with os.fdopen(fd, "wb") as out:
             if source is not None:
@@ -37,8 +49,7 @@ def _unlink(path: str) -> None:
 
 async def write_stream_atomically(target: Path, chunks: AsyncIterable[bytes]) -> None:
     """Write `chunks` to a temporary file beside `target`, then rename it into place."""
-    await anyio.to_thread.run_sync(lambda: target.parent.mkdir(parents=True, exist_ok=True))
-    fd, tmp = tempfile.mkstemp(prefix=".part-", dir=target.parent)
+    fd, tmp = await anyio.to_thread.run_sync(_temp_beside, target)
     os.close(fd)
     try:
         async with await anyio.open_file(tmp, "wb") as out:
@@ -102,24 +113,44 @@ class LocalStorage:
                 yield chunk
 
     async def delete(self, key: str) -> None:
-        await anyio.to_thread.run_sync(lambda: self.path(key).unlink(missing_ok=True))
+        """Remove the file and the folders it leaves empty (dated folders do not pile up)."""
+        def remove() -> None:
+            path = self.path(key)
+            path.unlink(missing_ok=True)
+            for folder in path.parents:
+                if folder == self.root or self.root not in folder.parents:
+                    break
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
+
+        await anyio.to_thread.run_sync(remove)
 
     async def list(self, prefix: str = "") -> AsyncIterator[str]:
-        def walk() -> list[str]:
-            folder = self.root / prefix.rpartition("/")[0] if "/" in prefix else self.root
-            if not folder.is_dir():
+        """Lazily, one folder read at a time: a caller that stops early (retention, at the first
+        recording young enough to keep) never walks the rest of the tree."""
+        def entries(folder: Path) -> list[tuple[str, bool]]:
+            try:
+                found = [(entry.name, entry.is_dir()) for entry in os.scandir(folder)]
+            except (FileNotFoundError, NotADirectoryError):
                 return []
-            keys = []
-            for dirpath, _, files in os.walk(folder):
-                for file in files:
-                    if file.startswith(".part-"):
-                        continue
-                    key = Path(dirpath, file).relative_to(self.root).as_posix()
-                    if key.startswith(prefix):
-                        keys.append(key)
-            return sorted(keys)
+            # a folder's keys all start with "name/": sorting it as such keeps key order
+            return sorted(found, key=lambda item: item[0] + "/" if item[1] else item[0])
 
-        for key in await anyio.to_thread.run_sync(walk):
+        async def walk(relative: str) -> AsyncIterator[str]:
+            folder = self.root / relative if relative else self.root
+            for name, is_dir in await anyio.to_thread.run_sync(entries, folder):
+                key = f"{relative}/{name}" if relative else name
+                if is_dir:
+                    if key.startswith(prefix) or prefix.startswith(key + "/"):
+                        async for inner in walk(key):
+                            yield inner
+                elif key.startswith(prefix) and not name.startswith(".part-"):
+                    yield key
+
+        start = prefix.rpartition("/")[0]
+        async for key in walk(start):
             yield key
 
     async def local_path(self, key: str) -> Path:
@@ -129,3 +160,9 @@ class LocalStorage:
 
     async def close(self) -> None:
         return None
+
+
+def is_folder(storage: object, folder: Path) -> bool:
+    """Whether `storage` is the local folder `folder` itself (its files already are the
+    objects: nothing to upload, nothing to share)."""
+    return isinstance(storage, LocalStorage) and storage.root.resolve() == Path(folder).resolve()
