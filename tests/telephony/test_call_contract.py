@@ -1,7 +1,7 @@
 """One contract over `Call`, run on every implementation: the scripted call, the simulator in
 text mode and in audio mode (frames through a `MediaLeg`), and SIP: our `SipCall` to a sipp
 UAS on loopback that answers and talks (RTP from a pcap timed from the answer: a short
-"hello", digits as RFC 4733 events, a loud stretch as speech), over the same `MediaLeg`.
+"hello", digits as RFC 4733 events, spoken words as speech), over the same `MediaLeg`.
 SIP calls run in real time: the tests read time from the call's own clock."""
 
 from __future__ import annotations
@@ -107,18 +107,19 @@ def simulated_audio(prompts) -> Factory:
 HELLO = (0.2, 0.6)  # one short word, then quiet: the timing detector says human at ~1.4 s
 
 
-def _talk(script: Script) -> list[tuple[float, bytes]]:
+async def _talk(script: Script, prompts) -> list[tuple[float, bytes]]:
     """What sipp sends from the answer on: "hello", then the script's inputs (digits at 2 s,
-    typed ahead of the prompt or over it; speech over the long prompt when it barges in,
-    after the short one when it does not)."""
-    loud = [HELLO]
+    typed ahead of the prompt or over it; speech — the words spoken in the subscriber's voice —
+    over the long prompt when it barges in, after the short one when it does not)."""
+    voice = []
     digits = ""
     for text in script.inputs:
         if text and text.strip("0123456789*#") == "":
             digits += text
         elif text:
-            loud.append((2.5, 3.3) if script.barge_in else (3.8, 4.6))
-    return rtp_timeline(12.0, loud=tuple(loud), digits=digits, digits_at=2.0)
+            pcm = await prompts.render(Prompt(text=text, voice=SUBSCRIBER_VOICE))
+            voice.append((2.5 if script.barge_in else 3.8, pcm))
+    return rtp_timeline(12.0, loud=(HELLO,), voice=tuple(voice), digits=digits, digits_at=2.0)
 
 
 def sip_calls(prompts, tmp_path: Path, cleanup: list) -> Factory:
@@ -126,7 +127,7 @@ def sip_calls(prompts, tmp_path: Path, cleanup: list) -> Factory:
         words = [t for t in script.inputs if t and t.strip("0123456789*#").strip() != ""]
         for prompt in (LONG, SHORT):
             await prompts.render(prompt)  # warm: rendering takes no time off the call
-        write_pcap(tmp_path / "talk.pcap", _talk(script))
+        write_pcap(tmp_path / "talk.pcap", await _talk(script, prompts))
         after = (AFTER_ACK_WAITS if script.hangup_after is None else
                  AFTER_ACK_HANGS_UP.replace("@MS@", str(round(script.hangup_after * 1000))))
         name = render_scenario("uas_contract.xml", tmp_path, after_ack=after)

@@ -71,11 +71,13 @@ def write_pcap(path: Path, packets: list[tuple[float, bytes]], *, sport: int = 6
 
 
 def rtp_timeline(seconds: float, *, loud: tuple[tuple[float, float], ...] = (),
+                 voice: tuple[tuple[float, bytes], ...] = (),
                  digits: str = "", digits_at: float = 0.0, pt: int = 8,
                  event_pt: int = 101) -> list[tuple[float, bytes]]:
     """(send time, RTP packet) pairs for `seconds` of continuous 20 ms audio: a tone during
-    each (start, end) of `loud`, silence elsewhere, and `digits` as 100 ms RFC 4733 events
-    (200 ms apart) from `digits_at` on, in place of the audio."""
+    each (start, end) of `loud`, each (start, PCM) of `voice` played from its start (speech a
+    voice detector takes for speech, which a tone is not), silence elsewhere, and `digits` as
+    100 ms RFC 4733 events (200 ms apart) from `digits_at` on, in place of the audio."""
     law = "alaw" if pt == 8 else "ulaw"
     silence = g711.encode(bytes(320), law)
     loud_frame = g711.encode(tone(0.02), law)
@@ -100,6 +102,11 @@ def rtp_timeline(seconds: float, *, loud: tuple[tuple[float, float], ...] = (),
                 seq += 1
         else:
             payload = loud_frame if any(a <= at < b for a, b in loud) else silence
+            for start, pcm in voice:
+                offset = round((at - start) * 8000) * 2
+                if 0 <= offset < len(pcm):
+                    frame = pcm[offset:offset + 320]
+                    payload = g711.encode(frame + bytes(320 - len(frame)), law)
             packets.append((at, bytes(RtpPacket(pt, seq, ts, SSRC, payload))))
             seq += 1
         ts += 160
