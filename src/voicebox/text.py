@@ -114,3 +114,17 @@ def detect_language(text: str) -> str:
     """"en" when the text has more Latin than Cyrillic letters, else "ru" (digits-only prompts
     are read in Russian, the platform's main language)."""
     return "en" if len(_LATIN.findall(text)) > len(_CYRILLIC.findall(text)) else "ru"
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """Whether `a` and `b` are at most one insertion, deletion or substitution apart."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    for i, (x, y) in enumerate(zip(a, b, strict=False)):
+        if x != y:
+            return a[i + 1:] == b[i + 1:] if len(a) == len(b) else a[i:] == b[i + 1:]
+    return True

@@ -23,6 +23,7 @@ from voicebox.scenarios.keywords import (
     spoken_digits,
 )
 from voicebox.telephony.base import Heard
+from voicebox.text import within_one_edit
 
 FLIP_WEIGHT = 0.2  # an opposite reading this likely makes an answer unclear
 _FUZZY_MIN = 5  # letters a word needs before it is matched tolerantly
@@ -131,20 +132,6 @@ def dictionary_intent(text: str) -> Intent | None:
 DICTIONARY_WORDS = frozenset(_phrase_words(p for intent in INTENTS for p in intent.phrases))
 
 
-def _one_edit(a: str, b: str) -> bool:
-    """Levenshtein distance exactly ≤ 1."""
-    if a == b:
-        return True
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) > len(b):
-        a, b = b, a
-    for i, (x, y) in enumerate(zip(a, b, strict=False)):
-        if x != y:
-            return a[i + 1:] == b[i + 1:] if len(a) == len(b) else a[i:] == b[i + 1:]
-    return True
-
-
 def _closest(word: str, vocabulary: frozenset[str]) -> str | None:
     """The known word `word` is one edit from (a stem counts for its prefix)."""
     if len(word) < _FUZZY_MIN:
@@ -153,10 +140,10 @@ def _closest(word: str, vocabulary: frozenset[str]) -> str | None:
         if known.endswith("*"):
             stem = known[:-1]
             if len(stem) >= _FUZZY_MIN and any(
-                    _one_edit(word[:size], stem) for size in (len(stem) - 1, len(stem),
+                    within_one_edit(word[:size], stem) for size in (len(stem) - 1, len(stem),
                                                               len(stem) + 1) if size <= len(word)):
                 return stem
-        elif len(known) >= _FUZZY_MIN and _one_edit(word, known):
+        elif len(known) >= _FUZZY_MIN and within_one_edit(word, known):
             return known
     if len(word) >= _CLIPPED_MIN:
         # The line swallowed an unstressed first syllable: «вторите» for «повторите».

@@ -21,6 +21,7 @@ import numpy as np
 from voicebox.config import Settings
 from voicebox.media.asr import Recognizer
 from voicebox.media.listen import FRAME_SECONDS, SPEECH_OFF, SPEECH_ON, WINDOW_SECONDS, VadStream
+from voicebox.text import within_one_edit
 
 HUMAN, MACHINE, ASSISTANT, UNKNOWN = "human", "machine", "assistant", "unknown"
 TRANSCRIBED_SECONDS = 6.0
@@ -138,20 +139,6 @@ def _words(text: str) -> list[str]:
     return re.sub(r"[^\w]+", " ", text.lower().replace("ё", "е")).split()
 
 
-def _within_one(a: str, b: str) -> bool:
-    """Levenshtein distance ≤ 1."""
-    if a == b:
-        return True
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) > len(b):
-        a, b = b, a
-    for i, (x, y) in enumerate(zip(a, b, strict=False)):
-        if x != y:
-            return a[i + 1:] == b[i + 1:] if len(a) == len(b) else a[i:] == b[i + 1:]
-    return True
-
-
 def _stem_in(stem: str, words: list[str]) -> bool:
     """`stem` (one or more words; the last one a prefix) occurs in `words`; single stems of
     five letters or more also match with one typo."""
@@ -163,7 +150,7 @@ def _stem_in(stem: str, words: list[str]) -> bool:
             return True
         if n == 1 and len(stem) >= 5:
             word = window[0]
-            if any(_within_one(word[:size], stem) for size in (len(stem) - 1, len(stem),
+            if any(within_one_edit(word[:size], stem) for size in (len(stem) - 1, len(stem),
                                                                 len(stem) + 1)):
                 return True
         if n == 1 and len(stem) < 5 and window[0] == stem:
