@@ -58,6 +58,7 @@ export function PagedTable<T>(props: Props<T>) {
     overscan: OVERSCAN,
     // Before the first layout (and in a DOM without layout) a screenful is drawn.
     initialRect: { width: 0, height: 20 * rowHeight },
+    useFlushSync: false,
   });
 
   // A new page starts at its top.
