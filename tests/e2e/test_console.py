@@ -275,7 +275,7 @@ def walk_through(page, steps: Steps, server: ConsoleServer) -> None:
     expect(page.locator("#tile-total")).to_have_text("5")
     steps.shot("campaign-running")
     expect(page.locator("#campaign-finished")).to_contain_text("✓")
-    expect(page.locator("#answers")).to_contain_text("ivr1")  # answers per IVR, from the report
+    expect(page.locator("#answers")).to_contain_text("ivr1")  # answers per IVR branch (stats)
     expect(page.locator("#tile-spent")).not_to_have_text("0.00")
     steps.shot("campaign-finished")
 
@@ -285,6 +285,18 @@ def walk_through(page, steps: Steps, server: ConsoleServer) -> None:
     report = SHOTS / "report.csv"
     download.value.save_as(report)
     assert report.read_text(encoding="utf-8-sig").count("\n") >= 6
+
+    # Money: the balance and the ledger behind it (opening top-up, the number, the calls).
+    page.click("nav a[href='#/ledger']")
+    expect(page.locator("#balance")).to_contain_text("RUB")
+    entries = page.locator("table.ledger-entries tbody tr[data-index]")
+    expect(entries.first).to_be_visible()
+    expect(page.locator("table.ledger-entries .amount-neg").first).to_be_visible()
+    expect(page.locator("table.ledger-entries")).to_contain_text("topup")
+    entries.first.focus()  # rows are keyboard reachable: arrows move between them
+    page.keyboard.press("ArrowDown")
+    expect(entries.nth(1)).to_be_focused()
+    steps.shot("ledger")
 
     # History: open an answered call and play its recording.
     open_recorded_call(page)
