@@ -260,6 +260,21 @@ def walk_through(page, steps: Steps, server: ConsoleServer) -> None:
     expect(page.locator(".react-flow__edge.lit")).to_have_count(4)
     steps.shot("tried")
 
+    # An incoming scenario is tried too: the simulator rings an inbound campaign on our number.
+    page.click("nav a[href='#/scenarios']")
+    page.fill("form.card:first-child input", "Входящий E2E")
+    page.select_option("form.card:first-child select", "incoming")
+    page.click("form.card:first-child button[type=submit]")
+    expect(node(page, "bye")).to_be_visible()
+    page.click("#try-open")
+    expect(page.locator("#try-result")).to_have_count(0)  # a caller rings: no dial outcome to pick
+    page.click("#try-run")
+    expect(page.locator("#try-trace")).to_be_visible()
+    for name in ("start", "bye"):
+        expect(node(page, name).locator(".state-node.lit")).to_be_visible()
+    expect(page.locator(".react-flow__edge.lit")).to_have_count(1)
+    steps.shot("tried-inbound")
+
     # A campaign from a CSV, all day, watched until every abonent is done.
     page.click("a[href='#/campaigns']")
     page.click("a[href='#/campaigns/new']")
