@@ -369,24 +369,29 @@ function Dashboard({ id }: { id: number }) {
   const [error, setError] = useState("");
 
   // Live: the campaign and its figures (computed by the database, whatever the campaign's size)
-  // every two seconds, without reloading the page; a status change asks at once.
+  // two seconds after each answer, without reloading the page (a slow answer is never asked
+  // for twice at once); a status change asks at once.
   const [asked, setAsked] = useState(0);
   useEffect(() => {
     let live = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const load = () =>
-      Promise.all([api<Campaign>(cust(`/campaigns/${id}`)), api<Stats>(cust(`/campaigns/${id}/stats`))]).then(
-        ([current, figures]) => {
-          if (!live) return;
-          setCampaign(current);
-          setStats(figures);
-        },
-        (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
-      );
+      Promise.all([api<Campaign>(cust(`/campaigns/${id}`)), api<Stats>(cust(`/campaigns/${id}/stats`))])
+        .then(
+          ([current, figures]) => {
+            if (!live) return;
+            setCampaign(current);
+            setStats(figures);
+          },
+          (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
+        )
+        .finally(() => {
+          if (live) timer = setTimeout(() => void load(), 2000);
+        });
     void load();
-    const timer = setInterval(() => void load(), 2000);
     return () => {
       live = false;
-      clearInterval(timer);
+      clearTimeout(timer);
     };
   }, [id, asked]);
   const scenarioId = campaign?.scenario?.id;
