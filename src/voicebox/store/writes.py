@@ -1,13 +1,14 @@
 """The one way a background writer begins a write transaction: `write_session(sessionmaker)`.
 
-SQLite has one writer at a time. Python's sqlite3 begins a transaction only at the first
-INSERT/UPDATE, so a transaction that reads first and writes later holds a read snapshot until
-its write; if another connection (another worker process, or another task's connection in this
-one) commits in between, SQLite cannot upgrade the stale snapshot and fails the write at once
-with "database is locked" (SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out). So here a
-write transaction takes the write lock first (`BEGIN IMMEDIATE`, which does wait out the busy
-timeout), and the writers of one process queue on an asyncio lock per engine rather than in
-SQLite's sleeping busy handler, each holding a pooled connection.
+SQLite has one writer at a time, and Python's sqlite3 begins a transaction only at the first
+INSERT/UPDATE: what a writer reads before its first write is read under no lock, so another
+process (or another connection of this one) can commit in between and the write lands on a
+stale read (a lost update; tests/store/test_writes.py shows it). So here a write transaction takes
+the write lock first (`BEGIN IMMEDIATE`, which waits out the busy timeout like any write), and
+the writers of one process queue on an asyncio lock per engine instead of polling in SQLite's
+busy handler, each holding a pooled connection. One lock for every writer (the dialer's claims,
+leases, results and status changes; inbound calls; recordings; retention; the history sweeper;
+number renewal), not a dialer detail that the others bypass.
 
 On PostgreSQL this is a plain session: row locks (`FOR UPDATE`, `SKIP LOCKED`) order writers.
 
