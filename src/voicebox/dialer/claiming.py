@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from voicebox.billing.holds import add_held, free_money, hold_for
 from voicebox.billing.service import billing_service
-from voicebox.dialer.calls import Job
+from voicebox.dialer.attempts import Job
 from voicebox.dialer.programs import ProgramCache, schedule_of
 from voicebox.dialer.repository import Started
 from voicebox.dialer.repository import dialer_repository as repo

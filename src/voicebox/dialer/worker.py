@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from voicebox.calls.sweep import HistorySweeper
 from voicebox.campaigns.suspension import suspension_reason
 from voicebox.config import Settings
-from voicebox.dialer.calls import Job, finished, open_leg, run_job
+from voicebox.dialer.attempts import Job, finished, open_leg, run_job
 from voicebox.dialer.claiming import ClaimContext, claim_due
 from voicebox.dialer.guard import StatusGuard
 from voicebox.dialer.jobs import ALL_JOBS
@@ -63,7 +63,7 @@ class BackPressure(Protocol):
 
 class Dialer(LeaseKeeper, StatusGuard):
     """The orchestrator: each tick, guard the campaigns' statuses (guard.py), claim what is due
-    (claiming.py), run each claimed attempt on a leg (calls.py), and hand its result to the
+    (claiming.py), run each claimed attempt on a leg (attempts.py), and hand its result to the
     batch writer (persist.py); leases.py keeps the claims alive and re-queues dead workers'."""
 
     def __init__(
