@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from tests.recordings.support import audible_seconds, channels
-from tests.telephony.sip.conftest import Sipp, gateway_for, needs_sipp
-from tests.telephony.sip.rtp_capture import TONE_HZ, rtp_stream, write_pcap
+from tests.telephony.sip.conftest import CALLER, StartGateway, StartSipp, needs_sipp
+from tests.telephony.sip.rtp_capture import TONE_HZ, rtp_stream
 from voicebox.media.tap import RecordingTap
 from voicebox.telephony.base import CallResult, CallState, Prompt, TransferTarget
 
@@ -25,33 +25,28 @@ def _main_hz(samples: np.ndarray) -> float:
 
 
 async def test_the_bridged_part_of_a_call_is_recorded(
-        tmp_path: Path, sipp_runner: list[Sipp]) -> None:
+        tmp_path: Path, sipp: StartSipp, sip_gateway: StartGateway) -> None:
     # Both of sipp's calls play this: A (the subscriber) while it waits, B once bridged.
-    write_pcap(tmp_path / "talk.pcap", rtp_stream(tone_seconds=5.0, pt=0))
-    sipp = await Sipp("uas_refer_refused.xml", tmp_path, calls=2).start()
-    sipp_runner.append(sipp)
-    gateway = gateway_for(sipp.port)
+    trunk = await sipp("uas_refer_refused.xml", calls=2,
+                       talk=rtp_stream(tone_seconds=5.0, pt=0))
     taps: dict[str, RecordingTap] = {}
 
     def open_tap(call_id: str, start: float) -> RecordingTap:
         taps[call_id] = RecordingTap(tmp_path / f"{call_id}.wav", start=start)
         return taps[call_id]
 
+    gateway = await sip_gateway(trunk.port)
     gateway.media.taps = open_tap
-    await gateway.start()
-    try:
-        call = gateway.outbound(to="+79161234567", caller="+74951112233")
-        assert await call.dial("+79161234567", ring_seconds=20) is CallResult.ANSWERED
-        await call.play(Prompt(text="connecting you"))  # half a second of 440 Hz
-        result = await call.transfer(TransferTarget(number="+74950000000"), ring_seconds=10)
-        assert result is CallResult.ANSWERED and call.bridged_to is not None
-        bridged_at = call.elapsed()
-        await call.hangup()  # the engine is done; A and B keep talking until A hangs up
-        assert await sipp.wait() == 0, sipp.log()
-        assert call.state is CallState.ENDED
-        ended_at = call.elapsed()
-    finally:
-        await gateway.stop()
+    call = gateway.outbound(to="+79161234567", caller=CALLER)
+    assert await call.dial("+79161234567", ring_seconds=20) is CallResult.ANSWERED
+    await call.play(Prompt(text="connecting you"))  # half a second of 440 Hz
+    result = await call.transfer(TransferTarget(number="+74950000000"), ring_seconds=10)
+    assert result is CallResult.ANSWERED and call.bridged_to is not None
+    bridged_at = call.elapsed()
+    await call.hangup()  # the engine is done; A and B keep talking until A hangs up
+    assert await trunk.wait() == 0, trunk.log()
+    assert call.state is CallState.ENDED
+    ended_at = call.elapsed()
 
     assert list(taps) == [call.id]  # one recording, the call's; the bridge leg has none
     tap = taps[call.id]
