@@ -20,8 +20,6 @@ from voicebox.telephony.simulated.subscriber import VirtualSubscriber, render_ph
 class AudioSimulatedCall(MediaDelegate, SimulatedCall):
     """Implements `telephony.base.Call` with audio frames both ways once answered."""
 
-    records_itself = True  # the media leg's tap writes the recording live
-
     def __init__(self, *args: Any, media: MediaKit, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.kit = media

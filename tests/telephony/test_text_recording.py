@@ -6,9 +6,9 @@ from __future__ import annotations
 from itertools import pairwise
 
 from voicebox.media.audio import SAMPLE_RATE, silence
-from voicebox.recordings.render import layout
-from voicebox.recordings.timeline import Event, Timeline
 from voicebox.telephony.base import Heard, Prompt
+from voicebox.telephony.simulated.recording import layout
+from voicebox.telephony.simulated.timeline import Event, Timeline
 
 
 def tone(seconds: float) -> bytes:
