@@ -121,7 +121,9 @@ def gateway_for(trunk_port: int, *, username: str | None = "alice",
 
 StartSipp = Callable[..., Awaitable[Sipp]]
 StartGateway = Callable[..., Awaitable[SipGateway]]
+TrunkCall = Callable[..., Awaitable[tuple[Sipp, Any]]]
 CALLER = "+74951112233"  # the calling number the SIP tests' calls carry
+CALLEE = "+79161234567"  # the number they dial
 TRUNK = {"caller": CALLER[1:]}  # `uas_trunk.xml` checks the From user is this number
 
 
@@ -172,6 +174,21 @@ async def sip_gateway() -> AsyncIterator[StartGateway]:
     yield start
     for gateway in started:
         await gateway.stop()
+
+
+@pytest.fixture
+def trunk_call(sipp: StartSipp, sip_gateway: StartGateway) -> TrunkCall:
+    """`trunk, call = await trunk_call(scenario, gateway={…}, **sipp options)`: sipp playing a
+    trunk, a gateway on it (`gateway`: `sip_gateway` options) and an outbound call from
+    `CALLER` to `CALLEE` through it, not dialled yet (`call.gateway` is the gateway)."""
+
+    async def start(scenario: str, *, gateway: dict[str, Any] | None = None,
+                    **options: Any) -> tuple[Sipp, Any]:
+        trunk = await sipp(scenario, **options)
+        on_trunk = await sip_gateway(trunk.port, **(gateway or {}))
+        return trunk, on_trunk.outbound(to=CALLEE, caller=CALLER)
+
+    return start
 
 
 # What `uas_contract.xml` does once its answer is ACKed (its @AFTER_ACK@): wait for a REFER

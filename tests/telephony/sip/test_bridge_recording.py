@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from tests.recordings.support import audible_seconds, channels
-from tests.telephony.sip.conftest import CALLER, StartGateway, StartSipp, needs_sipp
+from tests.telephony.sip.conftest import TrunkCall, needs_sipp
 from tests.telephony.sip.rtp_capture import TONE_HZ, rtp_stream
 from voicebox.media.tap import RecordingTap
 from voicebox.telephony.base import CallResult, CallState, Prompt, TransferTarget
@@ -25,19 +25,17 @@ def _main_hz(samples: np.ndarray) -> float:
 
 
 async def test_the_bridged_part_of_a_call_is_recorded(
-        tmp_path: Path, sipp: StartSipp, sip_gateway: StartGateway) -> None:
-    # Both of sipp's calls play this: A (the subscriber) while it waits, B once bridged.
-    trunk = await sipp("uas_refer_refused.xml", calls=2,
-                       talk=rtp_stream(tone_seconds=5.0, pt=0))
+        tmp_path: Path, trunk_call: TrunkCall) -> None:
     taps: dict[str, RecordingTap] = {}
 
     def open_tap(call_id: str, start: float) -> RecordingTap:
         taps[call_id] = RecordingTap(tmp_path / f"{call_id}.wav", start=start)
         return taps[call_id]
 
-    gateway = await sip_gateway(trunk.port)
-    gateway.media.taps = open_tap
-    call = gateway.outbound(to="+79161234567", caller=CALLER)
+    # Both of sipp's calls play this: A (the subscriber) while it waits, B once bridged.
+    trunk, call = await trunk_call("uas_refer_refused.xml", calls=2,
+                                   talk=rtp_stream(tone_seconds=5.0, pt=0))
+    call.gateway.media.taps = open_tap  # a real WAV per call (set before the call is up)
     assert await call.dial("+79161234567", ring_seconds=20) is CallResult.ANSWERED
     await call.play(Prompt(text="connecting you"))  # half a second of 440 Hz
     result = await call.transfer(TransferTarget(number="+74950000000"), ring_seconds=10)

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from tests.telephony.sip.conftest import (
     AFTER_ACK_WAITS,
-    CALLER,
     TRUNK,
-    StartGateway,
-    StartSipp,
+    TrunkCall,
     needs_sipp,
 )
 from tests.telephony.sip.rtp_capture import rtp_stream, rtp_timeline, tone
@@ -36,11 +34,9 @@ SCENARIO = {
 }
 
 
-async def test_scenario_runs_over_sip(sipp: StartSipp, sip_gateway: StartGateway) -> None:
-    trunk = await sipp("uas_trunk.xml", fill=TRUNK,
-                       talk=rtp_stream(tone_seconds=1.0, digits="12"))
-    gateway = await sip_gateway(trunk.port)
-    call = gateway.outbound(to="+79161234567", caller=CALLER)
+async def test_scenario_runs_over_sip(trunk_call: TrunkCall) -> None:
+    trunk, call = await trunk_call("uas_trunk.xml", fill=TRUNK,
+                                   talk=rtp_stream(tone_seconds=1.0, digits="12"))
     outcome = await run_scenario(ScenarioBody.model_validate(SCENARIO), call,
                                  variables={"phone": "+79161234567"}, clock=RealClock())
     assert [step.state for step in outcome.trace] == ["start", "dial", "code", "say", "transfer"]
@@ -71,13 +67,12 @@ async def _three_seconds_of_tone(prompt: Prompt) -> bytes:
 
 
 async def test_two_digits_typed_over_a_prompt_reach_the_two_digit_branch(
-        sipp: StartSipp, sip_gateway: StartGateway) -> None:
+        trunk_call: TrunkCall) -> None:
     # sipp presses 1 and 2 as RFC 4733 events 1.0 s and 1.3 s after its answer, over our prompt.
-    trunk = await sipp("uas_contract.xml", fill={"after_ack": AFTER_ACK_WAITS},
-                       talk=rtp_timeline(4.0, digits="12", digits_at=1.0))
-    gateway = await sip_gateway(trunk.port, username=None, password=None,
-                                render=_three_seconds_of_tone)
-    call = gateway.outbound(to="+79161234567", caller=CALLER)
+    trunk, call = await trunk_call(
+        "uas_contract.xml", fill={"after_ack": AFTER_ACK_WAITS},
+        talk=rtp_timeline(4.0, digits="12", digits_at=1.0),
+        gateway={"username": None, "password": None, "render": _three_seconds_of_tone})
     outcome = await run_scenario(ScenarioBody.model_validate(IVR_OVER_PROMPT), call,
                                  variables={"phone": "+79161234567"}, clock=RealClock())
     ask = outcome.trace[2]

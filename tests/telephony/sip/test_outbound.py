@@ -13,7 +13,7 @@ from tests.telephony.sip.conftest import (
     CALLER,
     TRUNK,
     StartGateway,
-    StartSipp,
+    TrunkCall,
     free_udp_port,
     needs_sipp,
 )
@@ -42,11 +42,9 @@ def tone_share(pcm: bytes, hz: float = TONE_HZ) -> float:
 
 
 async def test_challenged_call_talks_hears_digits_and_transfers_by_refer(
-        sipp: StartSipp, sip_gateway: StartGateway) -> None:
-    trunk = await sipp("uas_trunk.xml", fill=TRUNK,
-                       talk=rtp_stream(tone_seconds=1.0, digits="12"))
-    gateway = await sip_gateway(trunk.port)
-    call = gateway.outbound(to="+79161234567", caller=CALLER)
+        trunk_call: TrunkCall) -> None:
+    trunk, call = await trunk_call("uas_trunk.xml", fill=TRUNK,
+                                   talk=rtp_stream(tone_seconds=1.0, digits="12"))
     assert await call.dial("+79161234567", ring_seconds=20) is CallResult.ANSWERED
     assert call.final_code == 200
     heard = await call.collect(max_digits=3, wait_seconds=15)
@@ -59,11 +57,9 @@ async def test_challenged_call_talks_hears_digits_and_transfers_by_refer(
 
 
 async def test_wrong_password_ends_at_403_without_looping(
-        sipp: StartSipp, sip_gateway: StartGateway) -> None:
-    trunk = await sipp("uas_trunk.xml", fill=TRUNK,
-                       talk=rtp_stream(tone_seconds=0.2))
-    gateway = await sip_gateway(trunk.port, password="wrong")
-    call = gateway.outbound(to="+79161234567", caller=CALLER)
+        trunk_call: TrunkCall) -> None:
+    trunk, call = await trunk_call("uas_trunk.xml", fill=TRUNK,
+                                   talk=rtp_stream(tone_seconds=0.2), gateway={"password": "wrong"})
     assert await call.dial("+79161234567", ring_seconds=20) is CallResult.FAILED
     assert call.final_code == 403
     assert call.error == "trunk refused our credentials (403 Forbidden)"
@@ -72,11 +68,9 @@ async def test_wrong_password_ends_at_403_without_looping(
 
 
 async def test_refused_refer_bridges_a_second_leg_until_the_caller_hangs_up(
-        sipp: StartSipp, sip_gateway: StartGateway) -> None:
-    trunk = await sipp("uas_refer_refused.xml", calls=2,
-                       talk=rtp_stream(tone_seconds=5.0, pt=0))
-    gateway = await sip_gateway(trunk.port)
-    call = gateway.outbound(to="+79161234567", caller=CALLER)
+        trunk_call: TrunkCall) -> None:
+    trunk, call = await trunk_call("uas_refer_refused.xml", calls=2,
+                                   talk=rtp_stream(tone_seconds=5.0, pt=0))
     assert await call.dial("+79161234567", ring_seconds=20) is CallResult.ANSWERED
     result = await call.transfer(TransferTarget(number="+74950000000", extension="12"),
                                  ring_seconds=10)
@@ -100,31 +94,26 @@ async def test_refused_refer_bridges_a_second_leg_until_the_caller_hangs_up(
     ("500", "Server Internal Error", CallResult.FAILED),
 ])
 async def test_refusals_keep_the_real_code(
-        sipp: StartSipp, sip_gateway: StartGateway, code: str, reason: str,
+        trunk_call: TrunkCall, code: str, reason: str,
         result: CallResult) -> None:
-    trunk = await sipp("uas_reject.xml", fill={"code": code, "reason": reason})
-    gateway = await sip_gateway(trunk.port, trunk_host="localhost")  # resolved off the loop
-    call = gateway.outbound(to="+79161234567", caller=CALLER)
+    trunk, call = await trunk_call("uas_reject.xml", fill={"code": code, "reason": reason},
+                                   gateway={"trunk_host": "localhost"})  # resolved off the loop
     assert await call.dial("+79161234567", ring_seconds=20) is result
     assert (call.final_code, call.final_reason) == (int(code), reason)
     assert call.error == f"trunk answered {code} {reason}"
     assert await trunk.wait() == 0, trunk.log()  # our ACK reached it
 
 
-async def test_ring_timeout_cancels(sipp: StartSipp, sip_gateway: StartGateway) -> None:
-    trunk = await sipp("uas_no_answer.xml")
-    gateway = await sip_gateway(trunk.port)
-    call = gateway.outbound(to="+79161234567", caller=CALLER)
+async def test_ring_timeout_cancels(trunk_call: TrunkCall) -> None:
+    trunk, call = await trunk_call("uas_no_answer.xml")
     assert await call.dial("+79161234567", ring_seconds=1.5) is CallResult.NO_ANSWER
     assert call.final_code == 487
     assert call.error == "no answer within 1.5 s (CANCEL sent)"
     assert await trunk.wait() == 0, trunk.log()
 
 
-async def test_hangup_while_ringing_cancels(sipp: StartSipp, sip_gateway: StartGateway) -> None:
-    trunk = await sipp("uas_no_answer.xml")
-    gateway = await sip_gateway(trunk.port)
-    call = gateway.outbound(to="+79161234567", caller=CALLER)
+async def test_hangup_while_ringing_cancels(trunk_call: TrunkCall) -> None:
+    trunk, call = await trunk_call("uas_no_answer.xml")
     dialling = asyncio.create_task(call.dial("+79161234567", ring_seconds=30))
     await asyncio.wait_for(call.ringing.wait(), 30)
     await call.hangup()
@@ -180,20 +169,16 @@ async def test_unreachable_trunk_fails_with_the_timeout_not_a_hang(
     assert gateway.live_calls == 0
 
 
-async def test_second_challenge_ends_the_attempt(sipp: StartSipp, sip_gateway: StartGateway) -> None:
-    trunk = await sipp("uas_rechallenge.xml")
-    gateway = await sip_gateway(trunk.port)
-    call = gateway.outbound(to="+79161234567", caller=CALLER)
+async def test_second_challenge_ends_the_attempt(trunk_call: TrunkCall) -> None:
+    trunk, call = await trunk_call("uas_rechallenge.xml")
     assert await call.dial("+79161234567", ring_seconds=20) is CallResult.FAILED
     assert call.final_code == 407
     assert call.error == "trunk refused our credentials (407 Proxy Authentication Required)"
     assert await trunk.wait() == 0, trunk.log()
 
 
-async def test_cancelled_dial_cancels_the_invite(sipp: StartSipp, sip_gateway: StartGateway) -> None:
-    trunk = await sipp("uas_no_answer.xml")
-    gateway = await sip_gateway(trunk.port)
-    call = gateway.outbound(to="+79161234567", caller=CALLER)
+async def test_cancelled_dial_cancels_the_invite(trunk_call: TrunkCall) -> None:
+    trunk, call = await trunk_call("uas_no_answer.xml")
     dialling = asyncio.create_task(call.dial("+79161234567", ring_seconds=30))
     await asyncio.wait_for(call.ringing.wait(), 30)
     dialling.cancel()  # the engine's time budget, a Stopped campaign
@@ -204,13 +189,11 @@ async def test_cancelled_dial_cancels_the_invite(sipp: StartSipp, sip_gateway: S
 
 
 async def test_remote_bye_during_a_prompt_raises_remote_hangup(
-        sipp: StartSipp, sip_gateway: StartGateway) -> None:
+        trunk_call: TrunkCall) -> None:
     async def long_prompt(prompt: Prompt) -> bytes:
         return bytes(2 * 8000 * 60)  # a minute
 
-    trunk = await sipp("uas_hangs_up.xml")
-    gateway = await sip_gateway(trunk.port, render=long_prompt)
-    call = gateway.outbound(to="+79161234567", caller=CALLER)
+    trunk, call = await trunk_call("uas_hangs_up.xml", gateway={"render": long_prompt})
     assert isinstance(call, Call)
     hung_up: list[bool] = []
     call.on_hangup(lambda: hung_up.append(True))
@@ -225,20 +208,16 @@ async def test_remote_bye_during_a_prompt_raises_remote_hangup(
     assert await trunk.wait() == 0, trunk.log()
 
 
-async def test_a_challenged_bye_is_answered_once(sipp: StartSipp, sip_gateway: StartGateway) -> None:
-    trunk = await sipp("uas_challenges_bye.xml")
-    gateway = await sip_gateway(trunk.port)
-    call = gateway.outbound(to="+79161234567", caller=CALLER)
+async def test_a_challenged_bye_is_answered_once(trunk_call: TrunkCall) -> None:
+    trunk, call = await trunk_call("uas_challenges_bye.xml")
     assert await call.dial("+79161234567", ring_seconds=20) is CallResult.ANSWERED
     await call.hangup()
     assert await trunk.wait() == 0, trunk.log()  # the second BYE carried our credentials
 
 
 async def test_refer_to_a_busy_target_keeps_the_call(
-        sipp: StartSipp, sip_gateway: StartGateway) -> None:
-    trunk = await sipp("uas_refer_fails.xml")
-    gateway = await sip_gateway(trunk.port)
-    call = gateway.outbound(to="+79161234567", caller=CALLER)
+        trunk_call: TrunkCall) -> None:
+    trunk, call = await trunk_call("uas_refer_fails.xml")
     assert await call.dial("+79161234567", ring_seconds=20) is CallResult.ANSWERED
     result = await call.transfer(TransferTarget(sip_uri="sip:agent@127.0.0.1"),
                                  ring_seconds=10)
