@@ -83,11 +83,12 @@ async def render_into(timeline: Timeline, tap: RecordingTap, prompts: PromptRend
         placed, shift = layout(timeline.events, audio)
         for side, start, pcm in placed:
             put = tap.robot if side == "robot" else tap.subscriber
+            first = round(start / FRAME_SECONDS)  # on the tap's 20 ms grid: no two in a slot
             for index, offset in enumerate(range(0, len(pcm), FRAME_BYTES)):
                 frame = pcm[offset:offset + FRAME_BYTES]
                 if len(frame) < FRAME_BYTES:
                     frame += bytes(FRAME_BYTES - len(frame))
-                put(frame, start + index * FRAME_SECONDS)
+                put(frame, (first + index) * FRAME_SECONDS)
     finally:
         tap.close(until=timeline.duration + shift)
 
