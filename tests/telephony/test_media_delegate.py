@@ -10,24 +10,24 @@ import pytest
 
 from tests.telephony.sip.conftest import gateway_for
 from tests.telephony.sip.media import sip_media_kit
-from voicebox.telephony.base import Call, CallResult, Prompt, RemoteHangup, VirtualClock
+from voicebox.telephony.base import CallLeg, CallResult, Prompt, RemoteHangup, VirtualClock
 from voicebox.telephony.media_delegate import MediaDelegate
 from voicebox.telephony.simulated import SimulatedGateway
 
-OPERATIONS: list[Callable[[Call], Awaitable[object]]] = [
+OPERATIONS: list[Callable[[CallLeg], Awaitable[object]]] = [
     lambda call: call.play(Prompt(text="hello")),
     lambda call: call.collect(wait_seconds=1),
     lambda call: call.detect_machine(listen_seconds=1),
 ]
 
 
-def _simulated_audio() -> Call:
+def _simulated_audio() -> CallLeg:
     gateway = SimulatedGateway(clock=VirtualClock(), audio=True, media=sip_media_kit())
     return gateway.outbound(to="+79990000001", options={
         "simulation": {"default": {"result": "busy"}, "audio": True}})
 
 
-def _sip() -> Call:
+def _sip() -> CallLeg:
     return gateway_for(9).outbound(to="+79161234567", caller="+74951112233")
 
 

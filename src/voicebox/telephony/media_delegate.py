@@ -1,7 +1,7 @@
-"""`MediaDelegate`: the `Call` protocol's media operations (`play`, `collect`,
+"""`MediaDelegate`: the `CallLeg` protocol's media operations (`play`, `collect`,
 `detect_machine`) handed to the call's `MediaLeg`, for the drivers whose legs get one when they
 are answered (the simulator's audio mode, SIP). Before the leg exists, and once the call has
-ended, every operation raises `RemoteHangup`, as the contract over `Call` wants."""
+ended, every operation raises `RemoteHangup`, as the contract over `CallLeg` wants."""
 
 from __future__ import annotations
 

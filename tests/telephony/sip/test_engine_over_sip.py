@@ -12,7 +12,7 @@ from tests.telephony.sip.conftest import (
 )
 from tests.telephony.sip.rtp_capture import rtp_stream, rtp_timeline, tone
 from voicebox.engine import run_scenario
-from voicebox.scenarios.format import ScenarioBody
+from voicebox.scenario_language.format import ScenarioBody
 from voicebox.telephony.base import CallState, Prompt, RealClock
 
 pytestmark = needs_sipp

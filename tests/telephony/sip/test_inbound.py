@@ -7,17 +7,17 @@ import asyncio
 from tests.telephony.sip.conftest import StartGateway, StartSipp, needs_sipp
 from tests.telephony.sip.rtp_capture import rtp_stream
 from tests.telephony.sip.test_outbound import tone_share
-from voicebox.telephony.base import Call, CallResult, CallState, Heard, Prompt
+from voicebox.telephony.base import CallLeg, CallResult, CallState, Heard, Prompt
 
 pytestmark = needs_sipp
 
 
 async def test_caller_talks_presses_digits_and_hears_our_bye(
         sipp: StartSipp, sip_gateway: StartGateway) -> None:
-    answered: asyncio.Future[tuple[Call, Heard, CallResult]] = (
+    answered: asyncio.Future[tuple[CallLeg, Heard, CallResult]] = (
         asyncio.get_running_loop().create_future())
 
-    async def handler(call: Call) -> None:
+    async def handler(call: CallLeg) -> None:
         result = await call.answer()
         heard = await call.collect(max_digits=3, wait_seconds=15)
         await call.play(Prompt(text="thank you"))
@@ -39,9 +39,9 @@ async def test_caller_talks_presses_digits_and_hears_our_bye(
 
 
 async def test_caller_cancels_while_ringing(sipp: StartSipp, sip_gateway: StartGateway) -> None:
-    outcome: asyncio.Future[tuple[Call, CallResult]] = asyncio.get_running_loop().create_future()
+    outcome: asyncio.Future[tuple[CallLeg, CallResult]] = asyncio.get_running_loop().create_future()
 
-    async def handler(call: Call) -> None:
+    async def handler(call: CallLeg) -> None:
         gone = asyncio.Event()
         call.on_hangup(gone.set)
         await asyncio.wait_for(gone.wait(), 30)  # a slow answerer: the caller gives up first
@@ -62,7 +62,7 @@ async def test_no_inbound_handler_answers_404(sipp: StartSipp, sip_gateway: Star
 
 async def test_handler_that_refuses_answers_with_its_result(
         sipp: StartSipp, sip_gateway: StartGateway) -> None:
-    async def handler(call: Call) -> None:
+    async def handler(call: CallLeg) -> None:
         await call.hangup(CallResult.UNREACHABLE)  # no active inbound campaign on this number
 
     caller = await sipp("uac_refused.xml", calling=await sip_gateway(on_incoming=handler))
@@ -71,9 +71,9 @@ async def test_handler_that_refuses_answers_with_its_result(
 
 async def test_invite_without_sdp_gets_our_offer_and_the_ack_answers(
         sipp: StartSipp, sip_gateway: StartGateway) -> None:
-    done: asyncio.Future[tuple[Call, float, int]] = asyncio.get_running_loop().create_future()
+    done: asyncio.Future[tuple[CallLeg, float, int]] = asyncio.get_running_loop().create_future()
 
-    async def handler(call: Call) -> None:
+    async def handler(call: CallLeg) -> None:
         assert await call.answer() is CallResult.ANSWERED
         heard = await call.collect(wait_seconds=3)  # listen (no digits come)
         assert heard.empty

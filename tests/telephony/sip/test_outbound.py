@@ -19,7 +19,7 @@ from tests.telephony.sip.conftest import (
 )
 from tests.telephony.sip.rtp_capture import TONE_HZ, rtp_stream
 from voicebox.telephony.base import (
-    Call,
+    CallLeg,
     CallResult,
     CallState,
     Prompt,
@@ -194,7 +194,7 @@ async def test_remote_bye_during_a_prompt_raises_remote_hangup(
         return bytes(2 * 8000 * 60)  # a minute
 
     trunk, call = await trunk_call("uas_hangs_up.xml", gateway={"render": long_prompt})
-    assert isinstance(call, Call)
+    assert isinstance(call, CallLeg)
     hung_up: list[bool] = []
     call.on_hangup(lambda: hung_up.append(True))
     assert await call.dial("+79161234567", ring_seconds=20) is CallResult.ANSWERED

@@ -18,7 +18,7 @@ from voicebox.telephony.simulated.subscriber import VirtualSubscriber, render_ph
 
 
 class AudioSimulatedCall(MediaDelegate, SimulatedCall):
-    """Implements `telephony.base.Call` with audio frames both ways once answered."""
+    """Implements `telephony.base.CallLeg` with audio frames both ways once answered."""
 
     def __init__(self, *args: Any, media: MediaKit, **kwargs: Any):
         super().__init__(*args, **kwargs)
