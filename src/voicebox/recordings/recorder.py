@@ -48,7 +48,9 @@ def default_speech(settings: Settings) -> Any:
 
 class Recorder:
     """One per process; `register` / `closed` follow each tap, `start()` / `stop()` run the
-    batched path writes and the upload of left-overs. `stats()` tells how many were written."""
+    batched path writes and the upload of left-overs. `stats()` tells how many were written.
+    It holds the process's speech service (`build_gateway` renders prompts with it) and
+    closes it on `stop` when it opened it."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, *,
                  speech: Any = None):
