@@ -27,7 +27,7 @@ import numpy as np
 from voicebox.config import Settings
 from voicebox.errors import MediaError
 from voicebox.media.audio import Pcm
-from voicebox.scenarios.keywords import DIGIT_HINTS, DIGIT_WORDS, spoken_digits
+from voicebox.scenario_language.keywords import DIGIT_HINTS, DIGIT_WORDS, spoken_digits
 
 log = logging.getLogger(__name__)
 
