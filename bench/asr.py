@@ -228,8 +228,11 @@ async def main() -> None:
             said = ivr_digits(heard) if heard else ""
             digit_ok[language] += said == label
             if said != label:
-                mistakes.append(f"digit {language} {label}: {text!r}"
-                                f"{' (unclear or unsure)' if spoken_digits(text) and not said else ''}")
+                why = ""
+                if heard and spoken_digits(text) and not said:
+                    why = f" (confidence {heard.confidence:.2f}, readings " \
+                          f"{[(t, round(w, 2)) for t, w in heard.alternatives[:4]]})"
+                mistakes.append(f"digit {language} {label}: {text!r}{why}")
             if not args.no_closed and utterance:
                 words = list(DIGIT_HINTS[language])
                 t0 = time.perf_counter()
