@@ -5,8 +5,9 @@ Machine A is this host: `voicebox serve --no-dialer` on loopback, PostgreSQL and
 (moto) on loopback. Machine B is a network namespace with its own mount namespace
 (tests/netns.py): it reaches PostgreSQL and the bucket only through the host's end of a veth
 pair, its data folder is a tmpfs A never sees, and A's data folder shows empty in it. The
-campaign is made and started through A's HTTP API; only B dials (A has no dialer); the recording
-B made is played by A from the bucket, whole and by byte range."""
+campaign is made and started through A's HTTP API, its prompt a tone uploaded to A; only B dials
+(A has no dialer), playing the prompt it fetched from the bucket; the recording B made is played
+by A from the bucket, whole and by byte range, and the tone is heard in it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import wave
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -26,6 +28,7 @@ from tests.e2e.workers import VOICEBOX, env_for, free_port, start_server, wait_s
 from tests.netns import Machine, stop
 from tests.recordings.support import audible_seconds, channels
 from tests.s3server import ACCESS_KEY, SECRET_KEY
+from tests.scenarios.samples import edge
 from voicebox.config import Settings
 from voicebox.storage import open_storage
 
@@ -34,6 +37,7 @@ pytestmark = pytest.mark.slow
 PHONE = "+79990000301"
 SIMULATION = {"seed": 11, "audio": True,
               "default": {"result": "answer", "answerDelay": 1}}
+TONE_HZ = 440
 
 
 @pytest.fixture
@@ -95,7 +99,8 @@ async def test_a_worker_on_another_machine_records_and_the_api_plays_it(
             with wave.open(io.BytesIO(whole.content)) as wav:
                 assert wav.getnchannels() == 2 and wav.getframerate() == 8000
                 robot, _ = channels(wav.readframes(wav.getnframes()), 2)
-            assert audible_seconds(robot) > 0.5  # the greeting B synthesised and played
+            assert audible_seconds(robot) > 1.0  # the uploaded prompt B fetched and played
+            assert abs(_dominant_hz(robot) - TONE_HZ) < 10
             part = await api.get(f"/v1/callRecord?call_id={call['callId']}",
                                  headers={**tenant.headers, "Range": "bytes=0-43"})
             assert part.status_code == 206 and part.content == whole.content[:44]
@@ -117,23 +122,54 @@ async def test_a_worker_on_another_machine_records_and_the_api_plays_it(
 
 
 async def _start_campaign(app, api: httpx.AsyncClient, tenant) -> int:
-    """A one-abonent audio campaign on the simulator, made and activated through A's API."""
-    body = {
+    """A one-abonent audio campaign on the simulator whose prompt is a tone the customer uploads,
+    made and activated through A's API."""
+    uploaded = await api.post(f"/v1/customers/{tenant.id}/audio", headers=tenant.headers,
+                              files={"file": ("tone.wav", _tone_wav(1.5), "audio/wav")})
+    assert uploaded.status_code == 201, uploaded.text
+    body = {"title": "Тон", "type": "outgoing", "states": [
+        {"type": "Initial", "name": "start", "success": edge("call")},
+        {"type": "OutgoingCall", "name": "call", "phone": "{{phone}}",
+         "success": edge("tone"), "error": edge("end")},
+        {"type": "VoiceMessage", "name": "tone",
+         "announcement": {"type": "file", "file": str(uploaded.json()["id"])},
+         "success": edge("end")},
+        {"type": "ReleaseCall", "name": "end"},
+    ]}
+    campaign_body = {
         "name": "Два сервера", "campaignType": "outbound", "status": "Paused",
-        "scenario": {"id": await scenario(api, tenant)},
+        "scenario": {"id": await scenario(api, tenant, body)},
         "callerNumber": {"id": await buy(app, api, tenant)},
         "scheduleCallingCycleStart": "00:00", "scheduleCallingCycleStop": "23:59:59",
         "scheduleAttempts": "1", "scheduleMaxPhoneLines": "1", "simulation": SIMULATION,
     }
     created = await api.post(url(tenant), headers=tenant.headers, files={
-        "campaign": (None, json.dumps(body), "application/json"),
-        "abonents": ("contacts.csv", f"phone,fio\n{PHONE},Иван\n".encode(), "text/csv")})
+        "campaign": (None, json.dumps(campaign_body), "application/json"),
+        "abonents": ("contacts.csv", f"phone\n{PHONE}\n".encode(), "text/csv")})
     assert created.status_code == 201, created.text
     campaign = created.json()["id"]
     activated = await api.patch(url(tenant, f"/{campaign}/statuses"), headers=tenant.headers,
                                 json={"status": "Active"})
     assert activated.status_code == 200, activated.text
     return campaign
+
+
+def _tone_wav(seconds: float) -> bytes:
+    """A 440 Hz tone, 8 kHz mono 16-bit."""
+    time_axis = np.arange(int(8000 * seconds)) / 8000
+    samples = (0.3 * 32767 * np.sin(2 * np.pi * TONE_HZ * time_axis)).astype("<i2")
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(8000)
+        wav.writeframes(samples.tobytes())
+    return out.getvalue()
+
+
+def _dominant_hz(samples: np.ndarray) -> float:
+    spectrum = np.abs(np.fft.rfft(samples))
+    return float(np.fft.rfftfreq(samples.size, 1 / 8000)[int(spectrum[1:].argmax()) + 1])
 
 
 def _logs(folder: Path) -> str:
