@@ -29,7 +29,8 @@ from voicebox.customers.service import customer_service
 from voicebox.models import Customer, User
 from voicebox.store.db import Base
 
-pytest_plugins = ["tests.s3server"]  # the `s3_server` fixture: a real S3 server
+# `s3_server`: a real S3 server; `second_machine`: a network + mount namespace on this host.
+pytest_plugins = ["tests.s3server", "tests.netns"]
 
 PG_ENV = "VOICEBOX_TEST_DATABASE_URL"
 
