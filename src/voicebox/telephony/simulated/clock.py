@@ -1,4 +1,5 @@
-"""Scaled real time: `scale` call seconds pass per real second (60 = a minute per second)."""
+"""Scaled real time: `scale` call seconds pass per real second (60 = a minute per second); and
+each simulated call's own clock on top of it, which stops while real work runs for the call."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from voicebox.telephony.base import TimerHandle
+from voicebox.telephony.base import Clock, TimerHandle
+from voicebox.telephony.pacer import pacer_for
 
 
 class ScaledClock:
@@ -28,3 +30,125 @@ class ScaledClock:
 
     def call_later(self, seconds: float, callback: Callable[[], None]) -> TimerHandle:
         return asyncio.get_running_loop().call_later(max(seconds, 0.0) / self.scale, callback)
+
+
+class _CallTimer:
+    """A timer on a `CallClock`: due at a call-clock time, re-armed on the base clock until the
+    call's time (which stops while held) reaches it."""
+
+    __slots__ = ("_callback", "_clock", "_due", "_handle", "cancelled")
+
+    def __init__(self, clock: CallClock, due: float, callback: Callable[[], None]):
+        self._clock = clock
+        self._due = due
+        self._callback = callback
+        self._handle: TimerHandle | None = None
+        self.cancelled = False
+
+    def arm(self) -> None:
+        clock = self._clock
+        if clock.held:
+            clock._parked.append(self)
+        else:
+            self._handle = clock.base.call_later(self._due - clock.now(), self._fire)
+
+    def _fire(self) -> None:
+        self._handle = None
+        if self.cancelled:
+            return
+        if self._clock.held or self._clock.now() < self._due - 1e-9:
+            self.arm()  # the call was held meanwhile: its time is not up yet
+            return
+        self._callback()
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+
+class CallClock:
+    """One simulated call's clock: its gateway's clock, stopped while the simulator does real
+    work for the call (rendering a prompt, recognising speech, getting the subscriber's words
+    ready). Scaled time would otherwise multiply those real seconds into call time (at scale 60
+    one second of synthesis is a minute of call): on a phone that work overlaps the call or
+    happens before it, and the simulator must not bill it. Holds nest (`hold` / `release`)."""
+
+    def __init__(self, base: Clock):
+        self.base = base
+        self.offset = 0.0  # base seconds the call was held, in all
+        self._holds = 0
+        self._held_at = 0.0
+        self._parked: list[_CallTimer] = []
+
+    @property
+    def held(self) -> bool:
+        return self._holds > 0
+
+    def hold(self) -> None:
+        if self._holds == 0:
+            self._held_at = self.base.now()
+        self._holds += 1
+
+    def release(self) -> None:
+        if self._holds == 0:
+            return
+        self._holds -= 1
+        if self._holds == 0:
+            self.offset += self.base.now() - self._held_at
+            parked, self._parked = self._parked, []
+            for timer in parked:
+                if not timer.cancelled:
+                    timer.arm()
+
+    def now(self) -> float:
+        return (self._held_at if self._holds else self.base.now()) - self.offset
+
+    def wall(self) -> datetime:
+        return self.base.wall()
+
+    def call_later(self, seconds: float, callback: Callable[[], None]) -> TimerHandle:
+        timer = _CallTimer(self, self.now() + max(seconds, 0.0), callback)
+        timer.arm()
+        return timer
+
+    def sleep(self, seconds: float) -> asyncio.Future[None]:
+        future = asyncio.get_running_loop().create_future()
+
+        def wake() -> None:
+            if not future.done():
+                future.set_result(None)
+
+        self.call_later(seconds, wake)
+        return future
+
+
+class CallPacer:
+    """Ticks one call's audio link from the gateway clock's shared pacer, in the call's time:
+    no frames move while the call's clock is held (one pacer task for all calls, as before)."""
+
+    def __init__(self, clock: CallClock):
+        self.clock = clock
+        self._base = pacer_for(clock.base)
+        self._tickers: dict[Callable[[float], None], None] = {}
+        self._last = float("-inf")
+
+    def add(self, ticker: Callable[[float], None]) -> None:
+        self._tickers[ticker] = None
+        self._base.add(self._tick)
+
+    def remove(self, ticker: Callable[[float], None]) -> None:
+        self._tickers.pop(ticker, None)
+        if not self._tickers:
+            self._base.remove(self._tick)
+
+    def _tick(self, at: float) -> None:
+        if self.clock.held:
+            return
+        local = at - self.clock.offset
+        if local <= self._last:
+            return  # a late tick from before a hold, already covered
+        self._last = local
+        for ticker in list(self._tickers):
+            ticker(local)
