@@ -95,7 +95,7 @@ async def test_a_reply_to_a_short_first_prompt_is_heard_even_soon_after_the_answ
     await leg.play(Prompt(text="Да?"))
     clock.call_later(0.2, lambda: setattr(far, "out", yes))
     heard = await leg.collect(dtmf=False, speech=True, wait_seconds=5)
-    assert heard.speech == "да" and clock.now() - leg.answered_at < 2.0 + 3.0
+    assert heard.speech == "да" and len(recogniser.given) == 1  # inside the greeting window
     leg.end()
 
 

@@ -10,8 +10,9 @@ Utterances go to the `Recognizer`; nothing the far end might attach besides audi
 
 The callee's greeting: people (and the simulator's subscribers) say «Алло?» when they pick up,
 while the robot's first prompt starts. Speech that begins within `greeting_seconds` of the
-answer, before any prompt has been heard to its end, is that greeting: it neither barges in
-nor answers a question the callee has not heard yet, and is dropped unrecognised.
+answer or of the first prompt's start (whichever is later), before any prompt has been heard
+to its end, is that greeting: it neither barges in nor answers a question the callee has not
+heard yet, and is dropped unrecognised.
 
 Real work done for the call (rendering a prompt, recognising an utterance, transcribing a
 greeting) holds the call's clock when the clock can be held (a simulated call's `CallClock`:
@@ -46,7 +47,7 @@ from voicebox.telephony.transport import FRAME_BYTES, SILENT_FRAME, DtmfEvent, F
 log = logging.getLogger(__name__)
 _KINDS = {HUMAN: Detected.HUMAN, MACHINE: Detected.MACHINE, ASSISTANT: Detected.ASSISTANT}
 _FOREVER = 1e9  # a Listener that waits for speech as long as the leg wants it
-GREETING_SECONDS = 2.0  # speech starting this soon after the answer may be the callee's hello
+GREETING_SECONDS = 3.0  # speech starting this soon after the answer may be the callee's hello
 
 
 def _nothing() -> None:
@@ -83,6 +84,7 @@ class MediaLeg:
         self.clock = transport.clock
         self.answered_at = self.clock.now()  # a leg is made when the call is answered
         self.greeting_seconds = greeting_seconds
+        self._greeting_until = self.answered_at + greeting_seconds
         self.prompts = prompts
         self.recognizer = recognizer or NullRecognizer()
         self.tap = tap
@@ -184,9 +186,9 @@ class MediaLeg:
             self._greeting = False
 
     def _is_greeting(self, at: float) -> bool:
-        """Speech starting now is the callee's hello: soon after the answer, before the robot
-        has said anything to the end."""
-        return self._prompts_heard == 0 and at - self.answered_at < self.greeting_seconds
+        """Speech starting now is the callee's hello: soon after the answer or after the first
+        prompt began (the robot may start late), and before any prompt was heard to its end."""
+        return self._prompts_heard == 0 and at < self._greeting_until
 
     def _event(self, event: DtmfEvent) -> None:
         if self.ended:
@@ -280,6 +282,9 @@ class MediaLeg:
         if not pcm:
             return SILENCE
         played = asyncio.get_running_loop().create_future()
+        if self._prompts_heard == 0:  # the first prompt: a hello may still overlap its start
+            self._greeting_until = max(self._greeting_until,
+                                       self.clock.now() + self.greeting_seconds)
         self._pcm, self._pos, self._played = pcm, 0, played
         self._barge_dtmf, self._barge_speech = barge_in_dtmf, barge_in_speech
         self._want_speech += barge_in_speech
