@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from voicebox.telephony.base import Clock, TimerHandle
 from voicebox.telephony.pacer import pacer_for
+from voicebox.telephony.transport import FRAME_SECONDS
 
 
 class ScaledClock:
@@ -50,14 +51,17 @@ class _CallTimer:
         if clock.held:
             clock._parked.append(self)
         else:
-            self._handle = clock.base.call_later(self._due - clock.now(), self._fire)
+            delay = max(self._due - clock.now(), 0.0)
+            if clock.media_at is not None and delay > 0:
+                delay = max(delay, FRAME_SECONDS)  # waits on the audio: no busy re-arming
+            self._handle = clock.base.call_later(delay, self._fire)
 
     def _fire(self) -> None:
         self._handle = None
         if self.cancelled:
             return
         if self._clock.held or self._clock.now() < self._due - 1e-9:
-            self.arm()  # the call was held meanwhile: its time is not up yet
+            self.arm()  # the call was held (or its audio lagged) meanwhile: not due yet
             return
         self._callback()
 
@@ -73,11 +77,17 @@ class CallClock:
     work for the call (rendering a prompt, recognising speech, getting the subscriber's words
     ready). Scaled time would otherwise multiply those real seconds into call time (at scale 60
     one second of synthesis is a minute of call): on a phone that work overlaps the call or
-    happens before it, and the simulator must not bill it. Holds nest (`hold` / `release`)."""
+    happens before it, and the simulator must not bill it. Holds nest (`hold` / `release`).
+
+    Once the call has audio (`media_at`, set by its `CallPacer`), its time is also never ahead
+    of its audio: a process that cannot move frames as fast as the scale asks (many calls, a
+    busy machine, voice activity detection on every frame) slows the call down instead of
+    letting call time pass without audio."""
 
     def __init__(self, base: Clock):
         self.base = base
         self.offset = 0.0  # base seconds the call was held, in all
+        self.media_at: float | None = None  # the end of the last frame moved (call time)
         self._holds = 0
         self._held_at = 0.0
         self._parked: list[_CallTimer] = []
@@ -102,8 +112,14 @@ class CallClock:
                 if not timer.cancelled:
                     timer.arm()
 
-    def now(self) -> float:
+    def running(self) -> float:
+        """The call's time by the base clock alone (held time taken out), audio aside."""
         return (self._held_at if self._holds else self.base.now()) - self.offset
+
+    def now(self) -> float:
+        now = self.running()
+        media = self.media_at
+        return now if media is None or media >= now else media
 
     def wall(self) -> datetime:
         return self.base.wall()
@@ -131,24 +147,38 @@ class CallPacer:
     def __init__(self, clock: CallClock):
         self.clock = clock
         self._base = pacer_for(clock.base)
+        self._turn = False  # a frame moved in this turn of the event loop
         self._tickers: dict[Callable[[float], None], None] = {}
-        self._last = float("-inf")
+        self._media: float | None = None  # where the call's audio is (call time)
 
     def add(self, ticker: Callable[[float], None]) -> None:
         self._tickers[ticker] = None
         self._base.add(self._tick)
 
+    def _next_turn(self) -> None:
+        self._turn = False
+
     def remove(self, ticker: Callable[[float], None]) -> None:
         self._tickers.pop(ticker, None)
         if not self._tickers:
             self._base.remove(self._tick)
+            self.clock.media_at = None  # no audio any more: time runs on unheld
 
     def _tick(self, at: float) -> None:
-        if self.clock.held:
+        """One frame each way, unless the call is held, its audio is already ahead of its time,
+        or a frame already moved in this turn of the event loop: a pacer catching up runs its
+        ticks back to back, and the call's own tasks (the engine, the subscriber) must see
+        each frame's effects before the next one, as they would in real time. A call whose
+        frames come slower than the clock asks runs on the audio's time (`media_at`)."""
+        clock = self.clock
+        if clock.held or self._turn:
             return
-        local = at - self.clock.offset
-        if local <= self._last:
-            return  # a late tick from before a hold, already covered
-        self._last = local
+        local = clock.running() if self._media is None else self._media + FRAME_SECONDS
+        if local > clock.running() + 1e-9:
+            return
+        self._turn = True
+        asyncio.get_running_loop().call_soon(self._next_turn)
+        self._media = local
+        clock.media_at = local + FRAME_SECONDS
         for ticker in list(self._tickers):
             ticker(local)
