@@ -181,7 +181,7 @@ async def test_an_inbound_audio_call_is_answered_and_heard(prompts):
     done: asyncio.Future = asyncio.get_running_loop().create_future()
 
     async def answer(call) -> None:
-        done.set_result(await run_scenario(body, call, clock=clock))
+        done.set_result(await run_scenario(body, call, clock=call.clock))
 
     gateway.on_incoming(answer)
     call = gateway.incoming(to="+74950000000", inputs=["1"])
