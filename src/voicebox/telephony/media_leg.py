@@ -9,10 +9,12 @@ those alone count), voice activity and, while `detect_machine` listens, the timi
 Utterances go to the `Recognizer`; nothing the far end might attach besides audio is read.
 
 The callee's greeting: people (and the simulator's subscribers) say «Алло?» when they pick up,
-while the robot's first prompt starts. Speech that begins within `greeting_seconds` of the
-answer or of the first prompt's start (whichever is later), before any prompt has been heard
-to its end, is that greeting: it neither barges in nor answers a question the callee has not
-heard yet, and is dropped unrecognised.
+while the robot's first prompt starts (or before it, when the prompt is slow to render). Speech
+that began before any prompt had been heard to its end, and either within `greeting_seconds`
+of the answer or before the first prompt started, is that greeting: it neither barges in nor
+answers a question the callee has not heard yet, and is dropped unrecognised. When it began is
+the start of the current loud stretch of received audio (tracked on every frame, so speech
+already under way when an operation starts listening is dated right).
 
 Real work done for the call (rendering a prompt, recognising an utterance, transcribing a
 greeting) holds the call's clock when the clock can be held (a simulated call's `CallClock`:
@@ -47,7 +49,8 @@ from voicebox.telephony.transport import FRAME_BYTES, SILENT_FRAME, DtmfEvent, F
 log = logging.getLogger(__name__)
 _KINDS = {HUMAN: Detected.HUMAN, MACHINE: Detected.MACHINE, ASSISTANT: Detected.ASSISTANT}
 _FOREVER = 1e9  # a Listener that waits for speech as long as the leg wants it
-GREETING_SECONDS = 3.0  # speech starting this soon after the answer may be the callee's hello
+GREETING_SECONDS = 2.0  # speech starting this soon after the answer may be the callee's hello
+_TALK_GAP = 15  # quiet frames (0.3 s) that end a loud stretch
 
 
 def _nothing() -> None:
@@ -84,7 +87,9 @@ class MediaLeg:
         self.clock = transport.clock
         self.answered_at = self.clock.now()  # a leg is made when the call is answered
         self.greeting_seconds = greeting_seconds
-        self._greeting_until = self.answered_at + greeting_seconds
+        self._first_prompt_at: float | None = None
+        self._loud_since: float | None = None  # when the far end's current loud stretch began
+        self._quiet_run = 0
         self.prompts = prompts
         self.recognizer = recognizer or NullRecognizer()
         self.tap = tap
@@ -145,10 +150,17 @@ class MediaLeg:
             self.tap.subscriber(frame, at)
         if frame is SILENT_FRAME or not is_loud(frame):
             self._dtmf.quiet()
-        elif not self._oob:
-            for digit in self._dtmf.feed(frame):
-                self._digit(digit)
-            tone = self._dtmf.tone
+            self._quiet_run += 1
+            if self._quiet_run >= _TALK_GAP:
+                self._loud_since = None
+        else:
+            self._quiet_run = 0
+            if self._loud_since is None:
+                self._loud_since = at
+            if not self._oob:
+                for digit in self._dtmf.feed(frame):
+                    self._digit(digit)
+                tone = self._dtmf.tone
         detector = self._detector
         if detector is not None:
             beeped = detector.beeped
@@ -186,9 +198,14 @@ class MediaLeg:
             self._greeting = False
 
     def _is_greeting(self, at: float) -> bool:
-        """Speech starting now is the callee's hello: soon after the answer or after the first
-        prompt began (the robot may start late), and before any prompt was heard to its end."""
-        return self._prompts_heard == 0 and at < self._greeting_until
+        """Speech heard now is the callee's hello: it began soon after the answer, or before
+        the first prompt started, and no prompt has been heard to its end yet."""
+        if self._prompts_heard:
+            return False
+        began = self._loud_since if self._loud_since is not None else at
+        first = self._first_prompt_at
+        return began < self.answered_at + self.greeting_seconds or \
+            (first is not None and began < first)
 
     def _event(self, event: DtmfEvent) -> None:
         if self.ended:
@@ -282,9 +299,8 @@ class MediaLeg:
         if not pcm:
             return SILENCE
         played = asyncio.get_running_loop().create_future()
-        if self._prompts_heard == 0:  # the first prompt: a hello may still overlap its start
-            self._greeting_until = max(self._greeting_until,
-                                       self.clock.now() + self.greeting_seconds)
+        if self._first_prompt_at is None:
+            self._first_prompt_at = self.clock.now()
         self._pcm, self._pos, self._played = pcm, 0, played
         self._barge_dtmf, self._barge_speech = barge_in_dtmf, barge_in_speech
         self._want_speech += barge_in_speech
@@ -382,10 +398,11 @@ class MediaLeg:
         if self.ended:
             return
         self.ended = True
+        until = self.clock.now()  # the media clock, before the transport stops moving it
         self._stop_prompt("hangup")
         self.transport.close()
         if self.tap is not None:
-            self.tap.close(until=self.clock.now())
+            self.tap.close(until=until)
         self._wake()
 
 

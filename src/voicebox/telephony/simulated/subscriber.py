@@ -31,7 +31,8 @@ MACHINE_GREETING = ("Здравствуйте, вы позвонили по но
                     "Оставьте, пожалуйста, сообщение после сигнала.")
 ASSISTANT_GREETING = ("Здравствуйте, я голосовой помощник абонента. Скажите, пожалуйста, "
                       "как вас зовут и по какому вы вопросу, я передам.")
-BARGE_IN_FRAMES = 50  # a subscriber who barges in does so a second into the prompt
+BARGE_IN_FRAMES = 125  # a subscriber who barges in does so 2.5 s into the prompt (after
+# the time a hello at the answer is taken for a greeting: see MediaLeg)
 _DIGITS = re.compile(r"^[0-9*#A-D]+$")
 
 
@@ -128,7 +129,7 @@ class VirtualSubscriber:
                 self.heard_prompts += 1
             self._robot_frames += 1
             self._quiet = 0
-            if self.behaviour.barge_in and self._robot_frames == BARGE_IN_FRAMES:
+            if self.behaviour.barge_in and self._robot_frames >= BARGE_IN_FRAMES:
                 self._answer()
             return
         if self._robot_frames:
