@@ -164,7 +164,7 @@ async def test_immediate_stt_reaches_the_listener(chain, immediate):
     from voicebox.telephony.scripted import ScriptedCall
 
     class Asked(ScriptedCall):
-        immediate: list[bool] = []
+        immediate: list[bool]
 
         async def collect(self, **options):
             self.immediate.append(options.get("immediate", False))
