@@ -13,7 +13,7 @@ from voicebox.engine import EngineConfig, run_scenario
 from voicebox.media.asr import RecognitionService
 from voicebox.media.espeak import EspeakEngine
 from voicebox.media.tts import SpeechService
-from voicebox.scenarios.format import ScenarioBody
+from voicebox.scenario_language.format import ScenarioBody
 from voicebox.telephony.base import VirtualClock
 from voicebox.telephony.media_leg import MediaKit
 from voicebox.telephony.prompts import SpeechPrompts

@@ -7,7 +7,7 @@ from __future__ import annotations
 from voicebox.engine import EngineConfig, run_scenario
 from voicebox.media.espeak import EspeakEngine
 from voicebox.media.tts import SpeechService
-from voicebox.scenarios.format import ScenarioBody
+from voicebox.scenario_language.format import ScenarioBody
 from voicebox.telephony.media_leg import MediaKit
 from voicebox.telephony.prompts import SpeechPrompts
 from voicebox.telephony.simulated import SimulatedGateway
