@@ -29,6 +29,7 @@ from voicebox.recordings.repository import recording_repository
 from voicebox.recordings.timeline import Timeline
 from voicebox.storage import open_storage
 from voicebox.storage.local import is_folder
+from voicebox.store.writes import write_session
 
 log = logging.getLogger(__name__)
 RECORDINGS_DIR = "recordings"
@@ -206,7 +207,7 @@ class Recorder:
                 delay = 0.1
                 while True:
                     try:
-                        async with self.sessionmaker() as session:
+                        async with write_session(self.sessionmaker) as session:
                             await recording_repository.set_paths(session, batch)
                             await session.commit()
                         break
