@@ -185,3 +185,28 @@ def test_ivr_tells_the_recogniser_what_to_expect():
 ])
 def test_agreement_yields_to_a_more_specific_intent(text, code):
     assert dictionary_intent(text).code == code
+
+
+@pytest.mark.parametrize("immediate", [True, False])
+async def test_immediate_stt_reaches_the_listener(chain, immediate):
+    """`immediateStt` asks the call to end the answer at the speaker's first pause."""
+    from voicebox.engine import run_scenario
+    from voicebox.scenario_language.format import ScenarioBody
+    from voicebox.telephony.base import VirtualClock
+    from voicebox.telephony.scripted import ScriptedCall
+
+    class Asked(ScriptedCall):
+        immediate: list[bool]
+
+        async def collect(self, **options):
+            self.immediate.append(options.get("immediate", False))
+            return await super().collect(**options)
+
+    states = _ivr(chain)
+    states[1] = {**states[1], "voiceInput": True, "immediateStt": immediate}
+    clock = VirtualClock()
+    call = Asked(clock, [Heard(speech="нет", confidence=0.9)])
+    call.immediate = []
+    outcome = await run_scenario(ScenarioBody.model_validate({"title": "t", "states": states}),
+                                 call, clock=clock)
+    assert _went(outcome) == "no" and call.immediate == [immediate]

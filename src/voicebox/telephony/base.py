@@ -222,13 +222,15 @@ class CallLeg(Protocol):
         terminator: str | None = "#",
         language: str | None = None,
         hints: Sequence[str] = (),
+        immediate: bool = False,
     ) -> Heard:
         """Listen for digits and/or one utterance.
 
         Digits end at `terminator` (not included), at `max_digits`, or after `wait_seconds` without
         a new digit; speech ends at the end of the utterance. Returns SILENCE after `wait_seconds`
         with nothing heard. Raises `RemoteHangup`. Speech is recognised in `language` (the
-        leg's default when None), biased towards `hints` (the words and phrasings expected).
+        leg's default when None), biased towards `hints` (the words and phrasings expected);
+        with `immediate` (a scenario's `immediateStt`) the utterance ends at its first pause.
         """
         ...
 

@@ -33,10 +33,11 @@ class MediaDelegate:
 
     async def collect(self, *, dtmf: bool = True, speech: bool = False, wait_seconds: float = 5.0,
                       max_digits: int | None = None, terminator: str | None = "#",
-                      language: str | None = None, hints: Sequence[str] = ()) -> Heard:
+                      language: str | None = None, hints: Sequence[str] = (),
+                      immediate: bool = False) -> Heard:
         return await self._media_leg().collect(
             dtmf=dtmf, speech=speech, wait_seconds=wait_seconds, max_digits=max_digits,
-            terminator=terminator, language=language, hints=hints)
+            terminator=terminator, language=language, hints=hints, immediate=immediate)
 
     async def detect_machine(self, *, listen_seconds: float = 3.0) -> Detection:
         return await self._media_leg().detect_machine(listen_seconds=listen_seconds)

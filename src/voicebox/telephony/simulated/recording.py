@@ -20,14 +20,17 @@ from voicebox.errors import MediaError
 from voicebox.media.audio import SAMPLE_RATE, SAMPLE_WIDTH, Pcm, silence
 from voicebox.media.dtmf import dtmf_tones
 from voicebox.media.tap import FRAME_SECONDS, RecordingTap
-from voicebox.telephony.base import Heard, Prompt
+from voicebox.telephony.base import Heard, Prompt, Voice
 from voicebox.telephony.media_leg import MediaKit
 from voicebox.telephony.prompts import PromptRenderer
 from voicebox.telephony.simulated.call import SimulatedCall
-from voicebox.telephony.simulated.subscriber import SUBSCRIBER_VOICE
 from voicebox.telephony.simulated.timeline import Event, Timeline
 
 log = logging.getLogger(__name__)
+
+# The text mode's subscriber in its recordings: one cheap voice, never a robot's, so the sides
+# stay apart (audio-mode subscribers speak in caller voices: simulated/subscriber.py).
+SUBSCRIBER_VOICE = Voice(name="espeak:m3")
 MISSING_PROMPT_SECONDS = 1.0
 FRAME_BYTES = round(FRAME_SECONDS * SAMPLE_RATE) * SAMPLE_WIDTH
 RENDERS_AT_ONCE = 2  # calls rendered at the same time per gateway (the rest wait their turn)
