@@ -8,6 +8,7 @@ import io
 import math
 import uuid
 import wave
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import numpy as np
@@ -211,24 +212,127 @@ async def convert_file(src: Path, dest: Path, *, max_seconds: float = 600.0) -> 
     return await asyncio.to_thread(write_wav, dest, pcm)
 
 
-async def transform(
-    pcm: bytes, *, rate: int, tempo: float = 1.0, pitch_cents: int = 0
-) -> Pcm:
-    """Resample mono 16-bit PCM at `rate` to 8 kHz, with optional time-stretch and pitch shift."""
+def _sox_args(rate: int, tempo: float, pitch_cents: int, *opts: str) -> list[str] | None:
+    """The sox command resampling raw PCM at `rate` to 8 kHz with the effects; None when the
+    audio is already what telephony wants."""
     effects: list[str] = []
     if abs(tempo - 1.0) > 0.01:
         effects += ["tempo", "-s", f"{tempo:.3f}"]
     if pitch_cents:
         effects += ["pitch", str(pitch_cents)]
     if rate == SAMPLE_RATE and not effects:
-        return pcm
+        return None
     raw = ["-t", "raw", "-e", "signed-integer", "-b", "16", "-c", "1", "-L"]
-    return await run_tool(
-        ["sox", "-q", *raw, "-r", str(rate), "-", *raw, "-r", str(SAMPLE_RATE), "-",
-         *effects, "rate", "-h", str(SAMPLE_RATE)],
-        pcm,
-        what="audio conversion failed",
-    )
+    return ["sox", "-q", *opts, *raw, "-r", str(rate), "-", *raw, "-r", str(SAMPLE_RATE), "-",
+            *effects, "rate", "-h", str(SAMPLE_RATE)]
+
+
+async def transform(
+    pcm: bytes, *, rate: int, tempo: float = 1.0, pitch_cents: int = 0
+) -> Pcm:
+    """Resample mono 16-bit PCM at `rate` to 8 kHz, with optional time-stretch and pitch shift."""
+    args = _sox_args(rate, tempo, pitch_cents)
+    if args is None:
+        return pcm
+    return await run_tool(args, pcm, what="audio conversion failed")
+
+
+STREAM_READ = 4096  # bytes read from a streaming tool at a time (0.25 s at 8 kHz)
+
+
+async def stream_tool(
+    args: list[str], stdin: bytes | AsyncIterator[bytes] | None = None, *, what: str
+) -> AsyncIterator[bytes]:
+    """`run_tool` for a tool that writes as it works: its stdout is yielded as it comes, and
+    `stdin` (bytes, or pieces arriving meanwhile) is fed as the tool reads. MediaError with its
+    stderr when it fails (after what it wrote); closing the iterator early kills the tool."""
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *args,
+            stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+    except FileNotFoundError as exc:
+        raise MediaError(f"{args[0]} is not installed (see scripts/system-packages.txt)") from exc
+    assert proc.stdout is not None and proc.stderr is not None
+    errors = asyncio.ensure_future(proc.stderr.read())
+    feed: asyncio.Future[None] | None = None
+    if isinstance(stdin, bytes):
+        feed = asyncio.ensure_future(_feed(proc, stdin))
+    elif stdin is not None:
+        feed = asyncio.ensure_future(_relay(proc, stdin))
+    try:
+        while chunk := await proc.stdout.read(STREAM_READ):
+            yield chunk
+        if feed is not None:
+            await feed  # the source's own failure, if any, wins
+        await proc.wait()
+        err = await errors
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        tasks = [errors] if feed is None else [errors, feed]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    if proc.returncode != 0:
+        detail = _without_paths(err.decode(errors="replace"), args).strip().splitlines()
+        raise MediaError(f"{what}: {detail[-1] if detail else f'{args[0]} failed'}")
+
+
+async def _relay(proc: asyncio.subprocess.Process, source: AsyncIterator[bytes]) -> None:
+    assert proc.stdin is not None
+    try:
+        async for piece in source:
+            proc.stdin.write(piece)
+            await proc.stdin.drain()
+        proc.stdin.close()
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the tool stopped reading; its exit status says why
+    finally:
+        aclose = getattr(source, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+async def stream_transform(
+    source: AsyncIterator[bytes], *, rate: int, tempo: float = 1.0, pitch_cents: int = 0
+) -> AsyncIterator[Pcm]:
+    """`transform` for audio that arrives in pieces (a streaming engine): sox resamples as it
+    reads, so 8 kHz PCM comes out while the source is still speaking (the same conversion as
+    `transform`)."""
+    args = _sox_args(rate, tempo, pitch_cents, "--buffer", str(STREAM_READ))
+    if args is None:
+        async for piece in source:
+            yield piece
+        return
+    async for piece in stream_tool(args, source, what="audio conversion failed"):
+        yield piece
+
+
+async def wav_stream_body(source: AsyncIterator[bytes], *, what: str) -> tuple[int, AsyncIterator[bytes]]:
+    """A WAV arriving through a pipe (espeak-ng --stdout, placeholder sizes in its header):
+    its rate, once the header is in, and the PCM after the header as it keeps coming."""
+    head = b""
+    async for piece in source:
+        head += piece
+        start = head.find(b"data")
+        if start >= 0 and len(head) >= start + 8:
+            _, rate = parse_wav_stream(head[:start + 8], what=what)
+            break
+    else:
+        raise MediaError(f"{what}: WAV stream without audio")
+
+    async def body() -> AsyncIterator[bytes]:
+        first = head[start + 8:]
+        if first:
+            yield first
+        async for piece in source:
+            yield piece
+
+    return rate, body()
 
 
 async def compress(wav: Path, dest: Path) -> Path:

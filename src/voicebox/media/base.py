@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -73,3 +74,14 @@ class SpeechSynthesizer(Protocol):
         """What, besides the text, makes this engine's output differ (voice, rate, pitch)."""
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class StreamingSynthesizer(SpeechSynthesizer, Protocol):
+    """An engine that speaks as it goes: the `SpeechService` plays an uncached prompt from its
+    first chunk (engines without `stream` are rendered whole first)."""
+
+    def stream(self, text: str, settings: SpeechSettings, language: str) -> AsyncIterator[Pcm]:
+        """`synthesize` as telephony PCM pieces, yielded as the engine produces them; closing
+        the iterator early stops the engine. MediaError as `synthesize`."""
+        ...

@@ -2,7 +2,12 @@
 
 With a shared storage backend (a bucket) the machines share the cache too: a miss on the local
 disk looks for `tts/<hash>.wav` in storage before synthesising, and a new render is put there.
-The local folder stays the fast path."""
+The local folder stays the fast path.
+
+A prompt can also be rendered as a stream (`stream`): its pieces go to every listener as the
+engine makes them and the file is written, atomically, only once the whole prompt is in. When
+every listener leaves first (a barged-in or hung-up prompt) the render is stopped and nothing is
+written: the cache never holds a truncated prompt."""
 
 from __future__ import annotations
 
@@ -11,10 +16,12 @@ import hashlib
 import logging
 import shutil
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
 from pathlib import Path
 
-from voicebox.media.audio import Pcm, write_wav
+from voicebox.errors import MediaError
+from voicebox.media.audio import Pcm, read_prompt, write_wav
 from voicebox.storage import Storage, StorageError
 
 log = logging.getLogger(__name__)
@@ -31,6 +38,7 @@ class PromptCache:
         self.hits = 0
         self.misses = 0
         self._pending: dict[str, asyncio.Future[Path]] = {}  # in-flight syntheses by key
+        self._streams: dict[str, StreamingRender] = {}  # in-flight streamed renders by key
 
     @staticmethod
     def key(*parts: str) -> str:
@@ -69,8 +77,62 @@ class PromptCache:
             self.shared += 1
             return path
         self.misses += 1
-        pcm = await make()
-        await asyncio.to_thread(write_wav, path, pcm)
+        return await self._store(key, await make())
+
+    async def stream(self, key: str, make: Callable[[], AsyncIterator[Pcm]]
+                     ) -> AsyncIterator[Pcm]:
+        """The prompt for `key` as PCM pieces: the cached file in one piece, or `make()`'s
+        pieces as they come (shared with every concurrent listener of `key`), cached once the
+        render is complete."""
+        render = self._streams.get(key)
+        if render is not None and render.stopping:  # its last listener left: start afresh
+            render = None
+        if render is None:
+            path = await self._ready(key)
+            render = self._streams.get(key)  # started meanwhile
+            if render is not None and render.stopping:
+                render = None
+            if render is None and path is not None:
+                yield await asyncio.to_thread(read_prompt, path)
+                return
+        if render is None:
+            self.misses += 1
+            render = self._streams[key] = StreamingRender(
+                make(), lambda pcm: self._store(key, pcm))
+            render.task.add_done_callback(lambda _: self._forget(key, render))
+        else:
+            self.hits += 1
+        async with aclosing(render.listen()) as pieces:
+            async for piece in pieces:
+                yield piece
+
+    def _forget(self, key: str, render: StreamingRender) -> None:
+        if self._streams.get(key) is render:
+            del self._streams[key]
+
+    @property
+    def rendering(self) -> int:
+        """Streamed renders under way."""
+        return len(self._streams)
+
+    async def _ready(self, key: str) -> Path | None:
+        """The cached file for `key` when it exists locally, in storage or is being made whole;
+        None when it must be rendered."""
+        pending = self._pending.get(key)
+        if pending is not None:
+            self.hits += 1
+            return await asyncio.shield(pending)
+        path = self.path(key)
+        if await asyncio.to_thread(path.is_file):
+            self.hits += 1
+            return path
+        if await self._fetch(key, path):
+            self.shared += 1
+            return path
+        return None
+
+    async def _store(self, key: str, pcm: Pcm) -> Path:
+        path = await asyncio.to_thread(write_wav, self.path(key), pcm)
         if self.storage is not None:
             try:
                 await self.storage.put_file(self.storage_key(key), path)
@@ -102,3 +164,71 @@ class PromptCache:
 
         await asyncio.to_thread(copy)
         return True
+
+
+class StreamingRender:
+    """One prompt being rendered as a stream for any number of listeners. The pieces are kept
+    (each listener plays from the first); `store` gets the whole prompt when the engine is
+    done. The render runs in its own task, so a listener leaving does not stop it for the
+    others; the last one leaving before the end cancels it (the engine is stopped, nothing is
+    stored)."""
+
+    def __init__(self, pieces: AsyncIterator[Pcm], store: Callable[[Pcm], Awaitable[Path]]):
+        self.parts: list[Pcm] = []
+        self.complete = False
+        self.stopping = False  # every listener left before the end
+        self.listeners = 0
+        self._error: BaseException | None = None
+        self._waiters: list[asyncio.Future[None]] = []
+        self.task = asyncio.ensure_future(self._run(pieces, store))
+        self.task.add_done_callback(self._finished)
+
+    async def _run(self, pieces: AsyncIterator[Pcm], store: Callable[[Pcm], Awaitable[Path]]
+                   ) -> None:
+        async with aclosing(pieces):
+            async for piece in pieces:
+                if piece:
+                    self.parts.append(piece)
+                    self._wake()
+        self.complete = True
+        self._wake()
+        await store(b"".join(self.parts))
+
+    def _finished(self, task: asyncio.Future[None]) -> None:
+        if task.cancelled():
+            self._error = asyncio.CancelledError()
+        elif task.exception() is not None:
+            self._error = task.exception()
+            if self.complete:  # every listener has the audio: only the cache lost it
+                log.warning("caching a streamed prompt failed: %r", self._error)
+        self._wake()
+
+    def _wake(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def listen(self) -> AsyncIterator[Pcm]:
+        """Every piece from the first, waiting for the engine as needed."""
+        self.listeners += 1
+        sent = 0
+        try:
+            while True:
+                while sent < len(self.parts):
+                    sent += 1
+                    yield self.parts[sent - 1]
+                if self.complete:
+                    return
+                if self._error is not None:
+                    if isinstance(self._error, asyncio.CancelledError):
+                        raise MediaError("the prompt's render was stopped", name="tts")
+                    raise self._error
+                waiter = asyncio.get_running_loop().create_future()
+                self._waiters.append(waiter)
+                await waiter
+        finally:
+            self.listeners -= 1
+            if self.listeners == 0 and not self.complete:
+                self.stopping = True
+                self.task.cancel()

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import AsyncIterator
 
 from voicebox.errors import MediaError
-from voicebox.media.audio import Pcm, parse_wav_stream, run_tool, transform
+from voicebox.media.audio import (
+    Pcm,
+    parse_wav_stream,
+    run_tool,
+    stream_tool,
+    stream_transform,
+    transform,
+    wav_stream_body,
+)
 from voicebox.media.base import SpeechSettings
 
 FEMALE_VOICES = frozenset({"oksana", "jane", "alena", "omazh", "marina", "julia", "lera", "masha",
@@ -40,16 +49,25 @@ class EspeakEngine:
     def cache_key(self, settings: SpeechSettings, language: str) -> str:
         return f"espeak/{self._voice(settings, language)}/{settings.speed}/{settings.emotion}"
 
-    async def synthesize(self, text: str, settings: SpeechSettings, language: str) -> Pcm:
+    def _args(self, settings: SpeechSettings, language: str) -> list[str]:
         wpm = min(max(round(_BASE_WPM * settings.rate), 80), 450)
-        out = await run_tool(
-            [self.binary, "-v", self._voice(settings, language), "-s", str(wpm),
-             "-p", str(_PITCH[settings.emotion]), "--stdin", "--stdout"],
-            text.encode(),
-            what="espeak-ng failed",
-        )
+        return [self.binary, "-v", self._voice(settings, language), "-s", str(wpm),
+                "-p", str(_PITCH[settings.emotion]), "--stdin", "--stdout"]
+
+    async def synthesize(self, text: str, settings: SpeechSettings, language: str) -> Pcm:
+        out = await run_tool(self._args(settings, language), text.encode(),
+                             what="espeak-ng failed")
         pcm, rate = parse_wav_stream(out, what="espeak-ng output")
         return await transform(pcm, rate=rate)
+
+    async def stream(self, text: str, settings: SpeechSettings, language: str
+                     ) -> AsyncIterator[Pcm]:
+        """espeak-ng writes its WAV to the pipe clause by clause: resampled as it comes, the
+        first audio is out long before the last clause is spoken."""
+        out = stream_tool(self._args(settings, language), text.encode(), what="espeak-ng failed")
+        rate, body = await wav_stream_body(out, what="espeak-ng output")
+        async for pcm in stream_transform(body, rate=rate):
+            yield pcm
 
     async def close(self) -> None:
         return None

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import aclosing
 from pathlib import Path
 from typing import Any
 
 from voicebox.errors import MediaError
 from voicebox.media.audio import Pcm, read_prompt
-from voicebox.media.base import SpeechSettings, SpeechSynthesizer
+from voicebox.media.base import SpeechSettings, SpeechSynthesizer, StreamingSynthesizer
 from voicebox.media.cache import PromptCache
 from voicebox.media.yandex import VOICES as YANDEX_VOICES
 from voicebox.storage import Storage, open_storage
@@ -112,17 +113,7 @@ class SpeechService:
         Raises:
             MediaError: every engine able to speak the language failed.
         """
-        if not self._started:
-            await self.start()
-        speech = SpeechSettings.of(settings)
-        language = language or detect_language(text)
-        # Lone surrogates and NUL (from any variable) cannot be hashed, cached or spoken.
-        text = " ".join(clean_text(text).split())
-        if not text:
-            raise MediaError("nothing to say: the prompt text is empty", name="tts")
-        if len(text) > MAX_PROMPT_CHARS:
-            raise MediaError(f"the prompt is {len(text)} characters long; at most "
-                             f"{MAX_PROMPT_CHARS} are spoken", name="tts")
+        text, speech, language = await self._prompt(text, settings, language)
         errors: list[str] = []
         for engine in self._candidates(speech, language):
             key = PromptCache.key(CACHE_VERSION, engine.cache_key(speech, language), language, text)
@@ -131,6 +122,48 @@ class SpeechService:
                     key, lambda engine=engine: engine.synthesize(text, speech, language)
                 )
             except MediaError as exc:  # a failing engine must not end the call: try the next
+                log.warning("TTS %s failed, trying the next engine: %s", engine.name, exc.message)
+                errors.append(f"{engine.name}: {exc.message}")
+        raise MediaError(f"speech synthesis failed ({'; '.join(errors) or 'no engine'})", name="tts")
+
+    async def _prompt(self, text: str, settings: Any, language: str | None
+                      ) -> tuple[str, SpeechSettings, str]:
+        """The text as spoken and cached, its settings and language; MediaError if unspeakable."""
+        if not self._started:
+            await self.start()
+        language = language or detect_language(text)
+        # Lone surrogates and NUL (from any variable) cannot be hashed, cached or spoken.
+        text = " ".join(clean_text(text).split())
+        if not text:
+            raise MediaError("nothing to say: the prompt text is empty", name="tts")
+        if len(text) > MAX_PROMPT_CHARS:
+            raise MediaError(f"the prompt is {len(text)} characters long; at most "
+                             f"{MAX_PROMPT_CHARS} are spoken", name="tts")
+        return text, SpeechSettings.of(settings), language
+
+    async def stream(
+        self, text: str, settings: Any = None, *, language: str | None = None
+    ) -> AsyncIterator[Pcm]:
+        """`synthesize` as telephony PCM pieces for a player: a cached prompt comes in one
+        piece; an uncached one from an engine that can stream comes as the engine speaks (and
+        is cached once complete; closing the iterator early caches nothing); other engines
+        render it whole first. An engine failing before its first piece falls back to the
+        next one; a failure after it raises MediaError."""
+        text, speech, language = await self._prompt(text, settings, language)
+        errors: list[str] = []
+        for engine in self._candidates(speech, language):
+            key = PromptCache.key(CACHE_VERSION, engine.cache_key(speech, language), language, text)
+            started = False
+            try:
+                async with aclosing(self.cache.stream(
+                        key, lambda engine=engine: _pieces(engine, text, speech, language))) as out:
+                    async for pcm in out:
+                        started = True
+                        yield pcm
+                return
+            except MediaError as exc:
+                if started:
+                    raise
                 log.warning("TTS %s failed, trying the next engine: %s", engine.name, exc.message)
                 errors.append(f"{engine.name}: {exc.message}")
         raise MediaError(f"speech synthesis failed ({'; '.join(errors) or 'no engine'})", name="tts")
@@ -146,6 +179,17 @@ class SpeechService:
     async def close(self) -> None:
         await asyncio.gather(*(engine.close() for engine in self.engines.values()))
         self._started = False
+
+
+async def _pieces(engine: SpeechSynthesizer, text: str, speech: SpeechSettings, language: str
+                  ) -> AsyncIterator[Pcm]:
+    """What `engine` says, as it says it when it can stream, else whole."""
+    if isinstance(engine, StreamingSynthesizer):
+        async with aclosing(engine.stream(text, speech, language)) as pieces:
+            async for pcm in pieces:
+                yield pcm
+    else:
+        yield await engine.synthesize(text, speech, language)
 
 
 def offline_engines() -> list[SpeechSynthesizer]:

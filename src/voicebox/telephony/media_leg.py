@@ -26,9 +26,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 
+from voicebox.errors import MediaError
 from voicebox.media.amd import ASSISTANT, HUMAN, MACHINE, AmdResult, AmdTiming, MachineDetector
 from voicebox.media.asr import NOTHING, NullRecognizer, Recognizer, Transcript
 from voicebox.media.dtmf import DtmfListener
@@ -43,7 +45,7 @@ from voicebox.telephony.base import (
     Prompt,
     RemoteHangup,
 )
-from voicebox.telephony.prompts import PromptRenderer
+from voicebox.telephony.prompts import PromptRenderer, stream_of
 from voicebox.telephony.transport import FRAME_BYTES, SILENT_FRAME, DtmfEvent, FrameTransport
 
 log = logging.getLogger(__name__)
@@ -95,8 +97,10 @@ class MediaLeg:
         self.tap = tap
         self.language = language
         self.amd = amd
-        self._pcm: bytes | None = None  # the prompt playing
+        self._pcm: bytes | bytearray | None = None  # the prompt playing (as far as rendered)
+        self._complete = True  # all of the playing prompt is in `_pcm`
         self._pos = 0
+        self.underruns = 0  # frames sent as silence while a streaming prompt's engine lagged
         self._played: asyncio.Future[str] | None = None  # "end" / "dtmf" / "speech"
         self._barge_dtmf = self._barge_speech = False
         self._digits: list[str] = []
@@ -124,13 +128,16 @@ class MediaLeg:
         if pcm is None:
             return None
         pos = self._pos
-        frame = pcm[pos:pos + FRAME_BYTES]
+        if not self._complete and pos + FRAME_BYTES > len(pcm):
+            self.underruns += 1  # the engine is slower than real time: silence, never a gap
+            return None
+        frame = bytes(pcm[pos:pos + FRAME_BYTES])
         self._pos = pos + FRAME_BYTES
         if len(frame) < FRAME_BYTES:
             frame += bytes(FRAME_BYTES - len(frame))
         if self.tap is not None:
             self.tap.robot(frame, self.clock.now())
-        if self._pos >= len(pcm):
+        if self._complete and self._pos >= len(pcm):
             self._stop_prompt("end")
         return frame
 
@@ -288,20 +295,28 @@ class MediaLeg:
     async def play(self, prompt: Prompt, *, barge_in_dtmf: bool = False,
                    barge_in_speech: bool = False) -> Heard:
         self._check()
-        release = hold_clock(self.clock)  # rendering is not call time in the simulator
+        pieces = stream_of(self.prompts, prompt)
         try:
-            pcm = await self.prompts.render(prompt)
-        finally:
-            release()
-        self._check()
-        if barge_in_dtmf and self._digits:  # typed ahead: the prompt is not needed
-            return Heard(dtmf=self._take_digits(), barged_in=True)
-        if not pcm:
-            return SILENCE
+            # Rendering up to the first piece is not call time in the simulator; after it the
+            # prompt plays while the engine goes on (an engine that cannot stream: all of it).
+            release = hold_clock(self.clock)
+            try:
+                first = await anext(pieces, b"")
+            finally:
+                release()
+            self._check()
+            if barge_in_dtmf and self._digits:  # typed ahead: the prompt is not needed
+                return Heard(dtmf=self._take_digits(), barged_in=True)
+            if not first:
+                return SILENCE
+        except BaseException:
+            await pieces.aclose()
+            raise
         played = asyncio.get_running_loop().create_future()
         if self._first_prompt_at is None:
             self._first_prompt_at = self.clock.now()
-        self._pcm, self._pos, self._played = pcm, 0, played
+        self._pcm, self._pos, self._played, self._complete = first, 0, played, False
+        pump = asyncio.get_running_loop().create_task(self._pump(pieces, played))
         self._barge_dtmf, self._barge_speech = barge_in_dtmf, barge_in_speech
         self._want_speech += barge_in_speech
         try:
@@ -319,6 +334,31 @@ class MediaLeg:
             self._want_speech -= barge_in_speech
             if self._played is played:
                 self._pcm, self._played = None, None  # cancelled: the audio stops at once
+            if not pump.done():  # stopped early: the engine stops too (nothing is cached)
+                pump.cancel()
+                await asyncio.gather(pump, return_exceptions=True)
+
+    async def _pump(self, pieces: AsyncIterator[bytes], played: asyncio.Future[str]) -> None:
+        """Append the rest of a streaming prompt to what is playing, as the engine makes it
+        (a cached prompt is one piece: it is complete at once, and never copied)."""
+        try:
+            async with aclosing(pieces):
+                async for piece in pieces:
+                    pcm = self._pcm
+                    if self._played is not played or pcm is None:
+                        return  # stopped meanwhile
+                    if not isinstance(pcm, bytearray):
+                        pcm = self._pcm = bytearray(pcm)
+                    pcm += piece
+        except MediaError as error:  # the engine failed mid-prompt: as a failed render does
+            if not played.done():
+                played.set_exception(error)
+            return
+        pcm = self._pcm
+        if self._played is played and pcm is not None:
+            self._complete = True
+            if self._pos >= len(pcm):
+                self._stop_prompt("end")
 
     async def collect(self, *, dtmf: bool = True, speech: bool = False, wait_seconds: float = 5.0,
                       max_digits: int | None = None, terminator: str | None = "#",
