@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -234,3 +235,61 @@ async def test_text_with_no_utf8_form_is_spoken_not_a_crash(tmp_path: Path) -> N
     tts = SpeechService([Counting()], cache_dir=tmp_path, order={"ru": ["espeak"]})
     path = await tts.synthesize("Добрый \udc00 день\x00", language="ru")
     assert rms(read_prompt(path)) > 0.03
+
+
+class Whole(Counting):
+    """espeak-ng as an engine that cannot stream (festival, SpeechKit)."""
+
+    def __getattribute__(self, name):
+        if name == "stream":
+            raise AttributeError(name)
+        return super().__getattribute__(name)
+
+
+class BrokenStream(EspeakEngine):
+    """espeak-ng whose stream fails before its first piece (a binary gone, say)."""
+
+    name = "festival"
+    languages = frozenset({"ru"})
+
+    async def stream(self, text, settings, language):
+        raise MediaError("festival died")
+        yield b""  # an async generator
+
+
+async def stream_all(tts: SpeechService, text: str, settings=None) -> list[bytes]:
+    return [pcm async for pcm in tts.stream(text, settings)]
+
+
+async def test_stream_caches_a_complete_render_and_then_plays_it_whole(tmp_path: Path) -> None:
+    tts = SpeechService([EspeakEngine()], cache_dir=tmp_path, order={"ru": ("espeak",)})
+    pieces = await stream_all(tts, RU_TEXT * 3)
+    assert len(pieces) > 1 and tts.cache.misses == 1
+    [path] = wav_files(tmp_path)
+    assert read_prompt(path) == b"".join(pieces)
+    while tts.cache.rendering:  # the render's task ends just after its last piece
+        await asyncio.sleep(0)
+    again = await stream_all(tts, RU_TEXT * 3)
+    assert again == [b"".join(pieces)] and tts.cache.misses == 1  # cached: one piece
+
+
+async def test_stream_of_an_engine_that_cannot_stream_is_its_whole_render(tmp_path: Path) -> None:
+    engine = Whole()
+    tts = SpeechService([engine], cache_dir=tmp_path, order={"ru": ("espeak",)})
+    pieces = await stream_all(tts, RU_TEXT)
+    assert len(pieces) == 1 and engine.calls == 1
+    assert read_prompt(wav_files(tmp_path)[0]) == pieces[0]
+
+
+async def test_stream_falls_back_when_an_engine_fails_before_speaking(tmp_path: Path) -> None:
+    tts = SpeechService([BrokenStream(), EspeakEngine()], cache_dir=tmp_path,
+                        order={"ru": ("festival", "espeak")})
+    pieces = await stream_all(tts, RU_TEXT)
+    assert pieces and len(wav_files(tmp_path)) == 1
+
+
+async def test_stream_closed_early_caches_nothing(tmp_path: Path) -> None:
+    tts = SpeechService([EspeakEngine()], cache_dir=tmp_path, order={"ru": ("espeak",)})
+    async with contextlib.aclosing(tts.stream(RU_TEXT * 20)) as pieces:
+        await anext(pieces)
+    assert tts.cache.rendering == 0 and wav_files(tmp_path) == []

@@ -9,6 +9,7 @@ import math
 import uuid
 import wave
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from pathlib import Path
 
 import numpy as np
@@ -326,11 +327,12 @@ async def wav_stream_body(source: AsyncIterator[bytes], *, what: str) -> tuple[i
         raise MediaError(f"{what}: WAV stream without audio")
 
     async def body() -> AsyncIterator[bytes]:
-        first = head[start + 8:]
-        if first:
-            yield first
-        async for piece in source:
-            yield piece
+        async with aclosing(source):  # closing the body stops the tool
+            first = head[start + 8:]
+            if first:
+                yield first
+            async for piece in source:
+                yield piece
 
     return rate, body()
 

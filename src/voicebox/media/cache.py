@@ -98,7 +98,7 @@ class PromptCache:
         if render is None:
             self.misses += 1
             render = self._streams[key] = StreamingRender(
-                make(), lambda pcm: self._store(key, pcm))
+                make(), self.path(key), lambda path: self._share(key, path))
             render.task.add_done_callback(lambda _: self._forget(key, render))
         else:
             self.hits += 1
@@ -133,12 +133,15 @@ class PromptCache:
 
     async def _store(self, key: str, pcm: Pcm) -> Path:
         path = await asyncio.to_thread(write_wav, self.path(key), pcm)
+        await self._share(key, path)
+        return path
+
+    async def _share(self, key: str, path: Path) -> None:
         if self.storage is not None:
             try:
                 await self.storage.put_file(self.storage_key(key), path)
             except StorageError as error:  # the local cache still works
                 log.warning("sharing prompt %s failed: %s", key, error)
-        return path
 
     @staticmethod
     def storage_key(key: str) -> str:
@@ -168,39 +171,45 @@ class PromptCache:
 
 class StreamingRender:
     """One prompt being rendered as a stream for any number of listeners. The pieces are kept
-    (each listener plays from the first); `store` gets the whole prompt when the engine is
-    done. The render runs in its own task, so a listener leaving does not stop it for the
-    others; the last one leaving before the end cancels it (the engine is stopped, nothing is
-    stored)."""
+    (each listener plays from the first); the whole prompt is written to `path` (atomically)
+    when the engine is done, before the listeners hear that it is complete, then `share`d. The
+    render runs in its own task, so a listener leaving does not stop it for the others; the
+    last one leaving before the end cancels it (the engine is stopped, nothing is written)."""
 
-    def __init__(self, pieces: AsyncIterator[Pcm], store: Callable[[Pcm], Awaitable[Path]]):
+    def __init__(self, pieces: AsyncIterator[Pcm], path: Path,
+                 share: Callable[[Path], Awaitable[None]]):
         self.parts: list[Pcm] = []
         self.complete = False
         self.stopping = False  # every listener left before the end
         self.listeners = 0
         self._error: BaseException | None = None
         self._waiters: list[asyncio.Future[None]] = []
-        self.task = asyncio.ensure_future(self._run(pieces, store))
+        self.task = asyncio.ensure_future(self._run(pieces, path, share))
         self.task.add_done_callback(self._finished)
 
-    async def _run(self, pieces: AsyncIterator[Pcm], store: Callable[[Pcm], Awaitable[Path]]
-                   ) -> None:
+    async def _run(self, pieces: AsyncIterator[Pcm], path: Path,
+                   share: Callable[[Path], Awaitable[None]]) -> None:
         async with aclosing(pieces):
             async for piece in pieces:
                 if piece:
                     self.parts.append(piece)
                     self._wake()
+        try:
+            await asyncio.to_thread(write_wav, path, b"".join(self.parts))
+        except OSError as error:  # the listeners have the audio: only the cache lost it
+            log.warning("caching a streamed prompt failed: %s", error)
+            self.complete = True
+            self._wake()
+            return
         self.complete = True
         self._wake()
-        await store(b"".join(self.parts))
+        await share(path)
 
     def _finished(self, task: asyncio.Future[None]) -> None:
         if task.cancelled():
             self._error = asyncio.CancelledError()
         elif task.exception() is not None:
             self._error = task.exception()
-            if self.complete:  # every listener has the audio: only the cache lost it
-                log.warning("caching a streamed prompt failed: %r", self._error)
         self._wake()
 
     def _wake(self) -> None:
@@ -230,5 +239,6 @@ class StreamingRender:
         finally:
             self.listeners -= 1
             if self.listeners == 0 and not self.complete:
-                self.stopping = True
+                self.stopping = True  # the engine is stopped before the last listener goes
                 self.task.cancel()
+                await asyncio.gather(self.task, return_exceptions=True)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from voicebox.errors import MediaError
-from voicebox.media.audio import Pcm, from_float, transform
+from voicebox.media.audio import Pcm, from_float, stream_transform, transform
 from voicebox.media.base import EMOTION_PITCH_CENTS, SpeechSettings
 
 
@@ -75,6 +76,61 @@ class PiperEngine:
         return await transform(
             from_float(samples), rate=rate, pitch_cents=EMOTION_PITCH_CENTS[settings.emotion]
         )
+
+    async def stream(self, text: str, settings: SpeechSettings, language: str
+                     ) -> AsyncIterator[Pcm]:
+        """piper speaks sentence by sentence: each is resampled and yielded as soon as it is
+        made, while the worker thread goes on with the next. Closing early stops the thread
+        after the sentence it is on."""
+        await self.start()
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[np.ndarray, int] | MediaError | None] = asyncio.Queue()
+        stop = threading.Event()
+
+        def put(item: tuple[np.ndarray, int] | MediaError | None) -> None:
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+            except RuntimeError:  # the loop is gone: nobody listens any more
+                stop.set()
+
+        def produce() -> None:
+            from piper import SynthesisConfig
+
+            config = SynthesisConfig(length_scale=1 / settings.rate)
+            try:
+                with self._run_lock:
+                    for chunk in self._voice.synthesize(text, syn_config=config):
+                        if stop.is_set():
+                            return
+                        put((chunk.audio_float_array, chunk.sample_rate))
+            except Exception as exc:  # onnxruntime raises its own types
+                put(MediaError(f"piper failed: {exc}"))
+            finally:
+                put(None)
+
+        async def sentences() -> AsyncIterator[tuple[np.ndarray, int]]:
+            while (item := await queue.get()) is not None:
+                if isinstance(item, MediaError):
+                    raise item
+                yield item
+
+        loop.run_in_executor(None, produce)
+        try:
+            spoken = sentences()
+            first = await anext(spoken, None)
+            if first is None:
+                return
+
+            async def pcm() -> AsyncIterator[bytes]:
+                yield from_float(first[0])
+                async for samples, _ in spoken:
+                    yield from_float(samples)
+
+            async for out in stream_transform(
+                    pcm(), rate=first[1], pitch_cents=EMOTION_PITCH_CENTS[settings.emotion]):
+                yield out
+        finally:
+            stop.set()
 
     async def close(self) -> None:
         self._voice = None
