@@ -9,45 +9,22 @@ from collections import deque
 
 from voicebox.telephony.base import Clock
 from voicebox.telephony.pacer import FramePacer, pacer_for
-from voicebox.telephony.transport import (
-    SILENT_FRAME,
-    DtmfEvent,
-    DtmfSink,
-    FrameSink,
-    FrameSource,
-)
+from voicebox.telephony.transport import SILENT_FRAME, DtmfEvent, FrameEnds
 
 _GAP = 0.05
 
 
-class MemoryTransport:
+class MemoryTransport(FrameEnds):
     """Implements `telephony.transport.FrameTransport`; made in pairs by `MemoryLink`."""
 
-    __slots__ = ("_clock", "_dtmf_sink", "_events", "_frame_sink", "_link", "_next_event",
-                 "_source", "closed")
+    __slots__ = ("_events", "_link", "_next_event", "closed")
 
     def __init__(self, clock: Clock, link: MemoryLink):
-        self._clock = clock
+        super().__init__(clock)
         self._link = link
-        self._source: FrameSource | None = None
-        self._frame_sink: FrameSink | None = None
-        self._dtmf_sink: DtmfSink | None = None
         self._events: deque[tuple[str, float]] = deque()  # digits to send, with their length
         self._next_event = 0.0
         self.closed = False
-
-    @property
-    def clock(self) -> Clock:
-        return self._clock
-
-    def set_source(self, source: FrameSource) -> None:
-        self._source = source
-
-    def on_frame(self, sink: FrameSink) -> None:
-        self._frame_sink = sink
-
-    def on_dtmf(self, sink: DtmfSink) -> None:
-        self._dtmf_sink = sink
 
     def send_dtmf(self, digits: str, *, seconds: float = 0.1) -> None:
         for digit in digits:
@@ -58,10 +35,6 @@ class MemoryTransport:
             self.closed = True
             self._link.close()
 
-    def _pull(self) -> bytes | None:
-        source = self._source
-        return None if source is None else source()
-
     def _due_event(self, at: float) -> DtmfEvent | None:
         if not self._events or at < self._next_event:
             return None
@@ -70,10 +43,9 @@ class MemoryTransport:
         return DtmfEvent(digit, at, seconds)
 
     def _deliver(self, frame: bytes | None, event: DtmfEvent | None, at: float) -> None:
-        if event is not None and self._dtmf_sink is not None:
-            self._dtmf_sink(event)
-        if self._frame_sink is not None:
-            self._frame_sink(SILENT_FRAME if frame is None else frame, at)
+        if event is not None:
+            self.deliver_dtmf(event)
+        self.deliver_frame(SILENT_FRAME if frame is None else frame, at)
 
 
 class MemoryLink:
@@ -89,7 +61,7 @@ class MemoryLink:
 
     def tick(self, at: float) -> None:
         a, b = self.a, self.b
-        from_a, from_b = a._pull(), b._pull()
+        from_a, from_b = a.pull(), b.pull()
         event_a, event_b = a._due_event(at), b._due_event(at)
         b._deliver(from_a, event_a, at)
         if not a.closed:

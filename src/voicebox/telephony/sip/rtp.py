@@ -33,9 +33,7 @@ from voicebox.telephony.transport import (
     SAMPLE_RATE,
     SILENT_FRAME,
     DtmfEvent,
-    DtmfSink,
-    FrameSink,
-    FrameSource,
+    FrameEnds,
 )
 
 log = logging.getLogger(__name__)
@@ -91,20 +89,16 @@ class _DigitSender:
         return self.sent >= self.frames
 
 
-class RtpTransport(asyncio.DatagramProtocol):
+class RtpTransport(FrameEnds, asyncio.DatagramProtocol):
     """Implements `telephony.transport.FrameTransport` over one RTP port."""
 
     def __init__(self, sock: socket.socket, *, clock: Clock | None = None,
                  the_pacer: FramePacer | None = None):
+        super().__init__(clock or REAL_TIME)
         self._sock = sock
-        self._clock: Clock = clock or REAL_TIME
         self._pacer = the_pacer
         self._udp: asyncio.DatagramTransport | None = None
         self._media: Media | None = None
-        self._source: FrameSource | None = None
-        self._frame_sink: FrameSink | None = None
-        self._dtmf_sink: DtmfSink | None = None
-        self._pending_dtmf: list[DtmfEvent] = []
         self._ssrc = secrets.randbits(32)
         self._seq = secrets.randbits(16)
         self._ts = secrets.randbits(32)
@@ -123,10 +117,6 @@ class RtpTransport(asyncio.DatagramProtocol):
     @property
     def local_port(self) -> int:
         return self._sock.getsockname()[1]
-
-    @property
-    def clock(self) -> Clock:
-        return self._clock
 
     @property
     def media(self) -> Media | None:
@@ -150,19 +140,7 @@ class RtpTransport(asyncio.DatagramProtocol):
             self._pacer = pacer_for(self._clock, max_behind=RTP_MAX_BEHIND)
         self._pacer.add(self.tick)
 
-    # FrameTransport
-
-    def set_source(self, source: FrameSource) -> None:
-        self._source = source
-
-    def on_frame(self, sink: FrameSink) -> None:
-        self._frame_sink = sink
-
-    def on_dtmf(self, sink: DtmfSink) -> None:
-        self._dtmf_sink = sink
-        pending, self._pending_dtmf = self._pending_dtmf, []
-        for event in pending:
-            sink(event)
+    # FrameTransport (the source and sinks are `FrameEnds`')
 
     def send_dtmf(self, digits: str, *, seconds: float = 0.1) -> None:
         frames = max(round(seconds / 0.02), 1)
@@ -185,13 +163,6 @@ class RtpTransport(asyncio.DatagramProtocol):
         else:
             self._sock.close()
 
-    # Received out of band elsewhere (SIP INFO) but reported like RFC 4733 digits.
-    def deliver_dtmf(self, event: DtmfEvent) -> None:
-        if self._dtmf_sink is None:
-            self._pending_dtmf.append(event)
-        else:
-            self._dtmf_sink(event)
-
     # Sending, once per pacer tick.
 
     def tick(self, at: float = 0.0) -> None:
@@ -202,7 +173,7 @@ class RtpTransport(asyncio.DatagramProtocol):
         if self._sending is None and self._gap == 0 and self._digits and media.event_pt is not None:
             digit, frames = self._digits.popleft()
             self._sending = _DigitSender(digit, frames, self._ts)
-        frame = self._source() if self._source is not None else None
+        frame = self.pull()
         if frame is not None:
             self.frames_from_source += 1
         if self._sending is not None:
@@ -276,8 +247,7 @@ class RtpTransport(asyncio.DatagramProtocol):
             del stream.buffer[:FRAME_BYTES]
             at = stream.time_of(stream.buffer_ts)
             stream.buffer_ts = (stream.buffer_ts + FRAME_SAMPLES) & 0xFFFFFFFF
-            if self._frame_sink is not None:
-                self._frame_sink(frame, at)
+            self.deliver_frame(frame, at)
 
     def _flush(self) -> None:
         """Hand over a partial frame, padded with silence (a gap or the stream's end)."""
@@ -288,8 +258,7 @@ class RtpTransport(asyncio.DatagramProtocol):
         at = stream.time_of(stream.buffer_ts)
         stream.buffer_ts = (stream.buffer_ts + len(stream.buffer) // 2) & 0xFFFFFFFF
         stream.buffer.clear()
-        if self._frame_sink is not None:
-            self._frame_sink(frame, at)
+        self.deliver_frame(frame, at)
 
     def error_received(self, exc: Exception) -> None:
         log.debug("RTP socket error: %s", exc)
