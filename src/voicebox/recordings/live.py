@@ -3,8 +3,9 @@
 
 The path is saved on the call as the tap opens, so a worker killed mid-call leaves a playable
 file its call points to; history reports `callRecord` and `/v1/callRecord` serves it once the
-call has ended (closed by its worker, or by the reaper after a crash). Once closed the file goes
-to the storage backend (`Recorder.closed`)."""
+call has ended (closed by its worker, or by the reaper after a crash). The disk writes are the
+event loop's recording writer process's (`media/tap_writer.py`), never the loop's own. Once the
+file is complete it goes to the storage backend (`Recorder.closed`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from voicebox.media.tap import RecordingTap
+from voicebox.media.tap_writer import shared_writer
 from voicebox.recordings.recorder import Recorder, recording_path
 from voicebox.telephony.media_leg import TapFactory
 
@@ -26,7 +28,7 @@ def live_taps(recorder: Recorder) -> TapFactory:
     def open_tap(call_id: str, start: float) -> RecordingTap:
         relative = recording_path(call_id, datetime.now(UTC))
         tap = RecordingTap(recorder.data_dir / relative, start=start, stereo=stereo,
-                           on_close=closed)
+                           on_close=closed, writer=shared_writer())
         recorder.register(call_id, relative)
         return tap
 
