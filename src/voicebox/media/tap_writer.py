@@ -139,6 +139,14 @@ class TapWriter:
     def pid(self) -> int:
         return self._proc.pid
 
+    def cpu_seconds(self) -> float:
+        """CPU time the child has used (Linux /proc; 0 elsewhere), for the benchmark."""
+        try:
+            fields = Path(f"/proc/{self._proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     @property
     def backlog(self) -> int:
         """Bytes of audio in the ring not yet written by the child."""
