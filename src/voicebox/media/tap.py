@@ -15,6 +15,7 @@ after the writer process died, the tap writes in-process (`WavFile`), as tests a
 
 from __future__ import annotations
 
+import asyncio
 import os
 import struct
 from collections.abc import Callable
@@ -141,19 +142,24 @@ class RecordingTap:
         writer: append through this writer process; None writes in this process.
         on_close: called with the path once the file is complete on disk (at `close()` when
             writing in-process, when the writer process has finished it otherwise).
+        on_closing: called at `close()` with a future that is done when the file is complete,
+            if it is not yet (so a shutdown can wait for it).
     """
 
-    __slots__ = ("_base", "_left", "_right", "_sink", "_top", "channels", "closed",
-                 "complete", "flush_frames", "on_close", "path", "start")
+    __slots__ = ("_base", "_left", "_right", "_sink", "_top", "_waiter", "channels", "closed",
+                 "complete", "flush_frames", "on_close", "on_closing", "path", "start")
 
     def __init__(self, path: Path, *, start: float, stereo: bool = True,
                  flush_frames: int = 25, on_close: Callable[[Path], None] | None = None,
+                 on_closing: Callable[[asyncio.Future[None]], object] | None = None,
                  writer: Writer | None = None):
         self.path = path
         self.start = start
         self.channels = 2 if stereo else 1
         self.flush_frames = flush_frames
         self.on_close = on_close
+        self.on_closing = on_closing
+        self._waiter: asyncio.Future[None] | None = None
         self.closed = False
         self.complete = False  # the file is finished on disk
         self._left: dict[int, bytes] = {}
@@ -202,9 +208,14 @@ class RecordingTap:
             self._write(end)
             self.closed = True
             self._sink.close(self._finished)
+            if not self.complete and self.on_closing is not None:
+                self._waiter = asyncio.get_running_loop().create_future()
+                self.on_closing(self._waiter)
         return self.path
 
     def _finished(self) -> None:
         self.complete = True
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
         if self.on_close is not None:
             self.on_close(self.path)
