@@ -124,17 +124,6 @@ class Writer(Protocol):
     def sink(self, path: Path, channels: int) -> TapSink: ...
 
 
-_SILENT = bytes(FRAME_BYTES)
-
-
-def _track(slots: dict[int, bytes], base: int, upto: int) -> bytes:
-    """One side's audio for slots [base, upto), silence where it sent nothing; taken out."""
-    if not slots:
-        return _SILENT * (upto - base)
-    pop = slots.pop
-    return b"".join([pop(slot, _SILENT) for slot in range(base, upto)])
-
-
 class RecordingTap:
     """Takes the frames each side sends (`robot`, `subscriber`) with their media time.
 
@@ -146,8 +135,8 @@ class RecordingTap:
             if it is not yet (so a shutdown can wait for it).
     """
 
-    __slots__ = ("_base", "_left", "_right", "_sink", "_top", "_waiter", "channels", "closed",
-                 "complete", "flush_frames", "on_close", "on_closing", "path", "start")
+    __slots__ = ("_base", "_left", "_right", "_sink", "_span", "_top", "_waiter", "channels",
+                 "closed", "complete", "flush_frames", "on_close", "on_closing", "path", "start")
 
     def __init__(self, path: Path, *, start: float, stereo: bool = True,
                  flush_frames: int = 25, on_close: Callable[[Path], None] | None = None,
@@ -162,8 +151,11 @@ class RecordingTap:
         self._waiter: asyncio.Future[None] | None = None
         self.closed = False
         self.complete = False  # the file is finished on disk
-        self._left: dict[int, bytes] = {}
-        self._right: dict[int, bytes] = {}
+        # Each side's frames from slot `_base` on, at their place (zeros: silence where a side
+        # sent nothing): a slice assignment per frame, no per-frame objects.
+        self._span = flush_frames + 2 * LAG_FRAMES
+        self._left = bytearray(self._span * FRAME_BYTES)
+        self._right = bytearray(self._span * FRAME_BYTES)
         self._base = 0  # first slot not yet written
         self._top = 0  # one past the highest slot seen
         self._sink: TapSink = (writer.sink(path, self.channels) if writer is not None
@@ -180,13 +172,19 @@ class RecordingTap:
     def subscriber(self, frame: bytes, at: float) -> None:
         self._put(self._right, frame, at)
 
-    def _put(self, side: dict[int, bytes], frame: bytes, at: float) -> None:
+    def _put(self, side: bytearray, frame: bytes, at: float) -> None:
         if self.closed:
             return
         slot = round((at - self.start) / FRAME_SECONDS)
-        if slot < self._base:
+        index = slot - self._base
+        if index < 0:
             return  # arrived after its slot was written
-        side[slot] = frame
+        if index >= self._span:  # far ahead of the other side: what it trails by is silence
+            self._write(slot - LAG_FRAMES)
+            index = slot - self._base
+        offset = index * FRAME_BYTES
+        side[offset:offset + FRAME_BYTES] = frame[:FRAME_BYTES].ljust(FRAME_BYTES, b"\0") \
+            if len(frame) != FRAME_BYTES else frame
         if slot >= self._top:
             self._top = slot + 1
             if self._top - self._base >= self.flush_frames + LAG_FRAMES:
@@ -196,7 +194,15 @@ class RecordingTap:
         base = self._base
         if upto <= base:
             return
-        self._sink.put(base, _track(self._left, base, upto), _track(self._right, base, upto))
+        while upto - base > self._span:  # a gap longer than the buffers: silence in steps
+            self._write(base + self._span)
+            base = self._base
+        size = (upto - base) * FRAME_BYTES
+        left, right = self._left, self._right
+        self._sink.put(base, bytes(left[:size]), bytes(right[:size]))
+        for side in (left, right):
+            del side[:size]
+            side.extend(bytes(size))
         self._base = upto
 
     def close(self, *, until: float | None = None) -> Path:
