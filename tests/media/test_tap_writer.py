@@ -123,3 +123,16 @@ def test_a_worker_killed_with_sigkill_leaves_its_appends_written(tmp_path):
     left, right = _samples(path).T.astype(float)
     assert len(left) == 75 * 160  # every append the worker made before it died
     assert np.abs(left).mean() > 1000 and np.abs(right[50 * 160:]).mean() > 1000
+
+
+def test_a_long_silence_is_a_hole_and_a_broken_timestamp_is_ignored(tmp_path):
+    tap = RecordingTap(tmp_path / "gap.wav", start=0.0)
+    tap.robot(ROBOT[0], 0.0)
+    tap.subscriber(SUBSCRIBER[0], 7 * 24 * 3600.0)  # a wrapped RTP timestamp: days ahead
+    tap.robot(ROBOT[1], 60.0)  # a minute of nothing, then the robot again
+    tap.close(until=61.0)
+    left, right = _samples(tap.path).T.astype(float)
+    assert len(left) == 61 * 8000
+    assert np.abs(left[:160]).mean() > 1000 and np.abs(left[160:60 * 8000]).max() == 0
+    assert np.abs(left[60 * 8000:60 * 8000 + 160]).mean() > 1000
+    assert np.abs(right).max() == 0

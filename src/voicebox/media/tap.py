@@ -30,6 +30,8 @@ FRAME_BYTES = FRAME_SAMPLES * 2  # one side's 20 ms
 RATE = 8000
 LAG_FRAMES = 10  # a side may trail the other this much before its slots are written as silence
 HEADER_BYTES = 44
+MAX_JUMP_FRAMES = 6 * 3600 * 50  # a frame this far past the latest one is not audio of the call
+_SILENT = bytes(FRAME_BYTES)
 _HEADER = struct.Struct("<4sI4s4sIHHIIHH4sI")
 
 
@@ -179,6 +181,8 @@ class RecordingTap:
         index = slot - self._base
         if index < 0:
             return  # arrived after its slot was written
+        if slot - self._top > MAX_JUMP_FRAMES:
+            return  # a media time no call reaches (a broken timestamp): not hours of silence
         if index >= self._span:  # far ahead of the other side: what it trails by is silence
             self._write(slot - LAG_FRAMES)
             index = slot - self._base
@@ -194,15 +198,15 @@ class RecordingTap:
         base = self._base
         if upto <= base:
             return
-        while upto - base > self._span:  # a gap longer than the buffers: silence in steps
-            self._write(base + self._span)
-            base = self._base
-        size = (upto - base) * FRAME_BYTES
+        count = min(upto - base, self._span)
+        size = count * FRAME_BYTES
         left, right = self._left, self._right
         self._sink.put(base, bytes(left[:size]), bytes(right[:size]))
         for side in (left, right):
             del side[:size]
             side.extend(bytes(size))
+        if upto > base + count:  # a longer gap: a hole (reads as silence) up to a silent frame
+            self._sink.put(upto - 1, _SILENT, _SILENT)
         self._base = upto
 
     def close(self, *, until: float | None = None) -> Path:

@@ -65,7 +65,12 @@ class _Stream:
         self.buffer_ts = timestamp
 
     def time_of(self, timestamp: int) -> float:
-        return self.base_time + ((timestamp - self.base_ts) & 0xFFFFFFFF) / SAMPLE_RATE
+        # Signed: a packet from before the stream's first one (reordered) is a little earlier,
+        # not 2^32 samples (six days) later.
+        delta = (timestamp - self.base_ts) & 0xFFFFFFFF
+        if delta >= 0x80000000:
+            delta -= 0x100000000
+        return self.base_time + delta / SAMPLE_RATE
 
 
 class _DigitSender:
