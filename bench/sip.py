@@ -89,6 +89,10 @@ class Recordings:
                     await asyncio.sleep(0.05)
         return self.complete
 
+    def dropped(self) -> int:
+        """Appends the writer process had no room for, so far (silent holes in recordings)."""
+        return self.writer.dropped if self.writer is not None else 0
+
     def writer_cpu(self) -> float:
         return self.writer.cpu_seconds() if self.writer is not None else 0.0
 
@@ -240,7 +244,7 @@ async def main() -> None:
               f"max {base['max']:.2f} ms")
         print(f"{'way':>3} {'calls':>6} {'answered':>8} {'recorded':>8} {'calls/s':>8} "
               f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'skipped':>7} {'echo pkt/s':>10} "
-              f"{'CPU ms/call-s':>13} {'writer':>6}")
+              f"{'CPU ms/call-s':>13} {'writer':>6} {'dropped':>7}")
         knee: dict[str, int] = {}
         try:
             for n in levels:
@@ -254,7 +258,7 @@ async def main() -> None:
                           f"{row['recorded']:>8.0f} {row['rate']:>8.1f} {row['p50']:>7.2f} "
                           f"{row['p99']:>7.2f} {row['max']:>7.2f} {row['skipped']:>7.0f} "
                           f"{row['echo_pps']:>10.0f} {row['cpu_ms']:>13.2f} "
-                          f"{row['writer_ms']:>6.2f}", flush=True)
+                          f"{row['writer_ms']:>6.2f} {recordings.dropped():>7}", flush=True)
                     await asyncio.sleep(2)
         finally:
             await gateway.stop()
