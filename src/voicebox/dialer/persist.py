@@ -4,15 +4,16 @@ independent of the database's commit latency."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from voicebox.billing.holds import release as release_holds
 from voicebox.billing.service import billing_service, entry_values
 from voicebox.dialer.repository import Finished, dialer_repository
+from voicebox.store.writes import write_session
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ async def write_finished(session: AsyncSession, items: Sequence[tuple[Finished, 
                      description=f"call {item.call_id}: {item.duration} s",
                      reference=item.call_id, created_at=item.ended_at)
         for item, customer_id in items if item.cost])
+    await release_holds(session, [item.call_id for item, _ in items])
     expected = sum(1 for item, _ in items
                    if item.abonent_id is not None and item.abonent_state is not None)
     return max(expected - moved, 0)
@@ -34,14 +36,12 @@ async def write_finished(session: AsyncSession, items: Sequence[tuple[Finished, 
 
 class Persister:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], *, owner: str,
-                 batch: int = 200, on_written: Callable[[int], None] | None = None,
-                 lock: Any = None):
+                 batch: int = 200, on_written: Callable[[int], None] | None = None):
         self._sessionmaker = sessionmaker
         self._owner = owner
         self._batch = batch
         self._queue: asyncio.Queue[tuple[Finished, int] | None] = asyncio.Queue()
         self._on_written = on_written
-        self._lock = lock or contextlib.nullcontext()
         # Abonents whose result waits here: still `calling` under our lease in the database.
         self.unsaved: set[int | None] = set()
         self.written = 0
@@ -89,7 +89,7 @@ class Persister:
         delay = 0.1
         while True:
             try:
-                async with self._lock, self._sessionmaker() as session:
+                async with write_session(self._sessionmaker) as session:
                     lost = await write_finished(session, items, owner=self._owner)
                     await session.commit()
                 break

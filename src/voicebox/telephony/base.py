@@ -179,7 +179,14 @@ class CallLeg(Protocol):
     @property
     def final_code(self) -> int | None:
         """The final SIP response that ended the dial (603, 408, 403 …) when the driver got
-        one; the history keeps it. None: the `CallResult` says all there is."""
+        one; the outcome keeps it beside the history status (the retry policy reads it: a 603 is
+        not retried). None: the `CallResult` says all there is."""
+        ...
+
+    @property
+    def error(self) -> str | None:
+        """Why the dial failed, in words naming the cause and the code (`trunk refused our
+        credentials (403 Forbidden)`); the history's trace shows it. None: nothing to add."""
         ...
 
     async def dial(self, number: str, *, ring_seconds: float = 60.0) -> CallResult:

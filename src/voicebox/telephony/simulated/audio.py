@@ -5,28 +5,20 @@ whose far end is a `VirtualSubscriber`."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from typing import Any
 
-from voicebox.errors import TelephonyError
 from voicebox.telephony.base import (
     CallResult,
-    CallState,
-    Detection,
-    Heard,
-    Prompt,
-    RemoteHangup,
 )
+from voicebox.telephony.media_delegate import MediaDelegate
 from voicebox.telephony.media_leg import MediaKit, MediaLeg
 from voicebox.telephony.memory import MemoryLink
 from voicebox.telephony.simulated.call import SimulatedCall
 from voicebox.telephony.simulated.subscriber import VirtualSubscriber, render_phrases
 
 
-class AudioSimulatedCall(SimulatedCall):
+class AudioSimulatedCall(MediaDelegate, SimulatedCall):
     """Implements `telephony.base.CallLeg` with audio frames both ways once answered."""
-
-    records_itself = True  # the media leg's tap writes the recording live
 
     def __init__(self, *args: Any, media: MediaKit, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -61,25 +53,3 @@ class AudioSimulatedCall(SimulatedCall):
             self.subscriber.stop()
         elif self._phrases is not None:
             self._phrases.cancel()
-
-    def _leg(self) -> MediaLeg:
-        if self._state is CallState.ENDED:
-            raise RemoteHangup("the far end hung up")
-        if self.media is None:
-            raise TelephonyError("no media before the call is answered", name="call")
-        return self.media
-
-    async def play(self, prompt: Prompt, *, barge_in_dtmf: bool = False,
-                   barge_in_speech: bool = False) -> Heard:
-        return await self._leg().play(prompt, barge_in_dtmf=barge_in_dtmf,
-                                      barge_in_speech=barge_in_speech)
-
-    async def collect(self, *, dtmf: bool = True, speech: bool = False, wait_seconds: float = 5.0,
-                      max_digits: int | None = None, terminator: str | None = "#",
-                      language: str | None = None, hints: Sequence[str] = ()) -> Heard:
-        return await self._leg().collect(dtmf=dtmf, speech=speech, wait_seconds=wait_seconds,
-                                         max_digits=max_digits, terminator=terminator,
-                                         language=language, hints=hints)
-
-    async def detect_machine(self, *, listen_seconds: float = 3.0) -> Detection:
-        return await self._leg().detect_machine(listen_seconds=listen_seconds)

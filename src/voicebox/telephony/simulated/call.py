@@ -42,10 +42,8 @@ def as_heard(text: str, confidence: float = 0.9) -> Heard:
 
 
 class SimulatedCall(Leg):
-    """Implements `telephony.base.CallLeg` in text mode. Hooks `on_play` / `on_input` let a
-    recorder listen in."""
-
-    records_itself = False  # text mode: the recorder renders the call from its timeline
+    """Implements `telephony.base.CallLeg` in text mode. Hooks `on_play` / `on_input` let its
+    recording (`simulated/recording.py`) and tests listen in."""
 
     def __init__(
         self,

@@ -1,5 +1,6 @@
-"""What happened on a call, as the recorder hears it: prompts played and inputs received, each
-at its call-clock offset from the answer. Cheap to keep per live call (no audio)."""
+"""What happened on a text-mode simulated call, as its recording hears it: prompts played and
+inputs received, each at its call-clock offset from the answer. Cheap to keep per live call
+(no audio)."""
 
 from __future__ import annotations
 
