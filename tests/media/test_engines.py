@@ -85,3 +85,17 @@ async def test_awkward_text_is_spoken_not_crashed(case) -> None:
         assert rms(pcm) > 0.01
     # Only symbols: an engine may read them out or stay silent, but must not fail.
     assert duration(await engine.synthesize("~ ^ |", SpeechSettings(), language)) < 3.0
+
+
+async def test_piper_streams_what_it_synthesises(piper) -> None:
+    from voicebox.media.base import SpeechSettings
+
+    text = f"{EN_TEXT} {EN_TEXT}"
+    whole = await piper.synthesize(text, SpeechSettings(), "en")
+    pieces = [pcm async for pcm in piper.stream(text, SpeechSettings(), "en")]
+    streamed = b"".join(pieces)
+    assert len(pieces) > 1 and abs(len(streamed) - len(whole)) < 0.05 * len(whole)
+    early = piper.stream(text, SpeechSettings(), "en")
+    assert await anext(early)
+    await early.aclose()  # stops after the sentence under way; the next render is not blocked
+    assert await piper.synthesize(EN_TEXT, SpeechSettings(), "en")
