@@ -15,6 +15,7 @@ import secrets
 import socket
 from collections import deque
 from functools import cache
+from typing import cast
 
 from voicebox.media import g711
 from voicebox.telephony.base import Clock, RealClock
@@ -122,7 +123,7 @@ class RtpTransport(asyncio.DatagramProtocol):
 
     @property
     def local_port(self) -> int:
-        return self._sock.getsockname()[1]
+        return int(self._sock.getsockname()[1])
 
     @property
     def clock(self) -> Clock:
@@ -137,7 +138,7 @@ class RtpTransport(asyncio.DatagramProtocol):
         await loop.create_datagram_endpoint(lambda: self, sock=self._sock)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._udp = transport  # type: ignore[assignment]
+        self._udp = cast(asyncio.DatagramTransport, transport)  # a datagram endpoint's
 
     def start(self, media: Media) -> None:
         """Begin sending to the far end's `media` (from its SDP); later calls re-target."""
