@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from contextlib import AbstractAsyncContextManager
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +26,7 @@ class StatusGuard:
     sessionmaker: async_sessionmaker[AsyncSession]
     live: dict[str, tuple[Any, asyncio.Task[None]]]
     _balances: dict[int, tuple[float, Decimal]]
-    _write: Any
+    _write: AbstractAsyncContextManager[object]  # the SQLite write lock, or a no-op
 
     def _hang_up_stopped(self, statuses: dict[int, str]) -> None:
         for job, task in list(self.live.values()):

@@ -8,6 +8,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,9 +36,9 @@ class LeaseKeeper:
     live: dict[str, Any]
     _live_abonents: set[int | None]
     _halt: asyncio.Event
-    _write: Any
+    _write: AbstractAsyncContextManager[object]
 
-    def stats(self) -> dict[str, Any]: ...
+    stats: Callable[[], dict[str, Any]]
 
     async def _heartbeat(self) -> None:
         period = self.lease.total_seconds() / 3
@@ -76,6 +77,7 @@ class LeaseKeeper:
                 stalled = [r for r in stalled if not self._is_live(r.id)]
                 for row in stalled:
                     campaign = await session.get(Campaign, row.campaign_id)
+                    assert campaign is not None  # abonents belong to a campaign (foreign key)
                     await repo.dead_call(session, abonent_id=row.id, attempt=row.attempts_made,
                                          now=now, error="worker lost during the call")
                     verdict = after_attempt(

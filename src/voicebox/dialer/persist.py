@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -35,7 +36,7 @@ async def write_finished(session: AsyncSession, items: Sequence[tuple[Finished, 
 class Persister:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], *, owner: str,
                  batch: int = 200, on_written: Callable[[int], None] | None = None,
-                 lock: Any = None):
+                 lock: AbstractAsyncContextManager[object] | None = None):
         self._sessionmaker = sessionmaker
         self._owner = owner
         self._batch = batch

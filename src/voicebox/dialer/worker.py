@@ -17,6 +17,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -81,7 +82,7 @@ class Dialer(LeaseKeeper, StatusGuard):
         bind = sessionmaker.kw.get("bind")
         sqlite = bind is not None and bind.dialect.name == "sqlite"
         # SQLite has one writer: our writers queue here rather than in its busy-wait backoff.
-        self._write: Any = asyncio.Lock() if sqlite else contextlib.nullcontext()
+        self._write: AbstractAsyncContextManager[object] = asyncio.Lock() if sqlite else contextlib.nullcontext()
         self.persister = Persister(sessionmaker, owner=self.worker_id,
                                    batch=settings.dialer_batch, lock=self._write)
         self.live: dict[str, tuple[Job, asyncio.Task[None]]] = {}
@@ -259,6 +260,7 @@ class Dialer(LeaseKeeper, StatusGuard):
                 await session.rollback()
                 return 0
             due = await repo.due(session, campaign.id, now=now, limit=budget)
+            assert campaign.scenario_id is not None  # `tick` skips campaigns without one
             program = await self.programs.get(session, campaign.scenario_id, row.scenario_updated,
                                               customer_id=campaign.customer_id)
             started: list[tuple[Started, str | None, dict[str, Any]]] = []

@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -29,6 +29,9 @@ from voicebox.recordings.repository import recording_repository
 from voicebox.recordings.timeline import Timeline
 from voicebox.storage import open_storage
 from voicebox.storage.local import is_folder
+
+if TYPE_CHECKING:  # the speech stack loads when a recorder needs it
+    from voicebox.media.tts import SpeechService
 
 log = logging.getLogger(__name__)
 RECORDINGS_DIR = "recordings"
@@ -44,7 +47,7 @@ def recording_path(call_id: str, when: datetime) -> Path:
     return Path(RECORDINGS_DIR) / f"{when:%Y}" / f"{when:%m}" / f"{when:%d}" / f"{safe}.wav"
 
 
-def default_speech(settings: Settings) -> Any:
+def default_speech(settings: Settings) -> SpeechService:
     from voicebox.media.tts import speech_service_from_settings
 
     return speech_service_from_settings(settings)
@@ -55,7 +58,7 @@ class Recorder:
     renderers. `stats()` tells how many were written and what each cost."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, *,
-                 speech: Any = None, workers: int = 2):
+                 speech: SpeechService | None = None, workers: int = 2):
         self.sessionmaker = sessionmaker
         self.settings = settings
         self.data_dir = Path(settings.data_dir)

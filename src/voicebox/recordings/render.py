@@ -12,13 +12,17 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voicebox.errors import MediaError
 from voicebox.media.audio import SAMPLE_RATE, SAMPLE_WIDTH, Pcm, read_prompt, silence
 from voicebox.media.base import SpeechSettings
 from voicebox.media.dtmf import dtmf_tones
-from voicebox.media.recording import RecordingWriter
+from voicebox.media.recording import RecordingWriter, Side
 from voicebox.recordings.timeline import Event, Timeline
+
+if TYPE_CHECKING:
+    from voicebox.media.tts import SpeechService
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +36,7 @@ def seconds(pcm: Pcm) -> float:
     return len(pcm) / (SAMPLE_WIDTH * SAMPLE_RATE)
 
 
-async def event_audio(event: Event, speech, resolve_file: FileResolver) -> Pcm:
+async def event_audio(event: Event, speech: SpeechService, resolve_file: FileResolver) -> Pcm:
     """The audio of one event; a prompt that cannot be rendered becomes silence (logged)."""
     try:
         if event.prompt is not None:
@@ -53,9 +57,9 @@ async def event_audio(event: Event, speech, resolve_file: FileResolver) -> Pcm:
         return silence(MISSING_PROMPT_SECONDS)
 
 
-def layout(events: list[Event], audio: list[Pcm]) -> tuple[list[tuple[str, float, Pcm]], float]:
+def layout(events: list[Event], audio: list[Pcm]) -> tuple[list[tuple[Side, float, Pcm]], float]:
     """(side, start seconds, audio) for each event, and how far later audio was pushed back."""
-    placed: list[tuple[str, float, Pcm]] = []
+    placed: list[tuple[Side, float, Pcm]] = []
     cursor = shift = 0.0
     for index, (event, pcm) in enumerate(zip(events, audio, strict=True)):
         start = event.at + shift
@@ -80,7 +84,7 @@ async def render(
     timeline: Timeline,
     path: Path,
     *,
-    speech,
+    speech: SpeechService,
     resolve_file: FileResolver,
     stereo: bool = True,
     compressed: str | None = None,
@@ -90,6 +94,6 @@ async def render(
     placed, shift = layout(timeline.events, audio)
     writer = RecordingWriter(path, stereo=stereo, compressed=compressed)
     for side, start, pcm in placed:
-        writer.add(side, pcm, start)  # type: ignore[arg-type]
+        writer.add(side, pcm, start)
     await writer.close(total_seconds=timeline.duration + shift)
     return writer

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from voicebox.media.recording import Side
 from voicebox.telephony.base import Heard, Prompt
 
 
@@ -17,7 +18,7 @@ class Event:
     heard: Heard | None = None
 
     @property
-    def side(self) -> str:
+    def side(self) -> Side:
         return "robot" if self.prompt is not None else "subscriber"
 
 

@@ -29,6 +29,7 @@ async def lock_for_update(session: AsyncSession, rows: Select[Any]) -> None:
         return
     connection = await session.connection()
     raw = await connection.get_raw_connection()
+    assert raw.driver_connection is not None  # a checked-out connection has its driver's
     # Already in a transaction means a write ran in it, so it holds the write lock already.
     if not raw.driver_connection.in_transaction:
         await connection.exec_driver_sql("BEGIN IMMEDIATE")
