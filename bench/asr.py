@@ -28,7 +28,7 @@ from voicebox.media.asr import WhisperRecognizer
 from voicebox.media.caller_voices import CALLER_VOICES, CallerSpeech, over_the_line
 from voicebox.media.listen import Listener
 from voicebox.media.models import ensure_whisper_base
-from voicebox.scenarios.keywords import DIGIT_HINTS, INTENTS, spoken_digits
+from voicebox.scenario_language.keywords import DIGIT_HINTS, INTENTS, spoken_digits
 from voicebox.telephony.base import Heard
 from voicebox.text import detect_language
 

@@ -18,7 +18,7 @@ import tracemalloc
 from _common import rss_kb
 
 from voicebox.engine import EngineConfig, compile_scenario, run_scenario
-from voicebox.scenarios.format import ScenarioBody
+from voicebox.scenario_language.format import ScenarioBody
 from voicebox.telephony.base import CallState, VirtualClock
 from voicebox.telephony.scripted import ScriptedCall, dtmf, say
 

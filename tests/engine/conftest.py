@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from voicebox.engine import EngineConfig, Outcome, run_scenario
-from voicebox.scenarios.format import ScenarioBody
+from voicebox.scenario_language.format import ScenarioBody
 from voicebox.telephony.base import VirtualClock
 from voicebox.telephony.scripted import ScriptedCall
 

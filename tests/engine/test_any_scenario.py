@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from voicebox.engine import EngineConfig, run_scenario
-from voicebox.scenarios.format import ScenarioBody
+from voicebox.scenario_language.format import ScenarioBody
 from voicebox.telephony.base import CallResult, CallState, Detected, Detection, VirtualClock
 from voicebox.telephony.scripted import ScriptedCall, dtmf, say
 

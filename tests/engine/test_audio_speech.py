@@ -14,7 +14,7 @@ from voicebox.media.asr import RecognitionService
 from voicebox.media.caller_voices import caller_says, over_the_line
 from voicebox.media.espeak import EspeakEngine
 from voicebox.media.tts import SpeechService
-from voicebox.scenarios.format import ScenarioBody
+from voicebox.scenario_language.format import ScenarioBody
 from voicebox.telephony.base import Prompt, VirtualClock
 from voicebox.telephony.media_leg import MediaKit
 from voicebox.telephony.prompts import SpeechPrompts

@@ -21,11 +21,11 @@ import pytest
 
 from voicebox.engine import EngineConfig, compile_scenario, run_scenario
 from voicebox.engine import http as engine_http
-from voicebox.engine.conditions import canonical_operator, evaluate
 from voicebox.engine.matching import first_match
+from voicebox.scenario_language.format import ScenarioBody
+from voicebox.scenario_language.keywords import get_intent
+from voicebox.scenario_language.operators import canonical_operator, evaluate
 from voicebox.scenarios.catalog import TEMPLATES, scenario_from_template
-from voicebox.scenarios.format import ScenarioBody
-from voicebox.scenarios.keywords import get_intent
 from voicebox.telephony.base import CallResult, CallState, Detected, Detection, Heard, VirtualClock
 from voicebox.telephony.scripted import ScriptedCall
 

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from voicebox.engine import EngineConfig, run_scenario
-from voicebox.scenarios.format import ScenarioBody
+from voicebox.scenario_language.format import ScenarioBody
 from voicebox.telephony.base import CallState, RealClock, VirtualClock
 from voicebox.telephony.scripted import ScriptedCall, dtmf
 

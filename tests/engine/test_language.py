@@ -2,12 +2,12 @@
 
 import pytest
 
-from voicebox.engine.conditions import canonical_operator, evaluate
 from voicebox.engine.matching import BranchMatcher, first_match
 from voicebox.errors import EngineError
-from voicebox.scenarios.format import Branch
-from voicebox.scenarios.keywords import INTENTS, get_intent, list_intents, normalize
-from voicebox.scenarios.placeholders import SYSTEM_VARIABLES, placeholders, render
+from voicebox.scenario_language.format import Branch
+from voicebox.scenario_language.keywords import INTENTS, get_intent, list_intents, normalize
+from voicebox.scenario_language.operators import canonical_operator, evaluate
+from voicebox.scenario_language.placeholders import SYSTEM_VARIABLES, placeholders, render
 from voicebox.telephony.base import Heard
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from voicebox.scenarios.format import ScenarioBody
+from voicebox.scenario_language.format import ScenarioBody
 from voicebox.telephony.base import CallResult, Detected, Detection
 from voicebox.telephony.scripted import dtmf, say
 

@@ -11,8 +11,8 @@ from voicebox.engine.matching import (
     is_unclear,
     polarity,
 )
-from voicebox.scenarios.format import Branch
-from voicebox.scenarios.keywords import get_intent, spoken_digits
+from voicebox.scenario_language.format import Branch
+from voicebox.scenario_language.keywords import get_intent, spoken_digits
 from voicebox.telephony.base import Heard
 
 
@@ -138,7 +138,7 @@ async def test_ivr_records_what_was_recognised_and_takes_a_spoken_digit(run, cha
 
 def test_ivr_tells_the_recogniser_what_to_expect():
     from voicebox.engine.steps.ivr import IVRStep
-    from voicebox.scenarios.format import IVRState
+    from voicebox.scenario_language.format import IVRState
 
     state = IVRState.model_validate(_ivr(lambda *s: list(s))[0] | {"name": "ask"})
     step = IVRStep(state)

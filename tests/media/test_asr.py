@@ -21,7 +21,7 @@ from voicebox.media.asr import (
     to_16k,
 )
 from voicebox.media.caller_voices import over_the_line
-from voicebox.scenarios.keywords import DIGIT_HINTS, spoken_digits
+from voicebox.scenario_language.keywords import DIGIT_HINTS, spoken_digits
 
 RU_HINTS = ["да", "нет", "конечно", "не интересно", "перезвоните", "оператор", "повторите"]
 EN_HINTS = ["yes", "no", "agree", "not interested", "call back", "operator", "repeat"]

@@ -15,7 +15,7 @@ from voicebox.media.espeak import EspeakEngine
 from voicebox.media.festival import FestivalEngine
 from voicebox.media.piper import PiperEngine
 from voicebox.media.tts import MAX_PROMPT_CHARS, SpeechService
-from voicebox.scenarios.format import Settings as ScenarioSettings
+from voicebox.scenario_language.format import Settings as ScenarioSettings
 from voicebox.telephony.base import Voice
 from voicebox.text import detect_language
 

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from tests.scenarios.samples import minimal, original_voicebox
-from voicebox.scenarios.format import (
+from voicebox.scenario_language.format import (
     STATE_KINDS,
     IVRState,
     RedirectionState,

@@ -1,4 +1,4 @@
-"""One contract over `Call`, run on every implementation: the scripted call, the simulator in
+"""One contract over `CallLeg`, run on every implementation: the scripted call, the simulator in
 text mode and in audio mode (frames through a `MediaLeg`), and SIP: our `SipCall` to a sipp
 UAS on loopback that answers and talks (RTP from a pcap timed from the answer: a short
 "hello", digits as RFC 4733 events, spoken words as speech), over the same `MediaLeg`.
@@ -25,7 +25,7 @@ from tests.telephony.sip.rtp_capture import rtp_timeline, write_pcap
 from voicebox.media.asr import Transcript
 from voicebox.telephony.base import (
     SILENCE,
-    Call,
+    CallLeg,
     CallResult,
     CallState,
     Prompt,
@@ -69,10 +69,10 @@ class ScriptedRecognizer:
         return Transcript(self.words.pop(0) if self.words else "", 0.9)
 
 
-Factory = Callable[[VirtualClock, Script], Awaitable[Call]]
+Factory = Callable[[VirtualClock, Script], Awaitable[CallLeg]]
 
 
-async def scripted(clock: VirtualClock, script: Script) -> Call:
+async def scripted(clock: VirtualClock, script: Script) -> CallLeg:
     answers = [as_heard(text) for text in script.inputs]
     if script.barge_in:
         answers = [type(a)(a.dtmf, a.speech, a.confidence, True) for a in answers]
@@ -87,13 +87,13 @@ def _simulation(script: Script, audio: bool) -> dict:
     return {"default": behaviour, "audio": audio}
 
 
-async def simulated_text(clock: VirtualClock, script: Script) -> Call:
+async def simulated_text(clock: VirtualClock, script: Script) -> CallLeg:
     gateway = SimulatedGateway(clock=clock)
     return gateway.outbound(to=NUMBER, options={"simulation": _simulation(script, False)})
 
 
 def simulated_audio(prompts) -> Factory:
-    async def make(clock: VirtualClock, script: Script) -> Call:
+    async def make(clock: VirtualClock, script: Script) -> CallLeg:
         words = [t for t in script.inputs if t and t.strip("0123456789*#").strip() != ""]
         for prompt in (LONG, SHORT, *(Prompt(text=w, voice=SUBSCRIBER_VOICE) for w in words)):
             await prompts.render(prompt)  # warm: renders then cost no real time
@@ -123,7 +123,7 @@ async def _talk(script: Script, prompts) -> list[tuple[float, bytes]]:
 
 
 def sip_calls(prompts, tmp_path: Path, cleanup: list) -> Factory:
-    async def make(clock: VirtualClock, script: Script) -> Call:
+    async def make(clock: VirtualClock, script: Script) -> CallLeg:
         words = [t for t in script.inputs if t and t.strip("0123456789*#").strip() != ""]
         for prompt in (LONG, SHORT):
             await prompts.render(prompt)  # warm: rendering takes no time off the call
@@ -158,7 +158,7 @@ async def make_call(request, prompts, tmp_path) -> AsyncIterator[Factory]:
             sipp.kill()
 
 
-async def answered(make_call: Factory, script: Script) -> tuple[Call, object]:
+async def answered(make_call: Factory, script: Script) -> tuple[CallLeg, object]:
     """An answered call whose far end has said hello, and the clock the call runs on."""
     call = await make_call(VirtualClock(), script)
     assert await call.dial(NUMBER, ring_seconds=30) is CallResult.ANSWERED

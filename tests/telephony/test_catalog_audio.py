@@ -7,8 +7,8 @@ import httpx
 import pytest
 
 from voicebox.engine import EngineConfig, run_scenario
+from voicebox.scenario_language.format import ScenarioBody
 from voicebox.scenarios.catalog import TEMPLATES, scenario_from_template
-from voicebox.scenarios.format import ScenarioBody
 from voicebox.telephony.base import Prompt, VirtualClock
 from voicebox.telephony.media_leg import MediaKit
 from voicebox.telephony.simulated import SimulatedGateway

@@ -178,7 +178,7 @@ def test_the_router_sends_simulated_calls_to_the_simulator_and_the_rest_to_the_t
 async def test_an_inbound_audio_call_is_answered_and_heard(prompts):
     from tests.dialer.scenarios import inbound
     from voicebox.engine import run_scenario
-    from voicebox.scenarios.format import ScenarioBody
+    from voicebox.scenario_language.format import ScenarioBody
 
     body = ScenarioBody.model_validate(inbound())
     clock = VirtualClock()

@@ -9,7 +9,7 @@ import pytest
 from tests.dialer.scenarios import survey
 from voicebox.engine import EngineConfig, run_scenario
 from voicebox.errors import Problems
-from voicebox.scenarios.format import ScenarioBody
+from voicebox.scenario_language.format import ScenarioBody
 from voicebox.telephony.base import CallResult, CallState, Gateway, Prompt, VirtualClock
 from voicebox.telephony.registry import create_gateway
 from voicebox.telephony.simulated import (

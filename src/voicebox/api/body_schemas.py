@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from voicebox.campaigns.schemas import CampaignCreate
-from voicebox.scenarios.format import ScenarioBody
+from voicebox.scenario_language.format import ScenarioBody
 
 _MODELS: tuple[type[BaseModel], ...] = (ScenarioBody, CampaignCreate)
 _MARK = "x-voicebox-body"

@@ -22,7 +22,7 @@ from voicebox.media.amd import AmdTiming, MachineDetector
 from voicebox.media.asr import RecognitionService, Recognizer, start_service
 from voicebox.media.audio import read_prompt
 from voicebox.media.listen import FRAME_BYTES, Listener
-from voicebox.scenarios.keywords import DIGIT_HINTS, INTENTS, spoken_digits
+from voicebox.scenario_language.keywords import DIGIT_HINTS, INTENTS, spoken_digits
 from voicebox.telephony.base import Heard
 
 app = typer.Typer(help="Speech recognition and answering-machine detection on WAV files.",

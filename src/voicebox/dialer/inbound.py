@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from voicebox.billing.service import billing_service
 from voicebox.config import Settings
-from voicebox.dialer.calls import Job, finished, run_job
+from voicebox.dialer.attempts import Job, finished, run_job
 from voicebox.dialer.persist import write_finished
 from voicebox.dialer.programs import ProgramCache
 from voicebox.dialer.repository import Finished, Started, dialer_repository
@@ -23,7 +23,7 @@ from voicebox.engine import EngineConfig
 from voicebox.ids import is_ascii_digits
 from voicebox.storage import open_storage
 from voicebox.store.db import utcnow
-from voicebox.telephony.base import Call, CallResult
+from voicebox.telephony.base import CallLeg, CallResult
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class InboundAnswerer:
         self.engine_config = EngineConfig.from_settings(settings)
         self.programs = ProgramCache(storage=open_storage(settings))
 
-    async def handle(self, call: Call) -> dict[str, Any]:
+    async def handle(self, call: CallLeg) -> dict[str, Any]:
         """Answer `call` with its number's campaign, persist the history row and the charge.
 
         Returns `{callId, campaignId, status, duration, cost, outcome}`; a number no active

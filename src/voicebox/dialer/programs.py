@@ -11,7 +11,7 @@ from voicebox.dialer.repository import dialer_repository
 from voicebox.dialer.scheduling import Schedule, Window
 from voicebox.engine import Program, compile_scenario
 from voicebox.models import Campaign
-from voicebox.scenarios.format import ScenarioBody
+from voicebox.scenario_language.format import ScenarioBody
 from voicebox.storage import Storage
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from voicebox.calls.sweep import HistorySweeper
 from voicebox.campaigns.suspension import suspension_reason
 from voicebox.config import Settings
-from voicebox.dialer.calls import Job, finished, open_leg, run_job
+from voicebox.dialer.attempts import Job, finished, open_leg, run_job
 from voicebox.dialer.guard import StatusGuard
 from voicebox.dialer.jobs import ALL_JOBS
 from voicebox.dialer.leases import LeaseKeeper

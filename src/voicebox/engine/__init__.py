@@ -1,4 +1,4 @@
-"""The scenario engine: runs one scenario on one `Call` in an injected clock (DESIGN.md §1, §3).
+"""The scenario engine: runs one scenario on one `CallLeg` in an injected clock (DESIGN.md §1, §3).
 
 Pure by rule: no database, no web framework, no concrete telephony driver (import-linter).
 """

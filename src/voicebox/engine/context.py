@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 from voicebox.engine.config import EngineConfig
 from voicebox.engine.trace import StepRecord
-from voicebox.scenarios.format import Announcement, Settings
-from voicebox.scenarios.placeholders import placeholders, render
+from voicebox.scenario_language.format import Announcement, Settings
+from voicebox.scenario_language.placeholders import placeholders, render
 from voicebox.telephony.base import (
-    Call,
+    CallLeg,
     CallResult,
     CallState,
     Clock,
@@ -63,7 +63,7 @@ class Context:
     def __init__(
         self,
         *,
-        call: Call,
+        call: CallLeg,
         clock: Clock,
         config: EngineConfig,
         variables: dict[str, str],

@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from voicebox.scenarios.format import Branch
-from voicebox.scenarios.keywords import (
+from voicebox.scenario_language.format import Branch
+from voicebox.scenario_language.keywords import (
     INTENTS,
     Intent,
     get_intent,

@@ -20,9 +20,9 @@ from voicebox.engine.context import Context, NotAnswered
 from voicebox.engine.steps import Step, build_step
 from voicebox.engine.trace import Outcome, StepRecord
 from voicebox.errors import EngineError, VoiceboxError
-from voicebox.scenarios.format import ScenarioBody, Settings
+from voicebox.scenario_language.format import ScenarioBody, Settings
 from voicebox.telephony.base import (
-    Call,
+    CallLeg,
     CallResult,
     CallState,
     Clock,
@@ -62,7 +62,7 @@ def compile_scenario(scenario: ScenarioBody, *, files: Mapping[str, str] | None 
 
 async def run_scenario(
     scenario: ScenarioBody | Program,
-    call: Call,
+    call: CallLeg,
     *,
     variables: Mapping[str, object] | None = None,
     config: EngineConfig | None = None,
@@ -86,7 +86,7 @@ class _Run:
     __slots__ = ("call", "clock", "config", "ctx", "expired_once", "finishing", "pending",
                  "program", "task", "timers", "trace")
 
-    def __init__(self, program: Program, call: Call, variables: Mapping[str, object],
+    def __init__(self, program: Program, call: CallLeg, variables: Mapping[str, object],
                  config: EngineConfig, clock: Clock, http: httpx.AsyncClient | None):
         values = {str(k): "" if v is None else str(v) for k, v in variables.items()}
         values.setdefault("callId", call.id)

@@ -286,7 +286,7 @@ class WhisperRecognizer:
         expected phrase, score the digit words against the audio (isolated short words are
         Whisper's weak spot; closed-set scoring of ten candidates is not) and take a clear
         winner."""
-        from voicebox.scenarios.keywords import DIGIT_HINTS, normalize, spoken_digits
+        from voicebox.scenario_language.keywords import DIGIT_HINTS, normalize, spoken_digits
 
         digits = [h for h in hints if h in DIGIT_HINTS.get(language, ())]
         if len(digits) < 3 or spoken_digits(heard.text):

@@ -28,6 +28,9 @@ ENDED = "ended"
 
 
 class Call(Base):
+    """One attempt's history row (table `calls`); the live leg it ended as is
+    `telephony.base.CallLeg`."""
+
     __tablename__ = "calls"
     __table_args__ = (
         UniqueConstraint("abonent_id", "attempt", name="uq_calls_abonent_id_attempt"),

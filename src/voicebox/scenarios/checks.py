@@ -6,14 +6,12 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 
-from voicebox.engine.conditions import canonical_operator
 from voicebox.ids import ascii_int, is_ascii_digits
-from voicebox.scenarios.format import (
+from voicebox.scenario_language.format import (
     Announcement,
     BaseState,
     ConditionState,
@@ -28,22 +26,24 @@ from voicebox.scenarios.format import (
     Transition,
     VoiceMessageState,
 )
-from voicebox.scenarios.keywords import get_intent
-from voicebox.scenarios.placeholders import PLACEHOLDER, SYSTEM_VARIABLES
+from voicebox.scenario_language.keywords import get_intent
+from voicebox.scenario_language.operators import (
+    CANONICAL_OPERATORS,
+    NUMERIC_OPERATORS,
+    VALUELESS_OPERATORS,
+    as_date,
+    as_number,
+    canonical_operator,
+)
+from voicebox.scenario_language.placeholders import PLACEHOLDER, SYSTEM_VARIABLES
 
 Findings = Iterator[tuple[str, str]]
 
-# The names to suggest; the engine also reads aliases such as ">=", "==" and "regex".
-OPERATORS = ("eq", "ne", "gt", "ge", "lt", "le", "contains", "notContains", "startsWith",
-             "endsWith", "matches", "empty", "notEmpty")
-NUMERIC_OPERATORS = frozenset({"gt", "ge", "lt", "le"})
-VALUELESS_OPERATORS = frozenset({"empty", "notEmpty"})
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 PROTOCOLS = frozenset({"http", "https"})
 PARAMETER_TYPES = frozenset({"raw", "json", "form", "query"})
 FORWARD_TYPES = frozenset({"number", "sip"})
 _DTMF = re.compile(r"[0-9*#]+")
-_DMY = re.compile(r"[0-9]{1,2}[./][0-9]{1,2}[./][0-9]{4}( [0-9]{1,2}:[0-9]{2}(:[0-9]{2})?)?")
 _ABSOLUTE = re.compile(r"(?i)(https?)://([^/?#\s]*)(.*)")
 _KEYS = re.compile(r"[0-9*#,wW]+")
 _PHONE = re.compile(r"\+?[0-9]{3,15}")
@@ -197,13 +197,14 @@ def _condition(state: ConditionState) -> Findings:
         if operator is None:
             yield (
                 f"{where}.operator",
-                f'unknown operator "{rule.operator}"; use one of ' + ", ".join(OPERATORS),
+                f'unknown operator "{rule.operator}"; use one of ' + ", ".join(CANONICAL_OPERATORS),
             )
             continue
         value = rule.value
         if operator in VALUELESS_OPERATORS or (value and _PLACEHOLDER.search(value)):
             continue
-        if operator in NUMERIC_OPERATORS and not (_is_number(value) or _is_date(value)):
+        text = value or ""
+        if operator in NUMERIC_OPERATORS and as_number(text) is None and as_date(text) is None:
             yield (
                 f"{where}.value",
                 f'"{value}" is neither a number nor a date, so it cannot be compared',
@@ -213,26 +214,6 @@ def _condition(state: ConditionState) -> Findings:
                 re.compile(value or "")
             except re.error as error:
                 yield f"{where}.value", f"not a valid regular expression: {error}"
-
-
-def _is_number(value: str | None) -> bool:
-    try:
-        float((value or "").strip().replace(",", ".").replace(" ", ""))
-    except ValueError:
-        return False
-    return True
-
-
-def _is_date(value: str | None) -> bool:
-    """ISO 8601 or `dd.mm.yyyy` / `dd/mm/yyyy`, optionally with a time (as the engine reads)."""
-    text = (value or "").strip()
-    if _DMY.fullmatch(text):
-        return True
-    try:
-        datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return len(text) >= 8
 
 
 def _http(state: HTTPRequestState) -> Findings:

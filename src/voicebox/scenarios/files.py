@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from voicebox.errors import Problem
 from voicebox.ids import ascii_int
-from voicebox.scenarios.format import ScenarioBody
+from voicebox.scenario_language.format import ScenarioBody
 
 
 def file_problems(body: ScenarioBody, known_ids: set[int]) -> list[Problem]:

@@ -14,9 +14,9 @@ from voicebox.csvsafe import csv_bytes
 from voicebox.errors import Conflict, InvalidInput, NotFound, Problem, Problems, VoiceboxError
 from voicebox.models import Scenario
 from voicebox.nesting import MAX_DEPTH, deeper_than
+from voicebox.scenario_language.format import ScenarioBody
 from voicebox.scenarios import catalog, repository
 from voicebox.scenarios.files import file_problems
-from voicebox.scenarios.format import ScenarioBody
 from voicebox.scenarios.validate import parse, validate
 from voicebox.store.db import utcnow
 

@@ -13,14 +13,14 @@ from pydantic import ValidationError
 
 from voicebox.errors import Problem
 from voicebox.field_paths import field_path
-from voicebox.scenarios import checks
-from voicebox.scenarios.format import (
+from voicebox.scenario_language.format import (
     STATE_KINDS,
     BaseState,
     InitialState,
     ReleaseCallState,
     ScenarioBody,
 )
+from voicebox.scenarios import checks
 from voicebox.scenarios.graph import WAITING_KINDS, cycles, reachable, reaching
 
 

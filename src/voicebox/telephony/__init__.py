@@ -1,8 +1,8 @@
-"""Telephony: the `Call` / `Gateway` / `Clock` protocols (base.py) and their drivers."""
+"""Telephony: the `CallLeg` / `Gateway` / `Clock` protocols (base.py) and their drivers."""
 
 from voicebox.telephony.base import (
     SILENCE,
-    Call,
+    CallLeg,
     CallResult,
     CallState,
     Clock,
@@ -20,7 +20,7 @@ from voicebox.telephony.base import (
 
 __all__ = [
     "SILENCE",
-    "Call",
+    "CallLeg",
     "CallResult",
     "CallState",
     "Clock",

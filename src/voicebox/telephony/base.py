@@ -1,4 +1,4 @@
-"""The telephony contract: a `Call` (one leg), a `Gateway` that makes and takes calls, a `Clock`.
+"""The telephony contract: a `CallLeg` (one leg), a `Gateway` that makes and takes calls, a `Clock`.
 
 The engine drives a call only through these protocols; drivers implement them (`simulated/`:
 virtual subscribers that hand text over directly; `sip/`: an asyncio SIP user agent with G.711
@@ -7,7 +7,7 @@ RTP in 20 ms frames, DTMF as RFC 4733 events or SIP INFO, speech through a recog
 Rules every driver keeps:
 - every method is a coroutine that never blocks the event loop (media and recognition run as
   tasks or in threads);
-- when the far end hangs up, callbacks registered with `Call.on_hangup` run once (from the event
+- when the far end hangs up, callbacks registered with `CallLeg.on_hangup` run once (from the event
   loop, synchronously, they must not block) and a media operation in progress or started later
   raises `RemoteHangup`;
 - time is measured with the injected `Clock`, so a simulated call can run in virtual time;
@@ -151,7 +151,7 @@ class TransferTarget:
 
 
 @runtime_checkable
-class Call(Protocol):
+class CallLeg(Protocol):
     """One call leg. Outbound legs start `NEW` and are dialled by the engine; inbound legs start
     `RINGING` and are answered by it (or arrive already `ANSWERED`)."""
 
@@ -253,7 +253,7 @@ class Call(Protocol):
         ...
 
 
-IncomingHandler = Callable[[Call], Coroutine[Any, Any, None]]  # run as a task
+IncomingHandler = Callable[[CallLeg], Coroutine[Any, Any, None]]  # run as a task
 
 
 @runtime_checkable
@@ -267,7 +267,7 @@ class Gateway(Protocol):
         caller: str | None = None,
         call_id: str | None = None,
         options: Mapping[str, Any] | None = None,
-    ) -> Call:
+    ) -> CallLeg:
         """A new, not yet dialled leg to `to` from `caller`; the engine calls `dial` on it.
 
         Args:

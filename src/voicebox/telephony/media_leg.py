@@ -1,4 +1,4 @@
-"""`MediaLeg`: the `Call` protocol's media operations (`play`, `collect`, `detect_machine`),
+"""`MediaLeg`: the `CallLeg` protocol's media operations (`play`, `collect`, `detect_machine`),
 written once over any `FrameTransport`; every driver (the simulator's audio mode, SIP) keeps
 its own signalling and hands media to one of these.
 
@@ -214,7 +214,7 @@ class MediaLeg:
         self._digits = self._digits[len(taken):]
         return "".join(taken)
 
-    # -- the Call protocol's media operations ----------------------------------------------
+    # -- the CallLeg protocol's media operations ---------------------------------------
     async def play(self, prompt: Prompt, *, barge_in_dtmf: bool = False,
                    barge_in_speech: bool = False) -> Heard:
         self._check()

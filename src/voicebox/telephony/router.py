@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from voicebox.errors import TelephonyError
-from voicebox.telephony.base import Call, Clock, Gateway, IncomingHandler
+from voicebox.telephony.base import CallLeg, Clock, Gateway, IncomingHandler
 
 SIMULATOR = "sim"
 
@@ -46,7 +46,7 @@ class GatewayRouter:
         return driver
 
     def outbound(self, *, to: str, caller: str | None = None, call_id: str | None = None,
-                 options: Mapping[str, Any] | None = None) -> Call:
+                 options: Mapping[str, Any] | None = None) -> CallLeg:
         return self.pick(options).outbound(to=to, caller=caller, call_id=call_id,
                                            options=options)
 

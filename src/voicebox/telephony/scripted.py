@@ -1,4 +1,4 @@
-"""A `Call` that follows a script, for unit tests of the engine and for benchmarks.
+"""A `CallLeg` that follows a script, for unit tests of the engine and for benchmarks.
 
 Not a telephony driver: nobody is on the line. It answers from a queue of `Heard` items, takes
 virtual time from the clock it is given (a prompt lasts `seconds_per_char` per character) and
@@ -83,7 +83,7 @@ class ScriptedCall(Leg):
             self._note("remote_hangup")
         super().remote_hangup()
 
-    # -- the Call protocol ---------------------------------------------------------------------
+    # -- the CallLeg protocol --------------------------------------------------------------
     async def dial(self, number: str, *, ring_seconds: float = 60.0) -> CallResult:
         self._note("dial", number)
         self._state = CallState.RINGING

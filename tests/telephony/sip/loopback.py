@@ -1,5 +1,5 @@
-"""Two SIP gateways calling each other on loopback: a SIP `Call` whose far end is scriptable
-without sipp (for the `Call` contract suite of the media-leg issue, and our own UAC / UAS
+"""Two SIP gateways calling each other on loopback: a SIP `CallLeg` whose far end is scriptable
+without sipp (for the `CallLeg` contract suite of the media-leg issue, and our own UAC / UAS
 talking to each other)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 from tests.telephony.sip.conftest import gateway_for
 from tests.telephony.sip.media import Renderer, set_render
-from voicebox.telephony.base import Call, CallResult
+from voicebox.telephony.base import CallLeg, CallResult
 from voicebox.telephony.sip import SipCall, SipGateway
 
 
@@ -20,9 +20,9 @@ async def sip_pair(*, ring_seconds: float = 20.0, render: Renderer | None = None
     """(our leg, the far end's leg, our gateway, the far end's gateway), both answered: the
     far end answers every call at once; `render` makes our prompts' audio."""
     far = gateway_for(9, username=None, password=None)
-    arrived: asyncio.Queue[Call] = asyncio.Queue()
+    arrived: asyncio.Queue[CallLeg] = asyncio.Queue()
 
-    async def answer(call: Call) -> None:
+    async def answer(call: CallLeg) -> None:
         await call.answer()
         await arrived.put(call)
 

@@ -19,7 +19,7 @@ from tests.telephony.sip.conftest import free_udp_port, gateway_for
 from tests.telephony.sip.media import set_render
 from tests.telephony.sip.test_outbound import tone_share
 from voicebox.media.audio import from_float
-from voicebox.telephony.base import Call, CallResult, Prompt
+from voicebox.telephony.base import CallLeg, CallResult, Prompt
 
 BARESIP = shutil.which("baresip")
 pytestmark = pytest.mark.skipif(BARESIP is None, reason="baresip is not installed")
@@ -138,9 +138,9 @@ async def test_baresip_answers_a_tone_each_way_and_hears_our_digits(baresip: Bar
 async def test_baresip_calls_us_a_tone_each_way(baresip: Baresip) -> None:
     gateway = gateway_for(9)
     set_render(gateway, one_khz)
-    done: asyncio.Future[tuple[Call, float]] = asyncio.get_running_loop().create_future()
+    done: asyncio.Future[tuple[CallLeg, float]] = asyncio.get_running_loop().create_future()
 
-    async def handler(call: Call) -> None:
+    async def handler(call: CallLeg) -> None:
         assert await call.answer() is CallResult.ANSWERED
         await call.play(Prompt(text="a tone"))
         media = call.media  # type: ignore[attr-defined]

@@ -16,7 +16,7 @@ from tests.telephony.sip.conftest import (
 from tests.telephony.sip.media import set_render
 from tests.telephony.sip.rtp_capture import rtp_stream, rtp_timeline, tone, write_pcap
 from voicebox.engine import run_scenario
-from voicebox.scenarios.format import ScenarioBody
+from voicebox.scenario_language.format import ScenarioBody
 from voicebox.telephony.base import CallState, Prompt, RealClock
 
 pytestmark = needs_sipp

@@ -8,7 +8,7 @@ from pathlib import Path
 from tests.telephony.sip.conftest import Sipp, gateway_for, needs_sipp
 from tests.telephony.sip.rtp_capture import rtp_stream, write_pcap
 from tests.telephony.sip.test_outbound import tone_share
-from voicebox.telephony.base import Call, CallResult, CallState, Heard, Prompt
+from voicebox.telephony.base import CallLeg, CallResult, CallState, Heard, Prompt
 
 pytestmark = needs_sipp
 
@@ -17,10 +17,10 @@ async def test_caller_talks_presses_digits_and_hears_our_bye(
         tmp_path: Path, sipp_runner: list[Sipp]) -> None:
     write_pcap(tmp_path / "talk.pcap", rtp_stream(tone_seconds=1.0, digits="12", pt=0))
     gateway = gateway_for(9)  # the trunk's address does not matter to inbound calls
-    answered: asyncio.Future[tuple[Call, Heard, CallResult]] = (
+    answered: asyncio.Future[tuple[CallLeg, Heard, CallResult]] = (
         asyncio.get_running_loop().create_future())
 
-    async def handler(call: Call) -> None:
+    async def handler(call: CallLeg) -> None:
         result = await call.answer()
         heard = await call.collect(max_digits=3, wait_seconds=15)
         await call.play(Prompt(text="thank you"))
@@ -49,9 +49,9 @@ async def test_caller_talks_presses_digits_and_hears_our_bye(
 
 async def test_caller_cancels_while_ringing(tmp_path: Path, sipp_runner: list[Sipp]) -> None:
     gateway = gateway_for(9)
-    outcome: asyncio.Future[tuple[Call, CallResult]] = asyncio.get_running_loop().create_future()
+    outcome: asyncio.Future[tuple[CallLeg, CallResult]] = asyncio.get_running_loop().create_future()
 
-    async def handler(call: Call) -> None:
+    async def handler(call: CallLeg) -> None:
         gone = asyncio.Event()
         call.on_hangup(gone.set)
         await asyncio.wait_for(gone.wait(), 30)  # a slow answerer: the caller gives up first
@@ -88,7 +88,7 @@ async def test_handler_that_refuses_answers_with_its_result(
         tmp_path: Path, sipp_runner: list[Sipp]) -> None:
     gateway = gateway_for(9)
 
-    async def handler(call: Call) -> None:
+    async def handler(call: CallLeg) -> None:
         await call.hangup(CallResult.UNREACHABLE)  # no active inbound campaign on this number
 
     gateway.on_incoming(handler)
@@ -107,9 +107,9 @@ async def test_invite_without_sdp_gets_our_offer_and_the_ack_answers(
         tmp_path: Path, sipp_runner: list[Sipp]) -> None:
     write_pcap(tmp_path / "talk.pcap", rtp_stream(tone_seconds=2.0, pt=0))
     gateway = gateway_for(9)
-    done: asyncio.Future[tuple[Call, float, int]] = asyncio.get_running_loop().create_future()
+    done: asyncio.Future[tuple[CallLeg, float, int]] = asyncio.get_running_loop().create_future()
 
-    async def handler(call: Call) -> None:
+    async def handler(call: CallLeg) -> None:
         assert await call.answer() is CallResult.ANSWERED
         heard = await call.collect(wait_seconds=3)  # listen (no digits come)
         assert heard.empty

@@ -20,7 +20,7 @@ from tests.telephony.sip.conftest import (
 from tests.telephony.sip.media import set_render
 from tests.telephony.sip.rtp_capture import TONE_HZ, rtp_stream, write_pcap
 from voicebox.telephony.base import (
-    Call,
+    CallLeg,
     CallResult,
     CallState,
     Prompt,
@@ -265,7 +265,7 @@ async def test_remote_bye_during_a_prompt_raises_remote_hangup(
     await gateway.start()
     try:
         call = gateway.outbound(to="+79161234567", caller="+74951112233")
-        assert isinstance(call, Call)
+        assert isinstance(call, CallLeg)
         hung_up: list[bool] = []
         call.on_hangup(lambda: hung_up.append(True))
         assert await call.dial("+79161234567", ring_seconds=20) is CallResult.ANSWERED

@@ -8,8 +8,8 @@ from fastapi import APIRouter
 
 from voicebox.api.deps import CurrentUser
 from voicebox.api.errors import ERROR_RESPONSE
+from voicebox.scenario_language.keywords import list_intents
 from voicebox.scenarios.catalog import list_templates
-from voicebox.scenarios.keywords import list_intents
 from voicebox.scenarios.schemas import CatalogTemplate, KeywordOut
 
 router = APIRouter(tags=["catalogs"], responses={401: ERROR_RESPONSE})

@@ -13,7 +13,7 @@ from voicebox.api.deps import CustomerDep, SessionDep
 from voicebox.api.errors import ERROR_RESPONSE, ErrorItem
 from voicebox.api.files import bytes_download
 from voicebox.api.params import path_id
-from voicebox.scenarios.format import ScenarioBody
+from voicebox.scenario_language.format import ScenarioBody
 from voicebox.scenarios.schemas import (
     FromTemplate,
     ScenarioOut,

@@ -14,7 +14,7 @@ from voicebox.engine.steps.redirection import RedirectionStep
 from voicebox.engine.steps.release_call import ReleaseCallStep
 from voicebox.engine.steps.voice_message import VoiceMessageStep
 from voicebox.errors import EngineError
-from voicebox.scenarios.format import BaseState
+from voicebox.scenario_language.format import BaseState
 
 STEP_CLASSES: dict[str, type[Step]] = {
     cls.kind: cls

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from voicebox.engine.context import Context
 from voicebox.engine.trace import StepRecord
-from voicebox.scenarios.format import BaseState
+from voicebox.scenario_language.format import BaseState
 
 
 class Step:

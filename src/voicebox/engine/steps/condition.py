@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from voicebox.engine.conditions import evaluate
 from voicebox.engine.context import Context
 from voicebox.engine.steps.base import Step
 from voicebox.engine.trace import StepRecord
-from voicebox.scenarios.format import ConditionState
+from voicebox.scenario_language.format import ConditionState
+from voicebox.scenario_language.operators import evaluate
 
 
 class ConditionStep(Step):

@@ -11,7 +11,7 @@ from voicebox.engine.http import as_text, body_value, send, shared_client
 from voicebox.engine.steps.base import Step
 from voicebox.engine.trace import StepRecord
 from voicebox.errors import EngineError
-from voicebox.scenarios.format import HTTPRequestState
+from voicebox.scenario_language.format import HTTPRequestState
 from voicebox.text import clean_text, scrub
 
 _NO_BODY = {"GET", "HEAD", "DELETE", "OPTIONS"}

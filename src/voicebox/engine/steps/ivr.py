@@ -4,8 +4,8 @@ from voicebox.engine.context import Context
 from voicebox.engine.matching import BranchMatcher, first_match, intent_of, is_unclear, padded
 from voicebox.engine.steps.base import Step
 from voicebox.engine.trace import StepRecord
-from voicebox.scenarios.format import IVRState
-from voicebox.scenarios.keywords import DIGIT_HINTS
+from voicebox.scenario_language.format import IVRState
+from voicebox.scenario_language.keywords import DIGIT_HINTS
 from voicebox.telephony.base import Heard
 from voicebox.text import detect_language
 

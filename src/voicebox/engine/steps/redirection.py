@@ -3,7 +3,7 @@ from __future__ import annotations
 from voicebox.engine.context import Context
 from voicebox.engine.steps.base import Step
 from voicebox.engine.trace import StepRecord
-from voicebox.scenarios.format import RedirectionState
+from voicebox.scenario_language.format import RedirectionState
 from voicebox.telephony.base import CallResult, TransferTarget
 
 

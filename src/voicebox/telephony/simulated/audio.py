@@ -24,7 +24,7 @@ from voicebox.telephony.simulated.subscriber import VirtualSubscriber, render_ph
 
 
 class AudioSimulatedCall(SimulatedCall):
-    """Implements `telephony.base.Call` with audio frames both ways once answered."""
+    """Implements `telephony.base.CallLeg` with audio frames both ways once answered."""
 
     records_itself = True  # the media leg's tap writes the recording live
 

@@ -42,7 +42,7 @@ def as_heard(text: str, confidence: float = 0.9) -> Heard:
 
 
 class SimulatedCall(Leg):
-    """Implements `telephony.base.Call` in text mode. Hooks `on_play` / `on_input` let a
+    """Implements `telephony.base.CallLeg` in text mode. Hooks `on_play` / `on_input` let a
     recorder listen in."""
 
     records_itself = False  # text mode: the recorder renders the call from its timeline
@@ -103,7 +103,7 @@ class SimulatedCall(Leg):
             hook(heard)
         return heard
 
-    # -- the Call protocol ---------------------------------------------------------------------
+    # -- the CallLeg protocol --------------------------------------------------------------
     async def dial(self, number: str, *, ring_seconds: float = 60.0) -> CallResult:
         if self._state is not CallState.NEW:
             return self.result or CallResult.FAILED

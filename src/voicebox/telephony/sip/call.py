@@ -1,4 +1,4 @@
-"""`SipCall`: one SIP leg (INVITE out or in) implementing `telephony.base.Call`.
+"""`SipCall`: one SIP leg (INVITE out or in) implementing `telephony.base.CallLeg`.
 
 Signalling is here; audio is the `RtpTransport`'s, and prompts, digits, machine detection and
 the recording tap are the shared `MediaLeg`'s, built over that transport once the call is up.

@@ -1,4 +1,5 @@
-"""`Condition` rules: compare a variable with a value as numbers, dates or text."""
+"""`Condition` operators, the one table: their names and aliases, and how `variable operator value`
+compares (as numbers, dates or text). The engine evaluates with it; validation checks with it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from voicebox.errors import EngineError
-from voicebox.scenarios.keywords import normalize
+from voicebox.scenario_language.keywords import normalize
 
 _DATE_FORMATS = ("%d.%m.%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d/%m/%Y")
 
@@ -28,18 +29,24 @@ OPERATORS: dict[str, str] = {
 }
 
 
+# The canonical names, in the order to suggest them (the aliases above map onto these).
+CANONICAL_OPERATORS: tuple[str, ...] = tuple(dict.fromkeys(OPERATORS.values()))
+NUMERIC_OPERATORS = frozenset({"gt", "ge", "lt", "le"})
+VALUELESS_OPERATORS = frozenset({"empty", "notEmpty"})
+
+
 def canonical_operator(operator: str) -> str | None:
     return OPERATORS.get(operator.strip().lower().replace("_", ""))
 
 
-def _number(text: str) -> float | None:
+def as_number(text: str) -> float | None:
     try:
         return float(text.strip().replace(",", ".").replace(" ", ""))
     except ValueError:
         return None
 
 
-def _date(text: str) -> datetime | None:
+def as_date(text: str) -> datetime | None:
     text = text.strip()
     if len(text) < 8 or not text[:1].isdigit():
         return None
@@ -60,10 +67,10 @@ def _date(text: str) -> datetime | None:
 
 def _ordered(left: str, right: str) -> tuple[object, object]:
     """Both as numbers, else both as dates, else both as normalised text."""
-    a, b = _number(left), _number(right)
+    a, b = as_number(left), as_number(right)
     if a is not None and b is not None:
         return a, b
-    da, db = _date(left), _date(right)
+    da, db = as_date(left), as_date(right)
     if da is not None and db is not None:
         if (da.tzinfo is None) != (db.tzinfo is None):  # compare a date with a date-time
             da, db = da.replace(tzinfo=None), db.replace(tzinfo=None)

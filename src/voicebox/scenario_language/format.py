@@ -23,8 +23,15 @@ from pydantic import (
     model_validator,
 )
 
-from voicebox.scenarios.coerce import BoolStr, IntStr, Mapping, Position, to_int, to_variables
-from voicebox.scenarios.keywords import get_intent
+from voicebox.scenario_language.coerce import (
+    BoolStr,
+    IntStr,
+    Mapping,
+    Position,
+    to_int,
+    to_variables,
+)
+from voicebox.scenario_language.keywords import get_intent
 from voicebox.text import refuse_bad_text
 
 # Fields the server owns: ignored when a client sends them back with a scenario.

@@ -15,7 +15,7 @@ from voicebox.billing.tariffs import call_cost
 from voicebox.dialer.repository import Finished
 from voicebox.dialer.scheduling import Schedule, after_attempt
 from voicebox.engine import EngineConfig, Outcome, Program, run_scenario
-from voicebox.telephony.base import Call, CallResult, CallState, Gateway
+from voicebox.telephony.base import CallLeg, CallResult, CallState, Gateway
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class Job:
     tariff: Mapping[str, Any] | None = None
     simulation: Any = None
     billed_number: str | None = None  # whose destination type prices the call (inbound: ours)
-    leg: Call | None = None
+    leg: CallLeg | None = None
     cancel_reason: str | None = None  # set before the dialer cancels the job's task
 
     @property
@@ -47,7 +47,7 @@ class Job:
         return self.leg is not None and self.leg.state is CallState.ANSWERED
 
 
-def open_leg(gateway: Gateway, job: Job) -> Call:
+def open_leg(gateway: Gateway, job: Job) -> CallLeg:
     """An outbound leg; the driver options carry the attempt and any `simulation` script."""
     options: dict[str, Any] = {"attempt": job.attempt}
     if job.simulation is not None:
@@ -62,7 +62,7 @@ def system_variables(job: Job) -> dict[str, Any]:
             "attempt": str(job.attempt), "callerNumber": job.caller}
 
 
-async def run_job(job: Job, leg: Call, *, config: EngineConfig) -> Outcome | None:
+async def run_job(job: Job, leg: CallLeg, *, config: EngineConfig) -> Outcome | None:
     """Run the scenario on the leg's own clock; None when the run was cancelled (see
     `job.cancel_reason`) or crashed."""
     job.leg = leg
