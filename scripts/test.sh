@@ -8,7 +8,7 @@ scripts/setup.sh
 
 .venv/bin/ruff check .
 .venv/bin/lint-imports
-.venv/bin/mypy  # [tool.mypy] in pyproject.toml: all of src/voicebox, strict on engine/telephony/media
+.venv/bin/mypy  # [tool.mypy] in pyproject.toml: all of src/voicebox, strict on engine/language/telephony/media
 
 if [ -f web/package.json ] && command -v npm >/dev/null 2>&1; then
   echo "== web console: TypeScript types against the live OpenAPI, Vitest"
