@@ -11,8 +11,8 @@ scripts/setup.sh
 .venv/bin/mypy  # [tool.mypy] in pyproject.toml: all of src/voicebox, strict on engine/language/telephony/media
 
 if [ -f web/package.json ] && command -v npm >/dev/null 2>&1; then
-  echo "== web console: TypeScript types against the live OpenAPI, Vitest"
-  (cd web && npm run --silent check:api && npm test --silent)
+  echo "== web console: TypeScript types against the live OpenAPI, ESLint, Vitest"
+  (cd web && npm run --silent check:api && npm run --silent lint && npm test --silent)
 elif [ "${CI:-}" = "true" ]; then
   echo "npm is required in CI (the web console's checks)" >&2; exit 1
 fi

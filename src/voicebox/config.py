@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     dialer_lease_seconds: float = Field(default=30.0, gt=0)
     dialer_poll_seconds: float = Field(default=0.25, gt=0)
     dialer_batch: int = Field(default=200, ge=1)
+    # Each call started reserves this many seconds at the callee's price from the customer's
+    # money until it ends (docs/operations.md, "Money holds"); 0 turns holds off.
+    dialer_hold_seconds: int = Field(default=1, ge=0)
     default_timezone: str = "Europe/Moscow"
     home_region: str = "RU"
     sb_rate_per_second: float = Field(default=50.0, gt=0)

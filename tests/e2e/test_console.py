@@ -260,6 +260,21 @@ def walk_through(page, steps: Steps, server: ConsoleServer) -> None:
     expect(page.locator(".react-flow__edge.lit")).to_have_count(4)
     steps.shot("tried")
 
+    # An incoming scenario is tried too: the simulator rings an inbound campaign on our number.
+    page.click("nav a[href='#/scenarios']")
+    page.fill("form.card:first-child input", "Входящий E2E")
+    page.select_option("form.card:first-child select", "incoming")
+    page.click("form.card:first-child button[type=submit]")
+    expect(node(page, "bye")).to_be_visible()
+    page.click("#try-open")
+    expect(page.locator("#try-result")).to_have_count(0)  # a caller rings: no dial outcome to pick
+    page.click("#try-run")
+    expect(page.locator("#try-trace")).to_be_visible()
+    for name in ("start", "bye"):
+        expect(node(page, name).locator(".state-node.lit")).to_be_visible()
+    expect(page.locator(".react-flow__edge.lit")).to_have_count(1)
+    steps.shot("tried-inbound")
+
     # A campaign from a CSV, all day, watched until every abonent is done.
     page.click("a[href='#/campaigns']")
     page.click("a[href='#/campaigns/new']")
@@ -275,7 +290,7 @@ def walk_through(page, steps: Steps, server: ConsoleServer) -> None:
     expect(page.locator("#tile-total")).to_have_text("5")
     steps.shot("campaign-running")
     expect(page.locator("#campaign-finished")).to_contain_text("✓")
-    expect(page.locator("#answers")).to_contain_text("ivr1")  # answers per IVR, from the report
+    expect(page.locator("#answers")).to_contain_text("ivr1")  # answers per IVR branch (stats)
     expect(page.locator("#tile-spent")).not_to_have_text("0.00")
     steps.shot("campaign-finished")
 
@@ -285,6 +300,18 @@ def walk_through(page, steps: Steps, server: ConsoleServer) -> None:
     report = SHOTS / "report.csv"
     download.value.save_as(report)
     assert report.read_text(encoding="utf-8-sig").count("\n") >= 6
+
+    # Money: the balance and the ledger behind it (opening top-up, the number, the calls).
+    page.click("nav a[href='#/ledger']")
+    expect(page.locator("#balance")).to_contain_text("RUB")
+    entries = page.locator("table.ledger-entries tbody tr[data-index]")
+    expect(entries.first).to_be_visible()
+    expect(page.locator("table.ledger-entries .amount-neg").first).to_be_visible()
+    expect(page.locator("table.ledger-entries")).to_contain_text("topup")
+    entries.first.focus()  # rows are keyboard reachable: arrows move between them
+    page.keyboard.press("ArrowDown")
+    expect(entries.nth(1)).to_be_focused()
+    steps.shot("ledger")
 
     # History: open an answered call and play its recording.
     open_recorded_call(page)

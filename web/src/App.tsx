@@ -4,6 +4,7 @@ import { api, endRequests, setCustomer, setOnSignedOut } from "./api/client";
 import { t, toggleLanguage, useLanguage } from "./i18n";
 import { Campaigns } from "./pages/Campaigns";
 import { History } from "./pages/History";
+import { Ledger } from "./pages/Ledger";
 import { Numbers } from "./pages/Numbers";
 import { ScenarioEditor } from "./pages/ScenarioEditor";
 import { Scenarios } from "./pages/Scenarios";
@@ -63,7 +64,7 @@ export function App() {
       <header className="top">
         <strong className="brand">VoiceBox</strong>
         <nav aria-label="main">
-          {(["scenarios", "campaigns", "history", "numbers"] as const).map((name) => (
+          {(["scenarios", "campaigns", "history", "numbers", "ledger"] as const).map((name) => (
             <a key={name} href={`#/${name}`} aria-current={section === name ? "page" : undefined}>
               {t(name)}
             </a>
@@ -90,6 +91,7 @@ export function App() {
         {section === "campaigns" && <Campaigns id={id} />}
         {section === "history" && <History />}
         {section === "numbers" && <Numbers />}
+        {section === "ledger" && <Ledger />}
       </main>
     </div>
   );

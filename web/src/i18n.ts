@@ -31,6 +31,7 @@ const RU: Record<string, string> = {
   campaignKind: "Тип кампании", kindList: "Исходящая по списку", kindHttp: "Исходящая по HTTP", kindInbound: "Входящая",
   startDate: "Начало", stopDate: "Окончание", simulation: "Симулятор", simulateCustom: "Задать поведение абонентов",
   seed: "Seed", rule: "Правило", match: "Номер или маска", answerDelay: "Задержка ответа, с", entryPoint: "Точка входа", recordingFailed: "Запись не загрузилась", first: "Первая страница", last: "Последняя страница",
+  money: "Баланс и операции", dialledNumber: "Набираемый номер", tryInbound: "Симулятор позвонит на номер входящей кампании с вводом ниже.", amount: "Сумма", kind: "Вид", description: "Описание", reference: "Ссылка",
 };
 
 const EN: Record<string, string> = {
@@ -58,6 +59,7 @@ const EN: Record<string, string> = {
   campaignKind: "Campaign type", kindList: "Outbound from a list", kindHttp: "Outbound by HTTP", kindInbound: "Inbound",
   startDate: "Start", stopDate: "Stop", simulation: "Simulator", simulateCustom: "Set subscriber behaviour",
   seed: "Seed", rule: "Rule", match: "Number or pattern", answerDelay: "Answer delay, s", entryPoint: "Entry point", recordingFailed: "The recording did not load", first: "First page", last: "Last page",
+  money: "Balance and ledger", dialledNumber: "Dialled number", tryInbound: "The simulator calls an inbound campaign on the number with the inputs below.", amount: "Amount", kind: "Kind", description: "Description", reference: "Reference",
 };
 
 const stored = typeof localStorage === "undefined" ? null : localStorage.getItem("voicebox.lang");

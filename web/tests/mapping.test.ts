@@ -112,15 +112,17 @@ describe("editing", () => {
   });
 });
 
-describe("dashboard report summary", () => {
-  it("sums the cost and counts the answers per question from the CSV report", async () => {
-    const { summarise } = await import("../src/pages/report");
-    const csv =
-      '\uFEFFphone,fio,attempts,status,result,answer: ask,otherVariables,cost\r\n' +
-      '+7999,"Иван, мл.",1,done,200,1,"{""a"": 1}",0.3333\r\n' +
-      "+7998,Пётр,1,done,200,да,,0.2083\r\n+7997,Анна,1,failed,486,,,\r\n+7996,Олег,1,done,200,1,,0.5\r\n";
-    const summary = summarise(csv);
-    expect(summary.spent).toBeCloseTo(1.0416, 4);
-    expect(summary.answers).toEqual({ ask: { "1": 2, "да": 1 } });
+describe("dashboard answers per IVR branch", () => {
+  it("labels a branch by its digits and words, other ways out by their field", async () => {
+    const { branchLabel } = await import("../src/pages/Campaigns");
+    const scenario = {
+      id: "1", title: "s", type: "outgoing", customVariables: [],
+      states: [{ type: "IVR", name: "ask", inputAnalysis: [{ dtmf: "1", words: "да" }, { keywords: "confirm" }] }],
+    } as never;
+    expect(branchLabel(scenario, "ask", "inputAnalysis[0]")).toBe("1 / да");
+    expect(branchLabel(scenario, "ask", "inputAnalysis[1]")).toBe("confirm");
+    expect(branchLabel(scenario, "ask", "inputAnalysis[7]")).toBe("inputAnalysis[7]");
+    expect(branchLabel(null, "ask", "inputAnalysis[0]")).toBe("inputAnalysis[0]");
+    expect(branchLabel(scenario, "ask", "onNoInput")).toBe("нет ввода");
   });
 });

@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 const ROOT = resolve(__dirname, "../..");
 const PYTHON = resolve(ROOT, ".venv/bin/python");
 
-export function python(command: "fixtures" | "validate" | "campaign", input?: unknown): any {
+export function python(command: "fixtures" | "validate" | "campaign", input?: unknown): any { // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON of any shape for the tests
   if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: run scripts/setup.sh first`);
   const out = execFileSync(PYTHON, [resolve(__dirname, "fixtures.py"), command, ROOT], {
     input: input === undefined ? undefined : JSON.stringify(input),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.models import Customer, LedgerEntry
@@ -73,6 +74,33 @@ class LedgerRepository:
             .limit(limit)
         )
         return list(rows)
+
+    async def page(
+        self,
+        session: AsyncSession,
+        customer_id: int,
+        *,
+        since: datetime | None,
+        until: datetime | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[LedgerEntry], int]:
+        """One page of the customer's entries in a period, newest first, and how many the period
+        holds (both read through `ix_ledger_entries_customer_created`)."""
+        where = [LedgerEntry.customer_id == customer_id]
+        if since is not None:
+            where.append(LedgerEntry.created_at >= since)
+        if until is not None:
+            where.append(LedgerEntry.created_at <= until)
+        total = await session.scalar(select(func.count()).select_from(LedgerEntry).where(*where))
+        rows = await session.scalars(
+            select(LedgerEntry)
+            .where(*where)
+            .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return list(rows), int(total or 0)
 
 
 ledger_repository = LedgerRepository()

@@ -30,6 +30,7 @@ from voicebox.models.history_mark import (
     HistoryWatch,
 )
 from voicebox.store.db import dialect_insert, utcnow
+from voicebox.store.writes import write_session
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +212,7 @@ class HistorySweeper:
         self.chunk = chunk
 
     async def _due(self) -> list[int]:
-        async with self.sessionmaker() as session:
+        async with write_session(self.sessionmaker) as session:
             await check_new_rows(session)
             await session.commit()
         async with self.sessionmaker() as session:
@@ -224,7 +225,7 @@ class HistorySweeper:
         total = 0
         for customer_id in await self._due():
             while stop is None or not stop.is_set():
-                async with self.sessionmaker() as session:
+                async with write_session(self.sessionmaker) as session:
                     swept = await sweep_customer(session, customer_id, now=self.now(),
                                                  chunk=self.chunk)
                     await session.commit()

@@ -1,4 +1,4 @@
-"""Creating customers and reading their balance."""
+"""Creating customers and reading their balance and ledger."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voicebox.billing.repository import ledger_repository
 from voicebox.billing.service import billing_service, money_text
-from voicebox.customers.schemas import Balance, Money
+from voicebox.customers.schemas import Balance, LedgerItem, Money
 from voicebox.errors import InvalidInput, NotFound
 from voicebox.models import Customer
+from voicebox.periods import parse_period
 
 CURRENCIES = {"RUB", "USD", "EUR", "KZT", "BYN"}
 
@@ -55,6 +57,36 @@ class CustomerService:
             balance=Money(value=money_text(value), currency=customer.currency),
             credit_limit=Money(value=money_text(customer.credit_limit), currency=customer.currency),
         )
+
+    async def ledger(
+        self,
+        session: AsyncSession,
+        customer: Customer,
+        *,
+        since: str | None,
+        until: str | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[LedgerItem], int]:
+        """A page of the customer's ledger in a period (`from`/`to` as the call history reads
+        them; each bad one is a 400 naming it) and the period's entry count."""
+        start, end = parse_period(("from", since), ("to", until))
+        rows, total = await ledger_repository.page(
+            session, customer.id, since=start, until=end, offset=offset, limit=limit
+        )
+        items = [
+            LedgerItem(
+                id=row.id,
+                createdAt=row.created_at,
+                amount=money_text(row.amount),
+                currency=customer.currency,
+                kind=row.kind,
+                description=row.description,
+                reference=row.reference,
+            )
+            for row in rows
+        ]
+        return items, total
 
 
 customer_service = CustomerService()

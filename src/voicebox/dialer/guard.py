@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from contextlib import AbstractAsyncContextManager
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from voicebox.billing.service import billing_service
 from voicebox.dialer.repository import STOPPED
 from voicebox.dialer.repository import dialer_repository as repo
+from voicebox.store.writes import write_session
 from voicebox.telephony.base import CallState
 
 log = logging.getLogger("voicebox.dialer.worker")
@@ -26,7 +26,6 @@ class StatusGuard:
     sessionmaker: async_sessionmaker[AsyncSession]
     live: dict[str, tuple[Any, asyncio.Task[None]]]
     _balances: dict[int, tuple[float, Decimal]]
-    _write: AbstractAsyncContextManager[object]  # the SQLite write lock, or a no-op
 
     def _hang_up_stopped(self, statuses: dict[int, str]) -> None:
         for job, task in list(self.live.values()):
@@ -48,7 +47,7 @@ class StatusGuard:
 
     async def _set_status(self, campaign_id: int, status: str, reason: str | None,
                           only_if: str) -> None:
-        async with self._write, self.sessionmaker() as session:
+        async with write_session(self.sessionmaker) as session:
             changed = await repo.set_status(session, campaign_id, status=status, reason=reason,
                                             only_if=only_if)
             await session.commit()

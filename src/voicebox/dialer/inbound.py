@@ -23,6 +23,7 @@ from voicebox.engine import EngineConfig
 from voicebox.ids import is_ascii_digits
 from voicebox.storage import open_storage
 from voicebox.store.db import utcnow
+from voicebox.store.writes import write_session
 from voicebox.telephony.base import CallLeg, CallResult
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class InboundAnswerer:
             item = Started(abonent_id=0, attempt=1, call_id=call.id or uuid.uuid4().hex,
                            customer_id=campaign.customer_id, campaign_id=campaign.id,
                            call_type="inbound", caller=caller, callee=to, started_at=now)
+        async with write_session(self.sessionmaker) as session:
             await dialer_repository.insert_call(session, item)
             await session.commit()
         job = Job(call_id=item.call_id, attempt=1, customer_id=campaign.customer_id,
@@ -81,6 +83,6 @@ class InboundAnswerer:
                 "error": result.error, "outcome": outcome.to_json() if outcome else None}
 
     async def _write(self, result: Finished, customer_id: int) -> None:
-        async with self.sessionmaker() as session:
+        async with write_session(self.sessionmaker) as session:
             await write_finished(session, [(result, customer_id)], owner=None)
             await session.commit()

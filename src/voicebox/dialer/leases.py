@@ -8,17 +8,18 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from voicebox.billing.holds import release as release_holds
 from voicebox.dialer.persist import Persister
 from voicebox.dialer.programs import schedule_of
 from voicebox.dialer.repository import dialer_repository as repo
 from voicebox.dialer.scheduling import after_attempt
 from voicebox.models import Campaign
+from voicebox.store.writes import write_session
 from voicebox.telephony.base import CallResult
 
 log = logging.getLogger("voicebox.dialer.worker")
@@ -36,7 +37,6 @@ class LeaseKeeper:
     live: dict[str, Any]
     _live_abonents: set[int | None]
     _halt: asyncio.Event
-    _write: AbstractAsyncContextManager[object]
 
     stats: Callable[[], dict[str, Any]]
 
@@ -56,7 +56,7 @@ class LeaseKeeper:
         """Renew our leases, retrying quickly: a missed renewal costs the calls."""
         for attempt in range(5):
             try:
-                async with self._write, self.sessionmaker() as session:
+                async with write_session(self.sessionmaker) as session:
                     await repo.renew(session, owner=self.worker_id,
                                      until=self.wall() + self.lease)
                     await session.commit()
@@ -71,21 +71,26 @@ class LeaseKeeper:
         now = self.wall()
         total = 0
         while True:
-            async with self._write, self.sessionmaker() as session:
+            async with write_session(self.sessionmaker) as session:
                 stalled = await repo.stalled(session, now=now,
                                              owner=self.worker_id if own else None)
                 stalled = [r for r in stalled if not self._is_live(r.id)]
+                dead: list[str] = []
                 for row in stalled:
                     campaign = await session.get(Campaign, row.campaign_id)
                     assert campaign is not None  # abonents belong to a campaign (foreign key)
-                    await repo.dead_call(session, abonent_id=row.id, attempt=row.attempts_made,
-                                         now=now, error="worker lost during the call")
+                    call_id = await repo.dead_call(
+                        session, abonent_id=row.id, attempt=row.attempts_made, now=now,
+                        error="worker lost during the call")
+                    if call_id is not None:
+                        dead.append(call_id)
                     verdict = after_attempt(
                         int(CallResult.FAILED), attempts_made=row.attempts_made,
                         schedule=schedule_of(campaign, self.time_scale), now=now,
                         zone_name=row.timezone, retry=campaign.launch_by != "http")
                     await repo.requeue(session, row.id, state=verdict.state,
                                        next_attempt_at=verdict.next_attempt_at, status=503)
+                await release_holds(session, dead)  # the lost calls' money is free again
                 await session.commit()
             total += len(stalled)
             if len(stalled) < 500:

@@ -4,16 +4,16 @@ independent of the database's commit latency."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from voicebox.billing.holds import release as release_holds
 from voicebox.billing.service import billing_service, entry_values
 from voicebox.dialer.repository import Finished, dialer_repository
+from voicebox.store.writes import write_session
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,7 @@ async def write_finished(session: AsyncSession, items: Sequence[tuple[Finished, 
     """History rows, abonent verdicts and charges of ended attempts (the caller commits);
     returns how many results found their lease taken over."""
     moved = await dialer_repository.finish(session, [item for item, _ in items], owner=owner)
+    await release_holds(session, [item.call_id for item, _ in items])
     await billing_service.post_many(session, [
         entry_values(customer_id=customer_id, amount=-item.cost, kind="call",
                      description=f"call {item.call_id}: {item.duration} s",
@@ -35,14 +36,12 @@ async def write_finished(session: AsyncSession, items: Sequence[tuple[Finished, 
 
 class Persister:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], *, owner: str,
-                 batch: int = 200, on_written: Callable[[int], None] | None = None,
-                 lock: AbstractAsyncContextManager[object] | None = None):
+                 batch: int = 200, on_written: Callable[[int], None] | None = None):
         self._sessionmaker = sessionmaker
         self._owner = owner
         self._batch = batch
         self._queue: asyncio.Queue[tuple[Finished, int] | None] = asyncio.Queue()
         self._on_written = on_written
-        self._lock = lock or contextlib.nullcontext()
         # Abonents whose result waits here: still `calling` under our lease in the database.
         self.unsaved: set[int | None] = set()
         self.written = 0
@@ -90,7 +89,7 @@ class Persister:
         delay = 0.1
         while True:
             try:
-                async with self._lock, self._sessionmaker() as session:
+                async with write_session(self._sessionmaker) as session:
                     lost = await write_finished(session, items, owner=self._owner)
                     await session.commit()
                 break

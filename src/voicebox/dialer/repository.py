@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, func, or_, select, update
@@ -59,6 +60,7 @@ class Started:
     caller: str
     callee: str
     started_at: datetime
+    hold: Decimal = Decimal(0)  # money held from the customer until the call ends
 
 
 @dataclass(slots=True)
@@ -186,7 +188,7 @@ class DialerRepository:
              "campaign_id": s.campaign_id, "abonent_id": s.abonent_id,
              "attempt": s.attempt, "call_type": s.call_type, "cg_pn": s.caller,
              "cd_pn": s.callee, "started_at": s.started_at, "state": DIALING,
-             "created_at": s.started_at}
+             "created_at": s.started_at, "hold": s.hold}
             for s in started])
 
     async def insert_call(self, session: AsyncSession, item: Started) -> None:

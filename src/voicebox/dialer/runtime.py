@@ -52,7 +52,8 @@ def build_dialer(sessionmaker: async_sessionmaker[AsyncSession], settings: Setti
                  jobs: frozenset[str] = ALL_JOBS) -> Dialer:
     gateway = build_gateway(sessionmaker, settings)
     dialer = Dialer(sessionmaker, gateway=gateway, settings=settings, worker_id=worker_id,
-                    concurrency=concurrency, jobs=jobs)
+                    concurrency=concurrency, jobs=jobs,
+                    back_pressure=recognition_service(settings))
     answerer = InboundAnswerer(sessionmaker, settings=settings)
 
     async def on_incoming(call: Any) -> None:

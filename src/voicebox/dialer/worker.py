@@ -15,12 +15,10 @@ import logging
 import os
 import socket
 import time
-import uuid
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -28,23 +26,23 @@ from voicebox.calls.sweep import HistorySweeper
 from voicebox.campaigns.suspension import suspension_reason
 from voicebox.config import Settings
 from voicebox.dialer.attempts import Job, finished, open_leg, run_job
+from voicebox.dialer.claiming import ClaimContext, claim_due
 from voicebox.dialer.guard import StatusGuard
 from voicebox.dialer.jobs import ALL_JOBS
 from voicebox.dialer.leases import LeaseKeeper
 from voicebox.dialer.persist import Persister
-from voicebox.dialer.programs import ProgramCache, schedule_of
+from voicebox.dialer.programs import ProgramCache
 from voicebox.dialer.repository import (
     ACTIVE,
     SUSPENDED,
-    Started,
     dialer_repository,
 )
 from voicebox.dialer.wakeup import listen
 from voicebox.engine import EngineConfig
-from voicebox.models import Campaign
 from voicebox.recordings.retention import PURGE_EVERY_SECONDS, purge_recordings
 from voicebox.storage import open_storage
 from voicebox.store.db import utcnow
+from voicebox.store.writes import write_session
 from voicebox.telephony.base import CallResult, CallState, Gateway
 
 log = logging.getLogger(__name__)
@@ -55,7 +53,19 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+class BackPressure(Protocol):
+    """Something calls depend on that can be saturated (the process's speech recognition,
+    `media.asr.RecognitionService`): while `busy`, no new call is claimed."""
+
+    @property
+    def busy(self) -> bool: ...
+
+
 class Dialer(LeaseKeeper, StatusGuard):
+    """The orchestrator: each tick, guard the campaigns' statuses (guard.py), claim what is due
+    (claiming.py), run each claimed attempt on a leg (attempts.py), and hand its result to the
+    batch writer (persist.py); leases.py keeps the claims alive and re-queues dead workers'."""
+
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
@@ -66,9 +76,12 @@ class Dialer(LeaseKeeper, StatusGuard):
         concurrency: int | None = None,
         wall: Callable[[], datetime] = utcnow,
         jobs: frozenset[str] = ALL_JOBS,
+        back_pressure: BackPressure | None = None,
     ):
         self.sessionmaker = sessionmaker
         self.jobs = jobs
+        self.back_pressure = back_pressure
+        self.held_back = 0  # claim passes skipped while `back_pressure` was busy
         self.gateway = gateway
         self.settings = settings
         self.worker_id = worker_id or default_worker_id()
@@ -79,12 +92,12 @@ class Dialer(LeaseKeeper, StatusGuard):
         self.clock = gateway.clock
         self.time_scale = float(getattr(self.clock, "scale", 1.0))
         self.programs = ProgramCache(storage=open_storage(settings))
-        bind = sessionmaker.kw.get("bind")
-        sqlite = bind is not None and bind.dialect.name == "sqlite"
-        # SQLite has one writer: our writers queue here rather than in its busy-wait backoff.
-        self._write: AbstractAsyncContextManager[object] = asyncio.Lock() if sqlite else contextlib.nullcontext()
+        self._claim_context = ClaimContext(owner=self.worker_id, lease=self.lease,
+                                           time_scale=self.time_scale, programs=self.programs,
+                                           hold_seconds=settings.dialer_hold_seconds,
+                                           home_region=settings.home_region)
         self.persister = Persister(sessionmaker, owner=self.worker_id,
-                                   batch=settings.dialer_batch, lock=self._write)
+                                   batch=settings.dialer_batch)
         self.live: dict[str, tuple[Job, asyncio.Task[None]]] = {}
         self._live_abonents: set[int | None] = set()
         self._live_per_campaign: dict[int | None, int] = {}
@@ -144,7 +157,7 @@ class Dialer(LeaseKeeper, StatusGuard):
             if task is not None:
                 await self._finish(task, grace)
         with contextlib.suppress(Exception):
-            async with self._write, self.sessionmaker() as session:
+            async with write_session(self.sessionmaker) as session:
                 await repo.renew(session, owner=self.worker_id, until=self.wall())
                 await session.commit()
         await self.gateway.stop()
@@ -165,7 +178,8 @@ class Dialer(LeaseKeeper, StatusGuard):
 
     def stats(self) -> dict[str, Any]:
         return {"worker": self.worker_id, "live": len(self.live), "peakLive": self.peak_live,
-                "started": self.started_calls, **self.persister.stats()}
+                "started": self.started_calls, "heldBack": self.held_back,
+                **self.persister.stats()}
 
     async def _purge_recordings(self, days: int) -> None:
         """Recording retention, hourly until the dialer stops."""
@@ -211,7 +225,7 @@ class Dialer(LeaseKeeper, StatusGuard):
             await self.reap()
         if mono - self._last_cancel > 2.0:
             self._last_cancel = mono
-            async with self._write, self.sessionmaker() as session:
+            async with write_session(self.sessionmaker) as session:
                 await repo.cancel_pending_of_stopped(session)
                 await session.commit()
         async with self.sessionmaker() as session:
@@ -240,56 +254,27 @@ class Dialer(LeaseKeeper, StatusGuard):
                          self.settings.dialer_batch)
             if budget <= 0 or campaign.scenario_id is None or self._stopping:
                 continue
+            if self._saturated():
+                break
             claimed = await self.claim(row, budget, now)
             more = more or claimed == budget
         return more
 
+    def _saturated(self) -> bool:
+        """True while speech recognition's queue is full: calls already live keep it busy, so
+        new ones wait (polled each tick) until it drains."""
+        if self.back_pressure is not None and self.back_pressure.busy:
+            self.held_back += 1
+            return True
+        return False
+
     # -- claiming ------------------------------------------------------------------------------
     async def claim(self, row: Any, budget: int, now: datetime) -> int:
-        campaign: Campaign = row.Campaign
-        schedule = schedule_of(campaign, self.time_scale)
-        is_http = campaign.launch_by == "http"
-        async with self._write, self.sessionmaker() as session:
-            if not await repo.lock_campaign(session, campaign.id):
-                await session.rollback()
-                return 0
-            # Under the campaign's lock the count of lines in use is every worker's.
-            budget = min(budget, campaign.max_lines - await repo.lines_in_use(session,
-                                                                               campaign.id))
-            if budget <= 0:
-                await session.rollback()
-                return 0
-            due = await repo.due(session, campaign.id, now=now, limit=budget)
-            assert campaign.scenario_id is not None  # `tick` skips campaigns without one
-            program = await self.programs.get(session, campaign.scenario_id, row.scenario_updated,
-                                              customer_id=campaign.customer_id)
-            started: list[tuple[Started, str | None, dict[str, Any]]] = []
-            deferred: list[tuple[int, datetime | None]] = []
-            for item in due:
-                zone = item.timezone  # set on import from the number; None → the fallback
-                if not is_http and not schedule.allowed_now(now, zone):
-                    deferred.append((item.id, schedule.next_allowed(now, zone)))
-                    continue
-                call_id = item.first_call_id or uuid.uuid4().hex
-                started.append((Started(
-                    abonent_id=item.id, attempt=item.attempts_made + 1, call_id=call_id,
-                    customer_id=campaign.customer_id, campaign_id=campaign.id,
-                    call_type="http" if is_http else "outbound",
-                    caller=f"+{row.caller}" if row.caller else "", callee=item.phone,
-                    started_at=now), zone, item.variables or {}))
-            await repo.defer(session, deferred)
-            await repo.start(session, [s for s, _, _ in started], owner=self.worker_id,
-                             lease_until=now + self.lease)
-            await session.commit()
-        simulation = campaign.simulation
-        for item, zone, variables in started:
-            job = Job(call_id=item.call_id, attempt=item.attempt, customer_id=item.customer_id,
-                      campaign_id=campaign.id, abonent_id=item.abonent_id, callee=item.callee,
-                      caller=item.caller, program=program, variables=variables,
-                      schedule=schedule, zone=zone, retry=not is_http, tariff=row.tariff,
-                      simulation=simulation)
+        """Claim (dialer/claiming.py) and launch; how many due abonents were taken."""
+        jobs, taken = await claim_due(self.sessionmaker, row, budget, now, self._claim_context)
+        for job in jobs:
             self._launch(job)
-        return len(due)
+        return taken
 
     def _launch(self, job: Job) -> None:
         task = asyncio.get_running_loop().create_task(self._run(job))

@@ -69,6 +69,8 @@ class Call(Base):
     answered: Mapped[bool] = mapped_column(Boolean, default=False)
     record_path: Mapped[str | None] = mapped_column(String(500), default=None)
     cost: Mapped[Decimal] = mapped_column(Numeric(18, 4), default=Decimal(0))
+    # The money this call holds from its customer while in progress; 0 once settled.
+    hold: Mapped[Decimal] = mapped_column(Numeric(18, 4), default=Decimal(0), server_default="0")
     trace: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
     variables: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)

@@ -22,6 +22,9 @@ class Customer(Base):
     # The sum of the customer's ledger entries, moved by every post (billing/repository.py).
     balance: Mapped[Decimal] = mapped_column(Numeric(18, 4), default=Decimal(0),
                                              server_default="0")
+    # The holds of the customer's calls in progress (`calls.hold`), not yet settled: money a
+    # claim may not promise again (billing/holds.py).
+    held: Mapped[Decimal] = mapped_column(Numeric(18, 4), default=Decimal(0), server_default="0")
     # Per-minute prices by destination type; None means the platform's default tariff.
     tariff: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -27,6 +27,7 @@ from voicebox.models.campaign import NUMBER_UNPAID
 from voicebox.numbers.repository import number_repository
 from voicebox.numbers.service import BILLING_PERIOD
 from voicebox.store.db import utcnow
+from voicebox.store.writes import write_session
 
 log = logging.getLogger(__name__)
 _BATCH = 200
@@ -126,7 +127,7 @@ class RenewalJob:
                 if self._halt.is_set():
                     return outcomes
                 try:
-                    async with self.sessionmaker() as session:
+                    async with write_session(self.sessionmaker) as session:
                         outcome = await renewal_service.renew(
                             session, number_id=number_id, now=now, grace=self.grace
                         )

@@ -29,6 +29,7 @@ from voicebox.recordings.repository import recording_repository
 from voicebox.recordings.timeline import Timeline
 from voicebox.storage import open_storage
 from voicebox.storage.local import is_folder
+from voicebox.store.writes import write_session
 
 if TYPE_CHECKING:  # the speech stack loads when a recorder needs it
     from voicebox.media.tts import SpeechService
@@ -209,7 +210,7 @@ class Recorder:
                 delay = 0.1
                 while True:
                     try:
-                        async with self.sessionmaker() as session:
+                        async with write_session(self.sessionmaker) as session:
                             await recording_repository.set_paths(session, batch)
                             await session.commit()
                         break

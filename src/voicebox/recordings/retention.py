@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from voicebox.recordings.recorder import RECORDINGS_DIR
 from voicebox.recordings.repository import recording_repository
 from voicebox.storage import Storage
+from voicebox.store.writes import write_session
 
 log = logging.getLogger(__name__)
 PURGE_EVERY_SECONDS = 3600.0
@@ -46,7 +47,7 @@ async def purge_recordings(
         nonlocal files, calls
         wavs = [key for key in keys if key.endswith(".wav")]
         if wavs:
-            async with sessionmaker() as session:
+            async with write_session(sessionmaker) as session:
                 calls += await recording_repository.clear_paths(
                     session, [PurePosixPath(key).stem for key in wavs], wavs)
                 await session.commit()

@@ -16,6 +16,7 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.store.db import is_postgresql
+from voicebox.store.writes import begin_write
 
 
 async def lock_for_update(session: AsyncSession, rows: Select[Any]) -> None:
@@ -27,9 +28,4 @@ async def lock_for_update(session: AsyncSession, rows: Select[Any]) -> None:
     if is_postgresql(session):
         await session.execute(rows.with_for_update())
         return
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    assert raw.driver_connection is not None  # a checked-out connection has its driver's
-    # Already in a transaction means a write ran in it, so it holds the write lock already.
-    if not raw.driver_connection.in_transaction:
-        await connection.exec_driver_sql("BEGIN IMMEDIATE")
+    await begin_write(session)

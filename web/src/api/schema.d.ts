@@ -281,6 +281,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/customers/{customer_id}/campaigns/{campaign_id}/simulated-calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Extension: ring an active inbound campaign's number from the simulator
+         * @description The call is answered with the campaign's scenario like a real caller's (history row, charge, recording). 409 when the campaign is not an active inbound one, or this process runs no dialer (`voicebox serve --no-dialer`).
+         */
+        post: operations["simulate_inbound_call_v1_customers__customer_id__campaigns__campaign_id__simulated_calls_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers/{customer_id}/campaigns/{campaign_id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Extension: a campaign's live figures (abonents, outcomes, money, IVR answers) */
+        get: operations["get_campaign_stats_v1_customers__customer_id__campaigns__campaign_id__stats_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/customers/{customer_id}/campaigns/{campaign_id}/statuses": {
         parameters: {
             query?: never;
@@ -297,6 +334,26 @@ export interface paths {
         head?: never;
         /** Обновление статуса существующей кампании */
         patch: operations["change_campaign_status_patch"];
+        trace?: never;
+    };
+    "/v1/customers/{customer_id}/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Extension: the customer's ledger, newest first
+         * @description Every entry that moved the balance (top-ups, calls, number fees…), paged with `Range: ledger=a-b` like the call history (206 with `Content-Range: ledger a-b/total`, 416 past the end).
+         */
+        get: operations["get_ledger_v1_customers__customer_id__ledger_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/customers/{customer_id}/numbers": {
@@ -685,27 +742,23 @@ export interface components {
             balance: components["schemas"]["Money"];
             credit_limit: components["schemas"]["Money"];
         };
-        /**
-         * Branch
-         * @description One `IVR.inputAnalysis` branch: matches a digit, the author's words or intents.
-         */
+        /** Branch */
         Branch: {
             /**
-             * Dtmf
-             * @default null
+             * Calls
+             * @description Calls that left the state this way (each pass counted)
              */
-            dtmf?: string | null;
-            /** Keywords */
-            keywords?: components["schemas"]["Keyword"][];
-            /** @default null */
-            success?: components["schemas"]["Transition"] | null;
+            calls: number;
             /**
-             * Words
-             * @default null
+             * State
+             * @description The IVR state's name
              */
-            words?: string | null;
-        } & {
-            [key: string]: unknown;
+            state: string;
+            /**
+             * Transition
+             * @description The field it left by: inputAnalysis[i] (a branch), onNoInput, onInvalidInput…
+             */
+            transition: string;
         };
         /**
          * CallTrace
@@ -929,6 +982,56 @@ export interface components {
             suspendedReason: string | null;
             /** Updatedat */
             updatedAt: string;
+        };
+        /**
+         * CampaignStats
+         * @description Extension: the dashboard's figures, computed in the database on each request.
+         */
+        CampaignStats: {
+            /**
+             * Abonents
+             * @description Abonents by state: pending, calling, done, failed, cancelled
+             */
+            abonents: {
+                [key: string]: number;
+            };
+            /**
+             * Answered
+             * @description Ended calls that were answered
+             */
+            answered: number;
+            /**
+             * Answers
+             * @description IVR states by the way calls left them
+             */
+            answers: components["schemas"]["Branch"][];
+            /** Callsended */
+            callsEnded: number;
+            /**
+             * Callsinflight
+             * @description Calls dialing or in progress
+             */
+            callsInFlight: number;
+            /** Campaignid */
+            campaignId: number;
+            /** Currency */
+            currency: string;
+            /**
+             * Outcomes
+             * @description Ended calls by final status, most frequent first
+             */
+            outcomes: components["schemas"]["Outcome"][];
+            /**
+             * Spent
+             * @description What the campaign's calls cost
+             * @example 12.40
+             */
+            spent: string;
+            /**
+             * Talkseconds
+             * @description Answered seconds of the ended calls
+             */
+            talkSeconds: number;
         };
         /**
          * CampaignSummary
@@ -1411,6 +1514,40 @@ export interface components {
             phrases: string[];
         };
         /**
+         * LedgerItem
+         * @description Extension: one entry of the customer's ledger (what moved the balance, and why).
+         */
+        LedgerItem: {
+            /**
+             * Amount
+             * @description Positive credits the customer (top-up), negative charges them
+             * @example -1.20
+             */
+            amount: string;
+            /**
+             * Createdat
+             * Format: date-time
+             * @description When it was posted (UTC, ISO 8601)
+             */
+            createdAt: string;
+            /** Currency */
+            currency: string;
+            /** Description */
+            description: string;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @description topup, call, number_fee, number_purchase, reservation…
+             */
+            kind: string;
+            /**
+             * Reference
+             * @description What the entry is for: a call id, a number…
+             */
+            reference?: string | null;
+        };
+        /**
          * Me
          * @description Extension: who the bearer token belongs to (a client learns its customer id here).
          */
@@ -1504,6 +1641,16 @@ export interface components {
              * @default
              */
             orderOfferName?: string;
+        };
+        /** Outcome */
+        Outcome: {
+            /** Calls */
+            calls: number;
+            /**
+             * Status
+             * @description The call's final status: 200 answered, 486 busy, 480…
+             */
+            status: number;
         };
         /** OutgoingCallState */
         OutgoingCallState: {
@@ -1602,6 +1749,14 @@ export interface components {
             y?: number | null;
         } & {
             [key: string]: unknown;
+        };
+        /** PlacedCall */
+        PlacedCall: {
+            /**
+             * Callid
+             * @description Poll GET …/calls/{callId}/trace until its state is ended
+             */
+            callId: string;
         };
         /** Price */
         Price: {
@@ -1904,6 +2059,23 @@ export interface components {
             shareLink: string;
             /** Title */
             title?: string | null;
+        };
+        /**
+         * SimulatedInboundCall
+         * @description Extension: who calls an inbound campaign on the simulator, and what they say or press.
+         */
+        SimulatedInboundCall: {
+            /**
+             * Caller
+             * @description The calling number
+             * @default +79990000001
+             */
+            caller?: string;
+            /**
+             * Inputs
+             * @description One input per listen: digits or words ("" is silence)
+             */
+            inputs?: string[];
         };
         /**
          * SpeechPreview
@@ -3312,6 +3484,123 @@ export interface operations {
             };
         };
     };
+    simulate_inbound_call_v1_customers__customer_id__campaigns__campaign_id__simulated_calls_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Идентификатор кампании */
+                campaign_id: number;
+                /** @description Идентификатор клиента */
+                customer_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SimulatedInboundCall"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlacedCall"];
+                };
+            };
+            /** @description Error (the spec's error array) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorItem"][];
+                };
+            };
+            /** @description Error (the spec's error array) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorItem"][];
+                };
+            };
+            /** @description Error (the spec's error array) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorItem"][];
+                };
+            };
+            /** @description Error (the spec's error array) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorItem"][];
+                };
+            };
+        };
+    };
+    get_campaign_stats_v1_customers__customer_id__campaigns__campaign_id__stats_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Идентификатор кампании */
+                campaign_id: number;
+                /** @description Идентификатор клиента */
+                customer_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignStats"];
+                };
+            };
+            /** @description Error (the spec's error array) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorItem"][];
+                };
+            };
+            /** @description Error (the spec's error array) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorItem"][];
+                };
+            };
+            /** @description Error (the spec's error array) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorItem"][];
+                };
+            };
+        };
+    };
     change_campaign_status_put: {
         parameters: {
             query?: never;
@@ -3433,6 +3722,73 @@ export interface operations {
             };
             /** @description Error (the spec's error array) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorItem"][];
+                };
+            };
+        };
+    };
+    get_ledger_v1_customers__customer_id__ledger_get: {
+        parameters: {
+            query?: {
+                /** @description Начало периода: unix-секунды или ISO 8601 */
+                from?: string | null;
+                /** @description Конец периода: unix-секунды или ISO 8601 */
+                to?: string | null;
+            };
+            header?: {
+                /** @description Interval, e.g. `numbers=0-9` (inclusive) */
+                Range?: string | null;
+            };
+            path: {
+                /** @description Идентификатор клиента */
+                customer_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerItem"][];
+                };
+            };
+            /** @description Error (the spec's error array) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorItem"][];
+                };
+            };
+            /** @description Error (the spec's error array) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorItem"][];
+                };
+            };
+            /** @description Error (the spec's error array) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorItem"][];
+                };
+            };
+            /** @description Error (the spec's error array) */
+            416: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,5 +1,7 @@
-// Run the scenario once on the simulator through the public API: a one-abonent campaign with a
-// chosen subscriber behaviour, then the call's trace (the path to light on the graph).
+// Run the scenario once on the simulator through the public API, then show the call's trace (the
+// path to light on the graph). An outgoing scenario: a one-abonent campaign with a chosen
+// subscriber behaviour. An incoming one: an inbound campaign on the chosen number, rung once by a
+// simulated caller (`POST …/campaigns/{id}/simulated-calls`) with the inputs given.
 import { useEffect, useRef, useState } from "react";
 import { ApiError, api, cust, page } from "../api/client";
 import type { CampaignCreate } from "../api/types";
@@ -20,6 +22,7 @@ export interface TraceStep {
 export interface CallTrace {
   callId: string;
   status: number | null;
+  state?: string;
   trace: TraceStep[];
   variables: Record<string, unknown>;
 }
@@ -31,7 +34,18 @@ interface OwnedNumber {
 
 const TRY_PHONE = "+79990000001";
 
-export function TryPanel({ scenarioId, title, onTrace }: { scenarioId: number; title: string; onTrace: (trace: CallTrace | null) => void }) {
+const pause = () => new Promise((r) => setTimeout(r, 500));
+const inputList = (text: string) => text.split(",").map((s) => s.trim()).filter((s, _i, all) => s !== "" || all.length > 1);
+
+interface Props {
+  scenarioId: number;
+  title: string;
+  /** An incoming scenario: tried by a simulated caller ringing an inbound campaign. */
+  inbound?: boolean;
+  onTrace: (trace: CallTrace | null) => void;
+}
+
+export function TryPanel({ scenarioId, title, inbound = false, onTrace }: Props) {
   const [numbers, setNumbers] = useState<OwnedNumber[] | null>(null);
   const [number, setNumber] = useState("");
   const [result, setResult] = useState("answer");
@@ -62,36 +76,41 @@ export function TryPanel({ scenarioId, title, onTrace }: { scenarioId: number; t
     onTrace(null);
     let campaignId: number | null = null;
     try {
-      const body: CampaignCreate = {
-        name: `${t("tryIt")}: ${title}`.slice(0, 250),
-        campaignType: "outbound",
-        scenario: { id: String(scenarioId) },
-        callerNumber: { id: number },
-        scheduleCallingCycleStart: "00:00",
-        scheduleCallingCycleStop: "00:00",
-        scheduleAttempts: 1,
-        scheduleMaxPhoneLines: 1,
-        simulation: {
-          seed: 1,
-          default: {
-            result,
-            answerDelay: 1,
-            inputs: inputs.split(",").map((s) => s.trim()).filter((s, _i, all) => s !== "" || all.length > 1),
-          },
-        },
-        abonents: [{ phone: TRY_PHONE }],
-      };
-      const campaign = await api<{ id: number }>(cust("/campaigns"), "POST", body);
-      campaignId = campaign.id;
+      const name = `${t("tryIt")}: ${title}`.slice(0, 250);
       let callId: string | null = null;
+      if (inbound) {
+        const body: CampaignCreate = { name, campaignType: "inbound", scenario: { id: String(scenarioId) }, callerNumber: { id: number } };
+        campaignId = (await api<{ id: number }>(cust("/campaigns"), "POST", body)).id;
+        await api(cust(`/campaigns/${campaignId}/simulated-calls`), "POST", { caller: TRY_PHONE, inputs: inputList(inputs) });
+      } else {
+        const body: CampaignCreate = {
+          name,
+          campaignType: "outbound",
+          scenario: { id: String(scenarioId) },
+          callerNumber: { id: number },
+          scheduleCallingCycleStart: "00:00",
+          scheduleCallingCycleStop: "00:00",
+          scheduleAttempts: 1,
+          scheduleMaxPhoneLines: 1,
+          simulation: { seed: 1, default: { result, answerDelay: 1, inputs: inputList(inputs) } },
+          abonents: [{ phone: TRY_PHONE }],
+        };
+        campaignId = (await api<{ id: number }>(cust("/campaigns"), "POST", body)).id;
+      }
+      // The history lists the call from its start; its trace is complete once it has ended.
       for (let i = 0; i < 600 && !callId && mounted.current; i += 1) {
         const found = await page<{ callId: string }>(cust(`/callhistory?campaignId=${campaignId}`), "callhistory", 0, 1);
         callId = found.items[0]?.callId ?? null;
-        if (!callId) await new Promise((r) => setTimeout(r, 500));
+        if (!callId) await pause();
       }
       if (!mounted.current) return;
       if (!callId) throw new Error("no call after 5 minutes");
-      const found = await api<CallTrace>(cust(`/calls/${encodeURIComponent(callId)}/trace`));
+      let found = await api<CallTrace>(cust(`/calls/${encodeURIComponent(callId)}/trace`));
+      for (let i = 0; i < 600 && found.state !== "ended" && mounted.current; i += 1) {
+        await pause();
+        found = await api<CallTrace>(cust(`/calls/${encodeURIComponent(callId)}/trace`));
+      }
+      if (!mounted.current) return;
       setTrace(found);
       onTrace(found);
     } catch (e) {
@@ -107,21 +126,25 @@ export function TryPanel({ scenarioId, title, onTrace }: { scenarioId: number; t
     <section className="try-panel" aria-label={t("tryIt")}>
       <h2>{t("tryIt")}</h2>
       <label>
-        {t("callerNumber")}{" "}
+        {inbound ? t("dialledNumber") : t("callerNumber")}{" "}
         <select value={number} onChange={(e) => setNumber(e.target.value)}>
           {(numbers ?? []).map((n) => (
             <option key={n.id} value={n.id}>{n.number}</option>
           ))}
         </select>
       </label>
-      <label>
-        {t("behaviour")}{" "}
-        <select value={result} onChange={(e) => setResult(e.target.value)} id="try-result">
-          {["answer", "busy", "noanswer", "machine", "assistant", "unreachable"].map((r) => (
-            <option key={r}>{r}</option>
-          ))}
-        </select>
-      </label>
+      {inbound ? (
+        <p className="hint">{t("tryInbound")}</p>
+      ) : (
+        <label>
+          {t("behaviour")}{" "}
+          <select value={result} onChange={(e) => setResult(e.target.value)} id="try-result">
+            {["answer", "busy", "noanswer", "machine", "assistant", "unreachable"].map((r) => (
+              <option key={r}>{r}</option>
+            ))}
+          </select>
+        </label>
+      )}
       <label>
         {t("inputs")} <input id="try-inputs" value={inputs} onChange={(e) => setInputs(e.target.value)} />
       </label>

@@ -1,11 +1,15 @@
 // Call history: filters, paging through the API's Range, a recording player and the call's path.
 import { useEffect, useRef, useState } from "react";
 import { accessToken } from "../api/auth";
-import { api, cust, page } from "../api/client";
+import { api, cust } from "../api/client";
+import { Column, PagedTable, usePaged } from "../components/PagedTable";
 import type { CallTrace } from "../editor/TryPanel";
 import { t } from "../i18n";
 import { routeQuery } from "../route";
-import { Pager } from "./Campaigns";
+import { toUnix } from "../time";
+
+// Rows per Range request: the table draws only those in view, so a page can be long.
+const PAGE = 200;
 
 interface Call {
   startCallDT: number;
@@ -20,9 +24,13 @@ interface Call {
   callRecord: boolean;
 }
 
-function toUnix(value: string): string {
-  return value ? String(Math.floor(new Date(value).getTime() / 1000)) : "";
-}
+const baseColumns = (): Column<Call>[] => [
+  { header: t("date"), cell: (c) => new Date(c.startCallDT * 1000).toLocaleString() },
+  { header: t("campaign"), cell: (c) => c.campaignName, className: "narrow-hide" },
+  { header: t("callee"), cell: (c) => c.cdPN },
+  { header: t("status"), cell: (c) => c.status },
+  { header: t("duration"), cell: (c) => `${c.callDuration} s`, className: "narrow-hide" },
+];
 
 export function History() {
   const [campaigns, setCampaigns] = useState<{ id: number; name: string }[]>([]);
@@ -30,40 +38,29 @@ export function History() {
   const [from, setFrom] = useState("");
   const [to, setTo] = useState("");
   const [status, setStatus] = useState("");
-  const [offset, setOffset] = useState(0);
-  const [items, setItems] = useState<Call[] | null>(null);
-  const [total, setTotal] = useState<number | null>(null);
   const [open, setOpen] = useState<Call | null>(null);
-  const size = 50;
 
   useEffect(() => {
     void api<{ id: number; name: string }[]>(cust("/callhistory/campaigns")).then(setCampaigns);
   }, []);
-  useEffect(() => {
-    const query = new URLSearchParams();
-    if (campaign) query.set("campaignId", campaign);
-    if (from) query.set("from", toUnix(from));
-    if (to) query.set("to", toUnix(to));
-    if (status) query.set("status", status); // filtered by the API, so paging counts it too
-    let current = true; // an answer to an older filter or page must not overwrite a newer one
-    void page<Call>(cust(`/callhistory?${query}`), "callhistory", offset, size).then((p) => {
-      if (!current) return;
-      setItems(p.items);
-      setTotal(p.total);
-    });
-    return () => {
-      current = false;
-    };
-  }, [campaign, from, to, status, offset]);
+  const query = new URLSearchParams();
+  if (campaign) query.set("campaignId", campaign);
+  if (from) query.set("from", toUnix(from));
+  if (to) query.set("to", toUnix(to));
+  if (status) query.set("status", status); // filtered by the API, so paging counts it too
+  const { rows, paging } = usePaged<Call>(cust(`/callhistory?${query}`), "callhistory", PAGE);
+  const columns: Column<Call>[] = [
+    ...baseColumns(),
+    { header: "", cell: (c) => <button onClick={() => setOpen(c)} className="open-call">{t("open")}</button> },
+  ];
 
-  const shown = items ?? [];
   return (
     <section className="history">
       <h1>{t("history")}</h1>
       <form className="filters" onSubmit={(e) => e.preventDefault()}>
         <label>
           {t("campaign")}{" "}
-          <select value={campaign} onChange={(e) => (setOffset(0), setCampaign(e.target.value))}>
+          <select value={campaign} onChange={(e) => setCampaign(e.target.value)}>
             <option value="">{t("all")}</option>
             {campaigns.map((c) => (
               <option key={c.id} value={c.id}>{c.name}</option>
@@ -71,14 +68,14 @@ export function History() {
           </select>
         </label>
         <label>
-          {t("from")} <input type="datetime-local" value={from} onChange={(e) => (setOffset(0), setFrom(e.target.value))} />
+          {t("from")} <input type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />
         </label>
         <label>
-          {t("to")} <input type="datetime-local" value={to} onChange={(e) => (setOffset(0), setTo(e.target.value))} />
+          {t("to")} <input type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />
         </label>
         <label>
           {t("status")}{" "}
-          <select value={status} onChange={(e) => (setOffset(0), setStatus(e.target.value))}>
+          <select value={status} onChange={(e) => setStatus(e.target.value)}>
             <option value="">{t("all")}</option>
             {["200", "486", "480", "404", "487", "503"].map((s) => (
               <option key={s}>{s}</option>
@@ -87,35 +84,18 @@ export function History() {
         </label>
       </form>
       <div className="history-body">
-        <table className="calls">
-          <thead>
-            <tr>
-              <th>{t("date")}</th>
-              <th>{t("campaign")}</th>
-              <th>{t("callee")}</th>
-              <th>{t("status")}</th>
-              <th>{t("duration")}</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((c) => (
-              <tr key={c.callId} className={open?.callId === c.callId ? "current" : undefined}>
-                <td>{new Date(c.startCallDT * 1000).toLocaleString()}</td>
-                <td>{c.campaignName}</td>
-                <td>{c.cdPN}</td>
-                <td>{c.status}</td>
-                <td>{c.callDuration} s</td>
-                <td>
-                  <button onClick={() => setOpen(c)} className="open-call">{t("open")}</button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <PagedTable
+          label={t("history")}
+          className="calls"
+          columns={columns}
+          rows={rows}
+          rowKey={(c) => c.callId}
+          paging={paging}
+          current={open?.callId}
+          onOpen={setOpen}
+        />
         {open && <CallDetail key={open.callId} call={open} onClose={() => setOpen(null)} />}
       </div>
-      <Pager offset={offset} size={size} total={total} count={items?.length ?? 0} onOffset={setOffset} />
     </section>
   );
 }
@@ -134,7 +114,7 @@ function CallDetail({ call, onClose }: { call: Call; onClose: () => void }) {
         .then((c) => setScenario(c.scenario?.id ?? null))
         .catch(() => setScenario(null));
     }
-  }, [call.callId]);
+  }, [call.callId, call.campaignId]);
 
   // The player streams from the API and seeks with byte ranges: an <audio> element sends no
   // Authorization header, so the token rides in `access_token` (accepted by GET /v1/callRecord

@@ -1,8 +1,8 @@
 // Numbers and money: search the inventory (mask and filters), reserve, buy, release; balance.
 import { useEffect, useState } from "react";
-import { api, cust, page } from "../api/client";
+import { api, cust } from "../api/client";
+import { PagedTable, usePaged } from "../components/PagedTable";
 import { t } from "../i18n";
-import { Pager } from "./Campaigns";
 
 interface Available {
   number: number;
@@ -23,7 +23,7 @@ interface Money {
   value: string;
   currency: string;
 }
-interface Balance {
+export interface Balance {
   balance: Money;
   credit_limit: Money;
 }
@@ -31,16 +31,14 @@ type Filter = Record<string, Record<string, string>>;
 
 export function Numbers() {
   const [balance, setBalance] = useState<Balance | null>(null);
-  const [owned, setOwned] = useState<Owned[]>([]);
+  const [owned, setOwned] = useState<Owned[] | null>(null);
   const [filters, setFilters] = useState<Filter[]>([]);
   const [mask, setMask] = useState("");
   const [region, setRegion] = useState("");
   const [category, setCategory] = useState("");
-  const [offset, setOffset] = useState(0);
-  const [found, setFound] = useState<Available[]>([]);
-  const [total, setTotal] = useState<number | null>(null);
+  const [query, setQuery] = useState(""); // the search last submitted
   const [message, setMessage] = useState("");
-  const size = 20;
+  const found = usePaged<Available>(`/v1/numbers?${query}`, "numbers", 100);
 
   const loadMine = () => {
     void api<Balance[]>(cust("/balance")).then((b) => setBalance(b[0]));
@@ -50,17 +48,6 @@ export function Numbers() {
     loadMine();
     void api<Filter[]>("/v1/filters").then(setFilters);
   }, []);
-  const search = () => {
-    const query = new URLSearchParams();
-    if (mask) query.set("mask", mask.includes("%") || mask.includes("_") ? mask : `%${mask}%`);
-    if (region) query.set("regionCode", region);
-    if (category) query.set("category", category);
-    void page<Available>(`/v1/numbers?${query}`, "numbers", offset, size).then((p) => {
-      setFound(p.items);
-      setTotal(p.total);
-    });
-  };
-  useEffect(search, [offset]); // eslint-disable-line react-hooks/exhaustive-deps
 
   async function act(work: () => Promise<unknown>, done: string) {
     setMessage("");
@@ -68,7 +55,7 @@ export function Numbers() {
       await work();
       setMessage(done);
       loadMine();
-      search();
+      found.reload();
     } catch (e) {
       setMessage(e instanceof Error ? e.message : String(e));
     }
@@ -79,35 +66,38 @@ export function Numbers() {
   return (
     <section>
       <h1>{t("numbers")}</h1>
-      {balance && (
-        <p className="balance" id="balance">
-          {t("balance")}: <strong>{balance.balance.value}</strong> {balance.balance.currency} ({t("credit")}{" "}
-          {balance.credit_limit.value})
-        </p>
-      )}
+      {balance && <BalanceLine balance={balance} />}
       {message && <p role="status">{message}</p>}
       <h2>{t("myNumbers")}</h2>
-      <table>
-        <tbody>
-          {owned.map((n) => (
-            <tr key={n.id}>
-              <td>{n.number}</td>
-              <td>{n.regionName}</td>
-              <td>{n.category}</td>
-              <td>
-                <button onClick={() => void act(() => api(cust(`/numbers/${n.id}`), "DELETE"), `${n.number} ✓`)}>{t("release")}</button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <PagedTable
+        label={t("myNumbers")}
+        className="numbers-owned"
+        height="40vh"
+        columns={[
+          { header: t("numbers"), cell: (n) => n.number },
+          { header: t("region"), cell: (n) => n.regionName },
+          { header: t("category"), cell: (n) => n.category },
+          {
+            header: "",
+            cell: (n) => (
+              <button onClick={() => void act(() => api(cust(`/numbers/${n.id}`), "DELETE"), `${n.number} ✓`)}>{t("release")}</button>
+            ),
+          },
+        ]}
+        rows={owned}
+        rowKey={(n) => n.id}
+      />
       <h2>{t("search")}</h2>
       <form
         className="filters"
         onSubmit={(e) => {
           e.preventDefault();
-          setOffset(0);
-          search();
+          const next = new URLSearchParams();
+          if (mask) next.set("mask", mask.includes("%") || mask.includes("_") ? mask : `%${mask}%`);
+          if (region) next.set("regionCode", region);
+          if (category) next.set("category", category);
+          if (String(next) === query) found.reload();
+          else setQuery(String(next));
         }}
       >
         <label>
@@ -133,27 +123,41 @@ export function Numbers() {
         </label>
         <button type="submit">{t("search")}</button>
       </form>
-      <table className="numbers-found">
-        <tbody>
-          {found.map((n) => (
-            <tr key={n.number}>
-              <td>{n.number}</td>
-              <td>{n.regionName}</td>
-              <td>{n.category}</td>
-              <td>{n.state}</td>
-              <td>
+      <PagedTable
+        label={t("search")}
+        className="numbers-found"
+        columns={[
+          { header: t("numbers"), cell: (n) => n.number },
+          { header: t("region"), cell: (n) => n.regionName },
+          { header: t("category"), cell: (n) => n.category },
+          { header: t("state"), cell: (n) => n.state },
+          {
+            header: "",
+            cell: (n) => (
+              <>
                 <button onClick={() => void act(() => api("/v1/numbers/reservations", "POST", { number: String(n.number), period: 600 }), `${n.number} reserved`)}>
                   {t("reserve")}
                 </button>{" "}
                 <button className="buy" onClick={() => void act(() => api(cust("/numbers"), "POST", { orderItemNumber: String(n.number) }), `${n.number} ✓`)}>
                   {t("buy")}
                 </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <Pager offset={offset} size={size} total={total} count={found.length} onOffset={setOffset} />
+              </>
+            ),
+          },
+        ]}
+        rows={found.rows}
+        rowKey={(n) => n.number}
+        paging={found.paging}
+      />
     </section>
+  );
+}
+
+export function BalanceLine({ balance }: { balance: Balance }) {
+  return (
+    <p className="balance" id="balance">
+      {t("balance")}: <strong>{balance.balance.value}</strong> {balance.balance.currency} ({t("credit")}{" "}
+      {balance.credit_limit.value})
+    </p>
   );
 }

@@ -352,7 +352,7 @@ function Editor({ id }: { id: number }) {
           </ReactFlow>
         </div>
         <aside className="side" aria-label={t("settings")}>
-          {showTry && <TryPanel scenarioId={id} title={base.title} onTrace={setTrace} />}
+          {showTry && <TryPanel scenarioId={id} title={base.title} inbound={base.type === "incoming"} onTrace={setTrace} />}
           {general.length > 0 && (
             <ul className="field-problems" id="general-problems">
               {general.map((p, i) => (

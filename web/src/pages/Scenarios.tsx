@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { ApiError, api, cust } from "../api/client";
 import type { Scenario } from "../editor/kinds";
+import { PagedTable } from "../components/PagedTable";
 import { t } from "../i18n";
 import { go } from "../route";
 
@@ -105,34 +106,19 @@ export function Scenarios() {
         </form>
       </div>
       {error && <p className="error" role="alert">{error}</p>}
-      {items === null ? (
-        <p>{t("loading")}</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>ID</th>
-              <th>{t("title")}</th>
-              <th>{t("type")}</th>
-              <th>{t("state")}</th>
-              <th>{t("created")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((s) => (
-              <tr key={s.id}>
-                <td>{s.id}</td>
-                <td>
-                  <a href={`#/scenarios/${s.id}`}>{s.title}</a>
-                </td>
-                <td>{s.type}</td>
-                <td>{s.isValid === "true" ? "✓" : "✗"} {s.states.length}</td>
-                <td>{String(s.createdAt ?? "")}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <PagedTable
+        label={t("scenarios")}
+        columns={[
+          { header: "ID", cell: (s) => s.id },
+          { header: t("title"), cell: (s) => <a href={`#/scenarios/${s.id}`}>{s.title}</a> },
+          { header: t("type"), cell: (s) => s.type },
+          { header: t("state"), cell: (s) => `${s.isValid === "true" ? "✓" : "✗"} ${s.states.length}` },
+          { header: t("created"), cell: (s) => String(s.createdAt ?? "") },
+        ]}
+        rows={items}
+        rowKey={(s) => s.id ?? s.title}
+        onOpen={(s) => go(`scenarios/${s.id}`)}
+      />
     </section>
   );
 }

@@ -7,6 +7,7 @@ import json
 from typing import IO, Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request, Response
+from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
 from voicebox.api.body_schemas import schema_ref
@@ -26,7 +27,11 @@ from voicebox.campaigns.schemas import (
     iso,
 )
 from voicebox.campaigns.service import CampaignView, campaign_service
-from voicebox.errors import InvalidInput, VoiceboxError
+from voicebox.campaigns.stats import CampaignStats, campaign_stats
+from voicebox.dialer.simulate import place_simulated_inbound
+from voicebox.errors import Conflict, InvalidInput, VoiceboxError
+from voicebox.models.campaign import ACTIVE
+from voicebox.phones import parse_phone
 from voicebox.text import loads_checked
 
 router = APIRouter(
@@ -222,6 +227,63 @@ async def get_campaign(
     request: Request, customer: CustomerDep, session: SessionDep, campaign_id: CampaignId
 ) -> CampaignOut:
     return campaign_out(await campaign_service.view(session, customer.id, campaign_id), request)
+
+
+@router.get(
+    BASE + "/{campaign_id}/stats",
+    response_model=CampaignStats,
+    summary="Extension: a campaign's live figures (abonents, outcomes, money, IVR answers)",
+)
+async def get_campaign_stats(
+    customer: CustomerDep, session: SessionDep, campaign_id: CampaignId
+) -> CampaignStats:
+    campaign = await campaign_service.get(session, customer.id, campaign_id)
+    return await campaign_stats(session, campaign, customer.currency)
+
+
+class SimulatedInboundCall(BaseModel):
+    """Extension: who calls an inbound campaign on the simulator, and what they say or press."""
+
+    caller: str = Field(default="+79990000001", description="The calling number", max_length=32)
+    inputs: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list, max_length=20,
+        description="One input per listen: digits or words (\"\" is silence)",
+    )
+
+
+class PlacedCall(BaseModel):
+    callId: str = Field(description="Poll GET …/calls/{callId}/trace until its state is ended")
+
+
+@router.post(
+    BASE + "/{campaign_id}/simulated-calls",
+    status_code=202,
+    response_model=PlacedCall,
+    summary="Extension: ring an active inbound campaign's number from the simulator",
+    description="The call is answered with the campaign's scenario like a real caller's (history "
+    "row, charge, recording). 409 when the campaign is not an active inbound one, or this process "
+    "runs no dialer (`voicebox serve --no-dialer`).",
+    responses={400: ERROR_RESPONSE, 409: ERROR_RESPONSE},
+)
+async def simulate_inbound_call(
+    request: Request,
+    customer: CustomerDep,
+    session: SessionDep,
+    campaign_id: CampaignId,
+    call: Annotated[SimulatedInboundCall, Body()],
+) -> PlacedCall:
+    settings = request.app.state.settings
+    caller = parse_phone(call.caller, region=settings.home_region, field="caller").e164
+    view = await campaign_service.view(session, customer.id, campaign_id)
+    campaign = view.campaign
+    if campaign.campaign_type != "inbound" or campaign.status != ACTIVE or not view.number:
+        raise Conflict("only an Active inbound campaign answers calls", name="campaign_id")
+    placed = place_simulated_inbound(getattr(request.app.state, "dialer", None),
+                                     to="+" + view.number.lstrip("+"), caller=caller,
+                                     inputs=call.inputs)
+    if placed is None:
+        raise Conflict("this server runs no dialer to answer simulated calls", name="campaign_id")
+    return PlacedCall(callId=placed)
 
 
 async def _change_status(

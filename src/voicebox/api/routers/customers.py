@@ -1,13 +1,16 @@
-"""CUSTOMERS §4.1: the balance."""
+"""CUSTOMERS §4.1: the balance; extension: the ledger behind it."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 
-from voicebox.api.deps import CurrentUser, CustomerDep, SessionDep
+from voicebox.api.deps import CurrentUser, CustomerDep, SessionDep, range_dependency
 from voicebox.api.errors import ERROR_RESPONSE
-from voicebox.customers.schemas import Balance
+from voicebox.api.ranges import Window, range_response
+from voicebox.customers.schemas import Balance, LedgerItem
 from voicebox.customers.service import customer_service
 
 router = APIRouter(tags=["customers"], responses={401: ERROR_RESPONSE, 404: ERROR_RESPONSE})
@@ -20,6 +23,36 @@ router = APIRouter(tags=["customers"], responses={401: ERROR_RESPONSE, 404: ERRO
 )
 async def get_balance(customer: CustomerDep, session: SessionDep) -> list[Balance]:
     return [await customer_service.balance(session, customer)]
+
+
+LedgerRange = Annotated[Window, Depends(range_dependency("ledger"))]
+
+
+@router.get(
+    "/v1/customers/{customer_id}/ledger",
+    status_code=206,
+    response_model=list[LedgerItem],
+    summary="Extension: the customer's ledger, newest first",
+    description="Every entry that moved the balance (top-ups, calls, number fees…), paged with "
+    "`Range: ledger=a-b` like the call history (206 with `Content-Range: ledger a-b/total`, "
+    "416 past the end).",
+    responses={400: ERROR_RESPONSE, 416: ERROR_RESPONSE},
+)
+async def get_ledger(
+    customer: CustomerDep,
+    session: SessionDep,
+    window: LedgerRange,
+    since: Annotated[
+        str | None, Query(alias="from", description="Начало периода: unix-секунды или ISO 8601")
+    ] = None,
+    until: Annotated[
+        str | None, Query(alias="to", description="Конец периода: unix-секунды или ISO 8601")
+    ] = None,
+) -> Response:
+    items, total = await customer_service.ledger(
+        session, customer, since=since, until=until, offset=window.offset, limit=window.limit
+    )
+    return range_response(items, total, window)
 
 
 class Me(BaseModel):
