@@ -2,8 +2,10 @@
 in callers' voices (never the robot's), through μ-law with noise and leading silence.
 
 Prints intent accuracy (free decoding with hints, and closed-set scoring), agree↔refuse flips,
-spoken-digit accuracy, the AMD confusion, latency (median, p90) and utterances per second, with
-the machine's load average.
+spoken-digit accuracy (0–9, each in two voices, judged as an IVR would: number-only, not unclear,
+confident enough), false digits (the intent answers heard again with the digit hints: any digit
+read from them is a false match), the AMD confusion, latency (median, p90) and utterances per
+second, with the machine's load average.
 
     .venv/bin/python bench/asr.py [--quick] [--threads 2] [--seed 1]
 """
@@ -24,7 +26,7 @@ import numpy as np
 
 from voicebox.engine.matching import dictionary_intent, is_unclear
 from voicebox.media.amd import AmdTiming, MachineDetector
-from voicebox.media.asr import WhisperRecognizer
+from voicebox.media.asr import Transcript, WhisperRecognizer
 from voicebox.media.caller_voices import CALLER_VOICES, CallerSpeech, over_the_line
 from voicebox.media.listen import Listener
 from voicebox.media.models import ensure_whisper_base
@@ -53,8 +55,8 @@ INTENT_SET = {
     ],
 }
 DIGIT_SET = {
-    "ru": ["один", "два", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять"],
-    "en": ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"],
+    "ru": ["ноль", "один", "два", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять"],
+    "en": ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"],
 }
 GREETINGS = {
     "ru": [
@@ -108,6 +110,15 @@ def cut(pcm: bytes) -> bytes:
     return utterance.pcm if utterance else b""
 
 
+def ivr_digits(heard: Transcript) -> str:
+    """The digits an IVR would take from `heard`: number-only, confident, not unclear."""
+    answer = Heard(speech=heard.text, confidence=heard.confidence,
+                   alternatives=heard.alternatives)
+    if not heard.text or heard.confidence < 0.4 or is_unclear(answer):
+        return ""
+    return spoken_digits(heard.text)
+
+
 def pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:5.1f} % ({part}/{whole})" if whole else "—"
 
@@ -125,11 +136,12 @@ async def main() -> None:
     speech = CallerSpeech()
     samples: list[tuple[str, str, str, bytes]] = []  # (kind, language, label, pcm on the line)
     for language, voices in CALLER_VOICES.items():
-        items = [("intent", code, text) for code, text in INTENT_SET[language]]
-        items += [("digit", str(i + 1), word) for i, word in enumerate(DIGIT_SET[language])]
+        items = [("intent", code, text, n) for n, (code, text) in enumerate(INTENT_SET[language])]
+        items += [("digit", str(i), word, i + shift) for shift in (0, 1)
+                  for i, word in enumerate(DIGIT_SET[language])]
         if args.quick:
             items = items[::2]
-        for n, (kind, label, text) in enumerate(items):
+        for kind, label, text, n in items:
             voice = voices[n % len(voices)]
             pcm = await speech.say(text, language, voice)
             samples.append((kind, language, label, over_the_line(
@@ -151,6 +163,7 @@ async def main() -> None:
 
     free_ok, closed_ok, flips, closed_flips, total = Counter(), Counter(), 0, 0, Counter()
     digit_ok, digit_closed_ok, digit_total = Counter(), Counter(), Counter()
+    false_digits, digit_negatives = Counter(), Counter()
     latencies, closed_latencies, mistakes = [], [], []
     amd = Counter()
     human_as_robot = 0
@@ -179,6 +192,13 @@ async def main() -> None:
         latencies.append(time.perf_counter() - t0)
         decoded += 1
         text = heard.text if heard else ""
+        if kind == "intent" and utterance:
+            # The same answer to a digit question: any digit read from it is a false match.
+            digit_negatives[language] += 1
+            said = ivr_digits(recognizer.decode(utterance, language, list(DIGIT_HINTS[language])))
+            false_digits[language] += bool(said)
+            if said:
+                mistakes.append(f"false digit {language} {label}: → {said}")
         if kind == "intent":
             total[language] += 1
             answer = Heard(speech=text, confidence=heard.confidence if heard else 0,
@@ -205,9 +225,14 @@ async def main() -> None:
                     mistakes.append(f"closed {language} {label}: → {chosen or '-'}")
         else:
             digit_total[language] += 1
-            digit_ok[language] += spoken_digits(text) == label
-            if spoken_digits(text) != label:
-                mistakes.append(f"digit {language} {label}: {text!r}")
+            said = ivr_digits(heard) if heard else ""
+            digit_ok[language] += said == label
+            if said != label:
+                why = ""
+                if heard and spoken_digits(text) and not said:
+                    why = f" (confidence {heard.confidence:.2f}, readings " \
+                          f"{[(t, round(w, 2)) for t, w in heard.alternatives[:4]]})"
+                mistakes.append(f"digit {language} {label}: {text!r}{why}")
             if not args.no_closed and utterance:
                 words = list(DIGIT_HINTS[language])
                 t0 = time.perf_counter()
@@ -215,7 +240,7 @@ async def main() -> None:
                 closed_latencies.append(time.perf_counter() - t0)
                 order = sorted(range(len(scores)), key=lambda i: -scores[i])
                 clear = scores[order[0]] > -8 and scores[order[0]] - scores[order[1]] > 1
-                chosen = str((order[0] + 1) % 10) if clear else ""
+                chosen = spoken_digits(words[order[0]]) if clear else ""
                 digit_closed_ok[language] += chosen == label
     elapsed = time.perf_counter() - run_started
 
@@ -229,8 +254,10 @@ async def main() -> None:
     print(f"{'':36} {'ru':>22} {'en':>22} {'all':>22}")
     for name, ok, whole in [("intents, free + hints", free_ok, total),
                             ("intents, closed set", closed_ok, total),
-                            ("digits, free (+ closed-set fallback)", digit_ok, digit_total),
-                            ("digits, closed set", digit_closed_ok, digit_total)]:
+                            ("digits, free + digit prompt", digit_ok, digit_total),
+                            ("digits, closed set", digit_closed_ok, digit_total),
+                            ("false digits (non-number answers)", false_digits,
+                             digit_negatives)]:
         print(f"{name:36} {pct(ok['ru'], whole['ru']):>22} {pct(ok['en'], whole['en']):>22} "
               f"{pct(sum(ok.values()), sum(whole.values())):>22}")
     print(f"agree↔refuse flips: free {flips}, closed set {closed_flips}")

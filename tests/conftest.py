@@ -10,9 +10,11 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -27,7 +29,8 @@ from voicebox.customers.service import customer_service
 from voicebox.models import Customer, User
 from voicebox.store.db import Base
 
-pytest_plugins = ["tests.s3server"]  # the `s3_server` fixture: a real S3 server
+# `s3_server`: a real S3 server; `second_machine`: a network + mount namespace on this host.
+pytest_plugins = ["tests.s3server", "tests.netns"]
 
 PG_ENV = "VOICEBOX_TEST_DATABASE_URL"
 
@@ -83,23 +86,44 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("data")
 
 
-@pytest.fixture(scope="session")
-def settings(database_url: str, data_dir: Path) -> Settings:
+def app_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settings:
+    """Settings for an app under test: this run's database, `data_dir`, no seeded numbers,
+    and whatever a test's variant needs on top (S3 storage, …)."""
     return Settings(data_dir=data_dir, database_url=database_url, seed_numbers=False,
-                    sim_audio=False)  # text mode unless a test asks for audio
+                    **overrides)
 
 
-@pytest.fixture(scope="session")
-async def app(settings: Settings):
+@asynccontextmanager
+async def running_app(settings: Settings) -> AsyncIterator[Any]:
+    """The application on `settings` with its lifespan (database, jobs) running."""
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield application
 
 
+@asynccontextmanager
+async def http_client(application: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client talking to `application` through ASGI (no socket)."""
+    transport = httpx.ASGITransport(app=application)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, data_dir: Path) -> Settings:
+    return app_settings(database_url, data_dir,
+                         sim_audio=False)  # text mode unless a test asks for audio
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings):
+    async with running_app(settings) as application:
+        yield application
+
+
 @pytest.fixture
 async def client(app) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with http_client(app) as http:
         yield http
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 from tests.campaigns.helpers import RICH
+from tests.conftest import app_settings, http_client, running_app
 from tests.dialer.conftest import all_final, calls_of, insert_campaign, wait_until
 from tests.s3server import ACCESS_KEY, SECRET_KEY
 
-from voicebox.app import create_app
 from voicebox.config import Settings
 from voicebox.dialer.runtime import build_dialer
 from voicebox.models import Call
@@ -30,24 +30,21 @@ RECORDING = bytes(range(256)) * 400  # 102,400 bytes
 @pytest.fixture(scope="module")
 def s3_settings(database_url: str, s3_server, tmp_path_factory) -> Settings:
     bucket = s3_server.make_bucket()
-    return Settings(
-        data_dir=tmp_path_factory.mktemp("s3-api"), database_url=database_url,
-        seed_numbers=False, storage_url=f"s3://{bucket}/vb", s3_endpoint=s3_server.endpoint,
-        s3_access_key_id=ACCESS_KEY, s3_secret_access_key=SECRET_KEY,
-    )
+    return app_settings(
+        database_url, tmp_path_factory.mktemp("s3-api"), storage_url=f"s3://{bucket}/vb",
+        s3_endpoint=s3_server.endpoint, s3_access_key_id=ACCESS_KEY,
+        s3_secret_access_key=SECRET_KEY)
 
 
 @pytest.fixture(scope="module")
 async def s3_app(s3_settings: Settings):
-    application = create_app(s3_settings)
-    async with application.router.lifespan_context(application):
+    async with running_app(s3_settings) as application:
         yield application
 
 
 @pytest.fixture
 async def s3_client(s3_app) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=s3_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with http_client(s3_app) as http:
         yield http
 
 

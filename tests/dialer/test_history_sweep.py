@@ -33,6 +33,17 @@ async def test_the_dialer_sweeps_the_calls_it_places(app, client, tenant, dialer
                 HistoryCount.campaign_id == ALL_CAMPAIGNS)) == 30
 
     await wait_until(counted)
+
+    async def trusted() -> bool:
+        # Counted is not yet trusted: a call row can commit after a sweep round moved the floor
+        # past its start (PostgreSQL under load); the next round's check recounts, then pages
+        # read the marks. Until then the API answers "*" for the total, which is also correct.
+        response = await client.get(
+            f"/v1/customers/{tenant.id}/callhistory?campaignId={campaign.id}",
+            headers={**tenant.headers, "Range": "callhistory=0-6"})
+        return response.headers.get("content-range") == "callhistory 0-6/30"
+
+    await wait_until(trusted)
     expected = await reference(app, HistoryFilter(tenant.id))
     for first in range(0, 30, 7):
         response = await client.get(

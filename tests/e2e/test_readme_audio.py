@@ -46,10 +46,6 @@ async def audio_worker(app, settings):
     await dialer.stop()
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known bug: the audio-mode subscriber's 'Алло?' at answer barges into the IVR prompt, and "
-    "since the real recogniser is on (issue 14) it is heard as an answer ('О') and taken as "
-    "invalid input; the robot needs a barge-in delay or greeting-aware first listen"))
 async def test_the_readme_campaign_in_audio_mode(app, client, make_tenant, audio_worker):
     tenant = await make_tenant(balance=RICH)
     campaign = {

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import httpx
 
 VOICEBOX = [str(Path(sys.executable).with_name("voicebox"))]
 
@@ -30,3 +35,24 @@ def start_server(env: dict[str, str], port: int, *, log: Path) -> subprocess.Pop
     with log.open("ab") as sink:
         return subprocess.Popen([*VOICEBOX, "serve", "--no-dialer", "--port", str(port)],
                                 env=env, stdout=sink, stderr=subprocess.STDOUT)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def wait_serving(http: httpx.AsyncClient, server: subprocess.Popen, log: Path,
+                       limit: float = 120) -> None:
+    """Until `voicebox serve` answers (generous: a cold start with migrations on busy cores)."""
+    deadline = time.monotonic() + limit
+    while True:
+        try:
+            if (await http.get("/openapi.json")).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(await asyncio.to_thread(log.read_text))
+        await asyncio.sleep(0.2)

@@ -36,9 +36,27 @@ def test_agree_and_refuse_never_swap(text, branch):
     ("два", "2"), ("Два.", "2"), ("two", "2"), ("2", "2"), ("Three!", "3"), ("номер пять", "5"),
     ("один два", "12"), ("два рубля", ""), ("да", ""), ("", ""), ("Адин.", "1"),
     ("читыре", "4"), ("дво", ""),
+    # Colloquial Russian digit names, homophones a recogniser writes for a lone digit, and the
+    # politeness around a number.
+    ("Двойку.", "2"), ("нажимаю единицу", "1"), ("Восьмёрка", "8"), ("нолик", "0"),
+    ("Won.", "1"), ("Ate.", "8"), ("To.", "2"), ("Five, please.", "5"), ("Пять, пожалуйста.", "5"),
+    ("Um, seven.", "7"), ("option 4", "4"), ("№ 3", "3"),
 ])
 def test_spoken_digits(text, digits):
     assert spoken_digits(text) == digits
+
+
+@pytest.mark.parametrize("text", [
+    # One letter from an English digit word is another English word, not a misspelling.
+    "Right.", "Fine.", "Nice.", "None.", "Night.", "Your.", "Line.",
+    # Answers that merely hold a digit-sounding word.
+    "Too bad.", "For what?", "for peak, please", "What?", "Hey.", "I'm...", "Two of them.",
+    "Да, два раза", "Пятый этаж", "Давай",
+])
+def test_answers_that_are_not_a_number_spell_no_digits(text):
+    assert spoken_digits(text) == ""
+    menu = matchers({"dtmf": "1"}, {"dtmf": "2"}, {"dtmf": "4"}, {"dtmf": "8"}, {"dtmf": "9"})
+    assert first_match(menu, Heard(speech=text)) is None
 
 
 def test_number_only_answer_matches_a_dtmf_branch():
@@ -49,6 +67,8 @@ def test_number_only_answer_matches_a_dtmf_branch():
     assert first_match(menu, Heard(speech="один")) == (0, "dtmf")
     assert first_match(menu, Heard(speech="два оператора")) == (1, "words")
     assert first_match(menu, Heard(speech="пять")) is None
+    assert first_match(menu, Heard(speech="Двойку, пожалуйста.")) == (1, "dtmf")
+    assert first_match(menu, Heard(speech="Won.")) == (0, "dtmf")
 
 
 def test_right_now_is_not_agreement_and_bare_ne_is_not_no():
@@ -94,6 +114,18 @@ def test_an_answer_whose_readings_disagree_is_unclear():
     assert is_unclear(Heard(speech="да", unclear=True))
     assert not is_unclear(Heard(speech="перезвоните", alternatives=(("перезвоните", 0.5),
                                                                     ("нет", 0.5))))
+
+
+def test_a_number_read_against_an_intent_is_unclear():
+    """Under the digit prompt «Да» may come back as «Два.»: a number-only reading is unclear
+    while readings with ≥ 20 % of the weight say a dictionary intent."""
+    assert is_unclear(Heard(speech="Два.", alternatives=(("Два.", 0.6), ("Да.", 0.4))))
+    assert is_unclear(Heard(speech="Six.", alternatives=(("Six.", 0.7), ("Yes.", 0.3))))
+    assert not is_unclear(Heard(speech="Два.", alternatives=(("Два.", 0.9), ("Да.", 0.1))))
+    # Other numbers and words that are no intent leave a number clear.
+    assert not is_unclear(Heard(speech="Eight.", alternatives=(("Eight.", 0.5), ("8", 0.2),
+                                                                ("Hey.", 0.3))))
+    assert not is_unclear(Heard(speech="Два.", alternatives=(("Два.", 0.5), ("Три.", 0.5))))
 
 
 # -- through the IVR step ---------------------------------------------------------------------
@@ -153,3 +185,28 @@ def test_ivr_tells_the_recogniser_what_to_expect():
 ])
 def test_agreement_yields_to_a_more_specific_intent(text, code):
     assert dictionary_intent(text).code == code
+
+
+@pytest.mark.parametrize("immediate", [True, False])
+async def test_immediate_stt_reaches_the_listener(chain, immediate):
+    """`immediateStt` asks the call to end the answer at the speaker's first pause."""
+    from voicebox.engine import run_scenario
+    from voicebox.scenario_language.format import ScenarioBody
+    from voicebox.telephony.base import VirtualClock
+    from voicebox.telephony.scripted import ScriptedCall
+
+    class Asked(ScriptedCall):
+        immediate: list[bool]
+
+        async def collect(self, **options):
+            self.immediate.append(options.get("immediate", False))
+            return await super().collect(**options)
+
+    states = _ivr(chain)
+    states[1] = {**states[1], "voiceInput": True, "immediateStt": immediate}
+    clock = VirtualClock()
+    call = Asked(clock, [Heard(speech="нет", confidence=0.9)])
+    call.immediate = []
+    outcome = await run_scenario(ScenarioBody.model_validate({"title": "t", "states": states}),
+                                 call, clock=clock)
+    assert _went(outcome) == "no" and call.immediate == [immediate]

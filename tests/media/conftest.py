@@ -67,6 +67,8 @@ CALLER_PHRASES = {
                         "и скажите, по какому вы вопросу.", 0),
     "agree": ("en", "Yes, I agree.", 0),
     "three": ("en", "Three.", 1),
+    "eight": ("en", "Eight.", 1),
+    "dont_know": ("en", "I don't know.", 2),
 }
 
 

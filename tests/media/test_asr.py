@@ -17,7 +17,9 @@ from voicebox.media.asr import (
     NullRecognizer,
     RecognitionService,
     Transcript,
+    _transcript,
     build_recognizer,
+    prompt_text,
     to_16k,
 )
 from voicebox.media.caller_voices import over_the_line
@@ -45,6 +47,33 @@ async def test_spoken_digits_with_digit_hints(whisper, caller_phrases, name, lan
     line = over_the_line(caller_phrases[name], random.Random(3))
     heard = await whisper.transcribe(line, language=language, hints=DIGIT_HINTS[language])
     assert spoken_digits(heard.text) == digits
+
+
+@pytest.mark.parametrize(("name", "language"), [("eight", "en"), ("dont_know", "en"),
+                                                ("hello", "ru")])
+async def test_digit_hints_read_a_digit_and_only_a_digit(whisper, caller_phrases, name, language):
+    """«Eight» in this voice came back as "Hey." with the digits prompted as a list; an answer
+    that is no number must not turn into one under the digit prompt."""
+    line = over_the_line(caller_phrases[name], random.Random(5))
+    heard = await whisper.transcribe(line, language=language, hints=DIGIT_HINTS[language])
+    assert spoken_digits(heard.text) == ("8" if name == "eight" else "")
+
+
+def test_expected_digits_are_prompted_as_scrambled_sentences():
+    assert prompt_text("en", DIGIT_HINTS["en"]) == \
+        "Seven. Two. Nine. Four. One. Zero. Five. Eight. Three. Six."
+    assert prompt_text("ru", ["баланс", "оператор", "два", "один", "три"]) == \
+        "баланс, оператор. Два. Один. Три."
+    assert prompt_text("ru", ["да", "нет", "два"]) == "да, нет, два"  # no digit branch
+    assert prompt_text("en", []) == ""
+
+
+def test_readings_spelling_the_same_number_fold_together():
+    heard = _transcript(["Hey.", "Eight.", "8", "eight"], [-1.0, -1.2, -1.3, -1.4],
+                        [-0.5] * 4, 0.05, "en", 0.0)
+    assert heard.text == "Eight."
+    assert heard.alternatives[1][0] == "Hey." and heard.confidence > 0.6
+    assert sum(weight for _, weight in heard.alternatives) == pytest.approx(1.0, abs=0.01)
 
 
 @pytest.mark.parametrize("audio", [quiet(2.0), noise(2.0, 0.05)], ids=["silence", "noise"])

@@ -14,7 +14,10 @@ from voicebox.dialer.worker import Dialer
 from voicebox.media.audio import SAMPLE_RATE
 from voicebox.media.tts import SpeechService, offline_engines
 from voicebox.recordings.gateway import RecordingGateway
+from voicebox.recordings.live import live_taps
 from voicebox.recordings.recorder import Recorder
+from voicebox.telephony.media_leg import MediaKit
+from voicebox.telephony.prompts import SpeechPrompts
 from voicebox.telephony.simulated import SimulatedGateway
 
 SCALE = 200.0
@@ -35,8 +38,9 @@ async def recording_dialer(app, settings, speech) -> AsyncIterator[Callable[...,
 
     async def make(**overrides: Any) -> tuple[Dialer, RecordingGateway]:
         fast = settings.model_copy(update={"dialer_poll_seconds": 0.02, **overrides})
-        gateway = RecordingGateway(SimulatedGateway(time_scale=SCALE),
-                                   Recorder(app.state.sessionmaker, fast, speech=speech))
+        recorder = Recorder(app.state.sessionmaker, fast, speech=speech)
+        kit = MediaKit(prompts=SpeechPrompts(speech), taps=live_taps(recorder))
+        gateway = RecordingGateway(SimulatedGateway(time_scale=SCALE, media=kit), recorder)
         dialer = Dialer(app.state.sessionmaker, gateway=gateway, settings=fast,  # type: ignore[arg-type]
                         worker_id=f"rec-{uuid.uuid4().hex[:6]}")
         await dialer.start()

@@ -40,10 +40,6 @@ async def audio_dialer(app, settings):
         await dialer.stop()
 
 
-@pytest.mark.xfail(reason="issue 14: timing alone no longer calls a long greeting a robot; the "
-                   "simulator's machine greeting is espeak-ng Russian, which Whisper barely "
-                   "understands, so it is not recognised as a voicemail. Fix: the subscriber "
-                   "speaks in media/caller_voices.py voices", strict=False)
 async def test_audio_campaign_is_heard_and_recorded_live(app, make_tenant, settings,
                                                          audio_dialer):
     tenant = await make_tenant(balance=RICH)

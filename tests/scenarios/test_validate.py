@@ -7,6 +7,13 @@ from typing import Any
 import pytest
 
 from tests.scenarios.samples import edge, large, minimal, original_voicebox
+from voicebox.scenario_language.operators import (
+    CANONICAL_OPERATORS,
+    OPERATORS,
+    as_date,
+    as_number,
+    canonical_operator,
+)
 from voicebox.scenarios.validate import validate_payload
 
 
@@ -183,6 +190,35 @@ def test_condition_rules(rule, field, fragment):  # one broken rule each
          "success": edge("end")}
     )
     assert_only(body, f"states[3].conditions[0].{field}", fragment)
+
+
+@pytest.mark.parametrize(
+    ("value", "compares"),
+    [("9,5", True), ("2026-02-01", True), ("01.02.2026 10:30", True), ("01/02/2026", True),
+     ("01/02/2026 10:30", False), ("31.02.2026", False), ("", False)],
+)
+def test_condition_values_are_read_as_the_engine_reads_them(value, compares):
+    """Validation and the engine share one operator table (scenario_language/operators.py): a
+    value validation passes for `gt` is one the engine compares as a number or a date."""
+    rule = {"variable": "fio", "operator": ">", "value": value, "success": edge("end")}
+    body = with_state({"type": "Condition", "name": "c", "conditions": [rule],
+                       "success": edge("end")})
+    canonical = canonical_operator(rule["operator"])
+    assert canonical in CANONICAL_OPERATORS
+    engine_compares = as_number(value) is not None or as_date(value) is not None
+    assert engine_compares == compares
+    if compares:
+        assert problems_of(body) == []
+    else:
+        assert_only(body, "states[3].conditions[0].value", "neither a number nor a date")
+
+
+def test_unknown_operator_lists_the_canonical_names():
+    rule = {"variable": "fio", "operator": "like", "value": "x", "success": edge("end")}
+    [(_, message)] = problems_of(with_state({"type": "Condition", "name": "c",
+                                             "conditions": [rule], "success": edge("end")}))
+    assert message.endswith("use one of " + ", ".join(CANONICAL_OPERATORS))
+    assert set(CANONICAL_OPERATORS) == set(OPERATORS.values())
 
 
 @pytest.mark.parametrize(

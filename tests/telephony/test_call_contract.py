@@ -7,6 +7,7 @@ SIP calls run in real time: the tests read time from the call's own clock."""
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,7 @@ from voicebox.telephony.base import (
 from voicebox.telephony.media_leg import MediaKit
 from voicebox.telephony.scripted import ScriptedCall
 from voicebox.telephony.simulated import SimulatedGateway, as_heard
-from voicebox.telephony.simulated.subscriber import SUBSCRIBER_VOICE
+from voicebox.telephony.simulated.subscriber import subscriber_says
 
 NUMBER = "+79990000001"
 VOICE = Voice("espeak")
@@ -95,9 +96,6 @@ async def simulated_text(clock: VirtualClock, script: Script) -> CallLeg:
 def simulated_audio(prompts) -> Factory:
     async def make(clock: VirtualClock, script: Script) -> CallLeg:
         words = [t for t in script.inputs if t and t.strip("0123456789*#").strip() != ""]
-        for prompt in (LONG, SHORT, *(Prompt(text=w, voice=SUBSCRIBER_VOICE) for w in words)):
-            await prompts.render(prompt)  # warm: renders then cost no real time
-        await prompts.render(Prompt(text="Алло?", voice=SUBSCRIBER_VOICE))
         kit = MediaKit(prompts=prompts, recognizer=ScriptedRecognizer(words))
         gateway = SimulatedGateway(clock=clock, audio=True, media=kit)
         return gateway.outbound(to=NUMBER, options={"simulation": _simulation(script, True)})
@@ -117,7 +115,7 @@ async def _talk(script: Script, prompts) -> list[tuple[float, bytes]]:
         if text and text.strip("0123456789*#") == "":
             digits += text
         elif text:
-            pcm = await prompts.render(Prompt(text=text, voice=SUBSCRIBER_VOICE))
+            pcm = await subscriber_says(text, 0.5, random.Random(text))
             voice.append((2.5 if script.barge_in else 3.8, pcm))
     return rtp_timeline(12.0, loud=(HELLO,), voice=tuple(voice), digits=digits, digits_at=2.0)
 

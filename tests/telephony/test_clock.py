@@ -65,3 +65,28 @@ async def test_virtual_time_stands_still_while_a_thread_works():
     assert fired == [] and clock.now() == 0
     await clock.sleep(3600)
     assert fired == [3600]
+
+
+async def test_a_held_call_clock_stops_and_its_timers_wait():
+    from voicebox.telephony.simulated.clock import CallClock
+
+    base = VirtualClock(auto_advance=False)
+    clock = CallClock(base)
+    fired: list[float] = []
+    clock.call_later(10, lambda: fired.append(clock.now()))
+    base.advance(4)
+    clock.hold()  # real work for the call: its time stands still
+    base.advance(30)
+    assert clock.now() == 4 and not fired and base.now() == 34
+    clock.release()
+    base.advance(5.5)
+    assert clock.now() == 9.5 and not fired
+    base.advance(1)
+    assert fired == [10]
+    clock.hold()
+    clock.hold()  # holds nest
+    clock.release()
+    base.advance(3)
+    assert clock.now() == 10.5
+    clock.release()
+    assert clock.now() == 10.5 and clock.wall() == base.wall()

@@ -16,12 +16,6 @@ from voicebox.telephony.media_leg import MediaKit, MediaLeg
 from voicebox.telephony.memory import MemoryLink
 from voicebox.telephony.router import GatewayRouter
 from voicebox.telephony.simulated import SimulatedGateway
-from voicebox.telephony.simulated.subscriber import (
-    ASSISTANT_GREETING,
-    HELLO,
-    MACHINE_GREETING,
-    SUBSCRIBER_VOICE,
-)
 from voicebox.telephony.transport import FRAME_BYTES
 
 
@@ -112,8 +106,6 @@ async def test_a_failing_recogniser_means_not_understood():
 ])
 async def test_audio_subscribers_greet_as_people_machines_and_assistants(
         prompts, result, listen, kind, cause):
-    for text in (HELLO, MACHINE_GREETING, ASSISTANT_GREETING):
-        await prompts.render(Prompt(text=text, voice=SUBSCRIBER_VOICE))
     clock = VirtualClock()
     gateway = SimulatedGateway(clock=clock, audio=True, media=MediaKit(prompts=prompts))
     call = gateway.outbound(to="+79990000001", options={"simulation": {
@@ -125,7 +117,6 @@ async def test_audio_subscribers_greet_as_people_machines_and_assistants(
 
 
 async def test_the_machine_greeting_ends_with_a_beep(prompts):
-    await prompts.render(Prompt(text=MACHINE_GREETING, voice=SUBSCRIBER_VOICE))
     clock = VirtualClock()
     gateway = SimulatedGateway(clock=clock, audio=True, media=MediaKit(prompts=prompts))
     call = gateway.outbound(to="+79990000001", options={"simulation": {
@@ -190,7 +181,7 @@ async def test_an_inbound_audio_call_is_answered_and_heard(prompts):
     done: asyncio.Future = asyncio.get_running_loop().create_future()
 
     async def answer(call) -> None:
-        done.set_result(await run_scenario(body, call, clock=clock))
+        done.set_result(await run_scenario(body, call, clock=call.clock))
 
     gateway.on_incoming(answer)
     call = gateway.incoming(to="+74950000000", inputs=["1"])

@@ -83,6 +83,7 @@ def finished(job: Job, outcome: Outcome | None, *, now: datetime | None = None,
              home_region: str = "RU") -> Finished:
     """The row updates for an ended attempt, with the retry verdict and the price."""
     now = now or datetime.now(UTC)
+    code = None
     if outcome is None:
         stopped = job.cancel_reason == "campaign stopped"
         status = int(CallResult.CANCELLED if stopped else CallResult.FAILED)
@@ -91,7 +92,7 @@ def finished(job: Job, outcome: Outcome | None, *, now: datetime | None = None,
             answered, duration = True, round(job.leg.elapsed())
         error = job.cancel_reason
     else:
-        status, answered = outcome.status, outcome.answered
+        status, answered, code = outcome.status, outcome.answered, outcome.code
         duration = round(outcome.duration)
         data = outcome.to_json()
         trace, variables, error = data["trace"], outcome.variables, outcome.error
@@ -102,7 +103,7 @@ def finished(job: Job, outcome: Outcome | None, *, now: datetime | None = None,
     state, next_at = None, None
     if job.abonent_id is not None:
         verdict = after_attempt(status, attempts_made=job.attempt, schedule=job.schedule,
-                                now=now, zone_name=job.zone, retry=job.retry)
+                                now=now, zone_name=job.zone, retry=job.retry, code=code)
         state, next_at = verdict.state, verdict.next_attempt_at
     return Finished(call_id=job.call_id, abonent_id=job.abonent_id, attempt=job.attempt,
                     status=status, answered=answered, duration=duration, cost=cost,

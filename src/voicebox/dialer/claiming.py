@@ -5,7 +5,7 @@ to run.
 
 The lock is per campaign (PostgreSQL `FOR UPDATE SKIP LOCKED` on its row; SQLite's write lock),
 so the line limit holds across every worker; abonents outside their window are deferred to its
-next opening without using an attempt. Before it, the customer's money lock: each call started
+next opening without using an attempt. Then, under the customer's money lock, each call started
 holds its expected minimum cost (billing/holds.py), so workers together never start more calls
 than the money covers.
 """
@@ -20,8 +20,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from voicebox.billing.holds import add_held, free_money, hold_for
-from voicebox.billing.service import billing_service
+from voicebox.billing.holds import add_held, free_money, hold_for, try_lock_money
 from voicebox.dialer.attempts import Job
 from voicebox.dialer.programs import ProgramCache, schedule_of
 from voicebox.dialer.repository import Started
@@ -48,14 +47,13 @@ async def claim_due(sessionmaker: async_sessionmaker[AsyncSession], row: Any, bu
 
     Returns the jobs of the attempts started (possibly none: another worker holds the campaign,
     its lines are busy, or nothing is due in its window) and how many due abonents were taken
-    (started or deferred: equal to `budget` means there may be more)."""
+    (started or deferred: equal to `budget` means there may be more; so does a claim given up
+    because the customer's money was locked by another writer that instant)."""
     campaign: Campaign = row.Campaign
     schedule = schedule_of(campaign, context.time_scale)
     is_http = campaign.launch_by == "http"
     holding = context.hold_seconds > 0
     async with write_session(sessionmaker) as session:
-        if holding:  # the money lock first, in the order purchases and renewals take it
-            await billing_service.hold(session, campaign.customer_id)
         if not await repo.lock_campaign(session, campaign.id):
             await session.rollback()
             return [], 0
@@ -71,13 +69,24 @@ async def claim_due(sessionmaker: async_sessionmaker[AsyncSession], row: Any, bu
                                              customer_id=campaign.customer_id)
         started: list[tuple[Started, str | None, dict[str, Any]]] = []
         deferred: list[tuple[int, datetime | None]] = []
-        free = await free_money(session, campaign.customer_id) if holding else Decimal(0)
-        held = Decimal(0)
+        callable_now = []
         for item in due:
             zone = item.timezone  # set on import from the number; None → the fallback
             if not is_http and not schedule.allowed_now(now, zone):
                 deferred.append((item.id, schedule.next_allowed(now, zone)))
-                continue
+            else:
+                callable_now.append(item)
+        free, held = Decimal(0), Decimal(0)
+        if holding and callable_now:
+            # The money lock last and without waiting: a claim holding the campaign never waits
+            # for a writer that holds the money (a results batch, a purchase, a renewal that
+            # suspends campaigns), so the two cannot deadlock; busy now, the claim is retried.
+            if not await try_lock_money(session, campaign.customer_id):
+                await session.rollback()
+                return [], budget
+            free = await free_money(session, campaign.customer_id)
+        for item in callable_now:
+            zone = item.timezone
             hold = hold_for(context.hold_seconds, item.phone, tariff=row.tariff,
                             home_region=context.home_region) if holding else Decimal(0)
             if held + hold > free:

@@ -23,12 +23,12 @@ async def write_finished(session: AsyncSession, items: Sequence[tuple[Finished, 
     """History rows, abonent verdicts and charges of ended attempts (the caller commits);
     returns how many results found their lease taken over."""
     moved = await dialer_repository.finish(session, [item for item, _ in items], owner=owner)
-    await release_holds(session, [item.call_id for item, _ in items])
     await billing_service.post_many(session, [
         entry_values(customer_id=customer_id, amount=-item.cost, kind="call",
                      description=f"call {item.call_id}: {item.duration} s",
                      reference=item.call_id, created_at=item.ended_at)
         for item, customer_id in items if item.cost])
+    await release_holds(session, [item.call_id for item, _ in items])
     expected = sum(1 for item, _ in items
                    if item.abonent_id is not None and item.abonent_state is not None)
     return max(expected - moved, 0)

@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 def build_gateway(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, *,
                   only_simulator: bool = False) -> Gateway:
     """The configured driver (and the simulator beside it) with media legs that speak through
-    the process's speech service and record live; text-mode calls recorded from timelines."""
+    the process's speech service and write every call's recording through the same taps
+    (text-mode simulated calls from their timeline, when they end)."""
     recorder = Recorder(sessionmaker, settings) if recordings_on(settings) else None
     speech = recorder.speech if recorder is not None else speech_service_from_settings(settings)
     media = MediaKit(prompts=SpeechPrompts(speech), recognizer=recognition_service(settings),

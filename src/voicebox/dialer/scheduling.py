@@ -110,15 +110,16 @@ class Verdict:
 
 def after_attempt(
     result: int, *, attempts_made: int, schedule: Schedule, now: datetime, zone_name: str | None,
-    retry: bool = True,
+    retry: bool = True, code: int | None = None,
 ) -> Verdict:
-    """Retry busy / no answer / failed while attempts remain (never an answered call)."""
+    """Retry busy / no answer / failed while attempts remain (never an answered call, nor one
+    the callee or the network refused: `result` or the real final SIP `code` 603 / 403)."""
     kind = CallResult.classify(result)
     if kind is CallResult.ANSWERED:
         return Verdict("done")
     if kind is CallResult.CANCELLED:
         return Verdict("cancelled")
-    if (not retry or kind not in RETRIED or result in REFUSED
+    if (not retry or kind not in RETRIED or result in REFUSED or code in REFUSED
             or attempts_made >= schedule.attempts):
         return Verdict("failed")
     when = schedule.next_allowed(now + schedule.interval, zone_name)

@@ -3,8 +3,9 @@
 Recognised speech is matched exactly first, then tolerantly: a word of five letters or more one
 edit away from a known word, or two adjacent words that join into one («во вторите» →
 «повторите»), counts as that word — never right after «не» / "not", so a negation is not lost.
-A number-only answer («два», "two", «2») matches a `dtmf` branch. When the n-best list weighs an
-agree / refuse answer against its opposite (≥ 20 %), the answer is `unclear`.
+A number-only answer («два», "two», «2», «двойку», "five, please") matches a `dtmf` branch. When
+the n-best list weighs an agree / refuse answer against its opposite (≥ 20 %), or a number-only
+answer against a dictionary intent (≥ 20 %: «Два.» over «Да.»), the answer is `unclear`.
 """
 
 from __future__ import annotations
@@ -200,11 +201,17 @@ def polarity(text: str) -> int:
 
 def is_unclear(heard: Heard) -> bool:
     """The recogniser said so, or the top reading agrees / refuses while readings with at least
-    `FLIP_WEIGHT` of the weight say the opposite."""
+    `FLIP_WEIGHT` of the weight say the opposite, or the top reading is only a number while
+    readings with that weight say a dictionary intent (a digit prompt pulls «Да» towards «Два»,
+    "Yes" towards "Six")."""
     if heard.unclear:
         return True
     if not heard.speech or not heard.alternatives:
         return False
+    if spoken_digits(heard.speech):
+        against = sum(weight for text, weight in heard.alternatives
+                      if not spoken_digits(text) and dictionary_intent(text) is not None)
+        return against >= FLIP_WEIGHT
     top = polarity(heard.speech)
     if top == 0:
         return False

@@ -146,8 +146,12 @@ class _Run:
             except Exception:  # the outcome matters more than a failed BYE
                 log.exception("hangup of call %s failed", call.id)
         answered = ctx.dial_result is CallResult.ANSWERED
-        status = 200 if answered else (call.final_code
-                                       or int(ctx.dial_result or CallResult.CANCELLED))
+        # History keeps the kind of the attempt (the driver maps its final response to it:
+        # a ring timeout is a no-answer though the trunk's last word was 487); the real code
+        # goes with it for the retry policy and the trace.
+        status = 200 if answered else int(ctx.dial_result or CallResult.CANCELLED)
+        if not answered and error is None:
+            error = call.error  # the driver's words: "trunk refused our credentials (403 …)"
         if reason == "no_transition" and not answered and ctx.dial_result is not None:
             reason = "not_answered"
         if ctx.transfer is not None and reason in ("released", "no_transition"):
@@ -159,7 +163,7 @@ class _Run:
             transfer=ctx.transfer,
             detection=None if detection is None else
             {"kind": detection.kind.value, "confidence": detection.confidence},
-            error=error, steps=len(self.trace),
+            error=error, steps=len(self.trace), code=call.final_code,
         )
 
     async def _loop(self) -> tuple[str, str | None]:

@@ -56,7 +56,9 @@ class StepRecord:
 
 @dataclass(slots=True)
 class Outcome:
-    """The result of one run; `status` is the final SIP-like code of the call history."""
+    """The result of one run; `status` is the call history's code (200, 486, 480, 404, 487 or
+    503); `code` the real final SIP response when the driver got one (603, 408, 403 …), which
+    the retry policy reads."""
 
     status: int
     answered: bool
@@ -70,10 +72,12 @@ class Outcome:
     detection: dict[str, Any] | None = None
     error: str | None = None
     steps: int = field(default=0)
+    code: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "status": self.status,
+            "code": self.code,
             "answered": self.answered,
             "duration": round(self.duration, 3),
             "reason": self.reason,

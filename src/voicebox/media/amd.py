@@ -3,8 +3,10 @@
 1. Timing as in Asterisk's app_amd, on VAD words: a short greeting then silence is a person;
    dead air is unknown. 2. A long greeting is transcribed (its first 6 s) and matched against
    voicemail and assistant stems, tolerant of misspellings; no match is a person. 3. A steady tone
-   (350–2500 Hz, ≥ 150 ms) is a voicemail beep. A person is never called a robot: when unsure the
-   answer is `unknown`.
+   (350–2500 Hz, ≥ 150 ms) is a voicemail beep, also after the timing verdict on a long greeting
+   (`awaits_beep`: the listener keeps pushing frames until its time is up, since a voicemail
+   greeting can run past the timing window before its beep). A person is never called a robot:
+   when unsure the answer is `unknown`.
 
 Feed-driven like `Listener`: `push()` 20 ms frames of 8 kHz PCM, `await result()`.
 """
@@ -197,8 +199,25 @@ class MachineDetector:
     def done(self) -> bool:
         return self._timing is not None
 
+    @property
+    def beeped(self) -> bool:
+        return self._beep.found_at is not None
+
+    def awaits_beep(self, verdict: AmdResult) -> bool:
+        """A long greeting whose words did not give it away may still end in a beep."""
+        return self._long is not None and not verdict.is_robot and not self.beeped
+
+    def with_beep(self, verdict: AmdResult) -> AmdResult:
+        """`verdict`, overruled by a beep heard after it."""
+        if not self.beeped or verdict.is_robot:
+            return verdict
+        assert self._beep.found_at is not None
+        return AmdResult(MACHINE, 0.95, "beep", self._beep.found_at, verdict.transcript)
+
     def push(self, frame: bytes) -> None:
         if self._timing is not None:
+            if self._long is not None and not self.beeped:
+                self._beep.push(frame)  # a voicemail's beep can follow its long greeting
             return
         self._heard += len(frame) / 16000
         self._frames.append(frame)

@@ -4,6 +4,11 @@ and the process-wide `RecognitionService` that bounds how much recognition may w
 Decoding recipe (measured on 2 cores, docs/speech.md): int8, language forced, features of 10 s
 (1000 frames) instead of Whisper's 30 s, beam 5 with the hints as a `<|startofprev|>` prompt,
 the 5-best list kept, and text dropped when Whisper thinks there was no speech.
+
+Expected digits are prompted as one-word sentences in a scrambled order («Семь. Два. Девять. …»),
+not as the list «один, два, три, …»: a list makes Whisper continue it ("two" came back as
+"three, four, five, six, seven, eight") and reads lone digits as other words ("eight" → "Hey").
+Readings that spell the same number («Два.», «2», «два») count as one in the n-best list.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import numpy as np
 from voicebox.config import Settings
 from voicebox.errors import MediaError
 from voicebox.media.audio import Pcm
+from voicebox.scenario_language.keywords import DIGIT_HINTS, DIGIT_WORDS, spoken_digits
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +36,8 @@ MAX_SECONDS = 10.0  # speech past this is cut; Whisper sees 10 s of features
 _FRAMES = 1000  # mel frames in 10 s
 _PROMPT_TOKENS = 200
 _MAX_TOKENS = 64  # an answer is short; a runaway decode stops here
-# Closed-set digit scoring (mean token log-likelihood): the winner must be this likely and this
-# far ahead of the runner-up (measured in bench/asr.py: 1 false digit in 16 other answers).
-_DIGIT_FLOOR = -8.0
-_DIGIT_MARGIN = 1.0
+# The order expected digits are prompted in: never a run up or down, so not a list to continue.
+_DIGIT_ORDER = "7294105836"
 # Whisper's well-known inventions on noise and silence (subtitle credits and the like).
 _HALLUCINATIONS = (
     "субтитр", "продолжение следует", "редактор субтитров", "спасибо за просмотр",
@@ -251,9 +255,9 @@ class WhisperRecognizer:
     def prompt(self, language: str, hints: Sequence[str]) -> list[int]:
         tok = self.tokenizer(language)
         prompt: list[int] = []
-        phrases = [hint.strip() for hint in hints if hint and hint.strip()]
-        if phrases:
-            prompt = [tok.sot_prev, *tok.encode(" " + ", ".join(phrases))[-_PROMPT_TOKENS:]]
+        text = prompt_text(language, hints)
+        if text:
+            prompt = [tok.sot_prev, *tok.encode(" " + text)[-_PROMPT_TOKENS:]]
         return [*prompt, *tok.sot_sequence, tok.no_timestamps]
 
     def decode(self, pcm: Pcm, language: str, hints: Sequence[str] = ()) -> Transcript:
@@ -276,37 +280,12 @@ class WhisperRecognizer:
             logliks.append(score * (len(tokens) + 1))  # scores are per-token means
             means.append(score)
         heard = _transcript(texts, logliks, means, result.no_speech_prob, language, 0.0)
-        if heard.text or result.no_speech_prob <= 0.7:
-            heard = self._digit_fallback(pcm, language, hints, heard)
         return replace(heard, seconds=time.perf_counter() - started)
-
-    def _digit_fallback(self, pcm: Pcm, language: str, hints: Sequence[str],
-                        heard: Transcript) -> Transcript:
-        """When digits are expected but the free reading says neither a number nor any other
-        expected phrase, score the digit words against the audio (isolated short words are
-        Whisper's weak spot; closed-set scoring of ten candidates is not) and take a clear
-        winner."""
-        from voicebox.scenario_language.keywords import DIGIT_HINTS, normalize, spoken_digits
-
-        digits = [h for h in hints if h in DIGIT_HINTS.get(language, ())]
-        if len(digits) < 3 or spoken_digits(heard.text):
-            return heard
-        said = f" {normalize(heard.text)} "
-        if any(f" {normalize(h)} " in said for h in hints if h not in digits and normalize(h)):
-            return heard
-        scores = self.score(pcm, language, digits)
-        order = sorted(range(len(digits)), key=lambda i: -scores[i])
-        best, second = scores[order[0]], scores[order[1]]
-        if best < _DIGIT_FLOOR or best - second < _DIGIT_MARGIN:
-            return heard
-        share = weights([score * 4 for score in scores])[order[0]]
-        return replace(heard, text=digits[order[0]], confidence=round(share, 4),
-                       alternatives=((digits[order[0]], 1.0),))
-
 
     def score(self, pcm: Pcm, language: str, candidates: Sequence[str]) -> list[float]:
         """Teacher-forced likelihood of each candidate answer given the audio: the mean log
-        probability of its tokens (the audio encoded once, candidates decoded as one batch)."""
+        probability of its tokens (the audio encoded once, candidates decoded as one batch).
+        Measured against free decoding in bench/asr.py (closed-set scoring); not used in calls."""
         import ctranslate2
 
         if self._model is None:
@@ -328,12 +307,29 @@ class WhisperRecognizer:
             scores.append(sum(math.log(max(p, 1e-9)) for p in probs) / len(probs))
         return scores
 
+
+def prompt_text(language: str, hints: Sequence[str]) -> str:
+    """The hints as the text Whisper takes for what was said before: the phrases joined by
+    commas, then the expected digit words (when at least three are) as one-word sentences in
+    `_DIGIT_ORDER`."""
+    phrases = [hint.strip() for hint in hints if hint and hint.strip()]
+    known = set(DIGIT_HINTS.get(language, ()))
+    digits = [p for p in phrases if p.lower() in known]
+    if len(digits) < 3:
+        return ", ".join(phrases)
+    others = [p for p in phrases if p.lower() not in known]
+    digits.sort(key=lambda word: _DIGIT_ORDER.index(DIGIT_WORDS[word.lower()]))
+    sentences = " ".join(word[:1].upper() + word[1:].lower() + "." for word in digits)
+    return f"{', '.join(others)}. {sentences}" if others else sentences
+
+
 def _transcript(
     texts: list[str], logliks: list[float], means: list[float], no_speech: float,
     language: str, seconds: float,
 ) -> Transcript:
-    """The n-best list folded by text; the text with the most weight wins and its weight is the
-    confidence. Nothing when Whisper thinks there was no speech."""
+    """The n-best list folded by text (readings spelling the same number fold together); the
+    text with the most weight wins and its weight is the confidence. Nothing when Whisper thinks
+    there was no speech."""
     silent = Transcript(language=language, no_speech=round(no_speech, 4), seconds=seconds)
     if not texts or no_speech > 0.7 or (no_speech > 0.55 and means[0] < -0.5):
         return silent
@@ -342,7 +338,7 @@ def _transcript(
         key = _key(text)
         if not key or _hallucinated(text):
             continue
-        entry = merged.setdefault(key, [text.strip(), 0.0])
+        entry = merged.setdefault(spoken_digits(key) or key, [text.strip(), 0.0])
         entry[1] += weight
     if not merged:
         return silent

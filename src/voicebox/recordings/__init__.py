@@ -1,2 +1,3 @@
-"""Call recordings: written live by audio calls' media legs (live.py), rendered from the
-timeline for text-mode simulated calls (gateway.py, render.py), served and purged."""
+"""Call recordings: every call writes through a tap its driver opens (live.py; text-mode
+simulated calls render their timeline into it when they end), stored by the recorder
+(recorder.py), served and purged."""

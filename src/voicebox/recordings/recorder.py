@@ -1,6 +1,7 @@
-"""The recorder: collects each answered call's timeline while it runs and, after the call ends,
-renders the recording in the background (never on the call's path), writes it under
-`<data_dir>/recordings/<yyyy>/<mm>/<dd>/<call_id>.wav` and sets `calls.record_path`.
+"""The recorder: every call's recording is written through a tap (`live.py`) under
+`<data_dir>/recordings/<yyyy>/<mm>/<dd>/<call_id>.wav`; the recorder saves `calls.record_path`
+as the tap opens and, once it is closed, compresses and stores the file in the background
+(never on the call's path).
 
 A recording is written on the worker's disk (a live one while the call runs, so a killed worker
 leaves a playable file) and, once closed, put into the storage backend under the same key
@@ -13,20 +14,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from voicebox.audiofiles.service import audio_file_service
 from voicebox.config import Settings
 from voicebox.media.audio import compress
-from voicebox.recordings.render import render
 from voicebox.recordings.repository import recording_repository
-from voicebox.recordings.timeline import Timeline
 from voicebox.storage import open_storage
 from voicebox.storage.local import is_folder
 from voicebox.store.writes import write_session
@@ -36,7 +33,6 @@ if TYPE_CHECKING:  # the speech stack loads when a recorder needs it
 
 log = logging.getLogger(__name__)
 RECORDINGS_DIR = "recordings"
-MAX_BACKLOG = 20_000  # calls waiting to be rendered (~2 KB each)
 FLUSH_SECONDS = 0.25
 FLUSH_BATCH = 500
 LEFTOVERS_SECONDS = 60.0
@@ -55,11 +51,13 @@ def default_speech(settings: Settings) -> SpeechService:
 
 
 class Recorder:
-    """One per process; `finished(timeline)` queues a call, `start()` / `stop()` run the
-    renderers. `stats()` tells how many were written and what each cost."""
+    """One per process; `register` / `closed` follow each tap, `start()` / `stop()` run the
+    batched path writes and the upload of left-overs. `stats()` tells how many were written.
+    It holds the process's speech service (`build_gateway` renders prompts with it) and
+    closes it on `stop` when it opened it."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, *,
-                 speech: SpeechService | None = None, workers: int = 2):
+                 speech: SpeechService | None = None):
         self.sessionmaker = sessionmaker
         self.settings = settings
         self.data_dir = Path(settings.data_dir)
@@ -67,38 +65,25 @@ class Recorder:
         self.speech = speech or default_speech(settings)
         fmt = (settings.recording_format or "wav").lower()
         self.compressed = fmt if fmt in ("ogg", "mp3") else None
-        self._queue: asyncio.Queue[Timeline] = asyncio.Queue()
-        self._workers = workers
         self._tasks: list[asyncio.Task[None]] = []
-        self._busy = 0
+        self._open: set[str] = set()  # registered recordings whose tap is not closed yet
+        self._all_closed = asyncio.Event()
+        self._all_closed.set()
         self.written = 0
         self.failed = 0
-        self.dropped = 0
         self._done: list[dict[str, str]] = []  # written, `record_path` not saved yet
         self._flush_lock = asyncio.Lock()
         self._side: set[asyncio.Future[Any]] = set()
-        self.render_seconds = 0.0  # wall time spent rendering and writing
         self.storage = open_storage(settings)
         self.uploads = not is_folder(self.storage, self.data_dir)
         self._storing: set[str] = set()  # keys being compressed / uploaded by this process
         self.uploaded = 0
 
-    def finished(self, timeline: Timeline) -> None:
-        """Queue an ended, answered call (from the event loop; returns at once). Past
-        `MAX_BACKLOG` waiting calls the recording is dropped (logged) rather than let memory
-        grow without bound when calls end faster than they can be rendered."""
-        if self._queue.qsize() >= MAX_BACKLOG:
-            self.dropped += 1
-            if self.dropped % 1000 == 1:
-                log.warning("recorder backlog full: %d recordings dropped so far", self.dropped)
-            return
-        self._queue.put_nowait(timeline)
-        if not self._tasks:
-            self.start()
-
     def register(self, call_id: str, relative: Path) -> None:
         """Save `relative` as the call's recording with the next batch (live recordings)."""
         self._done.append({"cid": call_id, "path": relative.as_posix()})
+        self._open.add(relative.as_posix())
+        self._all_closed.clear()
         self.written += 1
         if not self._tasks:
             self.start()
@@ -118,8 +103,7 @@ class Recorder:
     def start(self) -> None:
         if not self._tasks:
             loop = asyncio.get_running_loop()
-            self._tasks = [loop.create_task(self._run()) for _ in range(self._workers)]
-            self._tasks.append(loop.create_task(self._flusher()))
+            self._tasks = [loop.create_task(self._flusher())]
             if self.uploads:
                 self._tasks.append(loop.create_task(self._leftovers()))
 
@@ -127,6 +111,9 @@ class Recorder:
         """A live recording's WAV is complete on disk (from the event loop; returns at once):
         its compressed copy and upload run in the background."""
         self._storing.add(relative.as_posix())
+        self._open.discard(relative.as_posix())
+        if not self._open:
+            self._all_closed.set()
         self.background(self._finish(relative))
 
     async def _finish(self, relative: Path) -> None:
@@ -186,11 +173,16 @@ class Recorder:
 
     @property
     def backlog(self) -> int:
-        return self._queue.qsize() + self._busy
+        """Recordings still being written (their calls running, or being rendered)."""
+        return len(self._open)
 
-    async def drain(self) -> None:
-        """Wait until every queued call is written and registered."""
-        await self._queue.join()
+    async def drain(self, *, seconds: float = 60.0) -> None:
+        """Wait until every open recording is closed (`seconds` at most: a tap left open by
+        a crash is the reaper's), stored and registered."""
+        try:
+            await asyncio.wait_for(self._all_closed.wait(), seconds)
+        except TimeoutError:
+            log.warning("%d recordings still open after %.0f s", len(self._open), seconds)
         if self._side:
             await asyncio.gather(*list(self._side), return_exceptions=True)
         await self.flush()
@@ -231,45 +223,5 @@ class Recorder:
             await self.speech.close()
 
     def stats(self) -> dict[str, Any]:
-        per_call = self.render_seconds / self.written if self.written else 0.0
-        return {"written": self.written, "failed": self.failed, "dropped": self.dropped,
-                "backlog": self.backlog,
-                "secondsPerCall": round(per_call, 4)}
-
-    async def _run(self) -> None:
-        while True:
-            timeline = await self._queue.get()
-            self._busy += 1
-            try:
-                await self.record(timeline)
-            except Exception:  # one bad call must not stop recording the others
-                self.failed += 1
-                log.exception("recording call %s failed", timeline.call_id)
-            finally:
-                self._busy -= 1
-                self._queue.task_done()
-
-    async def record(self, timeline: Timeline) -> Path:
-        """Render, write and register one call's recording; returns the WAV's path."""
-        began = time.perf_counter()
-        relative = recording_path(timeline.call_id, datetime.now(UTC))
-        customer: list[int | None] = []
-
-        async def resolve_file(ref: str) -> Path | None:
-            async with self.sessionmaker() as session:
-                if not customer:
-                    customer.append(await recording_repository.customer_of(
-                        session, timeline.call_id))
-                if customer[0] is None:
-                    return None
-                return await audio_file_service.resolve(session, customer[0], ref,
-                                                        storage=open_storage(self.settings))
-
-        await render(timeline, self.data_dir / relative, speech=self.speech,
-                     resolve_file=resolve_file, stereo=self.settings.recording_stereo,
-                     compressed=self.compressed)
-        await self.store(relative)
-        self._done.append({"cid": timeline.call_id, "path": relative.as_posix()})
-        self.written += 1
-        self.render_seconds += time.perf_counter() - began
-        return self.data_dir / relative
+        return {"written": self.written, "failed": self.failed, "backlog": self.backlog,
+                "uploaded": self.uploaded}

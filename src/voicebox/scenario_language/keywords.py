@@ -352,23 +352,33 @@ def list_intents() -> list[dict[str, object]]:
 
 
 DIGIT_WORDS: dict[str, str] = {
-    "ноль": "0", "нуль": "0", "один": "1", "одна": "1", "одну": "1", "два": "2",
-    "две": "2", "три": "3", "четыре": "4", "пять": "5", "шесть": "6", "семь": "7", "восемь": "8",
-    "девять": "9", "zero": "0", "oh": "0", "one": "1", "two": "2", "to": "2", "too": "2",
-    "three": "3", "four": "4", "for": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
-    "nine": "9",
+    "ноль": "0", "нуль": "0", "нолик": "0", "один": "1", "одна": "1", "одну": "1",
+    "единица": "1", "единицу": "1", "единичка": "1", "единичку": "1", "два": "2", "две": "2",
+    "двойка": "2", "двойку": "2", "три": "3", "тройка": "3", "тройку": "3", "четыре": "4",
+    "четверка": "4", "четверку": "4", "пять": "5", "пятерка": "5", "пятерку": "5", "шесть": "6",
+    "шестерка": "6", "шестерку": "6", "семь": "7", "семерка": "7", "семерку": "7",
+    "восемь": "8", "восьмерка": "8", "восьмерку": "8", "девять": "9", "девятка": "9",
+    "девятку": "9",
+    # English, with the homophones a recogniser writes for a lone digit ("to", "won", "ate").
+    "zero": "0", "oh": "0", "one": "1", "won": "1", "two": "2", "to": "2", "too": "2",
+    "three": "3", "four": "4", "for": "4", "fore": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "ate": "8", "nine": "9",
 }
-_DIGIT_FILLERS = frozenset({"номер", "цифра", "цифру", "нажимаю", "выбираю", "вариант", "number",
-                            "option", "press", "digit", "the", "ну", "эээ", "э"})
+_DIGIT_FILLERS = frozenset({
+    "номер", "цифра", "цифру", "нажимаю", "выбираю", "вариант", "ну", "эээ", "ээ", "э", "эм",
+    "мм", "ммм", "пожалуйста", "number", "option", "press", "digit", "the", "um", "uh", "hmm",
+    "please",
+})
 DIGIT_HINTS: dict[str, tuple[str, ...]] = {
     "ru": ("один", "два", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять", "ноль"),
     "en": ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "zero"),
 }
+_CYRILLIC_WORD = re.compile("^[а-я]+$")
 
 
 def spoken_digits(text: str) -> str:
-    """The digits an answer that is only a number spells («два», "two", «2», «один два» → "12"),
-    or "" when it says anything else."""
+    """The digits an answer that is only a number spells («два», "two", «2», «один два» → "12",
+    «двойку», "five, please"), or "" when it says anything else."""
     digits = []
     for word in normalize(text).split():
         if word.isdigit():
@@ -384,8 +394,10 @@ def spoken_digits(text: str) -> str:
 
 
 def _near_digit(word: str) -> str | None:
-    """A digit word of four letters or more misspelt by one letter («адин», «читыре»)."""
-    if len(word) < 4:
+    """A Russian digit word of four letters or more misspelt by one letter («адин», «читыре»).
+    Not English: the recogniser writes real English words, and one letter away from a digit
+    word is another word ("right", "fine", "nice", "none"), not a misspelling."""
+    if len(word) < 4 or not _CYRILLIC_WORD.match(word):
         return None
     for known, digit in DIGIT_WORDS.items():
         if len(known) >= 4 and len(known) == len(word) and \

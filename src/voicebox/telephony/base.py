@@ -179,7 +179,14 @@ class CallLeg(Protocol):
     @property
     def final_code(self) -> int | None:
         """The final SIP response that ended the dial (603, 408, 403 …) when the driver got
-        one; the history keeps it. None: the `CallResult` says all there is."""
+        one; the outcome keeps it beside the history status (the retry policy reads it: a 603 is
+        not retried). None: the `CallResult` says all there is."""
+        ...
+
+    @property
+    def error(self) -> str | None:
+        """Why the dial failed, in words naming the cause and the code (`trunk refused our
+        credentials (403 Forbidden)`); the history's trace shows it. None: nothing to add."""
         ...
 
     async def dial(self, number: str, *, ring_seconds: float = 60.0) -> CallResult:
@@ -215,13 +222,15 @@ class CallLeg(Protocol):
         terminator: str | None = "#",
         language: str | None = None,
         hints: Sequence[str] = (),
+        immediate: bool = False,
     ) -> Heard:
         """Listen for digits and/or one utterance.
 
         Digits end at `terminator` (not included), at `max_digits`, or after `wait_seconds` without
         a new digit; speech ends at the end of the utterance. Returns SILENCE after `wait_seconds`
         with nothing heard. Raises `RemoteHangup`. Speech is recognised in `language` (the
-        leg's default when None), biased towards `hints` (the words and phrasings expected).
+        leg's default when None), biased towards `hints` (the words and phrasings expected);
+        with `immediate` (a scenario's `immediateStt`) the utterance ends at its first pause.
         """
         ...
 

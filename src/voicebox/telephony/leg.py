@@ -25,6 +25,7 @@ class Leg:
         self._hangup_callbacks: list[Callable[[], None]] = []
         self.remote_hung_up = False
         self.final_code: int | None = None
+        self.error: str | None = None
 
     @property
     def id(self) -> str:

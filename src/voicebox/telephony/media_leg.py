@@ -7,6 +7,18 @@ own: an outgoing frame is the next slice of the prompt playing (or silence); eac
 frame is checked for loudness, in-band DTMF (unless the far end sends RFC 4733 events, then
 those alone count), voice activity and, while `detect_machine` listens, the timing detector.
 Utterances go to the `Recognizer`; nothing the far end might attach besides audio is read.
+
+The callee's greeting: people (and the simulator's subscribers) say «Алло?» when they pick up,
+while the robot's first prompt starts (or before it, when the prompt is slow to render). Speech
+that began before any prompt had been heard to its end, and either within `greeting_seconds`
+of the answer or before the first prompt started, is that greeting: it neither barges in nor
+answers a question the callee has not heard yet, and is dropped unrecognised. When it began is
+the start of the current loud stretch of received audio (tracked on every frame, so speech
+already under way when an operation starts listening is dated right).
+
+Real work done for the call (rendering a prompt, recognising an utterance, transcribing a
+greeting) holds the call's clock when the clock can be held (a simulated call's `CallClock`:
+such work must not count as call time under a scaled clock); a real clock runs on.
 """
 
 from __future__ import annotations
@@ -37,6 +49,23 @@ from voicebox.telephony.transport import FRAME_BYTES, SILENT_FRAME, DtmfEvent, F
 log = logging.getLogger(__name__)
 _KINDS = {HUMAN: Detected.HUMAN, MACHINE: Detected.MACHINE, ASSISTANT: Detected.ASSISTANT}
 _FOREVER = 1e9  # a Listener that waits for speech as long as the leg wants it
+GREETING_SECONDS = 2.0  # speech starting this soon after the answer may be the callee's hello
+_TALK_GAP = 15  # quiet frames (0.3 s) that end a loud stretch
+
+
+def _nothing() -> None:
+    return None
+
+
+def hold_clock(clock: object) -> Callable[[], None]:
+    """Hold `clock` while real work runs for the call, if it is a clock that can stop (the
+    simulator's); returns the release."""
+    hold = getattr(clock, "hold", None)
+    release = getattr(clock, "release", None)
+    if hold is None or release is None:
+        return _nothing
+    hold()
+    return release  # type: ignore[no-any-return]
 
 
 class MediaLeg:
@@ -52,9 +81,15 @@ class MediaLeg:
         tap: RecordingTap | None = None,
         language: str = "ru",
         amd: AmdTiming | None = None,
+        greeting_seconds: float = GREETING_SECONDS,
     ):
         self.transport = transport
         self.clock = transport.clock
+        self.answered_at = self.clock.now()  # a leg is made when the call is answered
+        self.greeting_seconds = greeting_seconds
+        self._first_prompt_at: float | None = None
+        self._loud_since: float | None = None  # when the far end's current loud stretch began
+        self._quiet_run = 0
         self.prompts = prompts
         self.recognizer = recognizer or NullRecognizer()
         self.tap = tap
@@ -68,6 +103,9 @@ class MediaLeg:
         self._oob = False  # the far end sends out-of-band events: in-band tones are ignored
         self._dtmf = DtmfListener()
         self._listener: Listener | None = None  # hears speech while an operation wants it
+        self._greeting = False  # what the listener hears is the callee's greeting
+        self._immediate = False  # utterances end at the first pause (`immediateStt`)
+        self._prompts_heard = 0  # prompts played to their end (or cut short)
         self._hints: tuple[str, ...] = ()
         self._utterances: deque[Transcript] = deque()
         self._want_speech = 0  # operations that want utterances recognised
@@ -97,6 +135,8 @@ class MediaLeg:
         return frame
 
     def _stop_prompt(self, why: str) -> None:
+        if self._pcm is not None:
+            self._prompts_heard += 1
         self._pcm = None
         if self._played is not None and not self._played.done():
             self._played.set_result(why)
@@ -110,13 +150,22 @@ class MediaLeg:
             self.tap.subscriber(frame, at)
         if frame is SILENT_FRAME or not is_loud(frame):
             self._dtmf.quiet()
-        elif not self._oob:
-            for digit in self._dtmf.feed(frame):
-                self._digit(digit)
-            tone = self._dtmf.tone
-        if self._detector is not None and not self._verdict:
-            self._detector.push(frame)
-            if self._detector.done:
+            self._quiet_run += 1
+            if self._quiet_run >= _TALK_GAP:
+                self._loud_since = None
+        else:
+            self._quiet_run = 0
+            if self._loud_since is None:
+                self._loud_since = at
+            if not self._oob:
+                for digit in self._dtmf.feed(frame):
+                    self._digit(digit)
+                tone = self._dtmf.tone
+        detector = self._detector
+        if detector is not None:
+            beeped = detector.beeped
+            detector.push(frame)  # after its timing verdict it still listens for a beep
+            if (detector.done and not self._verdict) or detector.beeped != beeped:
                 self._verdict = True
                 self._wake()
         if tone:
@@ -127,18 +176,36 @@ class MediaLeg:
             return
         listener = self._listener
         if listener is None:
-            listener = self._listener = Listener(wait_seconds=_FOREVER)
+            listener = self._listener = Listener(wait_seconds=_FOREVER,
+                                                 immediate=self._immediate)
+            self._greeting = False
         was_speaking = listener.speaking
         listener.push(frame)
         if listener.speaking and not was_speaking:
-            if self._pcm is not None and self._barge_speech:
-                self._stop_prompt("speech")
-            self._wake()
+            self._greeting = self._is_greeting(at)
+            if not self._greeting:
+                if self._pcm is not None and self._barge_speech:
+                    self._stop_prompt("speech")
+                self._wake()
         if listener.done:
             self._listener = None
             utterance = listener.finish()
-            if utterance is not None:
+            if utterance is not None and not self._greeting:
                 self._heard_utterance(utterance.pcm)
+            elif self._greeting:
+                log.debug("call greeting heard and dropped (%.1f s)",
+                          utterance.seconds if utterance else 0.0)
+            self._greeting = False
+
+    def _is_greeting(self, at: float) -> bool:
+        """Speech heard now is the callee's hello: it began soon after the answer, or before
+        the first prompt started, and no prompt has been heard to its end yet."""
+        if self._prompts_heard:
+            return False
+        began = self._loud_since if self._loud_since is not None else at
+        first = self._first_prompt_at
+        return began < self.answered_at + self.greeting_seconds or \
+            (first is not None and began < first)
 
     def _event(self, event: DtmfEvent) -> None:
         if self.ended:
@@ -158,11 +225,13 @@ class MediaLeg:
             self._wake()
             return
         self._recognising += 1
+        release = hold_clock(self.clock)
         task = asyncio.get_running_loop().create_task(
             self.recognizer.transcribe(pcm, language=self.language, hints=self._hints))
-        task.add_done_callback(self._recognised)
+        task.add_done_callback(lambda done: self._recognised(done, release))
 
-    def _recognised(self, task: asyncio.Task[Transcript]) -> None:
+    def _recognised(self, task: asyncio.Task[Transcript], release: Callable[[], None]) -> None:
+        release()
         self._recognising -= 1
         if task.cancelled() or task.exception() is not None:
             if not task.cancelled():
@@ -206,8 +275,9 @@ class MediaLeg:
         return True
 
     def _hearing(self) -> bool:
-        """Speech is under way or being recognised."""
-        return (self._listener is not None and self._listener.speaking) or self._recognising > 0
+        """Speech (not the greeting) is under way or being recognised."""
+        return (self._listener is not None and self._listener.speaking and not self._greeting) \
+            or self._recognising > 0
 
     def _take_digits(self, count: int | None = None) -> str:
         taken = self._digits[:count] if count is not None else self._digits
@@ -218,13 +288,19 @@ class MediaLeg:
     async def play(self, prompt: Prompt, *, barge_in_dtmf: bool = False,
                    barge_in_speech: bool = False) -> Heard:
         self._check()
-        pcm = await self.prompts.render(prompt)
+        release = hold_clock(self.clock)  # rendering is not call time in the simulator
+        try:
+            pcm = await self.prompts.render(prompt)
+        finally:
+            release()
         self._check()
         if barge_in_dtmf and self._digits:  # typed ahead: the prompt is not needed
             return Heard(dtmf=self._take_digits(), barged_in=True)
         if not pcm:
             return SILENCE
         played = asyncio.get_running_loop().create_future()
+        if self._first_prompt_at is None:
+            self._first_prompt_at = self.clock.now()
         self._pcm, self._pos, self._played = pcm, 0, played
         self._barge_dtmf, self._barge_speech = barge_in_dtmf, barge_in_speech
         self._want_speech += barge_in_speech
@@ -246,12 +322,16 @@ class MediaLeg:
 
     async def collect(self, *, dtmf: bool = True, speech: bool = False, wait_seconds: float = 5.0,
                       max_digits: int | None = None, terminator: str | None = "#",
-                      language: str | None = None, hints: Sequence[str] = ()) -> Heard:
+                      language: str | None = None, hints: Sequence[str] = (),
+                      immediate: bool = False) -> Heard:
         self._check()
         if language:
             self.language = language
         self._hints = tuple(hints)
         self._want_speech += speech
+        self._immediate = immediate
+        if immediate and self._listener is not None:  # an utterance already under way
+            self._listener.end_silence = min(self._listener.end_silence, Listener.PAUSE)
         try:
             deadline = self.clock.now() + wait_seconds
             seen = len(self._digits)
@@ -273,6 +353,7 @@ class MediaLeg:
                 await self._wait(None if talking else deadline)
         finally:
             self._want_speech -= speech
+            self._immediate = False
 
     def _digits_done(self, max_digits: int | None, terminator: str | None) -> Heard | None:
         if terminator and terminator in self._digits:
@@ -290,12 +371,23 @@ class MediaLeg:
         detector = self._detector = MachineDetector(
             self.amd, recognizer=self.recognizer, language=self.language)
         self._verdict = False
+        deadline = self.clock.now() + listen_seconds
         try:
-            await self._until(lambda: self._verdict, self.clock.now() + listen_seconds)
+            await self._until(lambda: self._verdict, deadline)
+            detector.finish()
+            release = hold_clock(self.clock)  # a long greeting is transcribed first
+            try:
+                verdict: AmdResult = await detector.result()
+            finally:
+                release()
+            self._check()
+            if detector.awaits_beep(verdict):
+                # Voicemail greetings end in a beep that may come long after the words: a
+                # greeting no words gave away is heard out for one until `listen_seconds`.
+                await self._until(lambda: detector.beeped, deadline)
+                verdict = detector.with_beep(verdict)
         finally:
             self._detector = None
-        detector.finish()
-        verdict: AmdResult = await detector.result()  # a long greeting is transcribed first
         self._check()
         return Detection(_KINDS.get(verdict.kind, Detected.UNKNOWN), verdict.confidence,
                          cause=verdict.cause, decided_at=verdict.decided_at)
@@ -306,10 +398,11 @@ class MediaLeg:
         if self.ended:
             return
         self.ended = True
+        until = self.clock.now()  # the media clock, before the transport stops moving it
         self._stop_prompt("hangup")
         self.transport.close()
         if self.tap is not None:
-            self.tap.close(until=self.clock.now())
+            self.tap.close(until=until)
         self._wake()
 
 

@@ -132,6 +132,7 @@ class ScriptedCall(Leg):
         terminator: str | None = "#",
         language: str | None = None,
         hints: Sequence[str] = (),
+        immediate: bool = False,
     ) -> Heard:
         heard = self._answers.popleft() if self._answers else None
         if heard is None or heard.empty or (heard.dtmf and not dtmf) or (

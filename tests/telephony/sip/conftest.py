@@ -7,12 +7,14 @@ import asyncio
 import random
 import shutil
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.telephony.sip.media import sip_media_kit
+from tests.telephony.sip.media import Renderer, set_render, sip_media_kit
+from tests.telephony.sip.rtp_capture import write_pcap
 from voicebox.telephony.sip import SipConfig, SipGateway
 
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -115,6 +117,78 @@ def gateway_for(trunk_port: int, *, username: str | None = "alice",
                        password=password, bind_host="127.0.0.1", bind_port=0,
                        rtp_ports=(rtp, rtp + 40), strip_plus=strip_plus)
     return SipGateway(config, media=sip_media_kit(), timer_b=timer_b)
+
+
+StartSipp = Callable[..., Awaitable[Sipp]]
+StartGateway = Callable[..., Awaitable[SipGateway]]
+TrunkCall = Callable[..., Awaitable[tuple[Sipp, Any]]]
+CALLER = "+74951112233"  # the calling number the SIP tests' calls carry
+CALLEE = "+79161234567"  # the number they dial
+TRUNK = {"caller": CALLER[1:]}  # `uas_trunk.xml` checks the From user is this number
+
+
+@pytest.fixture
+def sipp(tmp_path: Path, sipp_runner: list[Sipp]) -> StartSipp:
+    """`await sipp(scenario, talk=packets, fill={…}, calling=gateway, dialled=…, calls=…)`:
+    sipp running `scenario` in the test's folder (killed at the end). `talk` is what it plays
+    (`talk.pcap`: RTP from `rtp_capture`), `fill` renders a template's @KEY@s, `calling` makes
+    it a UAC calling that gateway's SIP port and `dialled` the number it dials (sipp's `-s`)."""
+
+    async def start(scenario: str, *, talk: list[tuple[float, bytes]] | None = None,
+                    fill: dict[str, str] | None = None, calling: SipGateway | None = None,
+                    dialled: str = "74951234567", extra: list[str] | None = None,
+                    **options: Any) -> Sipp:
+        if talk is not None:
+            write_pcap(tmp_path / "talk.pcap", talk)
+        if fill is not None:
+            scenario = render_scenario(scenario, tmp_path, **fill)
+        args = list(extra or [])
+        if calling is not None:
+            options["remote"] = f"127.0.0.1:{calling.endpoint.port}"
+            args += ["-s", dialled]
+        started = await Sipp(scenario, tmp_path, extra=args, **options).start()
+        sipp_runner.append(started)
+        return started
+
+    return start
+
+
+@pytest.fixture
+async def sip_gateway() -> AsyncIterator[StartGateway]:
+    """`await sip_gateway(trunk_port, on_incoming=…, render=…, **gateway_for options)`: a
+    started `SipGateway` on loopback (stopped at the end); the trunk port does not matter to
+    inbound calls, `render` makes its prompts (a beep by default)."""
+    started: list[SipGateway] = []
+
+    async def start(trunk_port: int = 9, *, on_incoming: Callable[[Any], Any] | None = None,
+                    render: Renderer | None = None, **options: Any) -> SipGateway:
+        gateway = gateway_for(trunk_port, **options)
+        if on_incoming is not None:
+            gateway.on_incoming(on_incoming)
+        if render is not None:
+            set_render(gateway, render)
+        await gateway.start()
+        started.append(gateway)
+        return gateway
+
+    yield start
+    for gateway in started:
+        await gateway.stop()
+
+
+@pytest.fixture
+def trunk_call(sipp: StartSipp, sip_gateway: StartGateway) -> TrunkCall:
+    """`trunk, call = await trunk_call(scenario, gateway={…}, **sipp options)`: sipp playing a
+    trunk, a gateway on it (`gateway`: `sip_gateway` options) and an outbound call from
+    `CALLER` to `CALLEE` through it, not dialled yet (`call.gateway` is the gateway)."""
+
+    async def start(scenario: str, *, gateway: dict[str, Any] | None = None,
+                    **options: Any) -> tuple[Sipp, Any]:
+        trunk = await sipp(scenario, **options)
+        on_trunk = await sip_gateway(trunk.port, **(gateway or {}))
+        return trunk, on_trunk.outbound(to=CALLEE, caller=CALLER)
+
+    return start
 
 
 # What `uas_contract.xml` does once its answer is ACKed (its @AFTER_ACK@): wait for a REFER

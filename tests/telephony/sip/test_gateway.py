@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.telephony.sip.conftest import Sipp, free_udp_port, gateway_for, needs_sipp
+from tests.telephony.sip.conftest import StartGateway, StartSipp, free_udp_port, needs_sipp
 from tests.telephony.sip.media import sip_media_kit
 from voicebox.errors import TelephonyError
 from voicebox.telephony.registry import create_gateway
@@ -49,39 +49,34 @@ async def test_a_busy_sip_port_stops_start_up_naming_the_variable() -> None:
         assert f"127.0.0.1:{port}" in raised.value.message
 
 
-async def test_options_keep_alive_and_stray_requests() -> None:
-    gateway = gateway_for(9)
-    await gateway.start()
+async def test_options_keep_alive_and_stray_requests(sip_gateway: StartGateway) -> None:
+    gateway = await sip_gateway()
     loop = asyncio.get_running_loop()
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as peer:
-            peer.bind(("127.0.0.1", 0))
-            peer.settimeout(5)
-            address = ("127.0.0.1", gateway.endpoint.port)
-            answers = []
-            for method, to in (("OPTIONS", "<sip:voicebox@h>"),
-                               ("BYE", "<sip:voicebox@h>;tag=nosuch"),
-                               ("SUBSCRIBE", "<sip:voicebox@h>")):
-                req = message.request(method, "sip:voicebox@127.0.0.1",
-                                      via=f"SIP/2.0/UDP 127.0.0.1:{peer.getsockname()[1]};"
-                                          f"branch={message.new_branch()}",
-                                      from_="<sip:trunk@h>;tag=1", to=to, call_id="ka@h", cseq=1)
-                peer.sendto(bytes(req), address)
-                data = await loop.run_in_executor(None, peer.recv, 65535)
-                answers.append(message.parse(data).code)
-            assert answers == [200, 481, 405]
-    finally:
-        await gateway.stop()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as peer:
+        peer.bind(("127.0.0.1", 0))
+        peer.settimeout(5)
+        address = ("127.0.0.1", gateway.endpoint.port)
+        answers = []
+        for method, to in (("OPTIONS", "<sip:voicebox@h>"),
+                           ("BYE", "<sip:voicebox@h>;tag=nosuch"),
+                           ("SUBSCRIBE", "<sip:voicebox@h>")):
+            req = message.request(method, "sip:voicebox@127.0.0.1",
+                                  via=f"SIP/2.0/UDP 127.0.0.1:{peer.getsockname()[1]};"
+                                      f"branch={message.new_branch()}",
+                                  from_="<sip:trunk@h>;tag=1", to=to, call_id="ka@h", cseq=1)
+            peer.sendto(bytes(req), address)
+            data = await loop.run_in_executor(None, peer.recv, 65535)
+            answers.append(message.parse(data).code)
+        assert answers == [200, 481, 405]
 
 
 @needs_sipp
 async def test_registers_with_digest_refreshes_and_unregisters_at_stop(
-        tmp_path: Path, sipp_runner: list[Sipp]) -> None:
-    sipp = await Sipp("uas_register.xml", tmp_path).start()
-    sipp_runner.append(sipp)
+        sipp: StartSipp) -> None:
+    trunk = await sipp("uas_register.xml")
     rtp = free_udp_port(even=True)
     gateway = SipGateway(SipConfig(
-        trunk_host="127.0.0.1", trunk_port=sipp.port, username="alice", password="secret",
+        trunk_host="127.0.0.1", trunk_port=trunk.port, username="alice", password="secret",
         bind_host="127.0.0.1", bind_port=0, rtp_ports=(rtp, rtp + 10), register=True),
         media=sip_media_kit())
     await gateway.start()
@@ -94,35 +89,30 @@ async def test_registers_with_digest_refreshes_and_unregisters_at_stop(
                 await asyncio.sleep(0.05)
     finally:
         await gateway.stop()
-    assert await sipp.wait() == 0, sipp.log()
+    assert await trunk.wait() == 0, trunk.log()
 
 
-async def test_an_invite_requiring_an_extension_we_lack_gets_420() -> None:
-    gateway = gateway_for(9)
-
+async def test_an_invite_requiring_an_extension_we_lack_gets_420(
+        sip_gateway: StartGateway) -> None:
     async def handler(call: object) -> None:
         raise AssertionError("a call we cannot take must not reach the engine")
 
-    gateway.on_incoming(handler)
-    await gateway.start()
+    gateway = await sip_gateway(on_incoming=handler)
     loop = asyncio.get_running_loop()
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as peer:
-            peer.bind(("127.0.0.1", 0))
-            peer.settimeout(5)
-            req = message.request(
-                "INVITE", "sip:74951234567@127.0.0.1",
-                via=f"SIP/2.0/UDP 127.0.0.1:{peer.getsockname()[1]};branch={message.new_branch()}",
-                from_="<sip:79161234567@h>;tag=1", to="<sip:74951234567@h>", call_id="prack@h",
-                cseq=1, headers={"Require": "100rel"}, content_type="application/sdp",
-                body=b"v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 4000 RTP/AVP 8\r\n")
-            peer.sendto(bytes(req), ("127.0.0.1", gateway.endpoint.port))
-            code = 100
-            while code < 200:  # 100 Trying first
-                code = message.parse(await loop.run_in_executor(None, peer.recv, 65535)).code
-            assert code == 420
-    finally:
-        await gateway.stop()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as peer:
+        peer.bind(("127.0.0.1", 0))
+        peer.settimeout(5)
+        req = message.request(
+            "INVITE", "sip:74951234567@127.0.0.1",
+            via=f"SIP/2.0/UDP 127.0.0.1:{peer.getsockname()[1]};branch={message.new_branch()}",
+            from_="<sip:79161234567@h>;tag=1", to="<sip:74951234567@h>", call_id="prack@h",
+            cseq=1, headers={"Require": "100rel"}, content_type="application/sdp",
+            body=b"v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 4000 RTP/AVP 8\r\n")
+        peer.sendto(bytes(req), ("127.0.0.1", gateway.endpoint.port))
+        code = 100
+        while code < 200:  # 100 Trying first
+            code = message.parse(await loop.run_in_executor(None, peer.recv, 65535)).code
+        assert code == 420
 
 
 @pytest.mark.parametrize(("variable", "value", "busy"), [

@@ -16,8 +16,8 @@ class IVRStep(Step):
 
     kind = "IVR"
     media = True
-    __slots__ = ("announcement", "dtmf", "hints", "language", "matchers", "max_digits", "speech",
-                 "tries", "wait")
+    __slots__ = ("announcement", "dtmf", "hints", "immediate", "language", "matchers",
+                 "max_digits", "speech", "tries", "wait")
     state: IVRState
 
     def __init__(self, state: IVRState):
@@ -27,6 +27,7 @@ class IVRStep(Step):
         self.tries = 1 + max(int(state.repeatCount or 0), 0)
         self.dtmf = state.keyboardInput
         self.speech = state.voiceInput
+        self.immediate = bool(state.immediateStt)  # the answer ends at the speaker's first pause
         self.matchers = tuple(BranchMatcher.build(branch) for branch in state.inputAnalysis)
         lengths = [len(m.dtmf) for m in self.matchers if m.dtmf]
         self.max_digits = max(lengths, default=1)
@@ -88,6 +89,7 @@ class IVRStep(Step):
         return await ctx.call.collect(
             dtmf=self.dtmf, speech=self.speech, wait_seconds=self.wait,
             max_digits=self.max_digits, terminator="#", language=self.language, hints=self.hints,
+            immediate=self.immediate,
         )
 
     def _longer_branch(self, digits: str) -> bool:

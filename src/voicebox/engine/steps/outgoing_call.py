@@ -34,4 +34,8 @@ class OutgoingCallStep(Step):
             record.note(number=number)
         ctx.dial_result = result
         record.note(dial=result.label, code=int(result))
+        if result is not CallResult.ANSWERED:
+            if call.final_code is not None and call.final_code != int(result):
+                record.note(sip=call.final_code)
+            record.error = call.error
         return "success" if result is CallResult.ANSWERED else "error"

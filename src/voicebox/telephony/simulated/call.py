@@ -42,10 +42,8 @@ def as_heard(text: str, confidence: float = 0.9) -> Heard:
 
 
 class SimulatedCall(Leg):
-    """Implements `telephony.base.CallLeg` in text mode. Hooks `on_play` / `on_input` let a
-    recorder listen in."""
-
-    records_itself = False  # text mode: the recorder renders the call from its timeline
+    """Implements `telephony.base.CallLeg` in text mode. Hooks `on_play` / `on_input` let its
+    recording (`simulated/recording.py`) and tests listen in."""
 
     def __init__(
         self,
@@ -90,6 +88,9 @@ class SimulatedCall(Leg):
         if after is not None:
             self._timer = self._clock.call_later(after, self.remote_hangup)
 
+    async def _before_answer(self) -> None:
+        """What must be ready before the line goes up (nothing in text mode)."""
+
     def _end(self) -> None:
         super()._end()
         if self._timer is not None:
@@ -121,6 +122,9 @@ class SimulatedCall(Leg):
         if self._state is CallState.ENDED:
             return CallResult.CANCELLED
         if result is CallResult.ANSWERED:
+            await self._before_answer()
+            if self._state is CallState.ENDED:  # type: ignore[comparison-overlap]  # may end while we wait
+                return CallResult.CANCELLED
             self._up()
         else:
             self.result = result
@@ -132,6 +136,9 @@ class SimulatedCall(Leg):
         if self._state is CallState.ENDED:
             return CallResult.CANCELLED
         if self._state is not CallState.ANSWERED:
+            await self._before_answer()
+            if self._state is CallState.ENDED:  # type: ignore[comparison-overlap]  # may end while we wait
+                return CallResult.CANCELLED
             self._up()
         return CallResult.ANSWERED
 
@@ -162,6 +169,7 @@ class SimulatedCall(Leg):
         terminator: str | None = "#",
         language: str | None = None,
         hints: Sequence[str] = (),
+        immediate: bool = False,
     ) -> Heard:
         heard = self._inputs.popleft() if self._inputs else SILENCE
         usable = interrupts(heard, dtmf=dtmf, speech=speech)

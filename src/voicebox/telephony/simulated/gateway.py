@@ -15,6 +15,7 @@ from voicebox.telephony.simulated.audio import AudioSimulatedCall
 from voicebox.telephony.simulated.behaviour import Behaviour, Simulation, parse_simulation, rng_for
 from voicebox.telephony.simulated.call import SimulatedCall
 from voicebox.telephony.simulated.clock import ScaledClock
+from voicebox.telephony.simulated.recording import RENDERS_AT_ONCE, TextRecording
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,8 @@ class SimulatedGateway:
     Args:
         audio: calls run in audio mode (frames through a `MediaLeg`, needs `media`) unless
             their `simulation` says `audio: false`; text mode hands text over directly (load
-            tests, benchmarks).
+            tests, benchmarks) and, when `media` opens taps, renders each answered call into
+            its tap once it ends (`simulated/recording.py`).
     """
 
     name = "sim"
@@ -38,6 +40,9 @@ class SimulatedGateway:
         self._handlers: list[IncomingHandler] = []
         self._live: dict[str, SimulatedCall] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._recordings: dict[str, TextRecording] = {}
+        self._renders: set[asyncio.Task[None]] = set()
+        self._render_turns = asyncio.Semaphore(RENDERS_AT_ONCE)
 
     @property
     def live_calls(self) -> int:
@@ -67,8 +72,8 @@ class SimulatedGateway:
                                       caller=caller, rng=rng, on_end=self._ended,
                                       media=self._media())
         else:
-            call = SimulatedCall(self.clock, behaviour, call_id=call_id, to=to, caller=caller,
-                                 rng=rng, on_end=self._ended)
+            call = self._text(SimulatedCall(self.clock, behaviour, call_id=call_id, to=to,
+                                            caller=caller, rng=rng, on_end=self._ended))
         self._track(call)
         return call
 
@@ -100,8 +105,9 @@ class SimulatedGateway:
                                       caller=caller, inbound=True, rng=rng, on_end=self._ended,
                                       media=self._media())
         else:
-            call = SimulatedCall(self.clock, behaviour, call_id=call_id, to=to, caller=caller,
-                                 inbound=True, rng=rng, on_end=self._ended)
+            call = self._text(SimulatedCall(self.clock, behaviour, call_id=call_id, to=to,
+                                            caller=caller, inbound=True, rng=rng,
+                                            on_end=self._ended))
         self._track(call)
         for handler in self._handlers:
             task = asyncio.get_running_loop().create_task(handler(call))
@@ -109,11 +115,21 @@ class SimulatedGateway:
             task.add_done_callback(self._tasks.discard)
         return call
 
+    def _text(self, call: SimulatedCall) -> SimulatedCall:
+        """A text-mode call, recorded from its timeline when the kit records calls."""
+        if self.media is not None and self.media.taps is not None:
+            self._recordings[call.id] = TextRecording(call, self.media, self._renders,
+                                                      self._render_turns)
+        return call
+
     def _track(self, call: SimulatedCall) -> None:
         self._live[call.id] = call
 
     def _ended(self, call: SimulatedCall) -> None:
         self._live.pop(call.id, None)
+        recording = self._recordings.pop(call.id, None)
+        if recording is not None:
+            recording.ended()
 
     async def start(self) -> None:
         return None
@@ -124,3 +140,5 @@ class SimulatedGateway:
         for task in list(self._tasks):
             task.cancel()
         self._live.clear()
+        if self._renders:  # the recordings of ended text-mode calls, finished
+            await asyncio.gather(*list(self._renders), return_exceptions=True)

@@ -4,7 +4,8 @@ audio and answers with audio of its own.
 It hears the robot as frames (a prompt is playing while real frames arrive), answers each
 prompt once it has ended (or barges in a second into it, when its behaviour says so) with the
 next scripted input: digits as dual tones in the audio or as out-of-band events, words spoken
-in a voice the robot never uses. An answering machine plays a greeting and a beep; an AI
+in a caller's voice (`media.caller_voices`: Festival, piper or espeak-ng shifted away from the
+robot's voices, ones the recogniser understands) over a phone line (μ-law, hiss, a lead-in). An answering machine plays a greeting and a beep; an AI
 assistant a long screening sentence. Listening and answering happen on pacer ticks; the only
 task a subscriber has renders its phrases, while the phone rings.
 """
@@ -19,19 +20,19 @@ from collections import deque
 import numpy as np
 
 from voicebox.media.audio import from_float
+from voicebox.media.caller_voices import caller_says, over_the_line
 from voicebox.media.dtmf import dtmf_tones
-from voicebox.telephony.base import Prompt, Voice
-from voicebox.telephony.prompts import PromptRenderer
 from voicebox.telephony.simulated.behaviour import Behaviour
 from voicebox.telephony.transport import FRAME_BYTES, SILENT_FRAME, FrameTransport
+from voicebox.text import detect_language
 
-SUBSCRIBER_VOICE = Voice(name="espeak:m3")  # never a robot's voice: the sides stay apart
 HELLO = "Алло?"
 MACHINE_GREETING = ("Здравствуйте, вы позвонили по номеру абонента. Сейчас я не могу ответить. "
                     "Оставьте, пожалуйста, сообщение после сигнала.")
 ASSISTANT_GREETING = ("Здравствуйте, я голосовой помощник абонента. Скажите, пожалуйста, "
                       "как вас зовут и по какому вы вопросу, я передам.")
-BARGE_IN_FRAMES = 50  # a subscriber who barges in does so a second into the prompt
+BARGE_IN_FRAMES = 125  # a subscriber who barges in does so 2.5 s into the prompt (after
+# the time a hello at the answer is taken for a greeting: see MediaLeg)
 _DIGITS = re.compile(r"^[0-9*#A-D]+$")
 
 
@@ -41,13 +42,20 @@ def opening_of(behaviour: Behaviour) -> str:
         behaviour.result, HELLO)
 
 
-async def render_phrases(behaviour: Behaviour, speech: PromptRenderer) -> dict[str, bytes]:
-    """Every phrase this subscriber will say, rendered (started while the phone rings, so a
-    slow synthesis does not delay the greeting past the answer)."""
+async def render_phrases(behaviour: Behaviour, rng: random.Random) -> dict[str, bytes]:
+    """Every phrase this subscriber will say, as heard down the line: one caller's voice (picked
+    with `rng`) per language. Started while the phone rings; the line goes up once they are
+    ready (the call's clock is held meanwhile), so synthesis never delays the greeting."""
     texts = [t.strip() for t in behaviour.inputs if t.strip() and not _DIGITS.match(t.strip())]
     texts.append(opening_of(behaviour))
-    return {text: await speech.render(Prompt(text=text, voice=SUBSCRIBER_VOICE))
-            for text in dict.fromkeys(texts)}
+    voice_seed = rng.random()  # the same person says every phrase
+    return {text: await subscriber_says(text, voice_seed, rng) for text in dict.fromkeys(texts)}
+
+
+async def subscriber_says(text: str, voice_seed: float, rng: random.Random) -> bytes:
+    """`text` said by the caller `voice_seed` picks, as heard down the line (noise from `rng`)."""
+    _, pcm = await caller_says(text, detect_language(text), random.Random(voice_seed))
+    return over_the_line(pcm, rng)
 
 
 def beep(seconds: float = 0.5, freq: float = 1000.0) -> bytes:
@@ -121,7 +129,7 @@ class VirtualSubscriber:
                 self.heard_prompts += 1
             self._robot_frames += 1
             self._quiet = 0
-            if self.behaviour.barge_in and self._robot_frames == BARGE_IN_FRAMES:
+            if self.behaviour.barge_in and self._robot_frames >= BARGE_IN_FRAMES:
                 self._answer()
             return
         if self._robot_frames:

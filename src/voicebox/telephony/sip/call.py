@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from sipmessage import Request, Response
@@ -18,13 +18,10 @@ from voicebox.errors import TelephonyError
 from voicebox.telephony.base import (
     CallResult,
     CallState,
-    Detection,
-    Heard,
-    Prompt,
-    RemoteHangup,
     TransferTarget,
 )
 from voicebox.telephony.leg import Leg
+from voicebox.telephony.media_delegate import MediaDelegate
 from voicebox.telephony.media_leg import MediaLeg
 from voicebox.telephony.sip import digest, message, sdp
 from voicebox.telephony.sip.dialog import Dialog
@@ -46,7 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class SipCall(Leg):
+class SipCall(MediaDelegate, Leg):
     def __init__(self, gateway: SipGateway, *, call_id: str, to: str, caller: str | None,
                  state: CallState = CallState.NEW, media: bool = True):
         super().__init__(gateway.clock, call_id=call_id, state=state)
@@ -326,26 +323,6 @@ class SipCall(Leg):
         assert self.transport is not None
         if self._wants_media:
             self.media = self.gateway.media.leg(self.transport, self.id)
-
-    def _media_or_hangup(self) -> MediaLeg:
-        if self._state is CallState.ENDED or self.media is None:
-            raise RemoteHangup("the call is not up")
-        return self.media
-
-    async def play(self, prompt: Prompt, *, barge_in_dtmf: bool = False,
-                   barge_in_speech: bool = False) -> Heard:
-        return await self._media_or_hangup().play(prompt, barge_in_dtmf=barge_in_dtmf,
-                                                  barge_in_speech=barge_in_speech)
-
-    async def collect(self, *, dtmf: bool = True, speech: bool = False, wait_seconds: float = 5.0,
-                      max_digits: int | None = None, terminator: str | None = "#",
-                      language: str | None = None, hints: Sequence[str] = ()) -> Heard:
-        return await self._media_or_hangup().collect(
-            dtmf=dtmf, speech=speech, wait_seconds=wait_seconds, max_digits=max_digits,
-            terminator=terminator, language=language, hints=hints)
-
-    async def detect_machine(self, *, listen_seconds: float = 3.0) -> Detection:
-        return await self._media_or_hangup().detect_machine(listen_seconds=listen_seconds)
 
     def send_dtmf(self, digits: str) -> None:
         if self.transport is not None and self._state is CallState.ANSWERED:

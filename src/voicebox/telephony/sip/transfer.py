@@ -12,6 +12,7 @@ from voicebox.telephony.base import CallResult, CallState, RemoteHangup, Transfe
 from voicebox.telephony.sip.results import result_for
 from voicebox.telephony.sip.rtp import RtpTransport
 from voicebox.telephony.sip.transaction import TransactionTimeout
+from voicebox.telephony.transport import SILENT_FRAME, FrameSink
 
 if TYPE_CHECKING:
     from voicebox.telephony.sip.call import SipCall
@@ -84,8 +85,11 @@ async def _bridge(call: SipCall, target: TransferTarget, ring_seconds: float) ->
         await other.hangup()
         raise RemoteHangup("the far end hung up")
     assert call.transport is not None and other.transport is not None
-    _relay(call.transport, other.transport)
-    _relay(other.transport, call.transport)
+    # The call's recording goes on through the bridge: what A hears (B, relayed) on the
+    # robot's side, what A says on the subscriber's; the tap closes when A's leg ends.
+    tap = call.media.tap if call.media is not None else None
+    _relay(call.transport, other.transport, heard=tap.subscriber if tap else None)
+    _relay(other.transport, call.transport, sent=tap.robot if tap else None)
     if target.extension:
         other.transport.send_dtmf(target.extension)
     call.bridged = other.bridged = True
@@ -95,10 +99,26 @@ async def _bridge(call: SipCall, target: TransferTarget, ring_seconds: float) ->
     return CallResult.ANSWERED
 
 
-def _relay(source: RtpTransport, sink: RtpTransport) -> None:
+def _relay(source: RtpTransport, sink: RtpTransport, *, heard: FrameSink | None = None,
+           sent: FrameSink | None = None) -> None:
     """Frames and digits received on `source` are sent on `sink` (taking them over from the
-    media leg: the robot's part of the call is over)."""
+    media leg: the robot's part of the call is over). `heard` gets each frame received on
+    `source`, `sent` each frame sent on `sink` with the media time it goes out (the tap)."""
     frames: deque[bytes] = deque(maxlen=_JITTER_FRAMES)
-    source.on_frame(lambda frame, at: frames.append(frame))
+
+    def received(frame: bytes, at: float) -> None:
+        frames.append(frame)
+        if heard is not None and frame is not SILENT_FRAME:
+            heard(frame, at)
+
+    def next_frame() -> bytes | None:
+        if not frames:
+            return None
+        frame = frames.popleft()
+        if sent is not None:
+            sent(frame, sink.clock.now())
+        return frame
+
+    source.on_frame(received)
     source.on_dtmf(lambda event: sink.send_dtmf(event.digit))
-    sink.set_source(lambda: frames.popleft() if frames else None)
+    sink.set_source(next_frame)

@@ -1,11 +1,11 @@
-"""What happened on a call, as the recorder hears it: prompts played and inputs received, each
-at its call-clock offset from the answer. Cheap to keep per live call (no audio)."""
+"""What happened on a text-mode simulated call, as its recording hears it: prompts played and
+inputs received, each at its call-clock offset from the answer. Cheap to keep per live call
+(no audio)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from voicebox.media.recording import Side
 from voicebox.telephony.base import Heard, Prompt
 
 
@@ -18,7 +18,7 @@ class Event:
     heard: Heard | None = None
 
     @property
-    def side(self) -> Side:
+    def side(self) -> str:
         return "robot" if self.prompt is not None else "subscriber"
 
 
