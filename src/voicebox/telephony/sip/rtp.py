@@ -178,7 +178,7 @@ class RtpTransport(FrameEnds, asyncio.DatagramProtocol):
         """One frame period of this transport alone (the batch does this for every call)."""
         frame = self._next_audio()
         if frame is not None:
-            self._send_audio(g711.encode(frame, self._media.law) if frame else None)
+            self._send_audio(g711.encode(frame, self._media.law) if frame else None)  # type: ignore[union-attr]  # a frame means media started
 
     def _next_audio(self) -> bytes | None:
         """Send what is not audio (digits) and pull the frame: None when nothing is to be sent
