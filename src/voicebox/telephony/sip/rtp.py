@@ -329,7 +329,7 @@ class _RtpBatch:
             if not frame:
                 silent.append(transport)
                 continue
-            law = transport._media.law  # type: ignore[union-attr]
+            law = transport._media.law  # type: ignore[union-attr]  # a frame means media started
             group = audio.get(law)
             if group is None:
                 group = audio[law] = ([], [])
