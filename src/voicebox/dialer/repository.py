@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.calls import repository as calls_repository
@@ -32,6 +32,7 @@ from voicebox.models.call import DIALING, ENDED
 from voicebox.models.campaign import ACTIVE, PAUSED, STOPPED, SUSPENDED  # noqa: F401 - the dialer imports them from here
 from voicebox.scenarios import repository as scenarios_repository
 from voicebox.store.db import is_postgresql
+from voicebox.store.repository import rowcount
 
 
 @dataclass(slots=True)
@@ -81,8 +82,9 @@ class Finished:
     next_attempt_at: datetime | None
 
 
-ABONENTS = Abonent.__table__
-CALLS = Call.__table__
+# Declarative models type `__table__` as any FromClause; theirs are Tables (update / insert).
+ABONENTS = cast(Table, Abonent.__table__)
+CALLS = cast(Table, Call.__table__)
 
 
 class DialerRepository:
@@ -118,7 +120,7 @@ class DialerRepository:
         result = await session.execute(
             update(Campaign).where(Campaign.id == campaign_id, Campaign.status == only_if)
             .values(status=status, suspended_reason=reason, updated_at=func.now()))
-        return bool(result.rowcount)
+        return bool(rowcount(result))
 
     async def cancel_pending_of_stopped(self, session: AsyncSession) -> int:
         """Abonents still waiting on Stopped campaigns are cancelled (one index probe each)."""
@@ -131,7 +133,7 @@ class DialerRepository:
         result = await session.execute(
             ABONENTS.update().where(ABONENTS.c.campaign_id.in_(ids), ABONENTS.c.state == PENDING)
             .values(state=CANCELLED, next_attempt_at=None))
-        return result.rowcount or 0
+        return rowcount(result) or 0
 
     async def lock_campaign(self, session: AsyncSession, campaign_id: int) -> bool:
         """Serialise claims on one campaign (so its line limit holds across workers)."""
@@ -143,7 +145,7 @@ class DialerRepository:
         result = await session.execute(  # a write first: SQLite's lock, taken before reading
             update(Campaign).where(Campaign.id == campaign_id, Campaign.status == ACTIVE)
             .values(status=Campaign.status))
-        return bool(result.rowcount)
+        return bool(rowcount(result))
 
     async def due(self, session: AsyncSession, campaign_id: int, *, now: datetime,
                   limit: int) -> list[Due]:
@@ -208,7 +210,7 @@ class DialerRepository:
         result = await session.execute(
             ABONENTS.update().where(ABONENTS.c.id.in_(mine.scalar_subquery()))
             .values(lease_expires_at=until))
-        return result.rowcount or 0
+        return rowcount(result) or 0
 
     async def finish(self, session: AsyncSession, items: Sequence[Finished], *,
                      owner: str | None) -> int:
@@ -242,8 +244,8 @@ class DialerRepository:
             [{"b_id": i.abonent_id, "b_attempt": i.attempt, "b_state": i.abonent_state,
               "b_next": i.next_attempt_at, "b_status": i.status, "b_ended_at": i.ended_at}
              for i in moving])
-        return result.rowcount if result.rowcount is not None and result.rowcount >= 0 \
-            else len(moving)
+        count: int | None = rowcount(result)  # None or -1 where a driver does not count
+        return count if count is not None and count >= 0 else len(moving)
 
     async def stalled(self, session: AsyncSession, *, now: datetime, owner: str | None,
                       limit: int = 500) -> list[Any]:

@@ -9,6 +9,7 @@ import math
 import uuid
 import wave
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +39,8 @@ def to_array(pcm: Pcm) -> np.ndarray:
 
 def from_float(samples: np.ndarray) -> Pcm:
     """Float samples in [-1, 1] → PCM, clipped."""
-    return (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+    pcm: Pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()  # numpy: untyped
+    return pcm
 
 
 def rms(pcm: Pcm) -> float:
@@ -107,7 +109,7 @@ async def run_tool(
     except FileNotFoundError as exc:
         raise MediaError(f"{args[0]} is not installed (see scripts/system-packages.txt)") from exc
     assert proc.stdout is not None and proc.stderr is not None
-    tasks = [asyncio.ensure_future(proc.stderr.read())]
+    tasks: list[asyncio.Future[Any]] = [asyncio.ensure_future(proc.stderr.read())]
     if stdin is not None:
         tasks.append(asyncio.ensure_future(_feed(proc, stdin)))
     out = bytearray()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -31,7 +32,7 @@ class SpeechSettings:
             return cls()
         if isinstance(value, SpeechSettings):
             return value
-        get = value.get if isinstance(value, dict) else lambda key: getattr(value, key, None)
+        get: Callable[[str], Any] = value.get if isinstance(value, dict) else lambda key: getattr(value, key, None)
         voice = get("voice") or get("name") or DEFAULT_VOICE
         try:
             speed = int(get("speed") or 100)

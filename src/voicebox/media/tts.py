@@ -4,8 +4,9 @@ engine is missing or fails, and caches every prompt on disk (docs/speech.md has 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ class SpeechService:
         engines: Sequence[SpeechSynthesizer],
         *,
         cache_dir: Path,
-        order: dict[str, Sequence[str]] | None = None,
+        order: Mapping[str, Sequence[str]] | None = None,
         strict: bool = False,
         storage: Storage | None = None,
     ):
@@ -128,7 +129,7 @@ class SpeechService:
             key = PromptCache.key(CACHE_VERSION, engine.cache_key(speech, language), language, text)
             try:
                 return await self.cache.get_or_create(
-                    key, lambda engine=engine: engine.synthesize(text, speech, language)
+                    key, functools.partial(engine.synthesize, text, speech, language)
                 )
             except MediaError as exc:  # a failing engine must not end the call: try the next
                 log.warning("TTS %s failed, trying the next engine: %s", engine.name, exc.message)

@@ -4,9 +4,9 @@ a 404 naming it), and all of a customer's rows; the domain repositories build on
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, CursorResult, Result, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.errors import NotFound
@@ -45,3 +45,9 @@ async def list_owned(session: AsyncSession, model: type[T], customer_id: int) ->
     result = await session.scalars(
         select(model).where(table.customer_id == customer_id).order_by(table.id))
     return list(result)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE / INSERT / DELETE matched. SQLAlchemy types `execute` as returning a
+    `Result`; for these statements it is a `CursorResult`, the one that carries the count."""
+    return cast("CursorResult[Any]", result).rowcount

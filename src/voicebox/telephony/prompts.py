@@ -7,11 +7,14 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from voicebox.errors import MediaError
 from voicebox.media.audio import Pcm, read_prompt
 from voicebox.telephony.base import Prompt
+
+if TYPE_CHECKING:
+    from voicebox.media.tts import SpeechService
 
 
 class PromptRenderer(Protocol):
@@ -25,7 +28,7 @@ class SpeechPrompts:
     already in memory is returned without awaiting anything, so a warmed-up renderer is
     deterministic under a virtual clock."""
 
-    def __init__(self, speech: Any, *, keep: int = 512):
+    def __init__(self, speech: SpeechService, *, keep: int = 512):
         self.speech = speech
         self.keep = keep
         self._pcm: OrderedDict[tuple[Any, ...], Pcm] = OrderedDict()

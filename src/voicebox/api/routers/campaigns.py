@@ -295,7 +295,7 @@ async def _change_status(
     campaign = await campaign_service.change_status(
         session, customer.id, campaign_id, change.status
     )
-    return StatusOut(status=campaign.status)  # type: ignore[arg-type]
+    return StatusOut(status=campaign.status)  # type: ignore[arg-type]  # a stored status, validated
 
 
 for _method in ("PATCH", "PUT"):

@@ -18,6 +18,7 @@ class IVRStep(Step):
     media = True
     __slots__ = ("announcement", "dtmf", "hints", "immediate", "language", "matchers",
                  "max_digits", "speech", "tries", "wait")
+    state: IVRState
 
     def __init__(self, state: IVRState):
         super().__init__(state)
