@@ -45,3 +45,16 @@ async def list_owned(session: AsyncSession, model: type[T], customer_id: int) ->
     result = await session.scalars(
         select(model).where(table.customer_id == customer_id).order_by(table.id))
     return list(result)
+
+
+async def add_row(session: AsyncSession, row: T) -> T:
+    """Insert `row` and flush, so its id and server defaults are known to the caller."""
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def delete_row(session: AsyncSession, row: object) -> None:
+    """Delete `row` and flush, so a foreign key that still points at it fails here."""
+    await session.delete(row)
+    await session.flush()
