@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.models import Call, Campaign
 from voicebox.models.call import ENDED
+from voicebox.store.repository import add_row
 
 Key = tuple[datetime, int]  # (started_at, id): the history's total order, newest first
 _NEWEST_FIRST = (Call.started_at.desc(), Call.id.desc())
@@ -132,7 +133,4 @@ async def by_call_id(session: AsyncSession, customer_id: int, call_id: str) -> C
 async def insert_call(session: AsyncSession, **fields: Any) -> Call:
     """Write one call row (the dialer's path; tests use it to seed history)."""
     fields.setdefault("state", ENDED)
-    call = Call(**fields)
-    session.add(call)
-    await session.flush()
-    return call
+    return await add_row(session, Call(**fields))

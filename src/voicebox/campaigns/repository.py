@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.models import Abonent, Campaign, PhoneNumber
 from voicebox.models.abonent import CANCELLED, PENDING
-from voicebox.store.repository import get_owned_or_404, rowcount
+from voicebox.store.repository import add_row, get_owned_or_404, rowcount
 
 
 def _live():
@@ -111,7 +111,4 @@ async def cancel_open_abonents(session: AsyncSession, campaign_id: int, now: dat
     return int(rowcount(result) or 0)
 
 
-async def add(session: AsyncSession, campaign: Campaign) -> Campaign:
-    session.add(campaign)
-    await session.flush()
-    return campaign
+add = add_row

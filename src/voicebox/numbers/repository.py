@@ -14,7 +14,7 @@ import voicebox.models as models
 from voicebox.models import NumberOrder, PhoneNumber
 from voicebox.models.campaign import ACTIVE, SUSPENDED
 from voicebox.store.db import dialect_insert
-from voicebox.store.repository import rowcount
+from voicebox.store.repository import add_row, rowcount
 
 _CHUNK = 1000
 
@@ -269,9 +269,7 @@ class NumberRepository:
         return ids
 
     async def add_order(self, session: AsyncSession, order: NumberOrder) -> NumberOrder:
-        session.add(order)
-        await session.flush()
-        return order
+        return await add_row(session, order)
 
     async def campaigns_using(
         self, session: AsyncSession, number_ids: Iterable[int]

@@ -51,3 +51,16 @@ def rowcount(result: Result[Any]) -> int:
     """The rows an UPDATE / INSERT / DELETE matched. SQLAlchemy types `execute` as returning a
     `Result`; for these statements it is a `CursorResult`, the one that carries the count."""
     return cast("CursorResult[Any]", result).rowcount
+
+
+async def add_row(session: AsyncSession, row: T) -> T:
+    """Insert `row` and flush, so its id and server defaults are known to the caller."""
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def delete_row(session: AsyncSession, row: object) -> None:
+    """Delete `row` and flush, so a foreign key that still points at it fails here."""
+    await session.delete(row)
+    await session.flush()
