@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import exists, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voicebox.calls.campaign_counts import counting
 from voicebox.models import Call, Campaign
 from voicebox.models.call import ENDED
 
@@ -133,6 +134,7 @@ async def insert_call(session: AsyncSession, **fields: Any) -> Call:
     """Write one call row (the dialer's path; tests use it to seed history)."""
     fields.setdefault("state", ENDED)
     call = Call(**fields)
-    session.add(call)
-    await session.flush()
+    async with counting(session, [call.call_id]):
+        session.add(call)
+        await session.flush()
     return call
