@@ -17,18 +17,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.models import Call, CampaignBranchCount, CampaignOutcomeCount
 from voicebox.models.call import ENDED
 from voicebox.models.campaign_count import NO_STATUS
-from voicebox.store.db import dialect_insert
+from voicebox.store.db import dialect_insert, is_postgresql
 
 # The kinds whose transitions are a subscriber's answer.
 ANSWER_KINDS = frozenset({"IVR"})
 # Ids per SELECT … IN (…): well under SQLite's and asyncpg's bound-parameter limits.
-_CHUNK = 500
+_CHUNK = 1000  # (a persister's batch is 200)
 
 
 @dataclass
@@ -62,14 +62,24 @@ def answers(trace: Any) -> Iterable[tuple[str, str]]:
 
 
 async def _tally(session: AsyncSession, call_ids: list[str], tally: Tally, sign: int) -> None:
+    """Add (sign 1) or take away (-1) what these calls add up to. Before the write (-1), on
+    PostgreSQL, the rows are locked whatever their state, in the writers' lock order (abonent,
+    call id), so a concurrent writer of the same call (the lease sweep closing it as 503 while
+    its late result arrives) waits, and each counts only its own change."""
+    lock = sign < 0 and is_postgresql(session)
     for first in range(0, len(call_ids), _CHUNK):
-        rows = await session.execute(
-            select(Call.campaign_id, Call.status, Call.answered, Call.duration, Call.cost,
-                   Call.trace)
-            .where(Call.call_id.in_(call_ids[first:first + _CHUNK]), Call.state == ENDED,
-                   Call.campaign_id.is_not(None)))
-        for campaign_id, status, answered, duration, cost, trace in rows:
-            tally.add(campaign_id, status, answered, duration, cost, trace, sign)
+        query = (select(Call.state, Call.campaign_id, Call.status, Call.answered, Call.duration,
+                        Call.cost, Call.trace)
+                 .where(Call.call_id.in_(call_ids[first:first + _CHUNK])))
+        if lock:
+            query = query.order_by(func.coalesce(Call.abonent_id, 0), Call.call_id)
+            query = query.with_for_update()
+        else:
+            query = query.where(Call.state == ENDED, Call.campaign_id.is_not(None))
+        for state, campaign_id, status, answered, duration, cost, trace in \
+                await session.execute(query):
+            if state == ENDED and campaign_id is not None:
+                tally.add(campaign_id, status, answered, duration, cost, trace, sign)
 
 
 async def apply(session: AsyncSession, tally: Tally) -> None:
