@@ -1,6 +1,7 @@
 """The dashboard's counters (campaign_outcome_counts, campaign_branch_counts) against what the
 calls' rows and step traces say, after a real run through the dialer on the simulator with retries
-and an IVR left by several branches; and the migration's backfill gives the same counters."""
+and an IVR left by several branches; the migration's backfill gives the same counters; a call
+rewritten after the lease sweep closed it counts once."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from pathlib import Path
 
 from sqlalchemy import delete, select, text
 from tests.campaigns.helpers import RICH, buy, scenario, url
-from tests.dialer.conftest import dialer, wait_until  # noqa: F401
+from tests.dialer.conftest import dialer, insert_campaign, wait_until  # noqa: F401
 from tests.dialer.scenarios import survey
 
-from voicebox.models import Call, CampaignBranchCount, CampaignOutcomeCount
+from voicebox.dialer.repository import Finished, dialer_repository
+from voicebox.models import Abonent, Call, CampaignBranchCount, CampaignOutcomeCount
+from voicebox.store.db import utcnow
 
 MIGRATION = (Path(__file__).resolve().parents[2] / "src/voicebox/store/migrations/versions"
              / "2026_11_30_campaign_counts.py")
@@ -128,3 +131,35 @@ async def test_counters_equal_the_calls_and_their_traces(app, client, make_tenan
         await session.execute(text(migration._BRANCHES[session.get_bind().dialect.name]))
         await session.commit()
         assert await _counters(session, campaign_id) == counted
+
+
+async def test_a_call_closed_by_the_sweep_then_written_late_counts_once(app, tenant):
+    """The lease sweep closes a lost call as 503; the worker's result arrives after all and
+    rewrites the row: the counters hold the last values only, once."""
+    campaign = await insert_campaign(app, tenant.id, phones=["+79990000001"], simulation={})
+    async with app.state.sessionmaker() as session:
+        abonent = await session.scalar(select(Abonent).where(Abonent.campaign_id == campaign.id))
+        abonent.state, abonent.attempts_made, abonent.lease_owner = "calling", 1, "w-late"
+        session.add(Call(call_id="late-1", customer_id=tenant.id, campaign_id=campaign.id,
+                         abonent_id=abonent.id, attempt=1, call_type="outbound",
+                         cd_pn=abonent.phone, state="dialing", started_at=utcnow()))
+        await session.commit()
+        abonent_id = abonent.id
+
+    async with app.state.sessionmaker() as session:
+        await dialer_repository.dead_call(session, abonent_id=abonent_id, attempt=1,
+                                          now=utcnow(), error="worker lost during the call")
+        await dialer_repository.dead_call(session, abonent_id=abonent_id, attempt=1,
+                                          now=utcnow(), error="worker lost during the call")
+        await session.commit()
+        assert await _counters(session, campaign.id) == ({503: (1, 0, 0, Decimal(0))}, {})
+
+    trace = [{"index": 0, "state": "ask", "kind": "IVR", "start": 0, "transition": "onNoInput"}]
+    late = Finished(call_id="late-1", abonent_id=abonent_id, attempt=1, status=200,
+                    answered=True, duration=7, cost=Decimal("0.35"), trace=trace, variables={},
+                    error=None, ended_at=utcnow(), abonent_state=None, next_attempt_at=None)
+    async with app.state.sessionmaker() as session:
+        await dialer_repository.finish(session, [late], owner=None)
+        await session.commit()
+        assert await _counters(session, campaign.id) == (
+            {200: (1, 1, 7, Decimal("0.35"))}, {("ask", "onNoInput"): 1})
