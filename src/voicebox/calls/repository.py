@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import exists, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voicebox.calls.campaign_counts import counting
 from voicebox.models import Call, Campaign
 from voicebox.models.call import ENDED
 from voicebox.store.repository import add_row
@@ -133,4 +134,6 @@ async def by_call_id(session: AsyncSession, customer_id: int, call_id: str) -> C
 async def insert_call(session: AsyncSession, **fields: Any) -> Call:
     """Write one call row (the dialer's path; tests use it to seed history)."""
     fields.setdefault("state", ENDED)
-    return await add_row(session, Call(**fields))
+    call = Call(**fields)
+    async with counting(session, [call.call_id]):
+        return await add_row(session, call)

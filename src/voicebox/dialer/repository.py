@@ -18,6 +18,7 @@ from sqlalchemy import Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.calls import repository as calls_repository
+from voicebox.calls.campaign_counts import counting
 from voicebox.campaigns import repository as campaigns_repository
 from voicebox.models import (
     Abonent,
@@ -219,16 +220,17 @@ class DialerRepository:
         if not items:
             return 0
         items = sorted(items, key=lambda i: (i.abonent_id or 0, i.call_id))  # lock order
-        await session.execute(
-            CALLS.update().where(CALLS.c.call_id == bindparam("b_call_id")).values(
-                state=ENDED, status=bindparam("b_status"), answered=bindparam("b_answered"),
-                duration=bindparam("b_duration"), cost=bindparam("b_cost"),
-                trace=bindparam("b_trace"), variables=bindparam("b_variables"),
-                error=bindparam("b_error"), ended_at=bindparam("b_ended_at")),
-            [{"b_call_id": i.call_id, "b_status": i.status, "b_answered": i.answered,
-              "b_duration": i.duration, "b_cost": i.cost, "b_trace": i.trace,
-              "b_variables": i.variables, "b_error": i.error, "b_ended_at": i.ended_at}
-             for i in items])
+        async with counting(session, [i.call_id for i in items]):  # the dashboard's counters
+            await session.execute(
+                CALLS.update().where(CALLS.c.call_id == bindparam("b_call_id")).values(
+                    state=ENDED, status=bindparam("b_status"), answered=bindparam("b_answered"),
+                    duration=bindparam("b_duration"), cost=bindparam("b_cost"),
+                    trace=bindparam("b_trace"), variables=bindparam("b_variables"),
+                    error=bindparam("b_error"), ended_at=bindparam("b_ended_at")),
+                [{"b_call_id": i.call_id, "b_status": i.status, "b_answered": i.answered,
+                  "b_duration": i.duration, "b_cost": i.cost, "b_trace": i.trace,
+                  "b_variables": i.variables, "b_error": i.error, "b_ended_at": i.ended_at}
+                 for i in items])
         moving = [i for i in items if i.abonent_id is not None and i.abonent_state is not None]
         if not moving:
             return 0
@@ -263,12 +265,15 @@ class DialerRepository:
     async def dead_call(self, session: AsyncSession, *, abonent_id: int, attempt: int,
                         now: datetime, error: str) -> Any:
         """Close the history row of an attempt whose worker died; returns its call id."""
-        await session.execute(
-            update(Call).where(Call.abonent_id == abonent_id, Call.attempt == attempt,
-                               Call.state != ENDED)
-            .values(state=ENDED, status=503, ended_at=now, error=error))
-        return await session.scalar(select(Call.call_id).where(
+        call_id = await session.scalar(select(Call.call_id).where(
             and_(Call.abonent_id == abonent_id, Call.attempt == attempt)))
+        if call_id is None:
+            return None
+        async with counting(session, [call_id]):
+            await session.execute(
+                update(Call).where(Call.call_id == call_id, Call.state != ENDED)
+                .values(state=ENDED, status=503, ended_at=now, error=error))
+        return call_id
 
     async def requeue(self, session: AsyncSession, abonent_id: int, *, state: str,
                       next_attempt_at: datetime | None, status: int) -> None:
