@@ -32,6 +32,7 @@ const RU: Record<string, string> = {
   startDate: "Начало", stopDate: "Окончание", simulation: "Симулятор", simulateCustom: "Задать поведение абонентов",
   seed: "Seed", rule: "Правило", match: "Номер или маска", answerDelay: "Задержка ответа, с", entryPoint: "Точка входа", recordingFailed: "Запись не загрузилась", first: "Первая страница", last: "Последняя страница",
   money: "Баланс и операции", dialledNumber: "Набираемый номер", tryInbound: "Симулятор позвонит на номер входящей кампании с вводом ниже.", amount: "Сумма", kind: "Вид", description: "Описание", reference: "Ссылка",
+  number: "Номер", reserved: "зарезервирован", recording: "Запись звонка",
 };
 
 const EN: Record<string, string> = {
@@ -60,6 +61,7 @@ const EN: Record<string, string> = {
   startDate: "Start", stopDate: "Stop", simulation: "Simulator", simulateCustom: "Set subscriber behaviour",
   seed: "Seed", rule: "Rule", match: "Number or pattern", answerDelay: "Answer delay, s", entryPoint: "Entry point", recordingFailed: "The recording did not load", first: "First page", last: "Last page",
   money: "Balance and ledger", dialledNumber: "Dialled number", tryInbound: "The simulator calls an inbound campaign on the number with the inputs below.", amount: "Amount", kind: "Kind", description: "Description", reference: "Reference",
+  number: "Number", reserved: "reserved", recording: "Call recording",
 };
 
 const stored = typeof localStorage === "undefined" ? null : localStorage.getItem("voicebox.lang");
@@ -68,6 +70,11 @@ const listeners = new Set<() => void>();
 
 export function t(key: string): string {
   return (language === "ru" ? RU : EN)[key] ?? EN[key] ?? key;
+}
+
+/** A moment (unix ms, ISO string or Date) in the console's language, not the browser's locale. */
+export function formatDateTime(value: number | string | Date): string {
+  return new Date(value).toLocaleString(language === "ru" ? "ru-RU" : "en-GB");
 }
 
 export function toggleLanguage() {
