@@ -33,6 +33,9 @@ const RU: Record<string, string> = {
   seed: "Seed", rule: "Правило", match: "Номер или маска", answerDelay: "Задержка ответа, с", entryPoint: "Точка входа", recordingFailed: "Запись не загрузилась", first: "Первая страница", last: "Последняя страница",
   money: "Баланс и операции", dialledNumber: "Набираемый номер", tryInbound: "Симулятор позвонит на номер входящей кампании с вводом ниже.", amount: "Сумма", kind: "Вид", description: "Описание", reference: "Ссылка",
   number: "Номер", reserved: "зарезервирован", recording: "Запись звонка",
+  // Campaign statuses (the API's values; English shows them as they are).
+  free: "свободен", // a number's state (and `reserved` above)
+  Active: "Активна", Paused: "На паузе", Suspended: "Приостановлена", Stopped: "Остановлена",
 };
 
 const EN: Record<string, string> = {

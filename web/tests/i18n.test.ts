@@ -25,5 +25,9 @@ describe("i18n", () => {
     expect(t("number")).not.toBe(t("numbers"));
     expect(t("reserved")).toBe("зарезервирован");
     expect(t("recording")).toBe("Запись звонка");
+    expect(t("free")).toBe("свободен"); // a number's state
+    expect(t("Active")).toBe("Активна"); // a campaign's status, as the dashboard shows it
+    toggleLanguage();
+    expect(t("Active")).toBe("Active");
   });
 });

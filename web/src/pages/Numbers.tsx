@@ -130,7 +130,7 @@ export function Numbers() {
           { header: t("number"), cell: (n) => n.number },
           { header: t("region"), cell: (n) => n.regionName },
           { header: t("category"), cell: (n) => n.category },
-          { header: t("state"), cell: (n) => n.state },
+          { header: t("state"), cell: (n) => t(n.state) },
           {
             header: "",
             cell: (n) => (
