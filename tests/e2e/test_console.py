@@ -245,6 +245,8 @@ def walk_through(page, steps: Steps, server: ConsoleServer) -> None:
         "neither text nor file")
     select(page, "ivr1")
     expect(page.locator(".state-form .branch .field-problems")).to_contain_text("no way to match")
+    # The side panel's fields read in the console's language (with the API's key beside them).
+    expect(page.locator("label[for=field-awaitingTime]")).to_have_text("Ожидание ввода, с awaitingTime")
     steps.shot("problem")
     page.fill(".branch-dtmf", "1")
     for name, text in (("voicemessage1", "Здравствуйте! Ответьте, пожалуйста."),

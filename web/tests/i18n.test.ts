@@ -2,7 +2,7 @@
 // Dates follow the console's language, not the browser's locale (an en-US browser showed
 // "11/30/2026, 6:33:46 AM" inside the Russian console).
 import { afterEach, describe, expect, it } from "vitest";
-import { formatDateTime, t, toggleLanguage } from "../src/i18n";
+import { fieldName, formatDateTime, t, toggleLanguage } from "../src/i18n";
 
 const MOMENT = Date.UTC(2026, 10, 30, 6, 33, 46);
 
@@ -25,6 +25,8 @@ describe("i18n", () => {
     expect(t("number")).not.toBe(t("numbers"));
     expect(t("reserved")).toBe("зарезервирован");
     expect(t("recording")).toBe("Запись звонка");
+    expect(fieldName("awaitingTime")).toBe("Ожидание ввода, с"); // side panel labels
+    expect(fieldName("notAField")).toBe("notAField");
     expect(t("free")).toBe("свободен"); // a number's state
     expect(t("Active")).toBe("Активна"); // a campaign's status, as the dashboard shows it
     toggleLanguage();
