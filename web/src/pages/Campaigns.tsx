@@ -103,7 +103,7 @@ function CampaignList() {
   const columns: Column<Campaign>[] = [
     { header: "ID", cell: (c) => c.id },
     { header: t("name"), cell: (c) => <a href={`#/campaigns/${c.id}`}>{c.name}</a> },
-    { header: t("status"), cell: (c) => c.status },
+    { header: t("status"), cell: (c) => t(c.status) },
     {
       header: t("progress"),
       cell: (c) => (
@@ -418,7 +418,7 @@ function Dashboard({ id }: { id: number }) {
         <a href="#/campaigns">← {t("campaigns")}</a>
       </p>
       <h1>
-        {campaign.name} <small className={`status status-${campaign.status}`}>{campaign.status}</small>
+        {campaign.name} <small className={`status status-${campaign.status}`}>{t(campaign.status)}</small>
       </h1>
       {campaign.suspendedReason && <p className="error">{campaign.suspendedReason}</p>}
       {campaign.entryPoint?.url && (
