@@ -164,7 +164,6 @@ async def main() -> None:
     free_ok, closed_ok, flips, closed_flips, total = Counter(), Counter(), 0, 0, Counter()
     digit_ok, digit_closed_ok, digit_total = Counter(), Counter(), Counter()
     false_digits, digit_negatives = Counter(), Counter()
-    digit_free_ok, false_digits_free = Counter(), Counter()  # without the digit search
     latencies, closed_latencies, mistakes = [], [], []
     amd = Counter()
     human_as_robot = 0
@@ -200,10 +199,6 @@ async def main() -> None:
             false_digits[language] += bool(said)
             if said:
                 mistakes.append(f"false digit {language} {label}: → {said}")
-            recognizer.digit_search = False
-            said = ivr_digits(recognizer.decode(utterance, language, list(DIGIT_HINTS[language])))
-            recognizer.digit_search = True
-            false_digits_free[language] += bool(said)
         if kind == "intent":
             total[language] += 1
             answer = Heard(speech=text, confidence=heard.confidence if heard else 0,
@@ -229,11 +224,6 @@ async def main() -> None:
                     mistakes.append(f"closed {language} {label}: → {chosen or '-'}")
         else:
             digit_total[language] += 1
-            if utterance:
-                recognizer.digit_search = False
-                free_only = recognizer.decode(utterance, language, hints)
-                recognizer.digit_search = True
-                digit_free_ok[language] += ivr_digits(free_only) == label
             said = ivr_digits(heard) if heard else ""
             digit_ok[language] += said == label
             if said != label:
@@ -263,11 +253,9 @@ async def main() -> None:
     print(f"{'':36} {'ru':>22} {'en':>22} {'all':>22}")
     for name, ok, whole in [("intents, free + hints", free_ok, total),
                             ("intents, closed set", closed_ok, total),
-                            ("digits, free + digit prompt", digit_free_ok, digit_total),
-                            ("digits, + digit search", digit_ok, digit_total),
+                            ("digits, free + digit prompt", digit_ok, digit_total),
                             ("digits, closed set", digit_closed_ok, digit_total),
-                            ("false digits, free", false_digits_free, digit_negatives),
-                            ("false digits, + digit search", false_digits,
+                            ("false digits (non-number answers)", false_digits,
                              digit_negatives)]:
         print(f"{name:36} {pct(ok['ru'], whole['ru']):>22} {pct(ok['en'], whole['en']):>22} "
               f"{pct(sum(ok.values()), sum(whole.values())):>22}")

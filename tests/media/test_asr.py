@@ -19,7 +19,6 @@ from voicebox.media.asr import (
     Transcript,
     _transcript,
     build_recognizer,
-    digits_only,
     prompt_text,
     to_16k,
 )
@@ -67,12 +66,6 @@ def test_expected_digits_are_prompted_as_scrambled_sentences():
         "баланс, оператор. Два. Один. Три."
     assert prompt_text("ru", ["да", "нет", "два"]) == "да, нет, два"  # no digit branch
     assert prompt_text("en", []) == ""
-
-
-def test_the_digit_search_runs_only_where_only_a_number_is_expected():
-    assert digits_only("ru", DIGIT_HINTS["ru"]) and digits_only("en", ["one", "Two", "three"])
-    assert not digits_only("ru", [*DIGIT_HINTS["ru"], "оператор"])
-    assert not digits_only("en", DIGIT_HINTS["ru"]) and not digits_only("en", ["one", "two"])
 
 
 def test_readings_spelling_the_same_number_fold_together():

@@ -194,11 +194,9 @@ class WhisperRecognizer:
     threads: int = 2
     workers: int = 1
     beam: int = 5
-    digit_search: bool = True  # widen the beam with digit readings when only a number is expected
     name: str = "whisper"
     _model: Any = field(default=None, init=False, repr=False)
     _tokenizers: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
-    _suppress: dict[str, list[int]] = field(default_factory=dict, init=False, repr=False)
     _loading: asyncio.Lock | None = field(default=None, init=False, repr=False)
     _failure: MediaError | None = field(default=None, init=False, repr=False)
 
@@ -303,68 +301,7 @@ class WhisperRecognizer:
             logliks.append(score * (len(tokens) + 1))  # scores are per-token means
             means.append(score)
         heard = _transcript(texts, logliks, means, result.no_speech_prob, language, 0.0)
-        if self.digit_search and heard.text and not spoken_digits(heard.text) \
-                and digits_only(language, hints):
-            # The free beam read no number where only a number is expected: search the digit
-            # readings it pruned and let them compete with its own on the same likelihood.
-            for text, loglik in self.digit_readings(encoded, prompt, language):
-                texts.append(text)
-                logliks.append(loglik)
-                means.append(means[0])
-            heard = _transcript(texts, logliks, means, result.no_speech_prob, language, 0.0)
         return replace(heard, seconds=time.perf_counter() - started)
-
-    def digit_readings(self, encoded: Any, prompt: list[int],
-                       language: str) -> list[tuple[str, float]]:
-        """The best digit-only readings of the audio (a beam search allowed only the tokens of
-        the language's digit words, numerals and punctuation), each with its log-likelihood
-        under the unconstrained model (teacher-forced with the same prompt), so that it compares
-        fairly with the free readings' and a non-number answer keeps its weight."""
-        import ctranslate2
-
-        tok = self.tokenizer(language)
-        result = self._model.model.generate(
-            encoded, [prompt], beam_size=self.beam, num_hypotheses=self.beam,
-            max_length=len(prompt) + 16, suppress_blank=True,
-            suppress_tokens=self.non_digit_tokens(language),
-        )[0]
-        found: dict[str, list[int]] = {}
-        for ids in result.sequences_ids:
-            tokens = [t for t in ids if t < tok.eot]
-            text = tok.decode(tokens).strip()
-            if tokens and spoken_digits(text):
-                found.setdefault(text, tokens)
-        if not found:
-            return []
-        memory = np.array(encoded)
-        batch = ctranslate2.StorageView.from_array(
-            np.ascontiguousarray(np.repeat(memory, len(found), axis=0)))
-        aligned = self._model.model.align(
-            batch, prompt, [[*tokens, tok.eot] for tokens in found.values()],
-            [_FRAMES] * len(found))
-        readings = []
-        for text, alignment in zip(found, aligned, strict=True):
-            probs = list(alignment.text_token_probs)[:-1] or [1e-9]
-            readings.append((text, sum(math.log(max(p, 1e-9)) for p in probs)))
-        return readings
-
-    def non_digit_tokens(self, language: str) -> list[int]:
-        """Every token but those spelling the language's digit words and numerals, punctuation
-        and the end of text (cached per language)."""
-        cached = self._suppress.get(language)
-        if cached is None:
-            tok = self.tokenizer(language)
-            forms = [*DIGIT_HINTS.get(language, ()), *"0123456789"]
-            allowed = {tok.eot}
-            for form in forms:
-                for variant in (form, form[:1].upper() + form[1:]):
-                    for text in (variant, " " + variant, variant + ".", " " + variant + ".",
-                                 variant + ",", " " + variant + ","):
-                        allowed.update(tok.encode(text))
-            allowed.update(tok.encode("."))
-            size = self._model.hf_tokenizer.get_vocab_size()
-            cached = self._suppress[language] = [i for i in range(size) if i not in allowed]
-        return cached
 
     def score(self, pcm: Pcm, language: str, candidates: Sequence[str]) -> list[float]:
         """Teacher-forced likelihood of each candidate answer given the audio: the mean log
@@ -390,14 +327,6 @@ class WhisperRecognizer:
             probs = list(result.text_token_probs)[:-1] or [1e-9]
             scores.append(sum(math.log(max(p, 1e-9)) for p in probs) / len(probs))
         return scores
-
-
-def digits_only(language: str, hints: Sequence[str]) -> bool:
-    """The hints are the language's digit words and nothing else: the question expects a number
-    (a menu answered by digits)."""
-    known = set(DIGIT_HINTS.get(language, ()))
-    words = [hint.strip().lower() for hint in hints if hint and hint.strip()]
-    return len(words) >= 3 and all(word in known for word in words)
 
 
 def prompt_text(language: str, hints: Sequence[str]) -> str:
