@@ -209,7 +209,10 @@ async def main() -> None:
             free_ok[language] += code == label
             flips += code == FLIP.get(label)
             if code != label:
-                mistakes.append(f"free {language} {label}: {text!r} → {code or '-'}")
+                why = f" (confidence {heard.confidence:.2f}, readings " \
+                      f"{[(t, round(w, 2)) for t, w in heard.alternatives[:4]]})" \
+                    if heard and found and not code else ""
+                mistakes.append(f"free {language} {label}: {text!r} → {code or '-'}{why}")
             if not args.no_closed:
                 candidates = closed_set(language)
                 t0 = time.perf_counter()
