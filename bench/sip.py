@@ -5,10 +5,15 @@ inbound calls from sipp callers that we answer.
     .venv/bin/python bench/sip.py [--levels 100,250,500] [--rate 50] [--hold 10]
 
 Per level and direction: calls set up at `--rate` per second (each playing a long prompt once
-up), how many were answered, the rate reached, then `--hold` seconds with every call up: the
+up: a speech-like 220 Hz tone, so every frame is encoded and the echo is heard as loud audio),
+how many were answered, the rate reached, then `--hold` seconds with every call up: the
 pacer's lateness off the 20 ms grid (p50 / p99 / max), ticks skipped, echoed packets received,
-and the CPU this process spent per call-second of media. Bars (issue 13): ≥ 500 concurrent
-calls with p99 < 5 ms, ≥ 50 new calls/s each way, on an otherwise idle 2-core machine.
+and the CPU this process spent per call-second of media (the recording writer process's apart).
+Every answered call is recorded as in production (a live tap through the writer process into a
+scratch folder); `recorded` counts the recordings complete on disk after hang-up, which must
+equal `answered`. First the floor: the pacer alone for `--hold` seconds, what the machine's
+scheduling costs at that moment. Bars (issue 13): ≥ 500 concurrent calls with p99 < 5 ms,
+≥ 50 new calls/s each way, no lost calls, all recorded, on an otherwise idle 2-core machine.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import resource
 import shutil
 import socket
@@ -24,11 +30,15 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 from _common import cpu_seconds
 
-from voicebox.telephony.base import CallResult, Prompt
+from voicebox.media.audio import from_float
+from voicebox.media.tap import RecordingTap
+from voicebox.media.tap_writer import TapWriter, shared_writer
+from voicebox.telephony.base import CallResult, Prompt, RealClock
 from voicebox.telephony.media_leg import MediaKit
-from voicebox.telephony.pacer import pacer_for
+from voicebox.telephony.pacer import FramePacer, pacer_for
 from voicebox.telephony.sip import SipCall, SipConfig, SipGateway
 from voicebox.telephony.sip.rtp import REAL_TIME, RTP_MAX_BEHIND
 
@@ -41,22 +51,74 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+_t = np.arange(600 * 8000) / 8000
+LONG_PCM = from_float(0.3 * np.sin(2 * np.pi * 220 * _t) * (1 + np.sin(2 * np.pi * 3 * _t)) / 2)
+del _t
+
+
 class LongPrompt:
-    """Implements `PromptRenderer`: ten minutes of silence, streamed frame by frame."""
+    """Implements `PromptRenderer`: ten minutes of a speech-like tone, streamed frame by frame."""
 
     async def render(self, prompt: Prompt) -> bytes:
-        return bytes(2 * 8000 * 600)
+        return LONG_PCM
 
 
-async def hold_and_measure(calls: list[SipCall], hold: float) -> dict[str, float]:
+class Recordings:
+    """The `MediaKit.taps` factory: every call recorded live into `folder`, as in production."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.opened = 0
+        self.complete = 0
+        self.writer: TapWriter | None = None
+
+    def __call__(self, call_id: str, start: float) -> RecordingTap:
+        self.opened += 1
+        self.writer = shared_writer()
+        return RecordingTap(self.folder / f"{call_id}.wav", start=start, writer=self.writer,
+                            on_close=self._closed)
+
+    def _closed(self, path: Path) -> None:
+        self.complete += 1
+
+    async def settle(self, expected: int, seconds: float = 30.0) -> int:
+        """Recordings complete once `expected` are (or `seconds` passed)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                while self.complete < expected:  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+        return self.complete
+
+    def dropped(self) -> int:
+        """Appends the writer process had no room for, so far (silent holes in recordings)."""
+        return self.writer.dropped if self.writer is not None else 0
+
+    def writer_cpu(self) -> float:
+        return self.writer.cpu_seconds() if self.writer is not None else 0.0
+
+
+async def floor(hold: float) -> dict[str, float]:
+    """The pacer alone: its lateness is the machine's scheduling, no call's work."""
+    pacer = FramePacer(RealClock())
+    pacer.add(lambda at: None)
+    pacer.lateness = []
+    await asyncio.sleep(hold)
+    lateness = [x * 1000 for x in pacer.lateness]
+    await pacer.stop()
+    return {"p50": statistics.median(lateness), "p99": percentile(lateness, 0.99),
+            "max": max(lateness)}
+
+
+async def hold_and_measure(calls: list[SipCall], hold: float, recordings: Recordings,
+                           ) -> dict[str, float]:
     """`hold` seconds with `calls` up: pacer lateness, echo, CPU per call-second."""
     the_pacer = pacer_for(REAL_TIME, max_behind=RTP_MAX_BEHIND)  # the shared pacer every RTP stream is ticked by
     the_pacer.lateness = []
     ticks = the_pacer.ticks
     received = sum(c.transport.packets_received for c in calls if c.transport)
-    cpu = cpu_seconds()
+    cpu, writer_cpu = cpu_seconds(), recordings.writer_cpu()
     await asyncio.sleep(hold)
-    cpu = cpu_seconds() - cpu
+    cpu, writer_cpu = cpu_seconds() - cpu, recordings.writer_cpu() - writer_cpu
     lateness = [x * 1000 for x in the_pacer.lateness]
     the_pacer.lateness = None
     skipped = round(hold / 0.02) - (the_pacer.ticks - ticks)  # ticks the grid lost
@@ -64,7 +126,8 @@ async def hold_and_measure(calls: list[SipCall], hold: float) -> dict[str, float
     return {"p50": statistics.median(lateness) if lateness else float("nan"),
             "p99": percentile(lateness, 0.99), "max": max(lateness, default=float("nan")),
             "skipped": max(skipped, 0), "echo_pps": echoed / hold,
-            "cpu_ms": 1000 * cpu / max(len(calls) * hold, 1e-9)}
+            "cpu_ms": 1000 * cpu / max(len(calls) * hold, 1e-9),
+            "writer_ms": 1000 * writer_cpu / max(len(calls) * hold, 1e-9)}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -74,8 +137,8 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def outbound_level(gateway: SipGateway, calls: int, rate: float, hold: float,
-                         ) -> dict[str, float]:
+async def outbound_level(gateway: SipGateway, recordings: Recordings, calls: int, rate: float,
+                         hold: float) -> dict[str, float]:
     loop = asyncio.get_running_loop()
     placed: list[SipCall] = []
     players: list[asyncio.Task[object]] = []
@@ -96,17 +159,19 @@ async def outbound_level(gateway: SipGateway, calls: int, rate: float, hold: flo
     results = await asyncio.gather(*dials)
     setup = loop.time() - start
     up = [c for c, r in zip(placed, results, strict=True) if r is CallResult.ANSWERED]
+    before = recordings.complete
     row = {"way": "out", "calls": calls, "answered": len(up), "rate": calls / setup,
-           **await hold_and_measure(up, hold)}
+           **await hold_and_measure(up, hold, recordings)}
     for task in players:
         task.cancel()
     await asyncio.gather(*(c.hangup() for c in placed), return_exceptions=True)
     await asyncio.gather(*players, return_exceptions=True)
+    row["recorded"] = await recordings.settle(before + len(up)) - before
     return row
 
 
-async def inbound_level(gateway: SipGateway, workdir: str, sipp: str, calls: int, rate: float,
-                        hold: float) -> dict[str, float]:
+async def inbound_level(gateway: SipGateway, recordings: Recordings, workdir: str, sipp: str,
+                        calls: int, rate: float, hold: float) -> dict[str, float]:
     """sipp dials us `calls` times at `rate`; we answer each and play until the hold is over."""
     loop = asyncio.get_running_loop()
     up: list[SipCall] = []
@@ -131,12 +196,14 @@ async def inbound_level(gateway: SipGateway, workdir: str, sipp: str, calls: int
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(all_up.wait(), calls / rate + 30)
     setup = loop.time() - start
+    before = recordings.complete
     row = {"way": "in", "calls": calls, "answered": len(up), "rate": len(up) / setup,
-           **await hold_and_measure(up, hold)}
+           **await hold_and_measure(up, hold, recordings)}
     for task in players:
         task.cancel()
     await asyncio.gather(*(c.hangup() for c in up), return_exceptions=True)
     await asyncio.gather(*players, return_exceptions=True)
+    row["recorded"] = await recordings.settle(before + len(up)) - before
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(callers.wait(), 30)
     if callers.returncode is None:
@@ -160,6 +227,7 @@ async def main() -> None:
     levels = [int(x) for x in args.levels.split(",")]
     port, media = free_port(), 21000 + 2 * (free_port() % 2000)
     with tempfile.TemporaryDirectory() as workdir:
+        recordings = Recordings(Path(workdir) / "recordings")
         trunk = await asyncio.create_subprocess_exec(
             sipp, "-sf", str(HERE / "sipp" / "uas_echo.xml"), "-i", "127.0.0.1", "-p", str(port),
             "-mi", "127.0.0.1", "-mp", str(media), "-rtp_echo", "-nostdin", cwd=workdir,
@@ -167,28 +235,41 @@ async def main() -> None:
         gateway = SipGateway(SipConfig(
             trunk_host="127.0.0.1", trunk_port=port, username="bench", password="bench",
             bind_host="127.0.0.1", bind_port=0, rtp_ports=(30000, 30000 + 4 * max(levels))),
-            media=MediaKit(prompts=LongPrompt()))
+            media=MediaKit(prompts=LongPrompt(), taps=recordings))
         await gateway.start()
         await asyncio.sleep(0.5)
-        print(f"{'way':>3} {'calls':>6} {'answered':>8} {'calls/s':>8} {'p50 ms':>7} "
-              f"{'p99 ms':>7} {'max ms':>7} {'skipped':>7} {'echo pkt/s':>10} "
-              f"{'CPU ms/call-s':>13}")
+        base = await floor(args.hold)
+        print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.2f}; floor (the "
+              f"pacer alone): p50 {base['p50']:.2f} p99 {base['p99']:.2f} "
+              f"max {base['max']:.2f} ms")
+        print(f"{'way':>3} {'calls':>6} {'answered':>8} {'recorded':>8} {'calls/s':>8} "
+              f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'skipped':>7} {'echo pkt/s':>10} "
+              f"{'CPU ms/call-s':>13} {'writer':>6} {'dropped':>7}")
+        knee: dict[str, int] = {}
         try:
             for n in levels:
-                for row in (await outbound_level(gateway, n, args.rate, args.hold),
-                            await inbound_level(gateway, workdir, sipp, n, args.rate,
-                                                args.hold)):
+                for row in (await outbound_level(gateway, recordings, n, args.rate, args.hold),
+                            await inbound_level(gateway, recordings, workdir, sipp, n,
+                                                args.rate, args.hold)):
+                    if (row["p99"] < 5.0 and row["answered"] == n
+                            and row["recorded"] == row["answered"]):
+                        knee[row["way"]] = max(knee.get(row["way"], 0), n)
                     print(f"{row['way']:>3} {row['calls']:>6.0f} {row['answered']:>8.0f} "
-                          f"{row['rate']:>8.1f} {row['p50']:>7.2f} {row['p99']:>7.2f} "
-                          f"{row['max']:>7.2f} {row['skipped']:>7.0f} {row['echo_pps']:>10.0f} "
-                          f"{row['cpu_ms']:>13.2f}", flush=True)
+                          f"{row['recorded']:>8.0f} {row['rate']:>8.1f} {row['p50']:>7.2f} "
+                          f"{row['p99']:>7.2f} {row['max']:>7.2f} {row['skipped']:>7.0f} "
+                          f"{row['echo_pps']:>10.0f} {row['cpu_ms']:>13.2f} "
+                          f"{row['writer_ms']:>6.2f} {recordings.dropped():>7}", flush=True)
                     await asyncio.sleep(2)
         finally:
             await gateway.stop()
+            if recordings.writer is not None:
+                await recordings.writer.aclose()
             trunk.kill()
             with contextlib.suppress(ProcessLookupError):
                 await trunk.wait()
-
+        for way in ("out", "in"):
+            print(f"knee ({way}): {knee.get(way) or 'none'} calls with p99 < 5 ms, all answered "
+                  f"and recorded (load average now {os.getloadavg()[0]:.2f})")
 
 
 if __name__ == "__main__":

@@ -47,8 +47,9 @@ async def test_sigkill_mid_call_leaves_playable_recordings(app, make_tenant, set
     victim = start_worker(env, "--id", "victim", log=log)
     try:
         paths = await wait_until(lambda: _recording_paths(app, campaign.id), limit=90, every=0.2)
-        # Let each call run: two seconds of audio written, then kill the worker mid-prompt.
-        await wait_until(lambda: _all_longer_than(settings.data_dir, paths, 2.0), limit=60,
+        # Let each call's prompt play for a while (the file also holds the ringing, the callee's
+        # greeting and, under load, silence while the prompt renders), then kill mid-prompt.
+        await wait_until(lambda: _robot_spoke(settings.data_dir, paths, 1.5), limit=90,
                          every=0.2)
     finally:
         victim.send_signal(signal.SIGKILL)
@@ -83,12 +84,16 @@ async def _recording_paths(app, campaign_id: int) -> list[str] | bool:
     return list(paths) if len(paths) == len(PHONES) else False
 
 
-async def _all_longer_than(data_dir, paths: list[str], seconds: float) -> bool:
+async def _robot_spoke(data_dir, paths: list[str], seconds: float) -> bool:
+    """Every file already holds more than `seconds` of the robot's audible speech."""
     for relative in paths:
         try:
             with wave.open(str(data_dir / relative)) as source:
-                if source.getnframes() < seconds * 8000:
+                if source.getnchannels() != 2:
                     return False
-        except (OSError, EOFError, wave.Error):  # not created yet
+                robot, _ = channels(source.readframes(source.getnframes()), 2)
+        except (OSError, EOFError, wave.Error):  # not created yet, or its header not yet written
+            return False
+        if audible_seconds(robot) <= seconds:
             return False
     return True

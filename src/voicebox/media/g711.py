@@ -76,7 +76,19 @@ def encode(pcm: bytes, law: str = "ulaw") -> bytes:
     return table[np.frombuffer(pcm, dtype="<u2")].tobytes()
 
 
+@cache
+def _byte_tables(law: str) -> tuple[bytes, bytes]:
+    """The decoded samples' low and high bytes by code, for `bytes.translate`."""
+    _, decode_table = _tables(law)
+    raw = decode_table.astype("<i2").tobytes()
+    return raw[0::2], raw[1::2]
+
+
 def decode(data: bytes, law: str = "ulaw") -> bytes:
-    """G.711 bytes → 16-bit PCM."""
-    _, table = _tables(law)
-    return table[np.frombuffer(data, dtype=np.uint8)].tobytes()
+    """G.711 bytes → 16-bit PCM. Two `bytes.translate` calls and two slice assignments: all C,
+    no numpy call per packet (which cost ~10 µs each under the RTP receive path)."""
+    low, high = _byte_tables(law)
+    out = bytearray(2 * len(data))
+    out[0::2] = data.translate(low)
+    out[1::2] = data.translate(high)
+    return bytes(out)

@@ -71,3 +71,52 @@ class FrameTransport(Protocol):
     def close(self) -> None:
         """Stop sending and receiving; idempotent."""
         ...
+
+
+class FrameEnds:
+    """The registration half every `FrameTransport` shares: the clock, the source the pacer
+    pulls from, and the frame and digit sinks. Digits that arrive before anyone listens are
+    kept and handed to the first `on_dtmf` sink (type-ahead is never lost)."""
+
+    __slots__ = ("_clock", "_dtmf_sink", "_frame_sink", "_pending_dtmf", "_source")
+
+    def __init__(self, clock: Clock):
+        self._clock = clock
+        self._source: FrameSource | None = None
+        self._frame_sink: FrameSink | None = None
+        self._dtmf_sink: DtmfSink | None = None
+        self._pending_dtmf: list[DtmfEvent] = []
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    def set_source(self, source: FrameSource) -> None:
+        self._source = source
+
+    def on_frame(self, sink: FrameSink) -> None:
+        self._frame_sink = sink
+
+    def on_dtmf(self, sink: DtmfSink) -> None:
+        self._dtmf_sink = sink
+        pending, self._pending_dtmf = self._pending_dtmf, []
+        for event in pending:
+            sink(event)
+
+    def pull(self) -> bytes | None:
+        """The source's next frame (None: silence, or no source yet)."""
+        source = self._source
+        return None if source is None else source()
+
+    def deliver_frame(self, frame: bytes, at: float) -> None:
+        sink = self._frame_sink
+        if sink is not None:
+            sink(frame, at)
+
+    def deliver_dtmf(self, event: DtmfEvent) -> None:
+        """Report a received digit (kept until a sink is registered)."""
+        sink = self._dtmf_sink
+        if sink is None:
+            self._pending_dtmf.append(event)
+        else:
+            sink(event)

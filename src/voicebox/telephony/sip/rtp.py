@@ -13,6 +13,7 @@ import asyncio
 import logging
 import secrets
 import socket
+import weakref
 from collections import deque
 from functools import cache
 
@@ -33,9 +34,7 @@ from voicebox.telephony.transport import (
     SAMPLE_RATE,
     SILENT_FRAME,
     DtmfEvent,
-    DtmfSink,
-    FrameSink,
-    FrameSource,
+    FrameEnds,
 )
 
 log = logging.getLogger(__name__)
@@ -66,7 +65,12 @@ class _Stream:
         self.buffer_ts = timestamp
 
     def time_of(self, timestamp: int) -> float:
-        return self.base_time + ((timestamp - self.base_ts) & 0xFFFFFFFF) / SAMPLE_RATE
+        # Signed: a packet from before the stream's first one (reordered) is a little earlier,
+        # not 2^32 samples (six days) later.
+        delta = (timestamp - self.base_ts) & 0xFFFFFFFF
+        if delta >= 0x80000000:
+            delta -= 0x100000000
+        return self.base_time + delta / SAMPLE_RATE
 
 
 class _DigitSender:
@@ -91,20 +95,16 @@ class _DigitSender:
         return self.sent >= self.frames
 
 
-class RtpTransport(asyncio.DatagramProtocol):
+class RtpTransport(FrameEnds, asyncio.DatagramProtocol):
     """Implements `telephony.transport.FrameTransport` over one RTP port."""
 
     def __init__(self, sock: socket.socket, *, clock: Clock | None = None,
                  the_pacer: FramePacer | None = None):
+        super().__init__(clock or REAL_TIME)
         self._sock = sock
-        self._clock: Clock = clock or REAL_TIME
         self._pacer = the_pacer
         self._udp: asyncio.DatagramTransport | None = None
         self._media: Media | None = None
-        self._source: FrameSource | None = None
-        self._frame_sink: FrameSink | None = None
-        self._dtmf_sink: DtmfSink | None = None
-        self._pending_dtmf: list[DtmfEvent] = []
         self._ssrc = secrets.randbits(32)
         self._seq = secrets.randbits(16)
         self._ts = secrets.randbits(32)
@@ -115,6 +115,7 @@ class RtpTransport(asyncio.DatagramProtocol):
         self._gap = 0
         self._closed = False
         self.packets_sent = 0
+        self.packets_dropped = 0  # the socket's buffer was full
         self.packets_received = 0
         self.frames_from_source = 0  # frames the source gave (the rest went out as silence)
         self.started_at: float | None = None
@@ -123,10 +124,6 @@ class RtpTransport(asyncio.DatagramProtocol):
     @property
     def local_port(self) -> int:
         return self._sock.getsockname()[1]
-
-    @property
-    def clock(self) -> Clock:
-        return self._clock
 
     @property
     def media(self) -> Media | None:
@@ -148,21 +145,9 @@ class RtpTransport(asyncio.DatagramProtocol):
             self.started_at = self._clock.now()
         if self._pacer is None:
             self._pacer = pacer_for(self._clock, max_behind=RTP_MAX_BEHIND)
-        self._pacer.add(self.tick)
+        _batch_for(self._pacer).add(self)
 
-    # FrameTransport
-
-    def set_source(self, source: FrameSource) -> None:
-        self._source = source
-
-    def on_frame(self, sink: FrameSink) -> None:
-        self._frame_sink = sink
-
-    def on_dtmf(self, sink: DtmfSink) -> None:
-        self._dtmf_sink = sink
-        pending, self._pending_dtmf = self._pending_dtmf, []
-        for event in pending:
-            sink(event)
+    # FrameTransport (the source and sinks are `FrameEnds`')
 
     def send_dtmf(self, digits: str, *, seconds: float = 0.1) -> None:
         frames = max(round(seconds / 0.02), 1)
@@ -178,57 +163,73 @@ class RtpTransport(asyncio.DatagramProtocol):
             return
         self._closed = True
         if self._pacer is not None:
-            self._pacer.remove(self.tick)
+            _batch_for(self._pacer).remove(self)
         self._flush()
         if self._udp is not None:
             self._udp.close()
         else:
             self._sock.close()
 
-    # Received out of band elsewhere (SIP INFO) but reported like RFC 4733 digits.
-    def deliver_dtmf(self, event: DtmfEvent) -> None:
-        if self._dtmf_sink is None:
-            self._pending_dtmf.append(event)
-        else:
-            self._dtmf_sink(event)
-
-    # Sending, once per pacer tick.
+    # Sending, once per pacer tick: `_next_audio` then `_send_audio` (the batch in between
+    # encodes every call's frame at once).
 
     def tick(self, at: float = 0.0) -> None:
-        media, udp = self._media, self._udp
-        if media is None or udp is None or self._closed:
-            return
-        address = (media.host, media.port)
+        """One frame period of this transport alone (the batch does this for every call)."""
+        frame = self._next_audio()
+        if frame is not None:
+            self._send_audio(g711.encode(frame, self._media.law) if frame else None)
+
+    def _next_audio(self) -> bytes | None:
+        """Send what is not audio (digits) and pull the frame: None when nothing is to be sent
+        this period, b"" for silence, else the PCM frame to encode."""
+        media = self._media
+        if media is None or self._udp is None or self._closed:
+            return None
         if self._sending is None and self._gap == 0 and self._digits and media.event_pt is not None:
             digit, frames = self._digits.popleft()
             self._sending = _DigitSender(digit, frames, self._ts)
-        frame = self._source() if self._source is not None else None
+        source = self._source
+        frame = source() if source is not None else None
         if frame is not None:
             self.frames_from_source += 1
-        if self._sending is not None:
-            for payload, marker in self._sending.next():
-                self._send(udp, address, media.event_pt or 101, self._sending.timestamp,
-                           payload, marker)
-            if self._sending.done:
+        sending = self._sending
+        if sending is not None:
+            for payload, marker in sending.next():
+                self._send(media.event_pt or 101, sending.timestamp, payload, marker)
+            if sending.done:
                 self._sending = None
                 self._gap = _DIGIT_GAP_FRAMES
-        else:
-            if self._gap:
-                self._gap -= 1
-            if frame is None or frame == SILENT_FRAME:
-                payload = _silence(media.law)
-            else:
-                if len(frame) != FRAME_BYTES:
-                    frame = bytes(frame[:FRAME_BYTES]).ljust(FRAME_BYTES, b"\0")
-                payload = g711.encode(frame, media.law)
-            self._send(udp, address, media.codec_pt, self._ts, payload, False)
+            self._ts = (self._ts + FRAME_SAMPLES) & 0xFFFFFFFF
+            return None
+        if self._gap:
+            self._gap -= 1
+        if frame is None or frame == SILENT_FRAME:
+            return b""
+        if len(frame) != FRAME_BYTES:
+            frame = bytes(frame[:FRAME_BYTES]).ljust(FRAME_BYTES, b"\0")
+        return frame
+
+    def _send_audio(self, payload: bytes | None) -> None:
+        """The frame `_next_audio` gave, encoded (None: silence)."""
+        media = self._media
+        assert media is not None
+        self._send(media.codec_pt, self._ts,
+                   _silence(media.law) if payload is None else payload, False)
         self._ts = (self._ts + FRAME_SAMPLES) & 0xFFFFFFFF
 
-    def _send(self, udp: asyncio.DatagramTransport, address: tuple[str, int], pt: int,
-              timestamp: int, payload: bytes, marker: bool) -> None:
+    def _send(self, pt: int, timestamp: int, payload: bytes, marker: bool) -> None:
+        media = self._media
+        assert media is not None
         data = rtp_bytes(pt, self._seq, timestamp, self._ssrc, payload, marker)
         self._seq = (self._seq + 1) & 0xFFFF
-        udp.sendto(data, address)
+        try:  # the socket itself, not the asyncio transport: no buffering, a full one drops
+            self._sock.sendto(data, (media.host, media.port))
+        except (BlockingIOError, InterruptedError):
+            self.packets_dropped += 1
+            return
+        except OSError as exc:  # ICMP unreachable reported on a later send, and the like
+            log.debug("RTP send failed: %s", exc)
+            return
         self.packets_sent += 1
 
     # Receiving.
@@ -276,8 +277,7 @@ class RtpTransport(asyncio.DatagramProtocol):
             del stream.buffer[:FRAME_BYTES]
             at = stream.time_of(stream.buffer_ts)
             stream.buffer_ts = (stream.buffer_ts + FRAME_SAMPLES) & 0xFFFFFFFF
-            if self._frame_sink is not None:
-                self._frame_sink(frame, at)
+            self.deliver_frame(frame, at)
 
     def _flush(self) -> None:
         """Hand over a partial frame, padded with silence (a gap or the stream's end)."""
@@ -288,8 +288,65 @@ class RtpTransport(asyncio.DatagramProtocol):
         at = stream.time_of(stream.buffer_ts)
         stream.buffer_ts = (stream.buffer_ts + len(stream.buffer) // 2) & 0xFFFFFFFF
         stream.buffer.clear()
-        if self._frame_sink is not None:
-            self._frame_sink(frame, at)
+        self.deliver_frame(frame, at)
 
     def error_received(self, exc: Exception) -> None:
         log.debug("RTP socket error: %s", exc)
+
+
+class _RtpBatch:
+    """Every started `RtpTransport` on one pacer, ticked as one: each call's frame is pulled,
+    the frames to send are G.711-encoded in one numpy operation per law (one lookup for five
+    hundred calls costs what two single-frame ones do), then each call's packet is sent."""
+
+    def __init__(self, pacer: FramePacer):
+        self.pacer = pacer
+        self.transports: dict[RtpTransport, None] = {}
+
+    def add(self, transport: RtpTransport) -> None:
+        if not self.transports:
+            self.pacer.add(self.tick)
+        self.transports[transport] = None
+
+    def remove(self, transport: RtpTransport) -> None:
+        self.transports.pop(transport, None)
+        if not self.transports:
+            self.pacer.remove(self.tick)
+
+    def tick(self, at: float) -> None:
+        silent: list[RtpTransport] = []
+        audio: dict[str, tuple[list[RtpTransport], list[bytes]]] = {}
+        for transport in list(self.transports):
+            try:
+                frame = transport._next_audio()
+            except Exception:  # one broken call must not stall every other call's audio
+                self.remove(transport)
+                log.exception("RTP source failed; its call sends no more audio")
+                continue
+            if frame is None:
+                continue
+            if not frame:
+                silent.append(transport)
+                continue
+            law = transport._media.law  # type: ignore[union-attr]
+            group = audio.get(law)
+            if group is None:
+                group = audio[law] = ([], [])
+            group[0].append(transport)
+            group[1].append(frame)
+        for transport in silent:
+            transport._send_audio(None)
+        for law, (transports, frames) in audio.items():
+            encoded = g711.encode(b"".join(frames), law)
+            for index, transport in enumerate(transports):
+                transport._send_audio(encoded[index * FRAME_SAMPLES:(index + 1) * FRAME_SAMPLES])
+
+
+_BATCHES: weakref.WeakKeyDictionary[FramePacer, _RtpBatch] = weakref.WeakKeyDictionary()
+
+
+def _batch_for(pacer: FramePacer) -> _RtpBatch:
+    batch = _BATCHES.get(pacer)
+    if batch is None:
+        batch = _BATCHES[pacer] = _RtpBatch(pacer)
+    return batch
