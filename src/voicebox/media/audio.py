@@ -225,8 +225,11 @@ async def transform(
     if rate == SAMPLE_RATE and not effects:
         return pcm
     raw = ["-t", "raw", "-e", "signed-integer", "-b", "16", "-c", "1", "-L"]
+    # -R: sox dithers the 16-bit output with random noise seeded from the clock unless told to be
+    # repeatable; without it the same text came out a little different each run, and a
+    # recognition test on it passed or failed at random.
     return await run_tool(
-        ["sox", "-q", *raw, "-r", str(rate), "-", *raw, "-r", str(SAMPLE_RATE), "-",
+        ["sox", "-R", "-q", *raw, "-r", str(rate), "-", *raw, "-r", str(SAMPLE_RATE), "-",
          *effects, "rate", "-h", str(SAMPLE_RATE)],
         pcm,
         what="audio conversion failed",
