@@ -6,37 +6,27 @@ on the path).
 
 from __future__ import annotations
 
-import os
 import resource
 import secrets
+import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from voicebox.models import Campaign, Customer, Scenario
 from voicebox.store.database import open_database
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.pg_scratch
+
+from tests.pg_scratch import create_scratch_database
+from tests.pg_scratch import drop_database as drop_pg  # noqa: F401  (the scripts' name)
+
 
 async def scratch_pg(server: str, prefix: str) -> str:
     """Create an empty database on `server`; returns its URL (drop it with `drop_pg`)."""
-    base = make_url(server)
-    name = f"vb_bench_{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
-
-
-async def drop_pg(url: str) -> None:
-    target = make_url(url)
-    admin = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-    await admin.dispose()
+    return await create_scratch_database(server, f"bench_{prefix}")
 
 
 def _status_kb(field: str) -> int:

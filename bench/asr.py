@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voicebox.engine.matching import dictionary_intent, is_unclear
+from voicebox.engine.matching import dictionary_intent, understood
 from voicebox.media.amd import AmdTiming, MachineDetector
 from voicebox.media.asr import Transcript, WhisperRecognizer
 from voicebox.media.caller_voices import CALLER_VOICES, CallerSpeech, over_the_line
@@ -114,7 +114,7 @@ def ivr_digits(heard: Transcript) -> str:
     """The digits an IVR would take from `heard`: number-only, confident, not unclear."""
     answer = Heard(speech=heard.text, confidence=heard.confidence,
                    alternatives=heard.alternatives)
-    if not heard.text or heard.confidence < 0.4 or is_unclear(answer):
+    if not heard.text or not understood(answer, 0.4):
         return ""
     return spoken_digits(heard.text)
 
@@ -204,13 +204,15 @@ async def main() -> None:
             answer = Heard(speech=text, confidence=heard.confidence if heard else 0,
                            alternatives=heard.alternatives if heard else ())
             found = dictionary_intent(text) if text else None
-            code = found.code if found and not is_unclear(answer) and answer.confidence >= 0.4 \
-                else ""
+            code = found.code if found and understood(answer, 0.4) else ""
             code = SIDE.get(code, code)
             free_ok[language] += code == label
             flips += code == FLIP.get(label)
             if code != label:
-                mistakes.append(f"free {language} {label}: {text!r} → {code or '-'}")
+                why = f" (confidence {heard.confidence:.2f}, readings " \
+                      f"{[(t, round(w, 2)) for t, w in heard.alternatives[:4]]})" \
+                    if heard and found and not code else ""
+                mistakes.append(f"free {language} {label}: {text!r} → {code or '-'}{why}")
             if not args.no_closed:
                 candidates = closed_set(language)
                 t0 = time.perf_counter()

@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -62,6 +63,19 @@ def api_client(server: ConsoleServer) -> httpx.Client:
                         headers={"Authorization": f"Bearer {token.json()['access_token']}"})
 
 
+def signed_in(playwright: Any, server: ConsoleServer, path: str) -> tuple[Any, Any]:
+    """A new browser and its page on the console's `path`, past the sign-in form."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(server.url + path)
+    page.wait_for_url("**/oauth/authorize**")
+    page.fill("input[name=username]", USERNAME)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[value=approve]")
+    page.wait_for_selector("text=VoiceBox")
+    return browser, page
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
@@ -77,14 +91,7 @@ def main() -> None:
         print(f"{name:<32} {size:>10,} {packed:>10,}")
     with tempfile.TemporaryDirectory() as tmp, ConsoleServer(Path(tmp)) as server, \
             sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.goto(server.url + "/")
-        page.wait_for_url("**/oauth/authorize**")
-        page.fill("input[name=username]", USERNAME)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[value=approve]")
-        page.wait_for_selector("text=VoiceBox")
+        browser, page = signed_in(playwright, server, "/")
         positioned = large(46)
         for index, state in enumerate(positioned["states"]):
             state["x"], state["y"] = (index % 6) * 260, (index // 6) * 180
@@ -121,14 +128,7 @@ def main() -> None:
         if options.lighthouse:
             lighthouse(server, stored["with positions"], runs=min(runs, 3))
         if options.history:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.goto(server.url + "/#/campaigns")
-            page.wait_for_url("**/oauth/authorize**")
-            page.fill("input[name=username]", USERNAME)
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[value=approve]")
-            page.wait_for_selector("text=VoiceBox")
+            browser, page = signed_in(playwright, server, "/#/campaigns")
             history_page(page, server, Path(tmp), options.history, runs)
             browser.close()
 

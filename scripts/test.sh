@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run every check: lint, architecture rules, the test suite on SQLite and on PostgreSQL.
+# Run every check: lint, architecture rules, types, the test suite on SQLite and on PostgreSQL.
 # PostgreSQL: VOICEBOX_TEST_PG (default postgresql+asyncpg://postgres@127.0.0.1:5432/test);
 # set VOICEBOX_TEST_PG=skip to run on SQLite only (CI never skips).
 set -euo pipefail
@@ -8,6 +8,7 @@ scripts/setup.sh
 
 .venv/bin/ruff check .
 .venv/bin/lint-imports
+.venv/bin/mypy  # [tool.mypy] in pyproject.toml: all of src/voicebox, strict on engine/language/telephony/media
 
 if [ -f web/package.json ] && command -v npm >/dev/null 2>&1; then
   echo "== web console: TypeScript types against the live OpenAPI, ESLint, Vitest"

@@ -19,9 +19,9 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from tests.pg_scratch import create_scratch_database, drop_database
 from voicebox.app import create_app
 from voicebox.auth.service import auth_service
 from voicebox.config import Settings
@@ -30,7 +30,7 @@ from voicebox.models import Customer, User
 from voicebox.store.db import Base
 
 # `s3_server`: a real S3 server; `second_machine`: a network + mount namespace on this host.
-pytest_plugins = ["tests.s3server", "tests.netns"]
+pytest_plugins = ["tests.netns", "tests.s3server"]
 
 PG_ENV = "VOICEBOX_TEST_DATABASE_URL"
 
@@ -47,38 +47,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
-async def _create_pg_database(url: str) -> str:
-    """A fresh database on the given server, so parallel runs never share tables."""
-    base = make_url(url)
-    name = f"vb_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
-
-
-async def _drop_pg_database(url: str) -> None:
-    target = make_url(url)
-    admin = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(
-            text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
-        )
-    await admin.dispose()
-
-
 @pytest.fixture(scope="session")
 async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
     server = os.environ.get(PG_ENV)
     if not server:
         yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
         return
-    url = await _create_pg_database(server)
+    url = await create_scratch_database(server, "test")
     try:
         yield url
     finally:
-        await _drop_pg_database(url)
+        await drop_database(url)
 
 
 @pytest.fixture(scope="session")

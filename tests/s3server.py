@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from tests.netns import stop
+
 ACCESS_KEY = "testing"
 SECRET_KEY = "testing"
 
@@ -58,9 +60,4 @@ def s3_server() -> Iterator[S3Server]:
                 time.sleep(0.2)
         yield S3Server(endpoint)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=30)

@@ -182,5 +182,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(home.router)
     for router in ROUTERS:
         app.include_router(router)
-    app.openapi = _openapi_with_spec_errors(app)  # type: ignore[method-assign]
+    app.openapi = _openapi_with_spec_errors(app)  # type: ignore[method-assign]  # FastAPI's way
     return app

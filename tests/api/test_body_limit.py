@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
 
@@ -15,6 +14,7 @@ import httpx
 import pytest
 from tests.api_support import assert_errors
 from tests.e2e.workers import env_for, start_server
+from tests.netns import stop
 from tests.scenarios.samples import minimal
 
 from voicebox.app import create_app
@@ -110,9 +110,4 @@ async def test_chunked_body_over_the_limit_is_413_through_uvicorn(database_url, 
                 [error] = assert_errors(response, 413)
                 assert error["name"] == "payload_too_large", path
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server, timeout=30)

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 from tests.campaigns.helpers import RICH, buy
+from tests.dialer.scenarios import edge
 from tests.recordings import support
 from tests.recordings.support import audible_seconds, channels
 
@@ -23,10 +24,6 @@ from voicebox.models import Abonent
 speech = support.speech  # fixtures shared with tests/recordings
 recording_dialer = support.recording_dialer
 PHONES = ["+79990000001", "+79990000002", "+79990000003"]
-
-
-def edge(target: str) -> dict[str, str]:
-    return {"title": "", "newState": target}
 
 
 def survey() -> dict:

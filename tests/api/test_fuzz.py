@@ -31,7 +31,8 @@ import uvicorn
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
-from tests.conftest import PG_ENV, _create_pg_database, _drop_pg_database
+from tests.conftest import PG_ENV
+from tests.pg_scratch import create_scratch_database, drop_database
 
 from voicebox.app import create_app
 from voicebox.auth.service import auth_service
@@ -98,7 +99,7 @@ def fuzz_target(
     data_dir: Path = tmp_path_factory.mktemp("fuzz")
     server_url = os.environ.get(PG_ENV)
     if server_url:
-        database_url = asyncio.run(_create_pg_database(server_url))
+        database_url = asyncio.run(create_scratch_database(server_url, "fuzz"))
     else:
         database_url = f"sqlite+aiosqlite:///{data_dir / 'fuzz.db'}"
     app = create_app(Settings(data_dir=data_dir, database_url=database_url, seed_numbers=True))
@@ -115,7 +116,7 @@ def fuzz_target(
         thread.server.should_exit = True
         thread.join(timeout=30)
         if server_url:
-            asyncio.run(_drop_pg_database(database_url))
+            asyncio.run(drop_database(database_url))
 
 
 # Read from the app itself at collection, so every registered route is fuzzed. (The lazy

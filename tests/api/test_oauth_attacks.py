@@ -181,27 +181,28 @@ async def test_code_is_bound_to_its_client_and_redirect_uri(app, tenant):
     assert await bearer_status(app, tenant, token["access_token"]) == 200
 
 
+async def expire(session, kind: str, token: dict) -> None:
+    """Make the issued token's `kind` ("access" or "refresh") part expire a second ago."""
+    hash_column = getattr(OAuthToken, f"{kind}_token_hash")
+    await session.execute(
+        update(OAuthToken)
+        .where(hash_column == token_hash(token[f"{kind}_token"]))
+        .values({f"{kind}_expires_at": utcnow() - timedelta(seconds=1)})
+    )
+    await session.commit()
+
+
 async def test_expired_access_token(app, tenant, session):
     registered = await register_client(app)
     token = await password_grant(app, registered, tenant)
-    await session.execute(
-        update(OAuthToken)
-        .where(OAuthToken.access_token_hash == token_hash(token["access_token"]))
-        .values(access_expires_at=utcnow() - timedelta(seconds=1))
-    )
-    await session.commit()
+    await expire(session, "access", token)
     assert await bearer_status(app, tenant, token["access_token"]) == 401
 
 
 async def test_expired_refresh_token(app, tenant, session):
     registered = await register_client(app)
     token = await password_grant(app, registered, tenant)
-    await session.execute(
-        update(OAuthToken)
-        .where(OAuthToken.refresh_token_hash == token_hash(token["refresh_token"]))
-        .values(refresh_expires_at=utcnow() - timedelta(seconds=1))
-    )
-    await session.commit()
+    await expire(session, "refresh", token)
     async with oauth_client(app, registered) as oauth:
         await expect_error(
             oauth.refresh_token("/oauth/token", refresh_token=token["refresh_token"]),

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 from tests.campaigns.helpers import RICH, buy
 from tests.dialer.conftest import all_final, wait_until
+from tests.dialer.scenarios import edge
 
 from voicebox.dialer.worker import Dialer
 from voicebox.models import Call
@@ -27,10 +28,6 @@ PEOPLE = {  # phone → (name, city, simulated behaviour)
     "+79990000015": ("Дина", "Сочи", {"result": "noanswer"}),
     "+79990000016": ("Ефим", "Уфа", {"inputs": ["1", "9"]}),
 }
-
-
-def edge(target: str) -> dict[str, str]:
-    return {"title": "", "newState": target}
 
 
 def scenario() -> dict:

@@ -67,6 +67,15 @@ async def create(client, tenant, body: dict[str, Any]) -> dict[str, Any]:
     return response.json()
 
 
+async def inbound_campaign(app: Any, client: Any, tenant: Any, *, program: dict[str, Any],
+                           number: str = NUMBERS[0]) -> dict[str, Any]:
+    """An inbound campaign answering `number` (bought for the tenant) with `program`."""
+    body = {"name": "Горячая линия", "campaignType": "inbound",
+            "scenario": {"id": await scenario(client, tenant, program)},
+            "callerNumber": {"id": await buy(app, client, tenant, number)}}
+    return await create(client, tenant, body)
+
+
 async def force_status(app, campaign_id: int, status: str, reason: str | None = None) -> None:
     """Put a campaign in a status only the system can set."""
     async with app.state.sessionmaker() as session:

@@ -62,17 +62,6 @@ async def outbound_campaign(app: Any, client: Any, tenant: Any, *, program: dict
     return created.json()
 
 
-async def inbound_campaign(app: Any, client: Any, tenant: Any, *, program: dict,
-                           number: str) -> dict:
-    """An inbound campaign answering `number` (bought for the tenant) with `program`."""
-    body = {"name": "Горячая линия", "campaignType": "inbound",
-            "scenario": {"id": await scenario(client, tenant, program)},
-            "callerNumber": {"id": await buy(app, client, tenant, number)}}
-    created = await client.post(url(tenant), headers=tenant.headers, json=body)
-    assert created.status_code == 201, created.text
-    return created.json()
-
-
 async def history(client: Any, tenant: Any, campaign_id: str | None = None) -> list[dict]:
     params = {"campaignId": campaign_id} if campaign_id is not None else {}
     response = await client.get(f"/v1/customers/{tenant.id}/callhistory", params=params,

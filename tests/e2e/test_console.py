@@ -9,6 +9,7 @@ A screenshot of every step goes to tests/e2e/screenshots/ (VOICEBOX_E2E_SCREENSH
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -118,6 +119,17 @@ def open_recorded_call(page) -> None:
     raise AssertionError("no answered call got its recording")
 
 
+def focus_shows(page, locator, part: str, prop: str) -> str:
+    """Focus an element from the keyboard (Shift+Tab away and Tab back, so it is
+    :focus-visible) and read a style of its `part`."""
+    locator.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    return locator.evaluate(
+        "(el, [part, prop]) => el.matches(':focus-visible') && el === document.activeElement ? getComputedStyle(el.querySelector(part))[prop] : 'not focus-visible'",
+        [part, prop])
+
+
 def drop_from_palette(page, kind: str, x: int, y: int) -> None:
     """HTML5 drag and drop from the palette onto the canvas at (x, y) in the page."""
     page.evaluate(
@@ -190,6 +202,10 @@ def walk_through(page, steps: Steps, server: ConsoleServer) -> None:
     page.locator("table.numbers-found button.buy").first.click()
     expect(page.locator("text=74951110001 ✓").or_(page.locator("text=✓").first)).to_be_visible()
     expect(page.locator("#balance")).to_contain_text("RUB")
+    # The number column is headed "Номер" (it once repeated the page's title), each row's
+    # buttons name their number for screen readers.
+    expect(page.locator("table.numbers-found th").first).to_have_text("Номер")
+    expect(page.get_by_role("button", name="Купить 74951110002")).to_be_visible()
     steps.shot("numbers")
 
     # A new scenario: start → bye; then three states from the palette.
@@ -215,6 +231,12 @@ def walk_through(page, steps: Steps, server: ConsoleServer) -> None:
     expect(page.locator(".react-flow__edge")).to_have_count(4)
     page.click("#redo")
     expect(page.locator(".react-flow__edge")).to_have_count(5)
+    # Edges are named by their states and field (not the graph's internal ids)…
+    expect(page.locator(".react-flow__edge[aria-label='start → voicemessage1: успех']")).to_have_count(1)
+    # …and a focused node or edge shows where the keyboard is (React Flow removes outlines).
+    assert focus_shows(page, node(page, "bye"), ".state-node", "outlineStyle") == "solid"
+    assert focus_shows(page, page.locator(".react-flow__edge").first, ".react-flow__edge-path",
+                       "stroke") == "rgb(240, 165, 0)"
     steps.shot("drawn")
 
     # The API's problems show on their nodes: empty announcements, a branch matching nothing.
@@ -223,6 +245,8 @@ def walk_through(page, steps: Steps, server: ConsoleServer) -> None:
         "neither text nor file")
     select(page, "ivr1")
     expect(page.locator(".state-form .branch .field-problems")).to_contain_text("no way to match")
+    # The side panel's fields read in the console's language (with the API's key beside them).
+    expect(page.locator("label[for=field-awaitingTime]")).to_have_text("Ожидание ввода, с awaitingTime")
     steps.shot("problem")
     page.fill(".branch-dtmf", "1")
     for name, text in (("voicemessage1", "Здравствуйте! Ответьте, пожалуйста."),
@@ -274,6 +298,12 @@ def walk_through(page, steps: Steps, server: ConsoleServer) -> None:
         expect(node(page, name).locator(".state-node.lit")).to_be_visible()
     expect(page.locator(".react-flow__edge.lit")).to_have_count(1)
     steps.shot("tried-inbound")
+    # At phone width the palette, canvas and panel stack; no palette button is cut off.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_function("""() => { const p = document.querySelector('.palette');
+                                      return p.scrollHeight <= p.clientHeight + 1; }""")
+    steps.shot("editor-phone")
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     # A campaign from a CSV, all day, watched until every abonent is done.
     page.click("a[href='#/campaigns']")
@@ -288,11 +318,16 @@ def walk_through(page, steps: Steps, server: ConsoleServer) -> None:
     steps.shot("campaign-form")
     page.click(".campaign-form button[type=submit]")
     expect(page.locator("#tile-total")).to_have_text("5")
+    expect(page.locator(".dashboard h1 .status")).to_have_text("Активна")  # translated status
     steps.shot("campaign-running")
     expect(page.locator("#campaign-finished")).to_contain_text("✓")
     expect(page.locator("#answers")).to_contain_text("ivr1")  # answers per IVR branch (stats)
     expect(page.locator("#tile-spent")).not_to_have_text("0.00")
     steps.shot("campaign-finished")
+    page.set_viewport_size({"width": 390, "height": 844})  # the dashboard at phone width
+    page.wait_for_function("() => document.documentElement.scrollWidth <= window.innerWidth")
+    steps.shot("campaign-finished-phone")
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     # The report, as a download.
     with page.expect_download() as download:
@@ -326,7 +361,16 @@ def walk_through(page, steps: Steps, server: ConsoleServer) -> None:
     page.eval_on_selector("#recording", "a => { a.currentTime = a.duration / 2; }")
     page.wait_for_function("() => document.querySelector('#recording').readyState >= 2")
     assert 206 in record_statuses and 200 not in record_statuses, record_statuses
+    expect(page.locator("#recording")).to_have_attribute("aria-label", "Запись звонка")
+    # Dates in the console's language (not the browser's en-US locale).
+    expect(page.locator("table.calls tbody tr[data-index] td").first).to_have_text(
+        re.compile(r"^\d\d\.\d\d\.\d{4}, \d\d:\d\d:\d\d$"))
     steps.shot("recording")
+    # At phone width the history (table, then the call) fits: the table scrolls, not the page.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_function("() => document.documentElement.scrollWidth <= window.innerWidth")
+    steps.shot("recording-phone")
+    page.set_viewport_size({"width": 1280, "height": 800})
     expect(page.locator(".trace-steps li").first).to_be_visible()
 
     # The same call's path, drawn on its scenario.

@@ -6,7 +6,7 @@ import asyncio
 import json
 import subprocess
 
-from tests.campaigns.helpers import NUMBERS, buy, scenario, url
+from tests.campaigns.helpers import NUMBERS, inbound_campaign
 from tests.dialer.scenarios import inbound
 from tests.e2e.workers import VOICEBOX, env_for
 
@@ -19,18 +19,14 @@ def place(env, *args: str) -> subprocess.CompletedProcess:
 async def test_voicebox_call_answers_with_the_inbound_campaign(app, client, make_tenant,
                                                                settings, tmp_path):
     tenant = await make_tenant(balance="1000")
-    body = {"name": "Горячая линия", "campaignType": "inbound",
-            "scenario": {"id": await scenario(client, tenant, inbound())},
-            "callerNumber": {"id": await buy(app, client, tenant)}}
-    created = await client.post(url(tenant), headers=tenant.headers, json=body)
-    assert created.status_code == 201, created.text
+    created = await inbound_campaign(app, client, tenant, program=inbound())
     env = env_for(settings.database_url, tmp_path, VOICEBOX_SIM_TIME_SCALE="100")
 
     done = await asyncio.to_thread(place, env, "--to", f"+{NUMBERS[0]}", "--from",
                                    "8 916 123-45-67", "--input", "нет")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    assert result["status"] == 200 and result["campaignId"] == created.json()["id"]
+    assert result["status"] == 200 and result["campaignId"] == created["id"]
     states = [step["state"] for step in result["outcome"]["trace"]]
     assert states == ["start", "greet", "ask", "no", "end"]
     assert result["outcome"]["trace"][2]["heard"] == ["нет"]

@@ -13,25 +13,11 @@ from sqlalchemy import select
 
 from tests.campaigns.helpers import RICH, buy, scenario, url
 from tests.dialer.conftest import wait_until
+from tests.readme_scenario import README_SCENARIO
 from tests.recordings.support import audible_seconds, channels
 from voicebox.dialer.runtime import build_dialer
 from voicebox.models import Call
 
-README_SCENARIO = {
-    "title": "Напоминание о платеже", "type": "outgoing", "customVariables": ["fio", "amount"],
-    "states": [
-        {"type": "Initial", "name": "start", "success": "call"},
-        {"type": "OutgoingCall", "name": "call", "phone": "{{phone}}", "success": "ask",
-         "error": "end"},
-        {"type": "IVR", "name": "ask", "awaitingTime": 5, "repeatCount": 1,
-         "keyboardInput": True, "voiceInput": True,
-         "announcement": {"type": "text", "text": "{{fio}}, у вас долг {{amount}} рублей. "
-                          "Оплатите сегодня? Нажмите 1 или скажите да."},
-         "inputAnalysis": [{"dtmf": "1", "words": "да, оплачу", "success": "thanks"}],
-         "onNoInput": "end", "onInvalidInput": "end", "success": "end", "error": "end"},
-        {"type": "VoiceMessage", "name": "thanks",
-         "announcement": {"type": "text", "text": "Спасибо!"}, "success": "end", "error": "end"},
-        {"type": "ReleaseCall", "name": "end"}]}
 CSV = ("phone,fio,amount\n8 916 123-45-67,Иван Петров,1500\n+79161234568,Анна Смирнова,320\n"
        "+79161234569,Олег,99\n")
 

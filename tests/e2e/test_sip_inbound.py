@@ -11,12 +11,11 @@ import wave
 
 import numpy as np
 
-from tests.campaigns.helpers import NUMBERS, RICH
+from tests.campaigns.helpers import NUMBERS, RICH, inbound_campaign
 from tests.dialer.conftest import calls_of, wait_until
 from tests.dialer.scenarios import edge
 from tests.e2e.sip_support import (
     history_of,
-    inbound_campaign,
     recording,
     running_dialer,
     sip_settings,

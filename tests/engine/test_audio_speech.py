@@ -50,7 +50,7 @@ async def run(prompts, whisper, behaviour):  # noqa: F811
     kit = MediaKit(prompts=prompts, recognizer=RecognitionService(whisper, timeout=60))
     gateway = SimulatedGateway(clock=clock, audio=True, media=kit)
     call = gateway.outbound(to="+79990000001", options={"simulation": {
-        "seed": 1, "audio": True, "default": {"answerDelay": 1, **behaviour}}})
+        "seed": 3, "audio": True, "default": {"answerDelay": 1, **behaviour}}})
     outcome = await run_scenario(scenario(), call, variables={"phone": "+79990000001"},
                                  clock=call.clock, config=EngineConfig(detect_seconds=6))
     return outcome

@@ -9,7 +9,9 @@ from voicebox.engine.matching import (
     dictionary_intent,
     first_match,
     is_unclear,
+    meaning,
     polarity,
+    pooled_confidence,
 )
 from voicebox.scenario_language.format import Branch
 from voicebox.scenario_language.keywords import get_intent, spoken_digits
@@ -128,6 +130,22 @@ def test_a_number_read_against_an_intent_is_unclear():
     assert not is_unclear(Heard(speech="Два.", alternatives=(("Два.", 0.5), ("Три.", 0.5))))
 
 
+def test_readings_that_mean_the_same_pool_their_weight():
+    """One caller's «нет, мне это не интересно» split its weight between spellings and came out
+    at 0.31, below the minimum: readings with the same meaning count as one answer."""
+    split = Heard(speech="Нет, мне это не интересно.", confidence=0.31, alternatives=(
+        ("Нет, мне это не интересно.", 0.31), ("Нет, мне это неинтересно.", 0.29),
+        ("Нет, мне не интересно!", 0.2), ("Интересно.", 0.1), ("Мне это...", 0.1)))
+    assert pooled_confidence(split) == pytest.approx(0.8)
+    assert meaning("НЕ ИНТЕРЕСНО") == meaning("неинтересно") == meaning("Нет.")
+    assert meaning("Два.") == meaning("2") == meaning("двойку") != meaning("Да.")
+    assert meaning("Ещё раз") == meaning("еще, раз!")
+    # Another meaning takes nothing from the top one; no alternatives: the recogniser's word.
+    assert pooled_confidence(Heard(speech="Да.", confidence=0.5, alternatives=(
+        ("Да.", 0.5), ("Два.", 0.3), ("Нет.", 0.2)))) == 0.5
+    assert pooled_confidence(Heard(speech="да", confidence=0.9)) == 0.9
+
+
 # -- through the IVR step ---------------------------------------------------------------------
 
 def _ivr(chain):
@@ -156,6 +174,15 @@ async def test_ivr_low_confidence_or_unclear_is_asked_again_then_invalid(run, ch
     assert _went(outcome) == "invalid"
     step = outcome.trace[1].detail
     assert step["unclear"] is True and step["text"] == "да" and step["confidence"] == 0.2
+
+
+async def test_ivr_takes_an_answer_whose_spellings_split_the_weight(run, chain):
+    split = Heard(speech="Нет, мне это не интересно.", confidence=0.31, alternatives=(
+        ("Нет, мне это не интересно.", 0.31), ("Нет, мне неинтересно.", 0.29),
+        ("Нет, не интересно.", 0.2), ("Мне это...", 0.2)))
+    outcome, _ = await run(_ivr(chain), [split])
+    assert _went(outcome) == "no"
+    assert outcome.trace[1].detail["confidence"] == pytest.approx(0.8)
 
 
 async def test_ivr_records_what_was_recognised_and_takes_a_spoken_digit(run, chain):

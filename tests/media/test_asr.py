@@ -76,6 +76,25 @@ def test_readings_spelling_the_same_number_fold_together():
     assert sum(weight for _, weight in heard.alternatives) == pytest.approx(1.0, abs=0.01)
 
 
+def test_spellings_that_differ_in_case_punctuation_and_spacing_fold_together():
+    heard = _transcript(["Нет, мне это не интересно.", "Нет, мне это неинтересно.",
+                         "нет мне это НЕ ИНТЕРЕСНО", "Интересно!"], [-1.0, -1.05, -1.5, -1.6],
+                        [-0.3] * 4, 0.02, "ru", 0.0)
+    assert heard.text == "Нет, мне это не интересно." and len(heard.alternatives) == 2
+    assert heard.confidence > 0.7
+
+
+def test_a_runaway_reading_takes_no_weight():
+    """A beam stuck repeating «нет» (or still going at the length limit) is no reading of the
+    audio: it is dropped and the others share the weight."""
+    loop = ", ".join(["Нет"] * 20)
+    heard = _transcript([loop, "Нет, мне не интересно.", None, "Нет, не интересно."],
+                        [-2.0, -2.2, -2.1, -3.0], [-0.1] * 4, 0.02, "ru", 0.0)
+    assert heard.text == "Нет, мне не интересно." and heard.confidence > 0.6
+    assert sum(weight for _, weight in heard.alternatives) == pytest.approx(1.0, abs=0.01)
+    assert not _transcript([loop], [-1.0], [-0.1], 0.02, "ru", 0.0).text
+
+
 @pytest.mark.parametrize("audio", [quiet(2.0), noise(2.0, 0.05)], ids=["silence", "noise"])
 async def test_silence_and_noise_give_no_words(whisper, audio):
     heard = await whisper.transcribe(audio, language="ru", hints=RU_HINTS)

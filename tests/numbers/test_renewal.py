@@ -65,6 +65,20 @@ async def _balance(session, customer_id: int) -> Decimal:
     )
 
 
+async def _bought_and_due(app, client, make_tenant, session):
+    """A tenant with 1000 who bought NUMBER, whose paid period ended a minute ago; returns the
+    tenant and that end (what a renewer moves one period on)."""
+    await stock(app)
+    alice = await make_tenant(balance="1000")
+    await _buy(client, alice, NUMBER)
+    due = utcnow() - timedelta(minutes=1)
+    await session.execute(
+        update(PhoneNumber).where(PhoneNumber.number == NUMBER).values(paid_until=due)
+    )
+    await session.commit()
+    return alice, due
+
+
 async def test_each_period_is_charged_once_then_the_number_is_released_after_grace(
     app, client, make_tenant, session, settings, database_url
 ):
@@ -187,14 +201,7 @@ async def test_a_retried_period_is_not_charged_twice(
 async def test_a_real_worker_renews_due_numbers(
     app, client, make_tenant, session, settings, database_url, tmp_path
 ):
-    await stock(app)
-    alice = await make_tenant(balance="1000")
-    await _buy(client, alice, NUMBER)
-    due = utcnow() - timedelta(minutes=1)
-    await session.execute(
-        update(PhoneNumber).where(PhoneNumber.number == NUMBER).values(paid_until=due)
-    )
-    await session.commit()
+    alice, due = await _bought_and_due(app, client, make_tenant, session)
     env = env_for(database_url, tmp_path, VOICEBOX_NUMBER_RENEWAL_INTERVAL_SECONDS="0.5")
     worker = start_worker(env, "--id", "renewer", log=tmp_path / "worker.log")
 
@@ -215,14 +222,7 @@ async def test_the_embedded_dialer_of_serve_renews_due_numbers(
     from voicebox.app import create_app
     from voicebox.dialer.runtime import embed
 
-    await stock(app)
-    alice = await make_tenant(balance="1000")
-    await _buy(client, alice, NUMBER)
-    due = utcnow() - timedelta(minutes=1)
-    await session.execute(
-        update(PhoneNumber).where(PhoneNumber.number == NUMBER).values(paid_until=due)
-    )
-    await session.commit()
+    alice, due = await _bought_and_due(app, client, make_tenant, session)
     served = create_app(settings)
     embed(served)  # what `voicebox serve` does without --no-dialer
 

@@ -7,7 +7,7 @@ import csv
 import io
 import wave
 
-from tests.campaigns.helpers import NUMBERS, buy, scenario, url
+from tests.campaigns.helpers import NUMBERS, inbound_campaign
 from tests.dialer.scenarios import inbound
 from tests.recordings.support import audible_seconds, channels
 from voicebox.dialer.runtime import place_inbound
@@ -15,11 +15,7 @@ from voicebox.dialer.runtime import place_inbound
 
 async def test_inbound_call_is_recorded(app, client, make_tenant, settings):
     tenant = await make_tenant(balance="1000")
-    body = {"name": "Линия", "campaignType": "inbound",
-            "scenario": {"id": await scenario(client, tenant, inbound())},
-            "callerNumber": {"id": await buy(app, client, tenant)}}
-    created = await client.post(url(tenant), headers=tenant.headers, json=body)
-    assert created.status_code == 201, created.text
+    created = await inbound_campaign(app, client, tenant, program=inbound())
     fast = settings.model_copy(update={"sim_time_scale": 200.0})
     result = await place_inbound(fast, to=f"+{NUMBERS[0]}", caller="+79161234567",
                                  inputs=["нет"])
@@ -37,7 +33,7 @@ async def test_inbound_call_is_recorded(app, client, make_tenant, settings):
 
     # The inbound campaign's report has one row per call, the caller as the phone.
     report = await client.get(
-        f"/v1/customers/{tenant.id}/reports/{created.json()['id']}/download",
+        f"/v1/customers/{tenant.id}/reports/{created['id']}/download",
         params={"format": "csv"}, headers=tenant.headers)
     [row] = list(csv.DictReader(io.StringIO(report.content.decode("utf-8-sig"))))
     assert row["phone"] == "+79161234567" and row["status"] == "done"

@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from tests.api.test_audio import make_audio
 from tests.campaigns.helpers import RICH, buy
 from tests.dialer.conftest import all_final, wait_until
+from tests.dialer.scenarios import edge
 from tests.recordings import support
 from tests.recordings.support import channels, loud_frames
 from voicebox.media.audio import SAMPLE_RATE
@@ -37,10 +38,6 @@ PHONE = "+79990000031"
 @pytest.fixture
 async def tenant(make_tenant):
     return await make_tenant(balance=RICH)
-
-
-def edge(target: str) -> dict[str, str]:
-    return {"title": "", "newState": target}
 
 
 async def campaign_playing(app, client, tenant, audio_id: int) -> int:

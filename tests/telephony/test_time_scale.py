@@ -4,6 +4,7 @@ answered call lasts about as long as in text mode however slow the synthesiser i
 
 from __future__ import annotations
 
+from tests.readme_scenario import README_SCENARIO
 from voicebox.engine import EngineConfig, run_scenario
 from voicebox.media.espeak import EspeakEngine
 from voicebox.media.tts import SpeechService
@@ -12,19 +13,6 @@ from voicebox.telephony.media_leg import MediaKit
 from voicebox.telephony.prompts import SpeechPrompts
 from voicebox.telephony.simulated import SimulatedGateway
 
-README = {"title": "Напоминание о платеже", "states": [
-    {"type": "Initial", "name": "start", "success": "call"},
-    {"type": "OutgoingCall", "name": "call", "phone": "{{phone}}", "success": "ask",
-     "error": "end"},
-    {"type": "IVR", "name": "ask", "awaitingTime": 5, "repeatCount": 1,
-     "keyboardInput": True, "voiceInput": True,
-     "announcement": {"type": "text", "text": "Олег, у вас долг 99 рублей. "
-                      "Оплатите сегодня? Нажмите 1 или скажите да."},
-     "inputAnalysis": [{"dtmf": "1", "words": "да, оплачу", "success": "thanks"}],
-     "onNoInput": "end", "onInvalidInput": "end", "success": "end", "error": "end"},
-    {"type": "VoiceMessage", "name": "thanks",
-     "announcement": {"type": "text", "text": "Спасибо!"}, "success": "end", "error": "end"},
-    {"type": "ReleaseCall", "name": "end"}]}
 SIMULATION = {"seed": 1, "default": {"result": "answer", "answerDelay": 1, "inputs": ["1"]}}
 
 
@@ -37,8 +25,9 @@ async def answered_seconds(*, audio: bool, cache) -> float:
                                    media=MediaKit(prompts=SpeechPrompts(speech)))
         call = gateway.outbound(to="+79161234569",
                                 options={"simulation": {**SIMULATION, "audio": audio}})
-        outcome = await run_scenario(ScenarioBody.model_validate(README), call,
-                                     variables={"phone": "+79161234569"}, clock=call.clock,
+        outcome = await run_scenario(ScenarioBody.model_validate(README_SCENARIO), call,
+                                     variables={"phone": "+79161234569", "fio": "Олег",
+                                                "amount": "99"}, clock=call.clock,
                                      config=EngineConfig(ring_seconds=30))
         assert [r.state for r in outcome.trace][-2:] == ["thanks", "end"], outcome.to_json()
         return outcome.duration

@@ -32,6 +32,40 @@ const RU: Record<string, string> = {
   startDate: "Начало", stopDate: "Окончание", simulation: "Симулятор", simulateCustom: "Задать поведение абонентов",
   seed: "Seed", rule: "Правило", match: "Номер или маска", answerDelay: "Задержка ответа, с", entryPoint: "Точка входа", recordingFailed: "Запись не загрузилась", first: "Первая страница", last: "Последняя страница",
   money: "Баланс и операции", dialledNumber: "Набираемый номер", tryInbound: "Симулятор позвонит на номер входящей кампании с вводом ниже.", amount: "Сумма", kind: "Вид", description: "Описание", reference: "Ссылка",
+  number: "Номер", reserved: "зарезервирован", recording: "Запись звонка",
+  // Campaign statuses (the API's values; English shows them as they are).
+  // The side panel's fields (the API's key is shown beside them).
+  "field.announcement": "Объявление",
+  "field.awaitingTime": "Ожидание ввода, с",
+  "field.callingPartyDisplay": "Показываемый номер",
+  "field.conditions": "Условия",
+  "field.detectAI": "Распознавать автоответчик",
+  "field.extension": "Добавочный",
+  "field.forwardType": "Способ перевода",
+  "field.headers": "Заголовки",
+  "field.host": "Хост",
+  "field.immediateStt": "Распознавать сразу",
+  "field.inputAnalysis": "Ветки ответа",
+  "field.inputMaxLength": "Длина ввода, макс.",
+  "field.keyboardInput": "Ввод с клавиатуры",
+  "field.method": "Метод",
+  "field.numberB": "Номер B",
+  "field.phone": "Телефон",
+  "field.port": "Порт",
+  "field.protocol": "Протокол",
+  "field.repeatCount": "Повторов",
+  "field.requestParameters": "Параметры запроса",
+  "field.requestParametersRaw": "Тело запроса",
+  "field.requestParametersType": "Тип параметров",
+  "field.responseBodyVariables": "Переменные из ответа",
+  "field.responseCodeVariable": "Переменная для кода ответа",
+  "field.sipUri": "SIP URI",
+  "field.timeout": "Таймаут, с",
+  "field.url": "URL",
+  "field.variable": "Переменная",
+  "field.voiceInput": "Голосовой ввод",
+  free: "свободен", // a number's state (and `reserved` above)
+  Active: "Активна", Paused: "На паузе", Suspended: "Приостановлена", Stopped: "Остановлена",
 };
 
 const EN: Record<string, string> = {
@@ -60,6 +94,36 @@ const EN: Record<string, string> = {
   startDate: "Start", stopDate: "Stop", simulation: "Simulator", simulateCustom: "Set subscriber behaviour",
   seed: "Seed", rule: "Rule", match: "Number or pattern", answerDelay: "Answer delay, s", entryPoint: "Entry point", recordingFailed: "The recording did not load", first: "First page", last: "Last page",
   money: "Balance and ledger", dialledNumber: "Dialled number", tryInbound: "The simulator calls an inbound campaign on the number with the inputs below.", amount: "Amount", kind: "Kind", description: "Description", reference: "Reference",
+  number: "Number", reserved: "reserved", recording: "Call recording",
+  "field.announcement": "Announcement",
+  "field.awaitingTime": "Wait for input, s",
+  "field.callingPartyDisplay": "Displayed number",
+  "field.conditions": "Conditions",
+  "field.detectAI": "Detect answering machines",
+  "field.extension": "Extension",
+  "field.forwardType": "Transfer type",
+  "field.headers": "Headers",
+  "field.host": "Host",
+  "field.immediateStt": "Recognise at once",
+  "field.inputAnalysis": "Answer branches",
+  "field.inputMaxLength": "Input length, max",
+  "field.keyboardInput": "Keypad input",
+  "field.method": "Method",
+  "field.numberB": "Number B",
+  "field.phone": "Phone",
+  "field.port": "Port",
+  "field.protocol": "Protocol",
+  "field.repeatCount": "Repeats",
+  "field.requestParameters": "Request parameters",
+  "field.requestParametersRaw": "Request body",
+  "field.requestParametersType": "Parameters type",
+  "field.responseBodyVariables": "Variables from the response",
+  "field.responseCodeVariable": "Variable for the response code",
+  "field.sipUri": "SIP URI",
+  "field.timeout": "Timeout, s",
+  "field.url": "URL",
+  "field.variable": "Variable",
+  "field.voiceInput": "Voice input",
 };
 
 const stored = typeof localStorage === "undefined" ? null : localStorage.getItem("voicebox.lang");
@@ -68,6 +132,17 @@ const listeners = new Set<() => void>();
 
 export function t(key: string): string {
   return (language === "ru" ? RU : EN)[key] ?? EN[key] ?? key;
+}
+
+/** A moment (unix ms, ISO string or Date) in the console's language, not the browser's locale. */
+export function formatDateTime(value: number | string | Date): string {
+  return new Date(value).toLocaleString(language === "ru" ? "ru-RU" : "en-GB");
+}
+
+/** A scenario field's label in the console's language; the API's key when none is known. */
+export function fieldName(key: string): string {
+  const text = t(`field.${key}`);
+  return text === `field.${key}` ? key : text;
 }
 
 export function toggleLanguage() {

@@ -126,3 +126,18 @@ describe("dashboard answers per IVR branch", () => {
     expect(branchLabel(scenario, "ask", "onNoInput")).toBe("нет ввода");
   });
 });
+
+describe("graph accessibility", () => {
+  it("names each edge by its states and field, not by the graph's internal ids", () => {
+    const scenario = {
+      title: "a11y",
+      type: "outgoing",
+      states: [
+        { type: "Initial", name: "start", success: { title: "", newState: "bye" } },
+        { type: "ReleaseCall", name: "bye" },
+      ],
+    } as unknown as Scenario;
+    const { edges } = scenarioToGraph(scenario);
+    expect(edges.map((e) => e.ariaLabel)).toEqual(["start → bye: success"]);
+  });
+});

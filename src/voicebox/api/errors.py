@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -45,7 +46,7 @@ ERROR_RESPONSE = {"model": list[ErrorItem], "description": "Error (the spec's er
 
 
 def error_response(
-    problems: list[Problem], status: int, headers: dict[str, str] | None = None
+    problems: list[Problem], status: int, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
     body = [{"name": p.name, "message": p.message, "status": status} for p in problems]
     return JSONResponse(body, status_code=status, headers=headers)
@@ -97,8 +98,8 @@ async def _database_error(request: Request, error: DBAPIError) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(VoiceboxError, _voicebox_error)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
-    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(DBAPIError, _database_error)  # type: ignore[arg-type]
+    app.add_exception_handler(VoiceboxError, _voicebox_error)  # type: ignore[arg-type]  # typed for any Exception
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]  # typed for any Exception
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]  # typed for any Exception
+    app.add_exception_handler(DBAPIError, _database_error)  # type: ignore[arg-type]  # typed for any Exception
     app.add_exception_handler(Exception, _unexpected_error)

@@ -27,7 +27,7 @@ def readme_text() -> str:
     if root is not None and (root / "README.md").is_file():
         return (root / "README.md").read_text(encoding="utf-8")
     try:
-        return metadata.metadata("voicebox").get_payload() or ""  # type: ignore[attr-defined]
+        return metadata.metadata("voicebox").get_payload() or ""  # type: ignore[attr-defined]  # an email.Message underneath
     except metadata.PackageNotFoundError:
         return ""
 

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
+from voicebox.api.errors import ERROR_RESPONSE
 from voicebox.errors import InvalidInput, RangeNotSatisfiable
 
 _RANGE = re.compile(r"^\s*([A-Za-z_]+)\s*=\s*([0-9]{1,15})\s*-\s*([0-9]{0,15})\s*$")
@@ -57,3 +58,10 @@ def range_response(items: Sequence[Any], total: int, window: Window) -> JSONResp
         status_code=206,
         headers={"Content-Range": f"{window.unit} {window.offset}-{last}/{total}"},
     )
+
+
+def paged(model: Any, *errors: int) -> dict[str, Any]:
+    """The route options of a list paged with `Range: <unit>=a-b` (pass them to the route
+    decorator): 206 with a list of `model`; 416 past the end and `errors` in the error format."""
+    return {"status_code": 206, "response_model": list[model],
+            "responses": {code: ERROR_RESPONSE for code in sorted({*errors, 416})}}

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.models import AudioFile, Scenario
-from voicebox.store.repository import get_owned, list_owned
+from voicebox.store.repository import add_row, delete_row, get_owned, list_owned
 
 
 async def list_for_customer(session: AsyncSession, customer_id: int) -> list[AudioFile]:
@@ -29,15 +29,8 @@ async def ids_for_customer(session: AsyncSession, customer_id: int) -> set[int]:
     return set(result)
 
 
-async def add(session: AsyncSession, audio: AudioFile) -> AudioFile:
-    session.add(audio)
-    await session.flush()
-    return audio
-
-
-async def delete(session: AsyncSession, audio: AudioFile) -> None:
-    await session.delete(audio)
-    await session.flush()
+add = add_row
+delete = delete_row
 
 
 async def scenario_bodies(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import builtins  # `list` is a method here
 import re
 import tempfile
 import uuid
@@ -125,7 +126,7 @@ class AudioFileService:
         return await get_owned_or_404(session, AudioFile, customer_id, file_id,
                                       what="audio file", name="audio_id")
 
-    async def users(self, session: AsyncSession, customer_id: int, file_id: int) -> list[str]:
+    async def users(self, session: AsyncSession, customer_id: int, file_id: int) -> builtins.list[str]:
         """Titles of the customer's scenarios whose announcements play the file."""
         found = []
         async for scenario_id, title, body in repository.scenario_bodies(session, customer_id):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from voicebox.models import AuthorizationCode, LoginFailure, OAuthClient, OAuthToken, User
 from voicebox.store.db import dialect_insert
+from voicebox.store.repository import rowcount
 
 
 class AuthRepository:
@@ -67,7 +68,7 @@ class OAuthRepository:
             .where(AuthorizationCode.id == code_id, AuthorizationCode.used.is_(False))
             .values(used=True)
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     def claim_token(self, session: Session, token_id: int) -> bool:
         """Revoke a live token; False if it was already revoked (a concurrent refresh won)."""
@@ -76,7 +77,7 @@ class OAuthRepository:
             .where(OAuthToken.id == token_id, OAuthToken.revoked.is_(False))
             .values(revoked=True)
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     def revoke_tokens_since(
         self, session: Session, *, user_id: int, client_id: str, since: datetime

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voicebox.models import Customer, LedgerEntry
 from voicebox.store.db import dialect_insert
 from voicebox.store.locks import lock_for_update
+from voicebox.store.repository import rowcount
 
 
 class LedgerRepository:
@@ -46,7 +47,7 @@ class LedgerRepository:
         """Insert an entry unless one with its unique key exists; True if it was inserted."""
         statement = dialect_insert(session)(LedgerEntry).values(**values).on_conflict_do_nothing()
         result = await session.execute(statement)
-        inserted = result.rowcount == 1  # type: ignore[attr-defined]
+        inserted = rowcount(result) == 1
         if inserted:
             await self._move(session, [values])
         return inserted

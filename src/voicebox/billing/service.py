@@ -29,7 +29,7 @@ def parse_amount(raw: str | Decimal | int, *, field: str = "amount") -> Decimal:
         raise InvalidInput(f"{field} must be a positive number", name=field)
     if amount >= MAX_AMOUNT:
         raise InvalidInput(f"{field} must be below {MAX_AMOUNT}", name=field)
-    if amount.as_tuple().exponent < -4:  # type: ignore[operator]
+    if amount.as_tuple().exponent < -4:  # type: ignore[operator]  # finite, so an int exponent
         raise InvalidInput(f"{field} has more than 4 decimal places", name=field)
     return amount
 
@@ -67,7 +67,7 @@ class BillingService:
         await ledger_repository.post(session, entries)
 
     async def top_up(
-        self, session: AsyncSession, *, customer: Customer, amount: Decimal, description: str = ""
+        self, session: AsyncSession, *, customer: Customer, amount: Decimal | str, description: str = ""
     ) -> LedgerEntry:
         amount = parse_amount(amount)
         return await self.post(

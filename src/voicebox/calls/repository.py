@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import exists, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voicebox.calls.campaign_counts import counting
 from voicebox.models import Call, Campaign
 from voicebox.models.call import ENDED
+from voicebox.store.repository import add_row
 
 Key = tuple[datetime, int]  # (started_at, id): the history's total order, newest first
 _NEWEST_FIRST = (Call.started_at.desc(), Call.id.desc())
@@ -133,6 +135,5 @@ async def insert_call(session: AsyncSession, **fields: Any) -> Call:
     """Write one call row (the dialer's path; tests use it to seed history)."""
     fields.setdefault("state", ENDED)
     call = Call(**fields)
-    session.add(call)
-    await session.flush()
-    return call
+    async with counting(session, [call.call_id]):
+        return await add_row(session, call)

@@ -12,7 +12,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring as _quote  # type: ignore[attr-defined]
+from json.encoder import encode_basestring as _quote
 from typing import IO, Any
 
 from voicebox.errors import Problem
@@ -290,7 +290,7 @@ def _xlsx_as_csv(stream: IO[bytes]) -> IO[bytes]:
     finally:
         workbook.close()
     spool.seek(0)
-    return spool  # type: ignore[return-value]
+    return spool
 
 
 def _sniff_encoding(stream: IO[bytes]) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.models import Abonent, Campaign, PhoneNumber
 from voicebox.models.abonent import CANCELLED, PENDING
-from voicebox.store.repository import get_owned_or_404
+from voicebox.store.repository import add_row, get_owned_or_404, rowcount
 
 
 def _live():
@@ -108,10 +108,7 @@ async def cancel_open_abonents(session: AsyncSession, campaign_id: int, now: dat
         .values(state=CANCELLED, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(rowcount(result) or 0)
 
 
-async def add(session: AsyncSession, campaign: Campaign) -> Campaign:
-    session.add(campaign)
-    await session.flush()
-    return campaign
+add = add_row

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from voicebox.config import get_settings
-from voicebox.engine.matching import dictionary_intent, is_unclear
+from voicebox.engine.matching import dictionary_intent, pooled_confidence, understood
 from voicebox.errors import MediaError
 from voicebox.media.amd import AmdTiming, MachineDetector
 from voicebox.media.asr import RecognitionService, Recognizer, start_service
@@ -76,9 +76,9 @@ async def transcribe_file(service: Recognizer, pcm: bytes, *, language: str,
     answer = Heard(speech=heard.text, confidence=heard.confidence,
                    alternatives=heard.alternatives)
     intent = dictionary_intent(heard.text) if heard.text else None
-    understood = heard.confidence >= min_confidence and not is_unclear(answer)
-    return {"text": heard.text, "confidence": heard.confidence,
-            "intent": intent.code if intent is not None and understood else "",
+    clear = understood(answer, min_confidence)
+    return {"text": heard.text, "confidence": pooled_confidence(answer),
+            "intent": intent.code if intent is not None and clear else "",
             "digits": spoken_digits(heard.text)}
 
 

@@ -63,6 +63,7 @@ async def claim_due(sessionmaker: async_sessionmaker[AsyncSession], row: Any, bu
             await session.rollback()
             return [], 0
         due = await repo.due(session, campaign.id, now=now, limit=budget)
+        assert campaign.scenario_id is not None  # the dialer's tick skips campaigns without one
         program = await context.programs.get(session, campaign.scenario_id,
                                              row.scenario_updated,
                                              customer_id=campaign.customer_id)

@@ -38,7 +38,7 @@ class LeaseKeeper:
     _live_abonents: set[int | None]
     _halt: asyncio.Event
 
-    def stats(self) -> dict[str, Any]: ...
+    stats: Callable[[], dict[str, Any]]
 
     async def _heartbeat(self) -> None:
         period = self.lease.total_seconds() / 3
@@ -78,6 +78,7 @@ class LeaseKeeper:
                 dead: list[str] = []
                 for row in stalled:
                     campaign = await session.get(Campaign, row.campaign_id)
+                    assert campaign is not None  # abonents belong to a campaign (foreign key)
                     call_id = await repo.dead_call(
                         session, abonent_id=row.id, attempt=row.attempts_made, now=now,
                         error="worker lost during the call")

@@ -12,12 +12,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.calls import repository as calls_repository
+from voicebox.calls.campaign_counts import counting
 from voicebox.campaigns import repository as campaigns_repository
 from voicebox.models import (
     Abonent,
@@ -32,6 +33,7 @@ from voicebox.models.call import DIALING, ENDED
 from voicebox.models.campaign import ACTIVE, PAUSED, STOPPED, SUSPENDED  # noqa: F401 - the dialer imports them from here
 from voicebox.scenarios import repository as scenarios_repository
 from voicebox.store.db import is_postgresql
+from voicebox.store.repository import rowcount
 
 
 @dataclass(slots=True)
@@ -81,8 +83,9 @@ class Finished:
     next_attempt_at: datetime | None
 
 
-ABONENTS = Abonent.__table__
-CALLS = Call.__table__
+# Declarative models type `__table__` as any FromClause; theirs are Tables (update / insert).
+ABONENTS = cast(Table, Abonent.__table__)
+CALLS = cast(Table, Call.__table__)
 
 
 class DialerRepository:
@@ -118,7 +121,7 @@ class DialerRepository:
         result = await session.execute(
             update(Campaign).where(Campaign.id == campaign_id, Campaign.status == only_if)
             .values(status=status, suspended_reason=reason, updated_at=func.now()))
-        return bool(result.rowcount)
+        return bool(rowcount(result))
 
     async def cancel_pending_of_stopped(self, session: AsyncSession) -> int:
         """Abonents still waiting on Stopped campaigns are cancelled (one index probe each)."""
@@ -131,7 +134,7 @@ class DialerRepository:
         result = await session.execute(
             ABONENTS.update().where(ABONENTS.c.campaign_id.in_(ids), ABONENTS.c.state == PENDING)
             .values(state=CANCELLED, next_attempt_at=None))
-        return result.rowcount or 0
+        return rowcount(result) or 0
 
     async def lock_campaign(self, session: AsyncSession, campaign_id: int) -> bool:
         """Serialise claims on one campaign (so its line limit holds across workers)."""
@@ -143,7 +146,7 @@ class DialerRepository:
         result = await session.execute(  # a write first: SQLite's lock, taken before reading
             update(Campaign).where(Campaign.id == campaign_id, Campaign.status == ACTIVE)
             .values(status=Campaign.status))
-        return bool(result.rowcount)
+        return bool(rowcount(result))
 
     async def due(self, session: AsyncSession, campaign_id: int, *, now: datetime,
                   limit: int) -> list[Due]:
@@ -208,7 +211,7 @@ class DialerRepository:
         result = await session.execute(
             ABONENTS.update().where(ABONENTS.c.id.in_(mine.scalar_subquery()))
             .values(lease_expires_at=until))
-        return result.rowcount or 0
+        return rowcount(result) or 0
 
     async def finish(self, session: AsyncSession, items: Sequence[Finished], *,
                      owner: str | None) -> int:
@@ -217,16 +220,17 @@ class DialerRepository:
         if not items:
             return 0
         items = sorted(items, key=lambda i: (i.abonent_id or 0, i.call_id))  # lock order
-        await session.execute(
-            CALLS.update().where(CALLS.c.call_id == bindparam("b_call_id")).values(
-                state=ENDED, status=bindparam("b_status"), answered=bindparam("b_answered"),
-                duration=bindparam("b_duration"), cost=bindparam("b_cost"),
-                trace=bindparam("b_trace"), variables=bindparam("b_variables"),
-                error=bindparam("b_error"), ended_at=bindparam("b_ended_at")),
-            [{"b_call_id": i.call_id, "b_status": i.status, "b_answered": i.answered,
-              "b_duration": i.duration, "b_cost": i.cost, "b_trace": i.trace,
-              "b_variables": i.variables, "b_error": i.error, "b_ended_at": i.ended_at}
-             for i in items])
+        async with counting(session, [i.call_id for i in items]):  # the dashboard's counters
+            await session.execute(
+                CALLS.update().where(CALLS.c.call_id == bindparam("b_call_id")).values(
+                    state=ENDED, status=bindparam("b_status"), answered=bindparam("b_answered"),
+                    duration=bindparam("b_duration"), cost=bindparam("b_cost"),
+                    trace=bindparam("b_trace"), variables=bindparam("b_variables"),
+                    error=bindparam("b_error"), ended_at=bindparam("b_ended_at")),
+                [{"b_call_id": i.call_id, "b_status": i.status, "b_answered": i.answered,
+                  "b_duration": i.duration, "b_cost": i.cost, "b_trace": i.trace,
+                  "b_variables": i.variables, "b_error": i.error, "b_ended_at": i.ended_at}
+                 for i in items])
         moving = [i for i in items if i.abonent_id is not None and i.abonent_state is not None]
         if not moving:
             return 0
@@ -242,8 +246,8 @@ class DialerRepository:
             [{"b_id": i.abonent_id, "b_attempt": i.attempt, "b_state": i.abonent_state,
               "b_next": i.next_attempt_at, "b_status": i.status, "b_ended_at": i.ended_at}
              for i in moving])
-        return result.rowcount if result.rowcount is not None and result.rowcount >= 0 \
-            else len(moving)
+        count: int | None = rowcount(result)  # None or -1 where a driver does not count
+        return count if count is not None and count >= 0 else len(moving)
 
     async def stalled(self, session: AsyncSession, *, now: datetime, owner: str | None,
                       limit: int = 500) -> list[Any]:
@@ -261,12 +265,15 @@ class DialerRepository:
     async def dead_call(self, session: AsyncSession, *, abonent_id: int, attempt: int,
                         now: datetime, error: str) -> Any:
         """Close the history row of an attempt whose worker died; returns its call id."""
-        await session.execute(
-            update(Call).where(Call.abonent_id == abonent_id, Call.attempt == attempt,
-                               Call.state != ENDED)
-            .values(state=ENDED, status=503, ended_at=now, error=error))
-        return await session.scalar(select(Call.call_id).where(
+        call_id = await session.scalar(select(Call.call_id).where(
             and_(Call.abonent_id == abonent_id, Call.attempt == attempt)))
+        if call_id is None:
+            return None
+        async with counting(session, [call_id]):
+            await session.execute(
+                update(Call).where(Call.call_id == call_id, Call.state != ENDED)
+                .values(state=ENDED, status=503, ended_at=now, error=error))
+        return call_id
 
     async def requeue(self, session: AsyncSession, abonent_id: int, *, state: str,
                       next_attempt_at: datetime | None, status: int) -> None:

@@ -122,7 +122,7 @@ async def place_inbound(settings: Settings, *, to: str, caller: str, inputs: lis
     try:
         sessionmaker = opened.sessionmaker
         gateway = build_gateway(sessionmaker, settings, only_simulator=True)
-        simulator = gateway.simulator  # type: ignore[attr-defined]
+        simulator = gateway.simulator  # type: ignore[attr-defined]  # only_simulator: a router
         answerer = InboundAnswerer(sessionmaker, settings=settings)
         done: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
 

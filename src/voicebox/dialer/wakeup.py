@@ -39,6 +39,7 @@ async def listen(engine: AsyncEngine, on_wake: Callable[[], None], stop: asyncio
         try:
             async with engine.connect() as connection:
                 driver = (await connection.get_raw_connection()).driver_connection
+                assert driver is not None  # a checked-out connection has its driver's
                 await driver.add_listener(CHANNEL, received)
                 try:
                     while not stop.is_set():

@@ -36,6 +36,7 @@ class EngineConfig:
         """Read the fields it knows from a settings object (`http_allowed_networks` as text)."""
         networks = parse_networks(getattr(settings, "http_allowed_networks", "") or "")
         known: dict[str, object] = {"allowed_networks": networks}
-        if isinstance(getattr(settings, "asr_min_confidence", None), float):
-            known["asr_min_confidence"] = settings.asr_min_confidence  # type: ignore[attr-defined]
-        return cls(**(known | overrides))  # type: ignore[arg-type]
+        confidence = getattr(settings, "asr_min_confidence", None)
+        if isinstance(confidence, float):
+            known["asr_min_confidence"] = confidence
+        return cls(**(known | overrides))  # type: ignore[arg-type]  # fields by name, checked at run time

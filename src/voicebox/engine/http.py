@@ -87,7 +87,7 @@ async def resolve_checked(host: str, port: int, networks: tuple[Network, ...]) -
             )
         except OSError as exc:
             raise EngineError(f"cannot resolve {host}: {exc}", name="http_dns") from exc
-        addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses:
         raise EngineError(f"cannot resolve {host}", name="http_dns")
     for address in addresses:

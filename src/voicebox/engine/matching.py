@@ -219,6 +219,41 @@ def is_unclear(heard: Heard) -> bool:
     return against >= FLIP_WEIGHT
 
 
+# -- pooling: readings that mean the same count as one --------------------------------------------
+
+_SIDE = {"yes": "agree", "no": "refuse"}
+
+
+def meaning(text: str) -> str:
+    """What a reading says, for pooling the n-best list: the digits a number-only answer spells,
+    else the dictionary intent it matches (agree and yes as one, refuse and no as one), else its
+    words with case, punctuation, ё/е and spaces folded («не интересно» = «Неинтересно.»)."""
+    digits = spoken_digits(text)
+    if digits:
+        return "#" + digits
+    found = dictionary_intent(text)
+    if found is not None:
+        return "@" + _SIDE.get(found.code, found.code)
+    return normalize(text).replace(" ", "")
+
+
+def pooled_confidence(heard: Heard) -> float:
+    """The weight of every reading in the n-best list that means what the top one does (at least
+    the recogniser's own confidence): «Нет, мне это не интересно.» and «Нет, мне неинтересно.»
+    are one answer, not two halves below the minimum confidence."""
+    if not heard.speech or not heard.alternatives:
+        return heard.confidence
+    top = meaning(heard.speech)
+    pooled = sum(weight for text, weight in heard.alternatives if meaning(text) == top)
+    return max(heard.confidence, round(min(pooled, 1.0), 4))
+
+
+def understood(heard: Heard, min_confidence: float) -> bool:
+    """Recognised speech an IVR may act on: pooled confidence at least `min_confidence` and not
+    `is_unclear`."""
+    return pooled_confidence(heard) >= min_confidence and not is_unclear(heard)
+
+
 def first_match(
     matchers: tuple[BranchMatcher, ...], heard: Heard, text: str | None = None
 ) -> tuple[int, str] | None:

@@ -188,7 +188,8 @@ class _Run:
                 if why is None:
                     raise
                 self.pending = None
-                self.task.uncancel()  # type: ignore[union-attr]
+                assert self.task is not None  # only `self.task` is cancelled with a reason
+                self.task.uncancel()
                 field, stop = self._interrupted(why, step, record)
             except RemoteHangup:
                 record.error, field, stop = "remote hangup", None, "remote_hangup"

@@ -8,7 +8,9 @@ the 5-best list kept, and text dropped when Whisper thinks there was no speech.
 Expected digits are prompted as one-word sentences in a scrambled order («Семь. Два. Девять. …»),
 not as the list «один, два, три, …»: a list makes Whisper continue it ("two" came back as
 "three, four, five, six, seven, eight") and reads lone digits as other words ("eight" → "Hey").
-Readings that spell the same number («Два.», «2», «два») count as one in the n-best list.
+Readings that spell the same number («Два.», «2», «два») or differ only in case, punctuation,
+ё/е or spacing («не интересно», «Неинтересно.») count as one in the n-best list; the IVR pools
+further by meaning (engine/matching.py `pooled_confidence`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import asyncio
 import logging
 import math
 import time
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,7 +30,7 @@ import numpy as np
 from voicebox.config import Settings
 from voicebox.errors import MediaError
 from voicebox.media.audio import Pcm
-from voicebox.scenario_language.keywords import DIGIT_HINTS, DIGIT_WORDS, spoken_digits
+from voicebox.scenario_language.keywords import DIGIT_HINTS, DIGIT_WORDS, normalize, spoken_digits
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,7 @@ MAX_SECONDS = 10.0  # speech past this is cut; Whisper sees 10 s of features
 _FRAMES = 1000  # mel frames in 10 s
 _PROMPT_TOKENS = 200
 _MAX_TOKENS = 64  # an answer is short; a runaway decode stops here
+_MAX_COMPRESSION = 2.4  # a reading more repetitive than this is a decoding loop, dropped
 # The order expected digits are prompted in: never a run up or down, so not a list to continue.
 _DIGIT_ORDER = "7294105836"
 # Whisper's well-known inventions on noise and silence (subtitle credits and the like).
@@ -152,8 +156,15 @@ def weights(scores: Sequence[float]) -> list[float]:
 
 
 def _key(text: str) -> str:
-    """Case and punctuation folded, so «Да.» and «да» count as one hypothesis."""
-    return " ".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())
+    """Case, punctuation and ё/е folded, so «Да.» and «да» count as one hypothesis."""
+    return normalize(text)
+
+
+def _fold(key: str) -> str:
+    """The n-best list's folding key: the number a reading spells («Два.», «2», «два»), else its
+    words without spaces, so fused and split spellings («неинтересно», «не интересно») count
+    as one reading instead of splitting its weight."""
+    return spoken_digits(key) or key.replace(" ", "")
 
 
 def _hallucinated(text: str) -> bool:
@@ -165,6 +176,14 @@ def _hallucinated(text: str) -> bool:
     described = text.strip().startswith(("[", "("))
     return (not any(ch.isalnum() for ch in text) or shouting or described
             or any(h in lower for h in _HALLUCINATIONS))
+
+
+def _runaway(text: str) -> bool:
+    """A decode stuck in a loop («нет, нет, нет, нет, нет, нет, …»): its text compresses more than
+    2.4 times, Whisper's own threshold for a repetitive hypothesis. A real answer is short and
+    compresses about 1:1, so it never trips this."""
+    data = text.encode()
+    return len(data) > 24 and len(data) / len(zlib.compress(data)) > _MAX_COMPRESSION
 
 
 @dataclass
@@ -273,10 +292,12 @@ class WhisperRecognizer:
             max_length=min(len(prompt) + _MAX_TOKENS, 448),  # the prompt counts in the length
             suppress_blank=True,
         )[0]
-        texts, logliks, means = [], [], []
+        texts: list[str | None] = []
+        logliks, means = [], []
         for ids, score in zip(result.sequences_ids, result.scores, strict=True):
             tokens = [t for t in ids if t < tok.eot]
-            texts.append(tok.decode(tokens).strip())
+            # A hypothesis still going at the length limit is a runaway, not an answer.
+            texts.append(None if len(tokens) >= _MAX_TOKENS else tok.decode(tokens).strip())
             logliks.append(score * (len(tokens) + 1))  # scores are per-token means
             means.append(score)
         heard = _transcript(texts, logliks, means, result.no_speech_prob, language, 0.0)
@@ -324,21 +345,26 @@ def prompt_text(language: str, hints: Sequence[str]) -> str:
 
 
 def _transcript(
-    texts: list[str], logliks: list[float], means: list[float], no_speech: float,
+    texts: Sequence[str | None], logliks: list[float], means: list[float], no_speech: float,
     language: str, seconds: float,
 ) -> Transcript:
     """The n-best list folded by text (readings spelling the same number fold together); the
-    text with the most weight wins and its weight is the confidence. Nothing when Whisper thinks
-    there was no speech."""
+    text with the most weight wins and its weight is the confidence. Runaway readings (a loop,
+    or None: still going at the length limit) are dropped before the weights are shared out. Nothing
+    when Whisper thinks there was no speech."""
     silent = Transcript(language=language, no_speech=round(no_speech, 4), seconds=seconds)
     if not texts or no_speech > 0.7 or (no_speech > 0.55 and means[0] < -0.5):
         return silent
+    # A loop is the beam search failing, not a reading of the audio: it takes no weight.
+    # (An invention on noise does: its weight is doubt about everything else.)
+    kept = [(text, loglik) for text, loglik in zip(texts, logliks, strict=True)
+            if text is not None and not _runaway(text)]
     merged: dict[str, list[Any]] = {}
-    for text, weight in zip(texts, weights(logliks), strict=True):
+    for (text, _), weight in zip(kept, weights([loglik for _, loglik in kept]), strict=True):
         key = _key(text)
         if not key or _hallucinated(text):
             continue
-        entry = merged.setdefault(spoken_digits(key) or key, [text.strip(), 0.0])
+        entry = merged.setdefault(_fold(key), [text.strip(), 0.0])
         entry[1] += weight
     if not merged:
         return silent

@@ -11,6 +11,7 @@ import wave
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -40,7 +41,8 @@ def to_array(pcm: Pcm) -> np.ndarray:
 
 def from_float(samples: np.ndarray) -> Pcm:
     """Float samples in [-1, 1] → PCM, clipped."""
-    return (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+    pcm: Pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()  # numpy: untyped
+    return pcm
 
 
 def rms(pcm: Pcm) -> float:
@@ -109,7 +111,7 @@ async def run_tool(
     except FileNotFoundError as exc:
         raise MediaError(f"{args[0]} is not installed (see scripts/system-packages.txt)") from exc
     assert proc.stdout is not None and proc.stderr is not None
-    tasks = [asyncio.ensure_future(proc.stderr.read())]
+    tasks: list[asyncio.Future[Any]] = [asyncio.ensure_future(proc.stderr.read())]
     if stdin is not None:
         tasks.append(asyncio.ensure_future(_feed(proc, stdin)))
     out = bytearray()
@@ -224,7 +226,10 @@ def _sox_args(rate: int, tempo: float, pitch_cents: int, *opts: str) -> list[str
     if rate == SAMPLE_RATE and not effects:
         return None
     raw = ["-t", "raw", "-e", "signed-integer", "-b", "16", "-c", "1", "-L"]
-    return ["sox", "-q", *opts, *raw, "-r", str(rate), "-", *raw, "-r", str(SAMPLE_RATE), "-",
+    # -R: sox dithers the 16-bit output with random noise seeded from the clock unless told to be
+    # repeatable; without it the same text came out a little different each run, and a
+    # recognition test on it passed or failed at random.
+    return ["sox", "-R", "-q", *opts, *raw, "-r", str(rate), "-", *raw, "-r", str(SAMPLE_RATE), "-",
             *effects, "rate", "-h", str(SAMPLE_RATE)]
 
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -32,7 +32,7 @@ class SpeechSettings:
             return cls()
         if isinstance(value, SpeechSettings):
             return value
-        get = value.get if isinstance(value, dict) else lambda key: getattr(value, key, None)
+        get: Callable[[str], Any] = value.get if isinstance(value, dict) else lambda key: getattr(value, key, None)
         voice = get("voice") or get("name") or DEFAULT_VOICE
         try:
             speed = int(get("speed") or 100)

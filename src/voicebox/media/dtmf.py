@@ -50,7 +50,8 @@ _SIN = np.sin(2 * np.pi * np.outer(_N, _FREQ_LIST) / SAMPLE_RATE)
 
 def _powers(blocks: np.ndarray) -> np.ndarray:
     """Power at each DTMF frequency (columns: ROWS then COLS) for each row of `blocks`."""
-    return (blocks @ _COS) ** 2 + (blocks @ _SIN) ** 2
+    powers: np.ndarray = (blocks @ _COS) ** 2 + (blocks @ _SIN) ** 2  # numpy operators: untyped
+    return powers
 
 
 def _block_digits(samples: np.ndarray) -> list[str | None]:

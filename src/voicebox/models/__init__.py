@@ -5,6 +5,7 @@ from voicebox.models.audio_file import AudioFile
 from voicebox.models.authorization_code import AuthorizationCode
 from voicebox.models.call import Call
 from voicebox.models.campaign import Campaign
+from voicebox.models.campaign_count import CampaignBranchCount, CampaignOutcomeCount
 from voicebox.models.customer import Customer
 from voicebox.models.history_mark import HistoryCount, HistoryMark, HistorySweep, HistoryWatch
 from voicebox.models.ledger_entry import LedgerEntry
@@ -22,6 +23,8 @@ __all__ = [
     "AuthorizationCode",
     "Call",
     "Campaign",
+    "CampaignBranchCount",
+    "CampaignOutcomeCount",
     "Customer",
     "HistoryCount",
     "HistoryMark",

@@ -45,6 +45,12 @@ class Call(Base):
             "ix_calls_unended", "customer_id", "started_at",
             sqlite_where=text("state <> 'ended'"), postgresql_where=text("state <> 'ended'"),
         ),
+        # A campaign's calls in flight, for its dashboard (its ended calls are counted in
+        # campaign_outcome_counts).
+        Index(
+            "ix_calls_campaign_unended", "campaign_id",
+            sqlite_where=text("state <> 'ended'"), postgresql_where=text("state <> 'ended'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,6 +14,7 @@ import voicebox.models as models
 from voicebox.models import NumberOrder, PhoneNumber
 from voicebox.models.campaign import ACTIVE, SUSPENDED
 from voicebox.store.db import dialect_insert
+from voicebox.store.repository import add_row, rowcount
 
 _CHUNK = 1000
 
@@ -116,7 +117,7 @@ class NumberRepository:
             .group_by(PhoneNumber.category, PhoneNumber.currency)
             .order_by(PhoneNumber.category)
         )
-        return [tuple(row) for row in rows]  # type: ignore[misc]
+        return [tuple(row) for row in rows]  # type: ignore[misc]  # rows of the three selected
 
     async def by_id(self, session: AsyncSession, number_id: int) -> PhoneNumber | None:
         return await session.get(PhoneNumber, number_id, populate_existing=True)
@@ -167,7 +168,7 @@ class NumberRepository:
             .values(reserved_by=customer_id, reserved_uid=uid, reserved_until=until)
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        return rowcount(result) == 1
 
     async def acquire(
         self,
@@ -192,7 +193,7 @@ class NumberRepository:
             )
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        return rowcount(result) == 1
 
     async def release(self, session: AsyncSession, *, number_id: int, customer_id: int) -> bool:
         result = await session.execute(
@@ -201,7 +202,7 @@ class NumberRepository:
             .values(customer_id=None, acquired_at=None, paid_until=None)
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        return rowcount(result) == 1
 
     async def due_for_renewal(
         self, session: AsyncSession, *, now: datetime, after_id: int, limit: int
@@ -239,7 +240,7 @@ class NumberRepository:
             .values(paid_until=until)
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        return rowcount(result) == 1
 
     async def suspend_campaigns_using(
         self, session: AsyncSession, number_id: int, *, reason: str
@@ -268,9 +269,7 @@ class NumberRepository:
         return ids
 
     async def add_order(self, session: AsyncSession, order: NumberOrder) -> NumberOrder:
-        session.add(order)
-        await session.flush()
-        return order
+        return await add_row(session, order)
 
     async def campaigns_using(
         self, session: AsyncSession, number_ids: Iterable[int]

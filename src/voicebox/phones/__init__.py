@@ -58,6 +58,7 @@ def _describe(number: phonenumbers.PhoneNumber) -> Phone:
     kind = phonenumbers.number_type(number)
     if kind == PhoneNumberType.UNKNOWN:
         raise PhoneError("not a valid phone number")
+    assert number.country_code is not None  # a parsed number always has one
     if phonenumbers.is_number_type_geographical(kind, number.country_code):
         zones = phone_tz.time_zones_for_geographical_number(number)
     else:  # what time_zones_for_number answers, without computing the type again
@@ -141,7 +142,7 @@ class PhoneNormalizer:
             raise known
         if known is _REWRITES:
             return _exact(canonical, self.region)
-        return Phone(canonical, known or None)  # type: ignore[arg-type]
+        return Phone(canonical, known or None)  # type: ignore[arg-type]  # a zone name by now
 
     def _learn(self, code: int, national: str, canonical: str, *, parse: bool = False) -> object:
         """The answer for a number not seen yet: an error, a zone ("" for none) or _REWRITES."""

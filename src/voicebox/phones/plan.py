@@ -14,8 +14,8 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from re import _constants as sre_c  # type: ignore[attr-defined]
-from re import _parser as sre_parse  # type: ignore[attr-defined]
+from re import _constants as sre_c  # type: ignore[attr-defined]  # private: no stubs
+from re import _parser as sre_parse  # type: ignore[attr-defined]  # private: no stubs
 
 from phonenumbers import PhoneMetadata
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE

@@ -51,4 +51,4 @@ def with_recordings(gateway: Gateway, sessionmaker: Any, settings: Any, *,
     if not recordings_on(settings):
         return gateway
     recorder = recorder or Recorder(sessionmaker, settings)
-    return RecordingGateway(gateway, recorder)  # type: ignore[return-value]
+    return RecordingGateway(gateway, recorder)

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Awaitable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -27,6 +27,9 @@ from voicebox.recordings.repository import recording_repository
 from voicebox.storage import open_storage
 from voicebox.storage.local import is_folder
 from voicebox.store.writes import write_session
+
+if TYPE_CHECKING:  # the speech stack loads when a recorder needs it
+    from voicebox.media.tts import SpeechService
 
 log = logging.getLogger(__name__)
 RECORDINGS_DIR = "recordings"
@@ -41,7 +44,7 @@ def recording_path(call_id: str, when: datetime) -> Path:
     return Path(RECORDINGS_DIR) / f"{when:%Y}" / f"{when:%m}" / f"{when:%d}" / f"{safe}.wav"
 
 
-def default_speech(settings: Settings) -> Any:
+def default_speech(settings: Settings) -> SpeechService:
     from voicebox.media.tts import speech_service_from_settings
 
     return speech_service_from_settings(settings)
@@ -54,7 +57,7 @@ class Recorder:
     closes it on `stop` when it opened it."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, *,
-                 speech: Any = None):
+                 speech: SpeechService | None = None):
         self.sessionmaker = sessionmaker
         self.settings = settings
         self.data_dir = Path(settings.data_dir)

@@ -4,13 +4,15 @@ customer asks the recording of."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.models import Call
+from voicebox.store.repository import rowcount
 
-_CALLS = Call.__table__
+_CALLS = cast(Table, Call.__table__)  # declarative types it as any FromClause
 _SET_PATH = (update(_CALLS).where(_CALLS.c.call_id == bindparam("cid"))
              .values(record_path=bindparam("path")))
 
@@ -27,7 +29,7 @@ class RecordingRepository:
         result = await session.execute(
             update(Call).where(Call.call_id.in_(call_ids), Call.record_path.in_(paths))
             .values(record_path=None))
-        return result.rowcount or 0  # type: ignore[attr-defined]
+        return rowcount(result) or 0
 
     async def ended_paths(self, session: AsyncSession, paths: Sequence[str]) -> set[str]:
         """Those of `paths` that are the recording of a call that has ended."""

@@ -7,6 +7,7 @@ import operator
 import re
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from voicebox.errors import EngineError
 from voicebox.scenario_language.keywords import normalize
@@ -84,7 +85,7 @@ def _matches(left: str, right: str) -> bool:
         raise EngineError(f"invalid regular expression {right!r}: {exc}") from exc
 
 
-_ORDER: dict[str, Callable[[object, object], bool]] = {
+_ORDER: dict[str, Callable[[Any, Any], bool]] = {  # `_ordered` pairs values of one kind
     "eq": operator.eq, "ne": operator.ne, "gt": operator.gt,
     "ge": operator.ge, "lt": operator.lt, "le": operator.le,
 }

@@ -14,7 +14,7 @@ def file_problems(body: ScenarioBody, known_ids: set[int]) -> list[Problem]:
     for index, state in enumerate(body.states):
         announcement = getattr(state, "announcement", None)
         # A state kind without announcements keeps an extra `announcement` as a plain dict.
-        if getattr(announcement, "type", None) != "file":
+        if announcement is None or getattr(announcement, "type", None) != "file":
             continue
         ref = (announcement.file or "").strip()
         if not ref:

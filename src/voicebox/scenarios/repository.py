@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.models import Scenario
 from voicebox.store.db import Base
-from voicebox.store.repository import get_owned_or_404, list_owned
+from voicebox.store.repository import add_row, delete_row, get_owned_or_404, list_owned
 
 
 async def list_for_customer(session: AsyncSession, customer_id: int) -> list[Scenario]:
@@ -35,15 +35,8 @@ async def get_by_share_token(session: AsyncSession, token: str) -> Scenario | No
     return await session.scalar(select(Scenario).where(Scenario.share_token == token))
 
 
-async def add(session: AsyncSession, scenario: Scenario) -> Scenario:
-    session.add(scenario)
-    await session.flush()
-    return scenario
-
-
-async def delete(session: AsyncSession, scenario: Scenario) -> None:
-    await session.delete(scenario)
-    await session.flush()
+add = add_row
+delete = delete_row
 
 
 async def campaigns_using(session: AsyncSession, scenario_id: int) -> int:

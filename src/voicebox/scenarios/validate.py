@@ -149,7 +149,7 @@ def _graph(body: ScenarioBody) -> list[Problem]:
                 )
             )
     position = {state.name: index for index, state in order}
-    busy = [s.name for _, s in order if s.type not in WAITING_KINDS]
+    busy = [s.name for _, s in order if getattr(s, "type", None) not in WAITING_KINDS]
     for group in cycles(graph, busy):
         first = min(group, key=position.__getitem__)
         loop = " → ".join(sorted(group, key=position.__getitem__))

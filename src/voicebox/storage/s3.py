@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anyio
 import obstore
@@ -12,6 +13,10 @@ from obstore.store import S3Store
 
 from voicebox.storage.base import ObjectMissing, StorageError, check_key
 from voicebox.storage.local import write_stream_atomically
+
+if TYPE_CHECKING:  # obstore's option types exist in its stubs only
+    from obstore import GetOptions
+    from obstore.store import ClientConfig, S3Config
 
 # Chunks handed to the HTTP response while a ranged GET streams; obstore's default is 10 MB.
 READ_CHUNK = 64 * 1024
@@ -42,7 +47,7 @@ class S3Storage:
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.cache_dir = Path(cache_dir)
-        options: dict[str, object] = {"region": region}
+        options: S3Config = {"region": region}
         if endpoint:
             options["endpoint"] = endpoint
             # A self-hosted endpoint names the bucket in the path, not in the host name.
@@ -51,9 +56,10 @@ class S3Storage:
             options["access_key_id"] = access_key_id
         if secret_access_key:
             options["secret_access_key"] = secret_access_key
-        client = {"allow_http": True} if endpoint and endpoint.startswith("http://") else None
+        client: ClientConfig | None = (
+            {"allow_http": True} if endpoint and endpoint.startswith("http://") else None)
         self.store = S3Store(bucket, prefix=self.prefix or None, client_options=client,
-                             **options)  # type: ignore[arg-type]  # obstore's kwargs are TypedDict keys
+                             **options)  # type: ignore[misc]  # S3Config has "bucket"; ours is set apart
 
     async def put(self, key: str, data: bytes | AsyncIterable[bytes]) -> int:
         check_key(key)
@@ -93,7 +99,7 @@ class S3Storage:
         check_key(key)
         try:
             result = await obstore.get_async(self.store, key,
-                                             options=_range_options(start, end))  # type: ignore[arg-type]
+                                             options=_range_options(start, end))
             async for chunk in result.stream(min_chunk_size=READ_CHUNK):
                 yield bytes(chunk)
         except StorageError:
@@ -133,7 +139,7 @@ class S3Storage:
         return None
 
 
-def _range_options(start: int, end: int | None) -> dict[str, object]:
+def _range_options(start: int, end: int | None) -> GetOptions:
     """obstore's GetOptions for bytes `start` … `end` inclusive (its ranges end exclusive)."""
     if end is None:
         return {"range": {"offset": start}} if start else {}

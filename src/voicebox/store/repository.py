@@ -4,9 +4,9 @@ a 404 naming it), and all of a customer's rows; the domain repositories build on
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, CursorResult, Result, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voicebox.errors import NotFound
@@ -45,3 +45,22 @@ async def list_owned(session: AsyncSession, model: type[T], customer_id: int) ->
     result = await session.scalars(
         select(model).where(table.customer_id == customer_id).order_by(table.id))
     return list(result)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE / INSERT / DELETE matched. SQLAlchemy types `execute` as returning a
+    `Result`; for these statements it is a `CursorResult`, the one that carries the count."""
+    return cast("CursorResult[Any]", result).rowcount
+
+
+async def add_row(session: AsyncSession, row: T) -> T:
+    """Insert `row` and flush, so its id and server defaults are known to the caller."""
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def delete_row(session: AsyncSession, row: object) -> None:
+    """Delete `row` and flush, so a foreign key that still points at it fails here."""
+    await session.delete(row)
+    await session.flush()

@@ -50,6 +50,7 @@ async def begin_write(session: AsyncSession) -> None:
         return
     connection = await session.connection()
     raw = await connection.get_raw_connection()
+    assert raw.driver_connection is not None  # a checked-out connection has its driver's
     if not raw.driver_connection.in_transaction:
         await connection.exec_driver_sql("BEGIN IMMEDIATE")
 

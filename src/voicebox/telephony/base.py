@@ -22,7 +22,7 @@ import heapq
 import itertools
 import threading
 import weakref
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -262,7 +262,7 @@ class CallLeg(Protocol):
         ...
 
 
-IncomingHandler = Callable[[CallLeg], Awaitable[None]]
+IncomingHandler = Callable[[CallLeg], Coroutine[Any, Any, None]]  # run as a task
 
 
 @runtime_checkable

@@ -7,6 +7,7 @@ callbacks once and makes whatever waits on the leg raise `RemoteHangup`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeGuard
 
 from voicebox.telephony.base import CallState, Clock, Heard, RemoteHangup
 
@@ -67,7 +68,7 @@ class Leg:
             raise RemoteHangup("the far end hung up")
         if seconds > 0:
             await self._clock.sleep(seconds)
-        if self._state is CallState.ENDED:
+        if self._state is CallState.ENDED:  # type: ignore[comparison-overlap]  # may end while we sleep
             raise RemoteHangup("the far end hung up")
 
     def on_hangup(self, callback: Callable[[], None]) -> None:
@@ -95,6 +96,6 @@ def as_collected(heard: Heard, *, max_digits: int | None, terminator: str | None
     return Heard(dtmf=digits)
 
 
-def interrupts(heard: Heard | None, *, dtmf: bool, speech: bool) -> bool:
+def interrupts(heard: Heard | None, *, dtmf: bool, speech: bool) -> TypeGuard[Heard]:
     """Whether `heard` may cut a prompt short that allows barge-in by digits / speech."""
     return heard is not None and bool((heard.dtmf and dtmf) or (heard.speech and speech))

@@ -63,11 +63,11 @@ def hold_clock(clock: object) -> Callable[[], None]:
     """Hold `clock` while real work runs for the call, if it is a clock that can stop (the
     simulator's); returns the release."""
     hold = getattr(clock, "hold", None)
-    release = getattr(clock, "release", None)
+    release: Callable[[], None] | None = getattr(clock, "release", None)
     if hold is None or release is None:
         return _nothing
     hold()
-    return release  # type: ignore[no-any-return]
+    return release
 
 
 class MediaLeg:

@@ -12,11 +12,14 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from voicebox.errors import MediaError
 from voicebox.media.audio import Pcm, read_prompt
 from voicebox.telephony.base import Prompt
+
+if TYPE_CHECKING:
+    from voicebox.media.tts import SpeechService
 
 
 class PromptRenderer(Protocol):
@@ -42,7 +45,7 @@ class SpeechPrompts:
     already in memory is returned without awaiting anything, so a warmed-up renderer is
     deterministic under a virtual clock."""
 
-    def __init__(self, speech: Any, *, keep: int = 512):
+    def __init__(self, speech: SpeechService, *, keep: int = 512):
         self.speech = speech
         self.keep = keep
         self._pcm: OrderedDict[tuple[Any, ...], Pcm] = OrderedDict()

@@ -29,7 +29,7 @@ class GatewayRouter:
     @property
     def clock(self) -> Clock:
         """The default driver's clock: the one the dialer schedules retries by."""
-        return self.drivers[self.default].clock  # type: ignore[attr-defined, no-any-return]
+        return self.drivers[self.default].clock
 
     @property
     def simulator(self) -> Gateway:

@@ -191,15 +191,11 @@ def trunk_call(sipp: StartSipp, sip_gateway: StartGateway) -> TrunkCall:
     return start
 
 
-# What `uas_contract.xml` does once its answer is ACKed (its @AFTER_ACK@): wait for a REFER
-# (accepted, reported done) or our BYE; or hang up itself after @MS@ milliseconds.
-AFTER_ACK_WAITS = """
-  <recv request="REFER" optional="true" next="refer"/>
-  <recv request="BYE" next="bye"/>
-  <label id="refer"/>
-  <send>
+def _reply(status: str) -> str:
+    """sipp's XML for answering the request it just received with `status` (no body)."""
+    return f"""  <send>
     <![CDATA[
-SIP/2.0 202 Accepted
+SIP/2.0 {status}
 [last_Via:]
 [last_From:]
 [last_To:]
@@ -209,7 +205,16 @@ Content-Length: 0
 
     ]]>
   </send>
-  <send retrans="500">
+"""
+
+
+# What `uas_contract.xml` does once its answer is ACKed (its @AFTER_ACK@): wait for a REFER
+# (accepted, reported done) or our BYE; or hang up itself after @MS@ milliseconds.
+AFTER_ACK_WAITS = """
+  <recv request="REFER" optional="true" next="refer"/>
+  <recv request="BYE" next="bye"/>
+  <label id="refer"/>
+""" + _reply("202 Accepted") + """  <send retrans="500">
     <![CDATA[
 NOTIFY [$peer_contact] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
@@ -230,19 +235,7 @@ SIP/2.0 200 OK
   <recv response="200"/>
   <recv request="BYE"/>
   <label id="bye"/>
-  <send>
-    <![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-    ]]>
-  </send>
-"""
+""" + _reply("200 OK")
 
 AFTER_ACK_HANGS_UP = """
   <pause milliseconds="@MS@"/>

@@ -1,7 +1,7 @@
 // The side panel: one form for every field of the selected state's kind.
 import { useState } from "react";
 import { raw, cust } from "../api/client";
-import { t } from "../i18n";
+import { fieldName, t } from "../i18n";
 import { FIELDS, FieldSpec, Json, OPERATORS, State, kindOf } from "./kinds";
 import { targetOf, transitionFields } from "./mapping";
 import { fieldLabel } from "./StateNode";
@@ -80,12 +80,12 @@ export function StateForm(props: Props) {
   function renderField(spec: FieldSpec) {
     const id = `field-${spec.key}`;
     const value = state[spec.key];
-    const label = <label htmlFor={id}>{spec.key}</label>;
+    const label = <label htmlFor={id}>{fieldName(spec.key)} <code className="api-key">{spec.key}</code></label>;
     switch (spec.type) {
       case "bool":
         return (
           <label className="check">
-            <input id={id} type="checkbox" checked={value === true || value === "true"} onChange={(e) => set(spec.key, e.target.checked)} /> {spec.key}
+            <input id={id} type="checkbox" checked={value === true || value === "true"} onChange={(e) => set(spec.key, e.target.checked)} /> {fieldName(spec.key)} <code className="api-key">{spec.key}</code>
           </label>
         );
       case "number":
@@ -124,7 +124,7 @@ export function StateForm(props: Props) {
         const a = value ?? { type: "text", text: "" };
         return (
           <fieldset>
-            <legend>announcement</legend>
+            <legend>{fieldName("announcement")} <code className="api-key">announcement</code></legend>
             <select aria-label={t("type")} value={a.type ?? "text"} onChange={(e) => set("announcement", { ...a, type: e.target.value })}>
               <option value="text">{t("text")}</option>
               <option value="file">{t("file")}</option>
@@ -156,7 +156,7 @@ export function StateForm(props: Props) {
         const update = (i: number, patch: Json) => set("inputAnalysis", items.map((b, j) => (j === i ? { ...b, ...patch } : b)));
         return (
           <fieldset>
-            <legend>inputAnalysis</legend>
+            <legend>{fieldName("inputAnalysis")} <code className="api-key">inputAnalysis</code></legend>
             {items.map((b, i) => (
               <div key={i} className="branch">
                 <label>
@@ -190,7 +190,7 @@ export function StateForm(props: Props) {
         const update = (i: number, patch: Json) => set("conditions", items.map((c, j) => (j === i ? { ...c, ...patch } : c)));
         return (
           <fieldset>
-            <legend>conditions</legend>
+            <legend>{fieldName("conditions")} <code className="api-key">conditions</code></legend>
             {items.map((c, i) => (
               <div key={i} className="branch">
                 <input aria-label="variable" value={c.variable ?? ""} onChange={(e) => update(i, { variable: e.target.value })} />

@@ -16,6 +16,7 @@ export interface GraphEdge {
   target: string;
   sourceHandle: string; // the transition field: "success", "inputAnalysis[2]" …
   label: string;
+  ariaLabel: string; // "start → bye: success"
 }
 
 /** The target name of a transition value (`{newState}`, a bare name, or none). */
@@ -96,6 +97,8 @@ export function edgesOf(
         target,
         sourceHandle: field,
         label: label(node.data.state, field),
+        // Read out by screen readers and shown nowhere else: names, not the graph's internal ids.
+        ariaLabel: `${node.data.state.name} → ${targetOf(value)}: ${label(node.data.state, field)}`,
       });
     }
   }

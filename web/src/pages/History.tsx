@@ -4,7 +4,7 @@ import { accessToken } from "../api/auth";
 import { api, cust } from "../api/client";
 import { Column, PagedTable, usePaged } from "../components/PagedTable";
 import type { CallTrace } from "../editor/TryPanel";
-import { t } from "../i18n";
+import { formatDateTime, t } from "../i18n";
 import { routeQuery } from "../route";
 import { toUnix } from "../time";
 
@@ -25,7 +25,7 @@ interface Call {
 }
 
 const baseColumns = (): Column<Call>[] => [
-  { header: t("date"), cell: (c) => new Date(c.startCallDT * 1000).toLocaleString() },
+  { header: t("date"), cell: (c) => formatDateTime(c.startCallDT * 1000) },
   { header: t("campaign"), cell: (c) => c.campaignName, className: "narrow-hide" },
   { header: t("callee"), cell: (c) => c.cdPN },
   { header: t("status"), cell: (c) => c.status },
@@ -152,7 +152,7 @@ function CallDetail({ call, onClose }: { call: Call; onClose: () => void }) {
       </p>
       {call.callRecord &&
         (audio ? (
-          <audio controls preload="metadata" src={audio} id="recording" ref={player} onError={retryWithCurrentToken} />
+          <audio controls preload="metadata" src={audio} id="recording" aria-label={t("recording")} ref={player} onError={retryWithCurrentToken} />
         ) : (
           <button onClick={() => void load()} id="play">▶ {t("play")}</button>
         ))}
@@ -170,7 +170,7 @@ function CallDetail({ call, onClose }: { call: Call; onClose: () => void }) {
           <ol className="trace-steps">
             {trace.trace.map((s) => (
               <li key={s.index}>
-                <strong>{s.state}</strong> ({s.kind}) {s.transition ? `→ ${s.transition}` : ""}
+                <strong>{s.state}</strong> ({s.kind}) {s.transition ? `→ ${t(s.transition)}` : ""}
                 {s.prompt?.length ? <div>{t("said")}: {s.prompt.join(" | ")}</div> : null}
                 {s.heard?.length ? <div>{t("heard")}: {s.heard.map((h) => h || "…").join(" | ")}</div> : null}
               </li>

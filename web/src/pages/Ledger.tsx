@@ -4,7 +4,7 @@ import { useEffect, useState } from "react";
 import { api, cust } from "../api/client";
 import type { components } from "../api/schema";
 import { Column, PagedTable, usePaged } from "../components/PagedTable";
-import { t } from "../i18n";
+import { formatDateTime, t } from "../i18n";
 import { toUnix } from "../time";
 import { Balance, BalanceLine } from "./Numbers";
 
@@ -19,7 +19,7 @@ export function ledgerPath(from: string, to: string): string {
 }
 
 const columns = (): Column<Entry>[] => [
-  { header: t("date"), cell: (e) => new Date(e.createdAt).toLocaleString() },
+  { header: t("date"), cell: (e) => formatDateTime(e.createdAt) },
   {
     header: t("amount"),
     cell: (e) => (

@@ -74,13 +74,13 @@ export function Numbers() {
         className="numbers-owned"
         height="40vh"
         columns={[
-          { header: t("numbers"), cell: (n) => n.number },
+          { header: t("number"), cell: (n) => n.number },
           { header: t("region"), cell: (n) => n.regionName },
           { header: t("category"), cell: (n) => n.category },
           {
             header: "",
             cell: (n) => (
-              <button onClick={() => void act(() => api(cust(`/numbers/${n.id}`), "DELETE"), `${n.number} ✓`)}>{t("release")}</button>
+              <button aria-label={`${t("release")} ${n.number}`} onClick={() => void act(() => api(cust(`/numbers/${n.id}`), "DELETE"), `${n.number} ✓`)}>{t("release")}</button>
             ),
           },
         ]}
@@ -127,18 +127,18 @@ export function Numbers() {
         label={t("search")}
         className="numbers-found"
         columns={[
-          { header: t("numbers"), cell: (n) => n.number },
+          { header: t("number"), cell: (n) => n.number },
           { header: t("region"), cell: (n) => n.regionName },
           { header: t("category"), cell: (n) => n.category },
-          { header: t("state"), cell: (n) => n.state },
+          { header: t("state"), cell: (n) => t(n.state) },
           {
             header: "",
             cell: (n) => (
               <>
-                <button onClick={() => void act(() => api("/v1/numbers/reservations", "POST", { number: String(n.number), period: 600 }), `${n.number} reserved`)}>
+                <button aria-label={`${t("reserve")} ${n.number}`} onClick={() => void act(() => api("/v1/numbers/reservations", "POST", { number: String(n.number), period: 600 }), `${n.number} ${t("reserved")}`)}>
                   {t("reserve")}
                 </button>{" "}
-                <button className="buy" onClick={() => void act(() => api(cust("/numbers"), "POST", { orderItemNumber: String(n.number) }), `${n.number} ✓`)}>
+                <button className="buy" aria-label={`${t("buy")} ${n.number}`} onClick={() => void act(() => api(cust("/numbers"), "POST", { orderItemNumber: String(n.number) }), `${n.number} ✓`)}>
                   {t("buy")}
                 </button>
               </>

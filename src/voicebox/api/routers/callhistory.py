@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from voicebox.api.deps import CustomerDep, SessionDep, range_dependency
 from voicebox.api.errors import ERROR_RESPONSE
-from voicebox.api.ranges import Window, range_response
+from voicebox.api.ranges import Window, paged, range_response
 from voicebox.calls.schemas import CallTrace, HistoryCampaign, HistoryItem
 from voicebox.calls.service import call_service, history_filter, parse_cursor
 
@@ -26,10 +26,8 @@ HistoryRange = Annotated[Window, Depends(range_dependency("callhistory"))]
 
 @router.get(
     BASE + "/callhistory",
-    status_code=206,
-    response_model=list[HistoryItem],
+    **paged(HistoryItem),
     summary="Получение истории звонков",
-    responses={416: ERROR_RESPONSE},
 )
 async def call_history(
     customer: CustomerDep,

@@ -14,7 +14,7 @@ from voicebox.api.body_schemas import schema_ref
 from voicebox.api.deps import CustomerDep, SessionDep, range_dependency
 from voicebox.api.errors import ERROR_RESPONSE
 from voicebox.api.params import path_id
-from voicebox.api.ranges import Window, range_response
+from voicebox.api.ranges import Window, paged, range_response
 from voicebox.campaigns.schemas import (
     CampaignCreate,
     CampaignListItem,
@@ -204,10 +204,8 @@ async def create_campaign(
 
 @router.get(
     BASE,
-    status_code=206,
-    response_model=list[CampaignListItem],
+    **paged(CampaignListItem),
     summary="Получение списка всех кампаний кастомера",
-    responses={416: ERROR_RESPONSE},
 )
 async def list_campaigns(
     request: Request, customer: CustomerDep, session: SessionDep, window: CampaignsRange
@@ -295,7 +293,7 @@ async def _change_status(
     campaign = await campaign_service.change_status(
         session, customer.id, campaign_id, change.status
     )
-    return StatusOut(status=campaign.status)  # type: ignore[arg-type]
+    return StatusOut(status=campaign.status)  # type: ignore[arg-type]  # a stored status, validated
 
 
 for _method in ("PATCH", "PUT"):

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from voicebox.api.deps import CurrentUser, CustomerDep, SessionDep, range_dependency
 from voicebox.api.errors import ERROR_RESPONSE
-from voicebox.api.ranges import Window, range_response
+from voicebox.api.ranges import Window, paged, range_response
 from voicebox.customers.schemas import Balance, LedgerItem
 from voicebox.customers.service import customer_service
 
@@ -30,13 +30,11 @@ LedgerRange = Annotated[Window, Depends(range_dependency("ledger"))]
 
 @router.get(
     "/v1/customers/{customer_id}/ledger",
-    status_code=206,
-    response_model=list[LedgerItem],
+    **paged(LedgerItem, 400),
     summary="Extension: the customer's ledger, newest first",
     description="Every entry that moved the balance (top-ups, calls, number fees…), paged with "
     "`Range: ledger=a-b` like the call history (206 with `Content-Range: ledger a-b/total`, "
     "416 past the end).",
-    responses={400: ERROR_RESPONSE, 416: ERROR_RESPONSE},
 )
 async def get_ledger(
     customer: CustomerDep,

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from voicebox.api.deps import CurrentUser, CustomerDep, SessionDep, SettingsDep, range_dependency
 from voicebox.api.errors import ERROR_RESPONSE
 from voicebox.api.params import path_id
-from voicebox.api.ranges import Window, range_response
+from voicebox.api.ranges import Window, paged, range_response
 from voicebox.api.routers.campaigns import sb_url
 from voicebox.campaigns.schemas import CampaignSummary
 from voicebox.numbers.schemas import (
@@ -56,10 +56,8 @@ async def get_filters(_: CurrentUser, session: SessionDep) -> list[dict[str, Any
 
 @router.get(
     "/v1/numbers",
-    response_model=list[AvailableNumber],
-    status_code=206,
+    **paged(AvailableNumber),
     summary="Получение списка доступных к подключению номеров",
-    responses={416: ERROR_RESPONSE},
 )
 async def list_numbers(
     user: CurrentUser,

@@ -83,7 +83,7 @@ _DECISION_FIELDS = {
     "password": "the user's password",
     "decision": "approve or deny",
 }
-_OAUTH_ERRORS = {
+_OAUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": OAuthErrorBody, "description": "RFC 6749 error"},
     401: {"model": OAuthErrorBody, "description": "Client authentication failed"},
     429: {**ERROR_RESPONSE, "description": "Too many failed logins (`Retry-After`)"},

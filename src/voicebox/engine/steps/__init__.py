@@ -31,7 +31,7 @@ def build_step(state: BaseState) -> Step:
     cls = STEP_CLASSES.get(kind) if isinstance(kind, str) else None
     if cls is None:
         raise EngineError(f"state {state.name!r} has an unknown kind {kind!r}", name=state.name)
-    return cls(state)  # type: ignore[arg-type]
+    return cls(state)
 
 
 __all__ = ["STEP_CLASSES", "Step", "build_step"]

@@ -23,9 +23,10 @@ class HTTPRequestStep(Step):
 
     kind = "HTTPRequest"
     __slots__ = ()
+    state: HTTPRequestState
 
     def _url(self, ctx: Context) -> str:
-        state: HTTPRequestState = self.state  # type: ignore[assignment]
+        state = self.state
         url = ctx.render(state.url).strip()
         if "://" in url:
             return url
@@ -39,7 +40,7 @@ class HTTPRequestStep(Step):
         return base + ("/" + url.lstrip("/") if url else "")
 
     def _body(self, ctx: Context, method: str) -> dict[str, Any]:
-        state: HTTPRequestState = self.state  # type: ignore[assignment]
+        state = self.state
         kind = (state.requestParametersType or "json").strip().lower()
         if kind == "raw" or (state.requestParametersRaw and not state.requestParameters):
             raw = ctx.render(state.requestParametersRaw)
@@ -55,7 +56,7 @@ class HTTPRequestStep(Step):
         return {"json": params}
 
     async def run(self, ctx: Context, record: StepRecord) -> str | None:
-        state: HTTPRequestState = self.state  # type: ignore[assignment]
+        state = self.state
         method = (state.method or "GET").strip().upper()
         url = self._url(ctx)
         headers = {str(k): as_text(_render_value(ctx, v)) for k, v in state.headers.items()}
@@ -83,14 +84,14 @@ class HTTPRequestStep(Step):
         return "success" if 200 <= reply.status < 300 else "error"
 
     def _failed(self, ctx: Context, record: StepRecord, wall: float) -> str:
-        state: HTTPRequestState = self.state  # type: ignore[assignment]
+        state = self.state
         record.note(status=None, latency_ms=_elapsed_ms(wall))
         if state.responseCodeVariable:
             ctx.variables[state.responseCodeVariable.strip("{} ")] = ""
         return "error"
 
     def _store_body(self, ctx: Context, record: StepRecord, raw: bytes) -> None:
-        state: HTTPRequestState = self.state  # type: ignore[assignment]
+        state = self.state
         if not state.responseBodyVariables:
             return
         try:

@@ -1,7 +1,14 @@
 from __future__ import annotations
 
 from voicebox.engine.context import Context
-from voicebox.engine.matching import BranchMatcher, first_match, intent_of, is_unclear, padded
+from voicebox.engine.matching import (
+    BranchMatcher,
+    first_match,
+    intent_of,
+    padded,
+    pooled_confidence,
+    understood,
+)
 from voicebox.engine.steps.base import Step
 from voicebox.engine.trace import StepRecord
 from voicebox.scenario_language.format import IVRState
@@ -18,6 +25,7 @@ class IVRStep(Step):
     media = True
     __slots__ = ("announcement", "dtmf", "hints", "immediate", "language", "matchers",
                  "max_digits", "speech", "tries", "wait")
+    state: IVRState
 
     def __init__(self, state: IVRState):
         super().__init__(state)
@@ -51,10 +59,10 @@ class IVRStep(Step):
                 continue
             record.note(attempt=attempt + 1)
             if heard.speech and not heard.dtmf:
-                record.note(text=heard.speech, confidence=heard.confidence,
+                record.note(text=heard.speech, confidence=pooled_confidence(heard),
                             alternatives=[list(a) for a in heard.alternatives],
                             asr_ms=heard.asr_ms)
-                if heard.confidence < ctx.config.asr_min_confidence or is_unclear(heard):
+                if not understood(heard, ctx.config.asr_min_confidence):
                     record.note(matched=None, unclear=True)
                     if attempt + 1 < self.tries:
                         continue  # not understood: asked again while retries last

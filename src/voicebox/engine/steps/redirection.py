@@ -13,9 +13,10 @@ class RedirectionStep(Step):
     kind = "Redirection"
     media = True
     __slots__ = ()
+    state: RedirectionState
 
     async def run(self, ctx: Context, record: StepRecord) -> str | None:
-        state: RedirectionState = self.state  # type: ignore[assignment]
+        state = self.state
         sip = state.forwardType.strip().lower() == "sip"
         target = TransferTarget(
             number=None if sip else ctx.render(state.numberB).strip() or None,
@@ -28,7 +29,7 @@ class RedirectionStep(Step):
             record.error = "no transfer target"
             return "error"
         result = await ctx.call.transfer(target, ring_seconds=ctx.config.ring_seconds)
-        facts = {"target": where, "extension": target.extension, "result": result.label,
+        facts: dict[str, object] = {"target": where, "extension": target.extension, "result": result.label,
                  "code": int(result)}
         record.note(**facts)
         if result is CallResult.ANSWERED:

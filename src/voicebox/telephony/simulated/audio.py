@@ -60,7 +60,7 @@ class AudioSimulatedCall(MediaDelegate, SimulatedCall):
 
     def _up(self) -> None:
         super()._up()
-        link = MemoryLink(self.call_clock, pacer=CallPacer(self.call_clock))  # type: ignore[arg-type]
+        link = MemoryLink(self.call_clock, pacer=CallPacer(self.call_clock))  # type: ignore[arg-type]  # FramePacer-shaped: add / remove
         self.media = self.kit.leg(link.a, self.id)
         self.subscriber = VirtualSubscriber(link.b, self.behaviour, phrases=self._prepare(),
                                             rng=self._rng)

@@ -123,7 +123,7 @@ class SimulatedCall(Leg):
             return CallResult.CANCELLED
         if result is CallResult.ANSWERED:
             await self._before_answer()
-            if self._state is CallState.ENDED:
+            if self._state is CallState.ENDED:  # type: ignore[comparison-overlap]  # may end while we wait
                 return CallResult.CANCELLED
             self._up()
         else:
@@ -137,7 +137,7 @@ class SimulatedCall(Leg):
             return CallResult.CANCELLED
         if self._state is not CallState.ANSWERED:
             await self._before_answer()
-            if self._state is CallState.ENDED:
+            if self._state is CallState.ENDED:  # type: ignore[comparison-overlap]  # may end while we wait
                 return CallResult.CANCELLED
             self._up()
         return CallResult.ANSWERED

@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
 
 from sipmessage import Request, Response
 
@@ -162,7 +163,8 @@ class SipCall(MediaDelegate, Leg):
         loop = asyncio.get_running_loop()
         why = CallResult.ANSWERED
         if not self._stop.done():
-            done, _ = await asyncio.wait({tx.final, self._stop},
+            waiting: set[asyncio.Future[Any]] = {tx.final, self._stop}
+            done, _ = await asyncio.wait(waiting,
                                          timeout=max(deadline - loop.time(), 0.0),
                                          return_when=asyncio.FIRST_COMPLETED)
             if tx.final in done:
@@ -478,6 +480,6 @@ class SipCall(MediaDelegate, Leg):
         if self.transport is not None:
             self.transport.close()
 
-    def spawn(self, coroutine: object) -> None:
-        self.gateway.spawn(coroutine)  # type: ignore[arg-type]
+    def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
+        self.gateway.spawn(coroutine)
 

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import socket
 from collections.abc import Callable
+from typing import cast
 
 from sipmessage import Request, Response
 
@@ -30,7 +31,7 @@ def route_address(remote_host: str) -> str:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         try:
             probe.connect((remote_host, 9))
-            return probe.getsockname()[0]
+            return str(probe.getsockname()[0])
         except OSError:
             return "127.0.0.1"
 
@@ -59,7 +60,7 @@ class SipEndpoint(asyncio.DatagramProtocol):
         self.host = advertise or (bound_host if bound_host != "0.0.0.0" else "127.0.0.1")
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._udp = transport  # type: ignore[assignment]
+        self._udp = cast(asyncio.DatagramTransport, transport)  # a datagram endpoint's
 
     def close(self) -> None:
         for tx in list(self._clients.values()):

@@ -174,7 +174,7 @@ class SipGateway:
             return cached[0]
         infos = await loop.getaddrinfo(host, port, family=socket.AF_INET,
                                        type=socket.SOCK_DGRAM)
-        address = (infos[0][4][0], port)
+        address = (str(infos[0][4][0]), port)
         self._resolved = (address, loop.time() + 60.0)
         return address
 

@@ -119,12 +119,7 @@ def request(
     message.headers.add("To", to)
     message.headers.add("Call-ID", call_id)
     message.headers.add("CSeq", f"{cseq} {method}")
-    if contact:
-        message.headers.add("Contact", contact)
-    message.headers.add("User-Agent", USER_AGENT)
-    for name, value in (headers or {}).items():
-        message.headers.add(name, value)
-    finish(message, body, content_type)
+    _close(message, "User-Agent", contact, headers, body, content_type)
     return message
 
 
@@ -151,13 +146,26 @@ def response(
     message.headers.add("To", with_tag(to, to_tag) if to_tag and code != 100 else to)
     message.headers.add("Call-ID", req.headers["Call-ID"])
     message.headers.add("CSeq", req.headers["CSeq"])
+    _close(message, "Server", contact, headers, body, content_type)
+    return message
+
+
+def _close(
+    message: SipMessage,
+    agent_header: str,
+    contact: str | None,
+    headers: dict[str, str] | None,
+    body: bytes,
+    content_type: str | None,
+) -> None:
+    """The headers a request and a response end alike with (Contact, who we are as
+    `agent_header`, the caller's extra headers), then the body."""
     if contact:
         message.headers.add("Contact", contact)
-    message.headers.add("Server", USER_AGENT)
+    message.headers.add(agent_header, USER_AGENT)
     for name, value in (headers or {}).items():
         message.headers.add(name, value)
     finish(message, body, content_type)
-    return message
 
 
 def uri_host_port(uri: URI, default_port: int = 5060) -> tuple[str, int]:

@@ -16,6 +16,7 @@ import socket
 import weakref
 from collections import deque
 from functools import cache
+from typing import cast
 
 from voicebox.media import g711
 from voicebox.telephony.base import Clock, RealClock
@@ -123,7 +124,7 @@ class RtpTransport(FrameEnds, asyncio.DatagramProtocol):
 
     @property
     def local_port(self) -> int:
-        return self._sock.getsockname()[1]
+        return int(self._sock.getsockname()[1])
 
     @property
     def media(self) -> Media | None:
@@ -134,7 +135,7 @@ class RtpTransport(FrameEnds, asyncio.DatagramProtocol):
         await loop.create_datagram_endpoint(lambda: self, sock=self._sock)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._udp = transport  # type: ignore[assignment]
+        self._udp = cast(asyncio.DatagramTransport, transport)  # a datagram endpoint's
 
     def start(self, media: Media) -> None:
         """Begin sending to the far end's `media` (from its SDP); later calls re-target."""
@@ -177,7 +178,7 @@ class RtpTransport(FrameEnds, asyncio.DatagramProtocol):
         """One frame period of this transport alone (the batch does this for every call)."""
         frame = self._next_audio()
         if frame is not None:
-            self._send_audio(g711.encode(frame, self._media.law) if frame else None)
+            self._send_audio(g711.encode(frame, self._media.law) if frame else None)  # type: ignore[union-attr]  # a frame means media started
 
     def _next_audio(self) -> bytes | None:
         """Send what is not audio (digits) and pull the frame: None when nothing is to be sent
@@ -328,7 +329,7 @@ class _RtpBatch:
             if not frame:
                 silent.append(transport)
                 continue
-            law = transport._media.law  # type: ignore[union-attr]
+            law = transport._media.law  # type: ignore[union-attr]  # a frame means media started
             group = audio.get(law)
             if group is None:
                 group = audio[law] = ([], [])

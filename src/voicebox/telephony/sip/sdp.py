@@ -98,7 +98,7 @@ def parse(body: bytes) -> Media:
         elif kind == "c":
             parts = value.split()
             if len(parts) >= 3:
-                host = parts[2].split("/")[0]
+                host: str | None = parts[2].split("/")[0]
                 if in_audio:
                     media_host = host
                 elif port is None:

@@ -49,7 +49,12 @@ async def _refer_outcome(call: SipCall, ring_seconds: float) -> CallResult:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + ring_seconds + call.gateway.endpoint.timer_b
     gone = loop.create_future()
-    call.on_hangup(lambda: gone.done() or gone.set_result(None))
+
+    def hung_up() -> None:
+        if not gone.done():
+            gone.set_result(None)
+
+    call.on_hangup(hung_up)
     while True:
         getter = asyncio.ensure_future(call.notifies.get())
         done, _ = await asyncio.wait({getter, gone}, timeout=max(deadline - loop.time(), 0),
