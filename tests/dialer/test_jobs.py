@@ -3,6 +3,7 @@ places a call while a dialer-only one runs the campaign; unknown names are refus
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -22,7 +23,7 @@ def test_parse_jobs():
         parse_jobs("dialer,bogus")
 
 
-async def test_jobs_split_between_workers(app, make_tenant, dialer):
+async def test_jobs_split_between_workers(app, make_tenant, dialer, caplog):
     tenant = await make_tenant(balance=RICH)
     housekeeping = await dialer(jobs=frozenset({"sweeper", "retention", "wakeup"}))
     calling = await dialer(jobs=frozenset({"dialer"}))
@@ -32,6 +33,12 @@ async def test_jobs_split_between_workers(app, make_tenant, dialer):
     campaign = await insert_campaign(app, tenant.id, phones=["+79990000301", "+79990000302"])
     assert await wait_until(lambda: all_final(app, campaign.id), limit=60)
     assert housekeeping.started_calls == 0 and calling.started_calls == 2
+    # A worker without the claim loop stops its housekeeping when asked, never by cancelling
+    # it mid-transaction after the grace period (its sweeper was once taken for the claim loop).
+    with caplog.at_level(logging.ERROR, logger="voicebox.dialer.worker"):
+        await housekeeping.stop(grace=5.0)
+    assert "did not stop" not in caplog.text
+    assert all(task.done() and not task.cancelled() for task in housekeeping._tasks)
 
 
 def test_worker_refuses_unknown_jobs(tmp_path: Path):

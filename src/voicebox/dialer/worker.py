@@ -140,7 +140,10 @@ class Dialer(LeaseKeeper, StatusGuard):
         """
         self._stopping = True
         self._wake.set()
-        persister, heartbeat, loop_task, *background = self._tasks or (None, None, None)
+        # By name: a worker without the dialer job has no claim loop (its housekeeping tasks
+        # stop only on `_halt`, which is set once the calls and the persister are done).
+        tasks = {task.get_name(): task for task in self._tasks}
+        persister, loop_task = tasks.pop("persister", None), tasks.pop("dialer", None)
         if loop_task is not None:
             await self._finish(loop_task, grace)
         for job, task in list(self.live.values()):
@@ -153,9 +156,8 @@ class Dialer(LeaseKeeper, StatusGuard):
             self.persister.close()
             await self._finish(persister, grace)
         self._halt.set()
-        for task in (heartbeat, *background):
-            if task is not None:
-                await self._finish(task, grace)
+        for task in tasks.values():  # the heartbeat and the housekeeping jobs
+            await self._finish(task, grace)
         with contextlib.suppress(Exception):
             async with write_session(self.sessionmaker) as session:
                 await repo.renew(session, owner=self.worker_id, until=self.wall())
