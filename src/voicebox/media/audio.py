@@ -8,7 +8,7 @@ import io
 import math
 import uuid
 import wave
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from pathlib import Path
 from typing import Any
@@ -247,8 +247,8 @@ STREAM_READ = 4096  # bytes read from a streaming tool at a time (0.25 s at 8 kH
 
 
 async def stream_tool(
-    args: list[str], stdin: bytes | AsyncIterator[bytes] | None = None, *, what: str
-) -> AsyncIterator[bytes]:
+    args: list[str], stdin: bytes | AsyncGenerator[bytes, None] | None = None, *, what: str
+) -> AsyncGenerator[bytes, None]:
     """`run_tool` for a tool that writes as it works: its stdout is yielded as it comes, and
     `stdin` (bytes, or pieces arriving meanwhile) is fed as the tool reads. MediaError with its
     stderr when it fails (after what it wrote); closing the iterator early kills the tool."""
@@ -279,7 +279,7 @@ async def stream_tool(
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
-        tasks = [errors] if feed is None else [errors, feed]
+        tasks: list[asyncio.Future[Any]] = [errors] if feed is None else [errors, feed]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -288,7 +288,7 @@ async def stream_tool(
         raise MediaError(f"{what}: {detail[-1] if detail else f'{args[0]} failed'}")
 
 
-async def _relay(proc: asyncio.subprocess.Process, source: AsyncIterator[bytes]) -> None:
+async def _relay(proc: asyncio.subprocess.Process, source: AsyncGenerator[bytes, None]) -> None:
     assert proc.stdin is not None
     try:
         async for piece in source:
@@ -304,8 +304,8 @@ async def _relay(proc: asyncio.subprocess.Process, source: AsyncIterator[bytes])
 
 
 async def stream_transform(
-    source: AsyncIterator[bytes], *, rate: int, tempo: float = 1.0, pitch_cents: int = 0
-) -> AsyncIterator[Pcm]:
+    source: AsyncGenerator[bytes, None], *, rate: int, tempo: float = 1.0, pitch_cents: int = 0
+) -> AsyncGenerator[Pcm, None]:
     """`transform` for audio that arrives in pieces (a streaming engine): sox resamples as it
     reads, so 8 kHz PCM comes out while the source is still speaking (the same conversion as
     `transform`)."""
@@ -318,7 +318,7 @@ async def stream_transform(
         yield piece
 
 
-async def wav_stream_body(source: AsyncIterator[bytes], *, what: str) -> tuple[int, AsyncIterator[bytes]]:
+async def wav_stream_body(source: AsyncGenerator[bytes, None], *, what: str) -> tuple[int, AsyncGenerator[bytes, None]]:
     """A WAV arriving through a pipe (espeak-ng --stdout, placeholder sizes in its header):
     its rate, once the header is in, and the PCM after the header as it keeps coming."""
     head = b""
@@ -331,7 +331,7 @@ async def wav_stream_body(source: AsyncIterator[bytes], *, what: str) -> tuple[i
     else:
         raise MediaError(f"{what}: WAV stream without audio")
 
-    async def body() -> AsyncIterator[bytes]:
+    async def body() -> AsyncGenerator[bytes, None]:
         async with aclosing(source):  # closing the body stops the tool
             first = head[start + 8:]
             if first:

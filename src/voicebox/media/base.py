@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -81,7 +81,7 @@ class StreamingSynthesizer(SpeechSynthesizer, Protocol):
     """An engine that speaks as it goes: the `SpeechService` plays an uncached prompt from its
     first chunk (engines without `stream` are rendered whole first)."""
 
-    def stream(self, text: str, settings: SpeechSettings, language: str) -> AsyncIterator[Pcm]:
+    def stream(self, text: str, settings: SpeechSettings, language: str) -> AsyncGenerator[Pcm, None]:
         """`synthesize` as telephony PCM pieces, yielded as the engine produces them; closing
         the iterator early stops the engine. MediaError as `synthesize`."""
         ...

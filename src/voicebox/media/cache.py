@@ -16,7 +16,7 @@ import hashlib
 import logging
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 from pathlib import Path
 
@@ -79,8 +79,8 @@ class PromptCache:
         self.misses += 1
         return await self._store(key, await make())
 
-    async def stream(self, key: str, make: Callable[[], AsyncIterator[Pcm]]
-                     ) -> AsyncIterator[Pcm]:
+    async def stream(self, key: str, make: Callable[[], AsyncGenerator[Pcm, None]]
+                     ) -> AsyncGenerator[Pcm, None]:
         """The prompt for `key` as PCM pieces: the cached file in one piece, or `make()`'s
         pieces as they come (shared with every concurrent listener of `key`), cached once the
         render is complete."""
@@ -176,7 +176,7 @@ class StreamingRender:
     render runs in its own task, so a listener leaving does not stop it for the others; the
     last one leaving before the end cancels it (the engine is stopped, nothing is written)."""
 
-    def __init__(self, pieces: AsyncIterator[Pcm], path: Path,
+    def __init__(self, pieces: AsyncGenerator[Pcm, None], path: Path,
                  share: Callable[[Path], Awaitable[None]]):
         self.parts: list[Pcm] = []
         self.complete = False
@@ -187,7 +187,7 @@ class StreamingRender:
         self.task = asyncio.ensure_future(self._run(pieces, path, share))
         self.task.add_done_callback(self._finished)
 
-    async def _run(self, pieces: AsyncIterator[Pcm], path: Path,
+    async def _run(self, pieces: AsyncGenerator[Pcm, None], path: Path,
                    share: Callable[[Path], Awaitable[None]]) -> None:
         async with aclosing(pieces):
             async for piece in pieces:
@@ -218,7 +218,7 @@ class StreamingRender:
             if not waiter.done():
                 waiter.set_result(None)
 
-    async def listen(self) -> AsyncIterator[Pcm]:
+    async def listen(self) -> AsyncGenerator[Pcm, None]:
         """Every piece from the first, waiting for the engine as needed."""
         self.listeners += 1
         sent = 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from voicebox.errors import MediaError
 from voicebox.media.audio import (
@@ -61,7 +61,7 @@ class EspeakEngine:
         return await transform(pcm, rate=rate)
 
     async def stream(self, text: str, settings: SpeechSettings, language: str
-                     ) -> AsyncIterator[Pcm]:
+                     ) -> AsyncGenerator[Pcm, None]:
         """espeak-ng writes its WAV to the pipe clause by clause: resampled as it comes, the
         first audio is out long before the last clause is spoken."""
         out = stream_tool(self._args(settings, language), text.encode(), what="espeak-ng failed")

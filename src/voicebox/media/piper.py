@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +78,7 @@ class PiperEngine:
         )
 
     async def stream(self, text: str, settings: SpeechSettings, language: str
-                     ) -> AsyncIterator[Pcm]:
+                     ) -> AsyncGenerator[Pcm, None]:
         """piper speaks sentence by sentence: each is resampled and yielded as soon as it is
         made, while the worker thread goes on with the next. Closing early stops the thread
         after the sentence it is on."""
@@ -108,7 +108,7 @@ class PiperEngine:
             finally:
                 put(None)
 
-        async def sentences() -> AsyncIterator[tuple[np.ndarray, int]]:
+        async def sentences() -> AsyncGenerator[tuple[np.ndarray, int], None]:
             while (item := await queue.get()) is not None:
                 if isinstance(item, MediaError):
                     raise item
@@ -121,7 +121,7 @@ class PiperEngine:
             if first is None:
                 return
 
-            async def pcm() -> AsyncIterator[bytes]:
+            async def pcm() -> AsyncGenerator[bytes, None]:
                 yield from_float(first[0])
                 async for samples, _ in spoken:
                     yield from_float(samples)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
 from contextlib import aclosing
 from pathlib import Path
 from typing import Any
@@ -144,7 +144,7 @@ class SpeechService:
 
     async def stream(
         self, text: str, settings: Any = None, *, language: str | None = None
-    ) -> AsyncIterator[Pcm]:
+    ) -> AsyncGenerator[Pcm, None]:
         """`synthesize` as telephony PCM pieces for a player: a cached prompt comes in one
         piece; an uncached one from an engine that can stream comes as the engine speaks (and
         is cached once complete; closing the iterator early caches nothing); other engines
@@ -183,7 +183,7 @@ class SpeechService:
 
 
 async def _pieces(engine: SpeechSynthesizer, text: str, speech: SpeechSettings, language: str
-                  ) -> AsyncIterator[Pcm]:
+                  ) -> AsyncGenerator[Pcm, None]:
     """What `engine` says, as it says it when it can stream, else whole."""
     if isinstance(engine, StreamingSynthesizer):
         async with aclosing(engine.stream(text, speech, language)) as pieces:

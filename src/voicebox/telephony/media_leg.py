@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 
@@ -338,7 +338,7 @@ class MediaLeg:
                 pump.cancel()
                 await asyncio.gather(pump, return_exceptions=True)
 
-    async def _pump(self, pieces: AsyncIterator[bytes], played: asyncio.Future[str]) -> None:
+    async def _pump(self, pieces: AsyncGenerator[bytes, None], played: asyncio.Future[str]) -> None:
         """Append the rest of a streaming prompt to what is playing, as the engine makes it
         (a cached prompt is one piece: it is complete at once, and never copied)."""
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -28,7 +28,7 @@ class PromptRenderer(Protocol):
         ...
 
 
-async def stream_of(prompts: PromptRenderer, prompt: Prompt) -> AsyncIterator[Pcm]:
+async def stream_of(prompts: PromptRenderer, prompt: Prompt) -> AsyncGenerator[Pcm, None]:
     """The prompt as PCM pieces: the renderer's `stream` when it has one, else its whole
     `render` in one piece."""
     stream = getattr(prompts, "stream", None)
@@ -70,7 +70,7 @@ class SpeechPrompts:
         self._keep(key, pcm)
         return pcm
 
-    async def stream(self, prompt: Prompt) -> AsyncIterator[Pcm]:
+    async def stream(self, prompt: Prompt) -> AsyncGenerator[Pcm, None]:
         """`render` piece by piece: an uncached text prompt as the `SpeechService` streams it
         (kept in memory once complete), anything else whole."""
         key = (prompt.path, prompt.file, prompt.text, prompt.voice)
