@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voicebox.numbers import catalog
 from voicebox.numbers.inventory import inventory_row
 from voicebox.numbers.repository import number_repository
+from voicebox.store.writes import write_session
 
 log = logging.getLogger("voicebox.numbers")
 
@@ -69,7 +70,7 @@ async def seed_on_startup(app: Any) -> None:
     """Startup hook: seed once, when `seed_numbers` is on and the inventory is empty."""
     if not app.state.settings.seed_numbers:
         return
-    async with app.state.sessionmaker() as session:
+    async with write_session(app.state.sessionmaker) as session:  # servers may start together
         added = await seed_inventory(session)
         await session.commit()
     if added:

@@ -164,14 +164,14 @@ function CampaignForm() {
   type TextKey = { [K in keyof CampaignFormState]: CampaignFormState[K] extends string ? K : never }[keyof CampaignFormState];
   const field = (key: TextKey, label: string, type = "text") => (
     <label>
-      {label} <input name={key} type={type} value={form[key]} onChange={(e) => setForm({ ...form, [key]: e.target.value })} />
+      {label} <input name={key} type={type} value={form[key]} onChange={(e) => { const value = e.target.value; setForm((f) => ({ ...f, [key]: value })); }} />
     </label>
   );
   const wantedType = form.kind === "inbound" ? "incoming" : "outgoing";
   const fitting = scenarios.filter((s) => (s.type ?? "outgoing") === wantedType);
-  const setBehaviour = (patch: Partial<Behaviour>) => setForm({ ...form, behaviour: { ...form.behaviour, ...patch } });
+  const setBehaviour = (patch: Partial<Behaviour>) => setForm((f) => ({ ...f, behaviour: { ...f.behaviour, ...patch } }));
   const setRule = (i: number, patch: Partial<SimulationRule>) =>
-    setForm({ ...form, rules: form.rules.map((r, j) => (j === i ? { ...r, ...patch } : r)) });
+    setForm((f) => ({ ...f, rules: f.rules.map((r, j) => (j === i ? { ...r, ...patch } : r)) }));
 
   async function submit() {
     setBusy(true);
@@ -211,7 +211,7 @@ function CampaignForm() {
               const kind = e.target.value as CampaignKind;
               const type = kind === "inbound" ? "incoming" : "outgoing";
               const first = scenarios.filter((s) => (s.type ?? "outgoing") === type).at(-1);
-              setForm({ ...form, kind, scenario: first ? String(first.id) : "" });
+              setForm((f) => ({ ...f, kind, scenario: first ? String(first.id) : "" }));
             }}
           >
             <option value="list">{t("kindList")}</option>
@@ -221,7 +221,7 @@ function CampaignForm() {
         </label>
         <label>
           {t("scenario")}{" "}
-          <select name="scenario" value={form.scenario} onChange={(e) => setForm({ ...form, scenario: e.target.value })}>
+          <select name="scenario" value={form.scenario} onChange={(e) => { const value = e.target.value; setForm((f) => ({ ...f, scenario: value })); }}>
             {fitting.map((s) => (
               <option key={s.id} value={s.id}>
                 {s.id}: {s.title} {s.isValid === "true" ? "" : "✗"}
@@ -231,7 +231,7 @@ function CampaignForm() {
         </label>
         <label>
           {t("callerNumber")}{" "}
-          <select name="callerNumber" value={form.callerNumber} onChange={(e) => setForm({ ...form, callerNumber: e.target.value })}>
+          <select name="callerNumber" value={form.callerNumber} onChange={(e) => { const value = e.target.value; setForm((f) => ({ ...f, callerNumber: value })); }}>
             {numbers.map((n) => (
               <option key={n.id} value={n.id}>{n.number}</option>
             ))}
@@ -283,7 +283,7 @@ function CampaignForm() {
         <fieldset className="simulation">
           <legend>{t("simulation")}</legend>
           <label>
-            <input type="checkbox" name="simulate" checked={form.simulate} onChange={(e) => setForm({ ...form, simulate: e.target.checked })} />{" "}
+            <input type="checkbox" name="simulate" checked={form.simulate} onChange={(e) => { const checked = e.target.checked; setForm((f) => ({ ...f, simulate: checked })); }} />{" "}
             {t("simulateCustom")}
           </label>
           {form.simulate && (
@@ -297,14 +297,14 @@ function CampaignForm() {
                     <input name={`rules[${i}].match`} value={rule.match} placeholder="+7999*" onChange={(e) => setRule(i, { match: e.target.value })} />
                   </label>
                   <BehaviourFields prefix={`rules[${i}]`} value={rule} onChange={(patch) => setRule(i, patch)} />
-                  <button type="button" onClick={() => setForm({ ...form, rules: form.rules.filter((_, j) => j !== i) })}>
+                  <button type="button" onClick={() => setForm((f) => ({ ...f, rules: f.rules.filter((_, j) => j !== i) }))}>
                     {t("remove")}
                   </button>
                 </div>
               ))}
               <button
                 type="button"
-                onClick={() => setForm({ ...form, rules: [...form.rules, { match: "", result: "busy", answerDelay: "", inputs: "" }] })}
+                onClick={() => setForm((f) => ({ ...f, rules: [...f.rules, { match: "", result: "busy", answerDelay: "", inputs: "" }] }))}
               >
                 + {t("rule")}
               </button>
