@@ -93,6 +93,36 @@ class OutputLimitExceeded(MediaError):
     """A tool produced more than its caller allowed (it was killed at the limit)."""
 
 
+async def _spawn(args: list[str], *, piped_stdin: bool) -> asyncio.subprocess.Process:
+    """Start an audio tool with piped stdout/stderr; MediaError naming it when not installed."""
+    try:
+        return await asyncio.create_subprocess_exec(
+            *args,
+            stdin=asyncio.subprocess.PIPE if piped_stdin else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+    except FileNotFoundError as exc:
+        raise MediaError(f"{args[0]} is not installed (see scripts/system-packages.txt)") from exc
+
+
+async def _reap(proc: asyncio.subprocess.Process, tasks: list[asyncio.Future[Any]]) -> None:
+    """Kill the tool if it still runs (the caller failed or was cancelled) and its readers."""
+    if proc.returncode is None:
+        proc.kill()
+        await proc.wait()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _check_exit(proc: asyncio.subprocess.Process, err: bytes, args: list[str], what: str) -> None:
+    """MediaError with the last line of the tool's stderr (no server paths) when it failed."""
+    if proc.returncode != 0:
+        detail = _without_paths(err.decode(errors="replace"), args).strip().splitlines()
+        raise MediaError(f"{what}: {detail[-1] if detail else f'{args[0]} failed'}")
+
+
 async def run_tool(
     args: list[str], stdin: bytes | None = None, *, what: str, max_output: int | None = None
 ) -> bytes:
@@ -101,15 +131,7 @@ async def run_tool(
     With `max_output` the tool's stdout is read as it comes and the tool is killed once it has
     written more than that many bytes (OutputLimitExceeded), so a decoder fed a bomb cannot fill
     the server's memory. The tool is also killed if the caller is cancelled."""
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            *args,
-            stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-    except FileNotFoundError as exc:
-        raise MediaError(f"{args[0]} is not installed (see scripts/system-packages.txt)") from exc
+    proc = await _spawn(args, piped_stdin=stdin is not None)
     assert proc.stdout is not None and proc.stderr is not None
     tasks: list[asyncio.Future[Any]] = [asyncio.ensure_future(proc.stderr.read())]
     if stdin is not None:
@@ -123,15 +145,8 @@ async def run_tool(
         await proc.wait()
         err = await tasks[0]
     finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-    if proc.returncode != 0:
-        detail = _without_paths(err.decode(errors="replace"), args).strip().splitlines()
-        raise MediaError(f"{what}: {detail[-1] if detail else f'{args[0]} failed'}")
+        await _reap(proc, tasks)
+    _check_exit(proc, err, args, what)
     return bytes(out)
 
 
@@ -252,15 +267,7 @@ async def stream_tool(
     """`run_tool` for a tool that writes as it works: its stdout is yielded as it comes, and
     `stdin` (bytes, or pieces arriving meanwhile) is fed as the tool reads. MediaError with its
     stderr when it fails (after what it wrote); closing the iterator early kills the tool."""
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            *args,
-            stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-    except FileNotFoundError as exc:
-        raise MediaError(f"{args[0]} is not installed (see scripts/system-packages.txt)") from exc
+    proc = await _spawn(args, piped_stdin=stdin is not None)
     assert proc.stdout is not None and proc.stderr is not None
     errors = asyncio.ensure_future(proc.stderr.read())
     feed: asyncio.Future[None] | None = None
@@ -276,16 +283,8 @@ async def stream_tool(
         await proc.wait()
         err = await errors
     finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-        tasks: list[asyncio.Future[Any]] = [errors] if feed is None else [errors, feed]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-    if proc.returncode != 0:
-        detail = _without_paths(err.decode(errors="replace"), args).strip().splitlines()
-        raise MediaError(f"{what}: {detail[-1] if detail else f'{args[0]} failed'}")
+        await _reap(proc, [errors] if feed is None else [errors, feed])
+    _check_exit(proc, err, args, what)
 
 
 async def _relay(proc: asyncio.subprocess.Process, source: AsyncGenerator[bytes, None]) -> None:

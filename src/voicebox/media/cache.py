@@ -70,11 +70,7 @@ class PromptCache:
 
     async def _create(self, key: str, make: Callable[[], Awaitable[Pcm]]) -> Path:
         path = self.path(key)
-        if await asyncio.to_thread(path.is_file):
-            self.hits += 1
-            return path
-        if await self._fetch(key, path):
-            self.shared += 1
+        if await self._present(key, path):
             return path
         self.misses += 1
         return await self._store(key, await make())
@@ -123,13 +119,7 @@ class PromptCache:
             self.hits += 1
             return await asyncio.shield(pending)
         path = self.path(key)
-        if await asyncio.to_thread(path.is_file):
-            self.hits += 1
-            return path
-        if await self._fetch(key, path):
-            self.shared += 1
-            return path
-        return None
+        return path if await self._present(key, path) else None
 
     async def _store(self, key: str, pcm: Pcm) -> Path:
         path = await asyncio.to_thread(write_wav, self.path(key), pcm)
@@ -146,6 +136,16 @@ class PromptCache:
     @staticmethod
     def storage_key(key: str) -> str:
         return f"tts/{key}.wav"
+
+    async def _present(self, key: str, path: Path) -> bool:
+        """The file for `key` is in the local cache, or was copied there from storage (counted)."""
+        if await asyncio.to_thread(path.is_file):
+            self.hits += 1
+            return True
+        if await self._fetch(key, path):
+            self.shared += 1
+            return True
+        return False
 
     async def _fetch(self, key: str, path: Path) -> bool:
         """Copy the prompt from storage into the local cache; False when it is not there."""
