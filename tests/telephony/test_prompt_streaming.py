@@ -83,14 +83,20 @@ def cached(tmp_path) -> list:
     return sorted(tmp_path.rglob("*.wav"))
 
 
-async def test_the_first_frame_goes_out_before_the_render_completes(tmp_path):
+async def streaming_leg(tmp_path, gate: asyncio.Event | None = None
+                        ) -> tuple[list[str], Hooked, SpeechService, MemoryLink, MediaLeg]:
+    """A media leg on an in-memory link, speaking through a hooked espeak engine (held at `gate`
+    after its first piece when one is given); the events list records what happened when."""
     events: list[str] = []
-    gate = asyncio.Event()
     engine = Hooked(events, gate)
     speech = await service(tmp_path, engine)
-    clock = VirtualClock()
-    link = MemoryLink(clock)
-    leg = MediaLeg(link.a, prompts=SpeechPrompts(speech))
+    link = MemoryLink(VirtualClock())
+    return events, engine, speech, link, MediaLeg(link.a, prompts=SpeechPrompts(speech))
+
+
+async def test_the_first_frame_goes_out_before_the_render_completes(tmp_path):
+    gate = asyncio.Event()
+    events, engine, _speech, link, leg = await streaming_leg(tmp_path, gate)
     ear = Ear(link, events)
     playing = asyncio.ensure_future(leg.play(Prompt(text=TEXT, voice=VOICE)))
     await asyncio.wait_for(ear.started.wait(), LIMIT)  # rendering whole first would hang here
@@ -103,12 +109,7 @@ async def test_the_first_frame_goes_out_before_the_render_completes(tmp_path):
 
 
 async def test_the_streamed_audio_is_what_the_cache_then_holds(tmp_path):
-    events: list[str] = []
-    engine = Hooked(events)
-    speech = await service(tmp_path, engine)
-    clock = VirtualClock()
-    link = MemoryLink(clock)
-    leg = MediaLeg(link.a, prompts=SpeechPrompts(speech))
+    events, engine, speech, link, leg = await streaming_leg(tmp_path)
     ear = Ear(link, events)
     await asyncio.wait_for(leg.play(Prompt(text=TEXT, voice=VOICE)), LIMIT)
     leg.end()
@@ -120,12 +121,7 @@ async def test_the_streamed_audio_is_what_the_cache_then_holds(tmp_path):
 
 
 async def test_barge_in_mid_stream_stops_the_engine_and_caches_nothing(tmp_path):
-    events: list[str] = []
-    engine = Hooked(events, asyncio.Event())  # never opened: the render stays unfinished
-    speech = await service(tmp_path, engine)
-    clock = VirtualClock()
-    link = MemoryLink(clock)
-    leg = MediaLeg(link.a, prompts=SpeechPrompts(speech))
+    events, engine, speech, link, leg = await streaming_leg(tmp_path, asyncio.Event())  # never opened: the render stays unfinished
     Ear(link, events, key="5")
     heard = await asyncio.wait_for(
         leg.play(Prompt(text=TEXT, voice=VOICE), barge_in_dtmf=True), LIMIT)
@@ -161,12 +157,7 @@ async def test_concurrent_first_plays_share_one_render(tmp_path):
 
 @pytest.mark.parametrize("gone", ["cancelled", "hung up"])
 async def test_a_prompt_cancelled_or_hung_up_mid_stream_caches_nothing(tmp_path, gone):
-    events: list[str] = []
-    engine = Hooked(events, asyncio.Event())
-    speech = await service(tmp_path, engine)
-    clock = VirtualClock()
-    link = MemoryLink(clock)
-    leg = MediaLeg(link.a, prompts=SpeechPrompts(speech))
+    events, _engine, _speech, link, leg = await streaming_leg(tmp_path, asyncio.Event())
     ear = Ear(link, events)
     playing = asyncio.ensure_future(leg.play(Prompt(text=TEXT, voice=VOICE)))
     await asyncio.wait_for(ear.started.wait(), LIMIT)
