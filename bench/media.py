@@ -57,7 +57,7 @@ class Presser:
     def press(self) -> None:
         self.out, self.pos = TONES, 0
 
-    def __call__(self) -> bytes | None:
+    def __call__(self, at: float) -> bytes | None:
         if self.out is None:
             return None
         frame = self.out[self.pos:self.pos + FRAME_BYTES]

@@ -6,8 +6,9 @@ inbound calls from sipp callers that we answer.
 
 Per level and direction: calls set up at `--rate` per second (each playing a long prompt once
 up: a speech-like 220 Hz tone, so every frame is encoded and the echo is heard as loud audio),
-how many were answered, the rate reached, then `--hold` seconds with every call up: the
-pacer's lateness off the 20 ms grid (p50 / p99 / max), ticks skipped, echoed packets received,
+how many were answered, the rate reached, then `--hold` seconds with every call up: how late
+each RTP packet left (the clock read after every 25 `sendto`s, minus its 20 ms grid time;
+p50 / p99 / max over packets), ticks skipped, echoed packets received,
 and the CPU this process spent per call-second of media (the recording writer process's apart).
 Every answered call is recorded as in production (a live tap through the writer process into a
 scratch folder); `recorded` counts the recordings complete on disk after hang-up, which must
@@ -40,7 +41,7 @@ from voicebox.telephony.base import CallResult, Prompt, RealClock
 from voicebox.telephony.media_leg import MediaKit
 from voicebox.telephony.pacer import FramePacer, pacer_for
 from voicebox.telephony.sip import SipCall, SipConfig, SipGateway
-from voicebox.telephony.sip.rtp import REAL_TIME, RTP_MAX_BEHIND
+from voicebox.telephony.sip.rtp import REAL_TIME, RTP_MAX_BEHIND, batch_for
 
 HERE = Path(__file__).parent
 
@@ -111,20 +112,20 @@ async def floor(hold: float) -> dict[str, float]:
 
 async def hold_and_measure(calls: list[SipCall], hold: float, recordings: Recordings,
                            ) -> dict[str, float]:
-    """`hold` seconds with `calls` up: pacer lateness, echo, CPU per call-second."""
+    """`hold` seconds with `calls` up: send lateness, echo, CPU per call-second."""
     the_pacer = pacer_for(REAL_TIME, max_behind=RTP_MAX_BEHIND)  # the shared pacer every RTP stream is ticked by
-    the_pacer.lateness = []
+    batch = batch_for(the_pacer)
+    batch.send_lateness = []
     ticks = the_pacer.ticks
     received = sum(c.transport.packets_received for c in calls if c.transport)
     cpu, writer_cpu = cpu_seconds(), recordings.writer_cpu()
     await asyncio.sleep(hold)
     cpu, writer_cpu = cpu_seconds() - cpu, recordings.writer_cpu() - writer_cpu
-    lateness = [x * 1000 for x in the_pacer.lateness]
-    the_pacer.lateness = None
+    lateness, batch.send_lateness = batch.send_lateness, None
     skipped = round(hold / 0.02) - (the_pacer.ticks - ticks)  # ticks the grid lost
     echoed = sum(c.transport.packets_received for c in calls if c.transport) - received
-    return {"p50": statistics.median(lateness) if lateness else float("nan"),
-            "p99": percentile(lateness, 0.99), "max": max(lateness, default=float("nan")),
+    return {"p50": weighted_percentile(lateness, 0.5), "p99": weighted_percentile(lateness, 0.99),
+            "max": 1000 * max((late for late, _ in lateness), default=float("nan")),
             "skipped": max(skipped, 0), "echo_pps": echoed / hold,
             "cpu_ms": 1000 * cpu / max(len(calls) * hold, 1e-9),
             "writer_ms": 1000 * writer_cpu / max(len(calls) * hold, 1e-9)}
@@ -135,6 +136,19 @@ def percentile(values: list[float], q: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def weighted_percentile(pairs: list[tuple[float, int]], q: float) -> float:
+    """The `q` quantile, in ms, of values in seconds given with their counts."""
+    total = sum(count for _, count in pairs)
+    if not total:
+        return float("nan")
+    seen = 0
+    for value, count in sorted(pairs):
+        seen += count
+        if seen > q * total:
+            return 1000 * value
+    return 1000 * max(pairs)[0]
 
 
 async def outbound_level(gateway: SipGateway, recordings: Recordings, calls: int, rate: float,

@@ -51,7 +51,7 @@ class Far:
         link.b.set_source(self.next)
         link.b.on_frame(lambda frame, at: None)
 
-    def next(self) -> bytes | None:
+    def next(self, at: float) -> bytes | None:
         if not self.out:
             return None
         frame, self.out = self.out[:FRAME_BYTES], self.out[FRAME_BYTES:]

@@ -44,7 +44,7 @@ class Talker:
     def say(self, pcm: bytes) -> None:
         self.out = pcm
 
-    def next(self) -> bytes | None:
+    def next(self, at: float) -> bytes | None:
         if not self.out:
             return None
         frame, self.out = self.out[:FRAME_BYTES], self.out[FRAME_BYTES:]

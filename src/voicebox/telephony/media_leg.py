@@ -123,7 +123,7 @@ class MediaLeg:
         transport.on_dtmf(self._event)
 
     # -- frames out ----------------------------------------------------------------------------
-    def _next_frame(self) -> bytes | None:
+    def _next_frame(self, at: float) -> bytes | None:
         pcm = self._pcm
         if pcm is None:
             return None
@@ -136,7 +136,7 @@ class MediaLeg:
         if len(frame) < FRAME_BYTES:
             frame += bytes(FRAME_BYTES - len(frame))
         if self.tap is not None:
-            self.tap.robot(frame, self.clock.now())
+            self.tap.robot(frame, at)
         if self._complete and self._pos >= len(pcm):
             self._stop_prompt("end")
         return frame

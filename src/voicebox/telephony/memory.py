@@ -59,9 +59,9 @@ class MemoryLink:
         # where nothing is due.
         a, b = self.a, self.b
         source = a._source
-        from_a = source() if source is not None else None
+        from_a = source(at) if source is not None else None
         source = b._source
-        from_b = source() if source is not None else None
+        from_b = source(at) if source is not None else None
         if a._events or b._events:
             for end, other in ((a, b), (b, a)):
                 event = end._due_event(at)

@@ -36,8 +36,10 @@ class DtmfEvent:
     seconds: float = 0.0
 
 
-FrameSource = Callable[[], bytes | None]
-"""Gives the next 20 ms frame to send (`FRAME_BYTES` of PCM), or None for silence."""
+FrameSource = Callable[[float], bytes | None]
+"""Gives the 20 ms frame (`FRAME_BYTES` of PCM) that goes out at the given media time (a
+transport may pull a frame before it goes: RTP makes its packets a tick ahead), or None for
+silence."""
 FrameSink = Callable[[bytes, float], None]
 """Takes one received 20 ms frame and its media time (transport clock seconds)."""
 DtmfSink = Callable[[DtmfEvent], None]
@@ -102,11 +104,6 @@ class FrameEnds:
         pending, self._pending_dtmf = self._pending_dtmf, []
         for event in pending:
             sink(event)
-
-    def pull(self) -> bytes | None:
-        """The source's next frame (None: silence, or no source yet)."""
-        source = self._source
-        return None if source is None else source()
 
     def deliver_frame(self, frame: bytes, at: float) -> None:
         sink = self._frame_sink

@@ -27,24 +27,22 @@ async def _until(predicate: Callable[[], bool], seconds: float = 10.0) -> None:
             await asyncio.sleep(0.02)
 
 
-async def _pair() -> tuple[RtpTransport, RtpTransport]:
+def _pair() -> tuple[RtpTransport, RtpTransport]:
     base = free_udp_port(even=True)
     pool = PortPool(base, base + 10)
     a, b = RtpTransport(pool.bind("127.0.0.1")), RtpTransport(pool.bind("127.0.0.1"))
-    await a.open()
-    await b.open()
     a.start(Media("127.0.0.1", b.local_port, PCMA, 101))
     b.start(Media("127.0.0.1", a.local_port, PCMA, 101))
     return a, b
 
 
 async def test_frames_and_digits_cross_between_two_transports() -> None:
-    a, b = await _pair()
+    a, b = _pair()
     assert isinstance(a, FrameTransport)
     try:
         pcm = tone(0.4)
         frames = [pcm[i:i + FRAME_BYTES] for i in range(0, len(pcm), FRAME_BYTES)]
-        a.set_source(lambda: frames.pop(0) if frames else None)
+        a.set_source(lambda at: frames.pop(0) if frames else None)
         received: list[tuple[bytes, float]] = []
         digits: list[DtmfEvent] = []
         b.on_frame(lambda frame, at: received.append((frame, at)))
@@ -67,7 +65,6 @@ async def test_frames_and_digits_cross_between_two_transports() -> None:
 async def test_any_packet_size_is_cut_into_frames_and_a_new_ssrc_is_a_new_stream() -> None:
     base = free_udp_port(even=True)
     transport = RtpTransport(PortPool(base, base + 4).bind("127.0.0.1"))
-    await transport.open()
     transport.start(Media("127.0.0.1", 9, PCMU, 96))
     frames: list[tuple[bytes, float]] = []
     digits: list[DtmfEvent] = []
@@ -121,6 +118,6 @@ async def test_rfc_4733_captures_shipped_with_sipp_give_each_digit_once() -> Non
     names = [*"0123456789", "star", "pound"]
     for name in names:  # another implementation's packets: repeats, end bits, one SSRC
         for payload in _udp_payloads(SIPP_PCAPS / f"dtmf_2833_{name}.pcap"):
-            transport.datagram_received(payload, ("127.0.0.1", 9))
+            transport.receive(payload)
     transport.close()
     assert "".join(digits) == "0123456789*#"

@@ -109,7 +109,7 @@ class VirtualSubscriber:
     def _say(self, audio: bytes) -> None:
         self._out, self._pos = audio, 0
 
-    def _next_frame(self) -> bytes | None:
+    def _next_frame(self, at: float) -> bytes | None:
         out = self._out
         if out is None:
             return None

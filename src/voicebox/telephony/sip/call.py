@@ -105,7 +105,7 @@ class SipCall(MediaDelegate, Leg):
 
     async def _dial(self, number: str, ring_seconds: float) -> CallResult:
         gw, ep, config = self.gateway, self.gateway.endpoint, self.gateway.config
-        self.transport = await gw.open_rtp()
+        self.transport = gw.open_rtp()
         self._session = sdp.LocalSession(host=ep.host, port=self.transport.local_port)
         uri = gw.trunk_uri(number)
         caller = gw.dialled_user(self.caller) if self.caller else "anonymous"
@@ -266,10 +266,7 @@ class SipCall(MediaDelegate, Leg):
         if self._state is not CallState.RINGING or self._uas_tx is None:
             return CallResult.CANCELLED
         assert self._invite is not None
-        self.transport = await self.gateway.open_rtp()
-        if self._state is not CallState.RINGING:  # cancelled while we opened the port
-            self.transport.close()
-            return CallResult.CANCELLED
+        self.transport = self.gateway.open_rtp()
         self._session = sdp.LocalSession(host=self.gateway.endpoint.host,
                                          port=self.transport.local_port)
         self.dialog = Dialog.as_uas(self._invite, self._local_tag)

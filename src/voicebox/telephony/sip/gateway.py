@@ -178,11 +178,9 @@ class SipGateway:
         self._resolved = (address, loop.time() + 60.0)
         return address
 
-    async def open_rtp(self) -> RtpTransport:
+    def open_rtp(self) -> RtpTransport:
         host = self.config.bind_host or "0.0.0.0"
-        transport = RtpTransport(self._ports.bind(host), clock=self.clock)
-        await transport.open()
-        return transport
+        return RtpTransport(self._ports.bind(host), clock=self.clock)
 
     def track_dialog(self, call: SipCall) -> None:
         if call.dialog is not None:

@@ -1,22 +1,27 @@
 """`RtpTransport`: the `FrameTransport` of a SIP call, G.711 over RTP with RFC 4733 digits.
 
-Sending is driven by the shared frame pacer of the transport's clock (`telephony/pacer.py`: one
-task for every call on that clock, as for the in-memory transport): each tick pulls a frame from
-the source (silence when it has none), so RTP flows for as long as the call is up. Received
-packets are decoded by their payload type whatever their size and cut into 20 ms frames stamped
-with the media time their RTP timestamp gives; a new SSRC starts a new stream.
+Both directions are driven by the shared frame pacer of the transport's clock
+(`telephony/pacer.py`: one task for every call on that clock, as for the in-memory transport).
+Each tick first sends: it pulls a frame from every call's source (silence when it has none), so
+RTP flows for as long as the call is up; then it reads every call's socket dry. The sockets are
+never registered with the event loop: a callback per received packet (25,000 a second at 500
+calls) cost more than the packet's own work, and ran in the middle of the next tick's sends.
+A digit that arrives during a frame period is read at the end of that period's tick, so a
+prompt it barges in on stops with the next frame. Received packets are decoded by their payload
+type whatever their size and cut into 20 ms frames stamped with the media time their RTP
+timestamp gives; a new SSRC starts a new stream.
 """
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import logging
 import secrets
 import socket
+import time
 import weakref
 from collections import deque
 from functools import cache
-from typing import cast
 
 from voicebox.media import g711
 from voicebox.telephony.base import Clock, RealClock
@@ -32,6 +37,7 @@ from voicebox.telephony.sip.sdp import G711, Media
 from voicebox.telephony.transport import (
     FRAME_BYTES,
     FRAME_SAMPLES,
+    FRAME_SECONDS,
     SAMPLE_RATE,
     SILENT_FRAME,
     DtmfEvent,
@@ -46,6 +52,9 @@ REAL_TIME = RealClock()  # one real clock, so every RTP stream shares one pacer
 RTP_MAX_BEHIND = 10
 _END_REPEATS = 3  # RFC 4733 §2.5.1.4: the end packet goes three times
 _DIGIT_GAP_FRAMES = 3  # silence between two sent digits
+_MAX_READ = 2048  # bytes of one datagram (G.711 at 20 ms: 172)
+_MAX_READS = 32  # datagrams read from one socket per tick (a flood waits, or the kernel drops)
+_TIMED_SENDS = 25  # with lateness measured, the clock is read after every this many sends
 
 
 @cache
@@ -96,15 +105,15 @@ class _DigitSender:
         return self.sent >= self.frames
 
 
-class RtpTransport(FrameEnds, asyncio.DatagramProtocol):
-    """Implements `telephony.transport.FrameTransport` over one RTP port."""
+class RtpTransport(FrameEnds):
+    """Implements `telephony.transport.FrameTransport` over one RTP port (a non-blocking
+    socket, read by the pacer's tick once `start` is called)."""
 
     def __init__(self, sock: socket.socket, *, clock: Clock | None = None,
                  the_pacer: FramePacer | None = None):
         super().__init__(clock or REAL_TIME)
         self._sock = sock
         self._pacer = the_pacer
-        self._udp: asyncio.DatagramTransport | None = None
         self._media: Media | None = None
         self._ssrc = secrets.randbits(32)
         self._seq = secrets.randbits(16)
@@ -130,13 +139,6 @@ class RtpTransport(FrameEnds, asyncio.DatagramProtocol):
     def media(self) -> Media | None:
         return self._media
 
-    async def open(self) -> None:
-        loop = asyncio.get_running_loop()
-        await loop.create_datagram_endpoint(lambda: self, sock=self._sock)
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._udp = cast(asyncio.DatagramTransport, transport)  # a datagram endpoint's
-
     def start(self, media: Media) -> None:
         """Begin sending to the far end's `media` (from its SDP); later calls re-target."""
         self._media = media
@@ -144,9 +146,10 @@ class RtpTransport(FrameEnds, asyncio.DatagramProtocol):
             return
         if self.started_at is None:
             self.started_at = self._clock.now()
+            self._discard()  # early media, before the answer: not the call's audio
         if self._pacer is None:
             self._pacer = pacer_for(self._clock, max_behind=RTP_MAX_BEHIND)
-        _batch_for(self._pacer).add(self)
+        batch_for(self._pacer).add(self)
 
     # FrameTransport (the source and sinks are `FrameEnds`')
 
@@ -164,39 +167,33 @@ class RtpTransport(FrameEnds, asyncio.DatagramProtocol):
             return
         self._closed = True
         if self._pacer is not None:
-            _batch_for(self._pacer).remove(self)
+            batch_for(self._pacer).remove(self)
         self._flush()
-        if self._udp is not None:
-            self._udp.close()
-        else:
-            self._sock.close()
+        self._sock.close()
 
-    # Sending, once per pacer tick: `_next_audio` then `_send_audio` (the batch in between
-    # encodes every call's frame at once).
+    # Sending. Each tick the batch sends the packets it made at the tick before, reads every
+    # socket, then makes the next tick's packets: `_next_audio` for every call, every frame
+    # encoded at once, `_audio_packet`. The sends, the part timed to the grid, are then no more
+    # than the `sendto`s.
 
-    def tick(self, at: float = 0.0) -> None:
-        """One frame period of this transport alone (the batch does this for every call)."""
-        frame = self._next_audio()
-        if frame is not None:
-            self._send_audio(g711.encode(frame, self._media.law) if frame else None)  # type: ignore[union-attr]  # a frame means media started
-
-    def _next_audio(self) -> bytes | None:
-        """Send what is not audio (digits) and pull the frame: None when nothing is to be sent
-        this period, b"" for silence, else the PCM frame to encode."""
+    def _next_audio(self, at: float, out: list[tuple[RtpTransport, bytes]]) -> bytes | None:
+        """Make what is not audio (digit packets, into `out`) and pull the frame that goes out at
+        media time `at`: None when no audio goes this period, b"" for silence, else the PCM."""
         media = self._media
-        if media is None or self._udp is None or self._closed:
+        if media is None or self._closed:
             return None
         if self._sending is None and self._gap == 0 and self._digits and media.event_pt is not None:
             digit, frames = self._digits.popleft()
             self._sending = _DigitSender(digit, frames, self._ts)
         source = self._source
-        frame = source() if source is not None else None
+        frame = source(at) if source is not None else None
         if frame is not None:
             self.frames_from_source += 1
         sending = self._sending
         if sending is not None:
             for payload, marker in sending.next():
-                self._send(media.event_pt or 101, sending.timestamp, payload, marker)
+                out.append((self, self._packet(media.event_pt or 101, sending.timestamp, payload,
+                                               marker)))
             if sending.done:
                 self._sending = None
                 self._gap = _DIGIT_GAP_FRAMES
@@ -210,20 +207,25 @@ class RtpTransport(FrameEnds, asyncio.DatagramProtocol):
             frame = bytes(frame[:FRAME_BYTES]).ljust(FRAME_BYTES, b"\0")
         return frame
 
-    def _send_audio(self, payload: bytes | None) -> None:
-        """The frame `_next_audio` gave, encoded (None: silence)."""
+    def _audio_packet(self, payload: bytes | None) -> bytes:
+        """The packet of the frame `_next_audio` gave, encoded (None: silence)."""
         media = self._media
         assert media is not None
-        self._send(media.codec_pt, self._ts,
-                   _silence(media.law) if payload is None else payload, False)
+        data = self._packet(media.codec_pt, self._ts,
+                            _silence(media.law) if payload is None else payload, False)
         self._ts = (self._ts + FRAME_SAMPLES) & 0xFFFFFFFF
+        return data
 
-    def _send(self, pt: int, timestamp: int, payload: bytes, marker: bool) -> None:
-        media = self._media
-        assert media is not None
+    def _packet(self, pt: int, timestamp: int, payload: bytes, marker: bool) -> bytes:
         data = rtp_bytes(pt, self._seq, timestamp, self._ssrc, payload, marker)
         self._seq = (self._seq + 1) & 0xFFFF
-        try:  # the socket itself, not the asyncio transport: no buffering, a full one drops
+        return data
+
+    def _transmit(self, data: bytes) -> None:
+        media = self._media
+        if media is None or self._closed:
+            return
+        try:  # no buffering: a full socket drops
             self._sock.sendto(data, (media.host, media.port))
         except (BlockingIOError, InterruptedError):
             self.packets_dropped += 1
@@ -233,20 +235,39 @@ class RtpTransport(FrameEnds, asyncio.DatagramProtocol):
             return
         self.packets_sent += 1
 
-    # Receiving.
+    # Receiving, once per pacer tick after the sends.
 
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+    def drain(self) -> None:
+        """Take what the socket holds (at most `_MAX_READS` datagrams)."""
+        recv = self._sock.recv
+        for _ in range(_MAX_READS):
+            try:
+                data = recv(_MAX_READ)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # an ICMP error reported on the socket, and the like
+                log.debug("RTP receive failed: %s", exc)
+                return
+            self.receive(data)
+
+    def _discard(self) -> None:
+        with contextlib.suppress(OSError):
+            while self._sock.recv(_MAX_READ):
+                pass
+
+    def receive(self, data: bytes) -> None:
+        """One datagram from the far end."""
         if self._closed:
             return
         packet = parse_rtp(data)
         if packet is None:
             return
         self.packets_received += 1
-        self.last_received = self._clock.now()
+        now = self.last_received = self._clock.now()
         stream = self._stream
         if stream is None or stream.ssrc != packet.ssrc:
             self._flush()
-            stream = self._stream = _Stream(packet.ssrc, packet.timestamp, self._clock.now())
+            stream = self._stream = _Stream(packet.ssrc, packet.timestamp, now)
         media = self._media
         event_pt = media.event_pt if media is not None and media.event_pt is not None else 101
         if packet.payload_type == event_pt:
@@ -265,14 +286,20 @@ class RtpTransport(FrameEnds, asyncio.DatagramProtocol):
 
     def _audio(self, stream: _Stream, packet: RtpPacket) -> None:
         pcm = g711.decode(packet.payload, G711[packet.payload_type])
-        expected = (stream.buffer_ts + len(stream.buffer) // 2) & 0xFFFFFFFF
+        buffer = stream.buffer
+        expected = (stream.buffer_ts + len(buffer) // 2) & 0xFFFFFFFF
         if packet.timestamp != expected:
             ahead = (packet.timestamp - expected) & 0xFFFFFFFF
             if ahead >= 0x80000000:
                 return  # late or duplicate packet: its frame is gone
             self._flush()
             stream.buffer_ts = packet.timestamp
-        stream.buffer += pcm
+        if not buffer and len(pcm) == FRAME_BYTES:  # the usual packet: one whole frame
+            at = stream.time_of(stream.buffer_ts)
+            stream.buffer_ts = (stream.buffer_ts + FRAME_SAMPLES) & 0xFFFFFFFF
+            self.deliver_frame(pcm, at)
+            return
+        buffer += pcm
         while len(stream.buffer) >= FRAME_BYTES:
             frame = bytes(stream.buffer[:FRAME_BYTES])
             del stream.buffer[:FRAME_BYTES]
@@ -291,18 +318,23 @@ class RtpTransport(FrameEnds, asyncio.DatagramProtocol):
         stream.buffer.clear()
         self.deliver_frame(frame, at)
 
-    def error_received(self, exc: Exception) -> None:
-        log.debug("RTP socket error: %s", exc)
 
+class RtpBatch:
+    """Every started `RtpTransport` on one pacer, ticked as one. A tick sends the packets made
+    at the tick before, reads every socket (so a digit received stops a prompt from the next
+    packet made), then makes the packets for the next tick: each call's frame is pulled, all of
+    them G.711-encoded in one numpy operation per law (one lookup for five hundred calls costs
+    what two single-frame ones do), and each call's packet built.
 
-class _RtpBatch:
-    """Every started `RtpTransport` on one pacer, ticked as one: each call's frame is pulled,
-    the frames to send are G.711-encoded in one numpy operation per law (one lookup for five
-    hundred calls costs what two single-frame ones do), then each call's packet is sent."""
+    `send_lateness`, when set to a list (the benchmark), gets `(seconds, packets)` pairs: how
+    far past its tick's grid time the clock was after those packets were sent (each packet
+    counted at the clock read after it, so never earlier than it went)."""
 
     def __init__(self, pacer: FramePacer):
         self.pacer = pacer
         self.transports: dict[RtpTransport, None] = {}
+        self.send_lateness: list[tuple[float, int]] | None = None
+        self._ready: list[tuple[RtpTransport, bytes]] = []  # packets for the next tick
 
     def add(self, transport: RtpTransport) -> None:
         if not self.transports:
@@ -313,14 +345,31 @@ class _RtpBatch:
         self.transports.pop(transport, None)
         if not self.transports:
             self.pacer.remove(self.tick)
+            self._ready = []
 
     def tick(self, at: float) -> None:
+        ready, self._ready = self._ready, []
+        if self.send_lateness is None:
+            for transport, data in ready:
+                transport._transmit(data)
+        else:
+            self._timed_sends(ready, at)
+        for transport in list(self.transports):
+            try:
+                transport.drain()
+            except Exception:  # one broken call must not stall every other call's audio
+                self.remove(transport)
+                log.exception("RTP receive failed; its call hears no more audio")
+        self._ready = self._make(at + FRAME_SECONDS)
+
+    def _make(self, at: float) -> list[tuple[RtpTransport, bytes]]:
+        packets: list[tuple[RtpTransport, bytes]] = []
         silent: list[RtpTransport] = []
         audio: dict[str, tuple[list[RtpTransport], list[bytes]]] = {}
         for transport in list(self.transports):
             try:
-                frame = transport._next_audio()
-            except Exception:  # one broken call must not stall every other call's audio
+                frame = transport._next_audio(at, packets)
+            except Exception:  # as above
                 self.remove(transport)
                 log.exception("RTP source failed; its call sends no more audio")
                 continue
@@ -335,19 +384,30 @@ class _RtpBatch:
                 group = audio[law] = ([], [])
             group[0].append(transport)
             group[1].append(frame)
-        for transport in silent:
-            transport._send_audio(None)
+        packets += [(transport, transport._audio_packet(None)) for transport in silent]
         for law, (transports, frames) in audio.items():
             encoded = g711.encode(b"".join(frames), law)
-            for index, transport in enumerate(transports):
-                transport._send_audio(encoded[index * FRAME_SAMPLES:(index + 1) * FRAME_SAMPLES])
+            packets += [(transport, transport._audio_packet(
+                encoded[index * FRAME_SAMPLES:(index + 1) * FRAME_SAMPLES]))
+                for index, transport in enumerate(transports)]
+        return packets
+
+    def _timed_sends(self, packets: list[tuple[RtpTransport, bytes]], at: float) -> None:
+        lateness = self.send_lateness
+        assert lateness is not None
+        now = time.monotonic if self.pacer.clock is REAL_TIME else self.pacer.clock.now
+        for start in range(0, len(packets), _TIMED_SENDS):
+            chunk = packets[start:start + _TIMED_SENDS]
+            for transport, data in chunk:
+                transport._transmit(data)
+            lateness.append((now() - at, len(chunk)))
 
 
-_BATCHES: weakref.WeakKeyDictionary[FramePacer, _RtpBatch] = weakref.WeakKeyDictionary()
+_BATCHES: weakref.WeakKeyDictionary[FramePacer, RtpBatch] = weakref.WeakKeyDictionary()
 
 
-def _batch_for(pacer: FramePacer) -> _RtpBatch:
+def batch_for(pacer: FramePacer) -> RtpBatch:
     batch = _BATCHES.get(pacer)
     if batch is None:
-        batch = _BATCHES[pacer] = _RtpBatch(pacer)
+        batch = _BATCHES[pacer] = RtpBatch(pacer)
     return batch

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from typing import NamedTuple
 
 EVENT_DIGITS = "0123456789*#ABCD"
 _HEADER = struct.Struct("!BBHII")
 _EVENT = struct.Struct("!BBH")
 
 
-@dataclass(frozen=True, slots=True)
-class RtpPacket:
+class RtpPacket(NamedTuple):  # a tuple: built for every packet received, at a tenth the cost
     payload_type: int
     sequence: int
     timestamp: int
@@ -37,9 +37,11 @@ def parse_rtp(data: bytes) -> RtpPacket | None:
     if len(data) < 12:
         return None
     first, second, sequence, timestamp, ssrc = _HEADER.unpack_from(data)
+    payload_type = second & 0x7F
+    if first == 0x80 and not 72 <= payload_type <= 76:  # the usual packet: a plain header
+        return RtpPacket(payload_type, sequence, timestamp, ssrc, data[12:], second > 0x7F)
     if first >> 6 != 2:
         return None
-    payload_type = second & 0x7F
     if 72 <= payload_type <= 76:  # RTCP multiplexed on the port (RFC 5761)
         return None
     offset = 12 + 4 * (first & 0x0F)

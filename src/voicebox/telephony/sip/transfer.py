@@ -111,12 +111,12 @@ def _relay(source: RtpTransport, sink: RtpTransport, *, heard: FrameSink | None 
         if heard is not None and frame is not SILENT_FRAME:
             heard(frame, at)
 
-    def next_frame() -> bytes | None:
+    def next_frame(at: float) -> bytes | None:
         if not frames:
             return None
         frame = frames.popleft()
         if sent is not None:
-            sent(frame, sink.clock.now())
+            sent(frame, at)
         return frame
 
     source.on_frame(received)
