@@ -13,8 +13,10 @@ import pytest
 from tests.telephony.sip.conftest import free_udp_port
 from tests.telephony.sip.rtp_capture import tone
 from voicebox.media import g711
+from voicebox.telephony.base import VirtualClock
+from voicebox.telephony.pacer import FramePacer
 from voicebox.telephony.sip.ports import PortPool
-from voicebox.telephony.sip.rtp import RtpTransport
+from voicebox.telephony.sip.rtp import RtpBatch, RtpTransport, batch_for
 from voicebox.telephony.sip.rtp_packet import RtpPacket, event_payload
 from voicebox.telephony.sip.sdp import PCMA, PCMU, Media
 from voicebox.telephony.transport import FRAME_BYTES, DtmfEvent, FrameTransport
@@ -121,3 +123,70 @@ async def test_rfc_4733_captures_shipped_with_sipp_give_each_digit_once() -> Non
             transport.receive(payload)
     transport.close()
     assert "".join(digits) == "0123456789*#"
+
+
+def _ticked(clock: VirtualClock) -> tuple[RtpTransport, RtpBatch, socket.socket]:
+    """A transport on a hand-driven pacer (ticks are `batch.tick(at)` calls), and its peer."""
+    base = free_udp_port(even=True)
+    transport = RtpTransport(PortPool(base, base + 4).bind("127.0.0.1"), clock=clock,
+                             the_pacer=FramePacer(clock))
+    peer = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    peer.bind(("127.0.0.1", 0))
+    peer.settimeout(5)
+    transport.start(Media("127.0.0.1", peer.getsockname()[1], PCMA, 101))
+    assert transport._pacer is not None
+    return transport, batch_for(transport._pacer), peer
+
+
+async def test_a_tick_reads_reordered_duplicate_and_repeated_packets_once_each() -> None:
+    transport, batch, peer = _ticked(VirtualClock(auto_advance=False))
+    frames: list[tuple[bytes, float]] = []
+    digits: list[DtmfEvent] = []
+    transport.on_frame(lambda frame, at: frames.append((frame, at)))
+    transport.on_dtmf(digits.append)
+    pcm = tone(0.1)
+    address = ("127.0.0.1", transport.local_port)
+
+    def audio(seq: int, frame: int, ssrc: int = 7) -> bytes:
+        chunk = pcm[frame * FRAME_BYTES:(frame + 1) * FRAME_BYTES]
+        return bytes(RtpPacket(PCMA, seq, 160 * frame, ssrc, g711.encode(chunk, "alaw")))
+
+    with peer:
+        for data in (audio(0, 0), audio(2, 2), audio(1, 1), audio(2, 2)):  # 1 late, 2 twice
+            peer.sendto(data, address)
+        event = bytes(RtpPacket(101, 3, 480, 7, event_payload("9", end=True, duration=320)))
+        for _ in range(3):  # an end packet goes three times: one digit
+            peer.sendto(event, address)
+        peer.sendto(audio(0, 4, ssrc=8), address)  # a new stream from its first packet
+        batch.tick(0.0)
+    transport.close()
+    assert [at for _, at in frames] == [0.0, 0.04, 0.0]  # the late frame 1 is gone
+    assert all(len(frame) == FRAME_BYTES and any(frame) for frame, _ in frames)
+    assert [d.digit for d in digits] == ["9"]
+    assert transport.packets_received == 8
+
+
+async def test_packets_go_a_tick_after_they_are_made_and_a_digit_silences_the_next() -> None:
+    transport, batch, peer = _ticked(VirtualClock(auto_advance=False))
+    loud = tone(0.02)
+    asked: list[float] = []
+    digits: list[DtmfEvent] = []
+
+    def source(at: float) -> bytes | None:
+        asked.append(at)
+        return None if digits else loud
+
+    transport.set_source(source)
+    transport.on_dtmf(digits.append)
+    with peer:
+        batch.tick(0.0)  # makes the packet that goes at 0.02
+        assert asked == [0.02]
+        peer.sendto(bytes(RtpPacket(101, 0, 0, 3, event_payload("1", end=False, duration=160))),
+                    ("127.0.0.1", transport.local_port))
+        batch.tick(0.02)  # sends the loud packet made before the digit; reads the digit
+        batch.tick(0.04)
+        sent = [peer.recv(2048)[12:] for _ in range(2)]
+    transport.close()
+    assert asked == [0.02, 0.04, 0.06]  # each frame pulled with the media time it goes out at
+    assert [d.digit for d in digits] == ["1"]
+    assert sent == [g711.encode(loud, "alaw"), g711.encode(bytes(FRAME_BYTES), "alaw")]

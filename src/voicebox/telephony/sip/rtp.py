@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
+import select
 import socket
 import time
 import weakref
@@ -237,18 +238,16 @@ class RtpTransport(FrameEnds):
 
     # Receiving, once per pacer tick after the sends.
 
-    def drain(self) -> None:
-        """Take what the socket holds (at most `_MAX_READS` datagrams)."""
-        recv = self._sock.recv
-        for _ in range(_MAX_READS):
-            try:
-                data = recv(_MAX_READ)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError as exc:  # an ICMP error reported on the socket, and the like
-                log.debug("RTP receive failed: %s", exc)
-                return
-            self.receive(data)
+    def read(self) -> None:
+        """Take one datagram from the socket (the batch knows it holds one)."""
+        try:
+            data = self._sock.recv(_MAX_READ)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:  # an ICMP error reported on the socket, and the like
+            log.debug("RTP receive failed: %s", exc)
+            return
+        self.receive(data)
 
     def _discard(self) -> None:
         with contextlib.suppress(OSError):
@@ -335,14 +334,26 @@ class RtpBatch:
         self.transports: dict[RtpTransport, None] = {}
         self.send_lateness: list[tuple[float, int]] | None = None
         self._ready: list[tuple[RtpTransport, bytes]] = []  # packets for the next tick
+        self._poll = select.epoll()  # the started transports' sockets (level-triggered)
+        self._by_fd: dict[int, RtpTransport] = {}
 
     def add(self, transport: RtpTransport) -> None:
+        if transport in self.transports:
+            return
         if not self.transports:
             self.pacer.add(self.tick)
         self.transports[transport] = None
+        fd = transport._sock.fileno()
+        self._poll.register(fd, select.EPOLLIN)
+        self._by_fd[fd] = transport
 
     def remove(self, transport: RtpTransport) -> None:
-        self.transports.pop(transport, None)
+        if transport not in self.transports:
+            return
+        del self.transports[transport]
+        fd = transport._sock.fileno()
+        if self._by_fd.pop(fd, None) is not None:
+            self._poll.unregister(fd)
         if not self.transports:
             self.pacer.remove(self.tick)
             self._ready = []
@@ -354,13 +365,27 @@ class RtpBatch:
                 transport._transmit(data)
         else:
             self._timed_sends(ready, at)
-        for transport in list(self.transports):
-            try:
-                transport.drain()
-            except Exception:  # one broken call must not stall every other call's audio
-                self.remove(transport)
-                log.exception("RTP receive failed; its call hears no more audio")
+        self._read()
         self._ready = self._make(at + FRAME_SECONDS)
+
+    def _read(self) -> None:
+        """Every datagram waiting, at most `_MAX_READS` a socket: one `epoll_wait` says which
+        sockets hold one, one `recv` each, and again until none does (a `recv` on every socket
+        until it fails cost as much again as the packets)."""
+        by_fd = self._by_fd
+        for _ in range(_MAX_READS):
+            ready = self._poll.poll(0, max(len(by_fd), 1))
+            if not ready:
+                return
+            for fd, _events in ready:
+                transport = by_fd.get(fd)
+                if transport is None:
+                    continue
+                try:
+                    transport.read()
+                except Exception:  # one broken call must not stall every other call's audio
+                    self.remove(transport)
+                    log.exception("RTP receive failed; its call hears no more audio")
 
     def _make(self, at: float) -> list[tuple[RtpTransport, bytes]]:
         packets: list[tuple[RtpTransport, bytes]] = []
