@@ -135,6 +135,34 @@ def test_sdp_answer_takes_the_offers_first_g711_and_its_event_type() -> None:
         sdp.parse(b"")
 
 
+@pytest.mark.parametrize(("m_line", "c_line", "why"), [
+    ("m=audio 99999 RTP/AVP 0", "c=IN IP4 10.0.0.1", "port"),
+    ("m=audio 0 RTP/AVP 0", "c=IN IP4 10.0.0.1", "port"),  # a refused stream
+    ("m=audio abc RTP/AVP 0", "c=IN IP4 10.0.0.1", "port"),
+    ("m=audio \u00b2 RTP/AVP 0", "c=IN IP4 10.0.0.1", "port"),  # not an ASCII digit
+    ("m=audio 4000 RTP/AVP 0", "c=IN IP6 ::1", "IPv4"),
+    ("m=audio 4000 RTP/AVP 0", "c=IN IP4 media.example.invalid", "IPv4"),
+])
+def test_sdp_we_cannot_send_to_is_refused_not_half_accepted(
+        m_line: str, c_line: str, why: str) -> None:
+    """A far end's SDP whose port or address we cannot send to is unusable (the caller gets
+    488): a port past 65535 broke every call's sending, a host name was looked up per packet."""
+    body = f"v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\n{c_line}\r\nt=0 0\r\n{m_line}\r\n"
+    with pytest.raises(sdp.SdpError, match=why):
+        sdp.parse(body.encode())
+    assert sdp.parse(b"c=IN IP4 10.0.0.1\r\nm=audio 4000/2 RTP/AVP 8\r\n").port == 4000
+
+
+@pytest.mark.parametrize("names", [(b"via", b"v"), (b"call-id", b"i"), (b"from", b"f"),
+                                   (b"to", b"t"), (b"cseq",)])
+def test_a_request_without_a_mandatory_header_is_not_sip(names: tuple[bytes, ...]) -> None:
+    """Dropped at parsing: without From or To the handlers failed on it and answered nothing."""
+    lines = [line for line in INVITE.split(b"\r\n")
+             if line.split(b":")[0].strip().lower() not in names]
+    with pytest.raises(ValueError):
+        message.parse(b"\r\n".join(lines))
+
+
 def test_rtp_packets_with_csrc_extension_and_padding() -> None:
     packet = RtpPacket(8, 65535, 0xFFFFFF60, 0xDEADBEEF, b"\xd5" * 160, marker=True)
     assert parse_rtp(bytes(packet)) == packet
