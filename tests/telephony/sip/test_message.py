@@ -9,6 +9,7 @@ from voicebox.telephony.base import CallResult
 from voicebox.telephony.sip import digest, message, sdp
 from voicebox.telephony.sip.config import SipConfig, parse_bind, parse_trunk
 from voicebox.telephony.sip.dialog import Dialog
+from voicebox.telephony.sip.inbound_from import parse_inbound_from
 from voicebox.telephony.sip.info import parse_info_digit
 from voicebox.telephony.sip.ports import parse_range
 from voicebox.telephony.sip.results import result_for
@@ -234,3 +235,17 @@ def test_settings_are_read_and_bad_values_name_their_variable() -> None:
         assert raised.value.name == variable and variable in raised.value.message
     assert parse_bind("0.0.0.0:5060") == ("0.0.0.0", 5060)
     assert parse_range("30000-30999") == (30000, 30999)
+
+
+def test_inbound_from_is_the_trunk_by_default_and_names_its_variable_when_wrong() -> None:
+    default = parse_inbound_from("trunk")
+    assert default.allows("10.0.0.5", {"10.0.0.5"}) and not default.allows("10.0.0.6", {"10.0.0.5"})
+    assert parse_inbound_from("any").allows("198.51.100.7", set())
+    listed = parse_inbound_from(" trunk , 203.0.113.0/24,198.51.100.9")
+    assert listed.allows("203.0.113.200", set()) and listed.allows("198.51.100.9", set())
+    assert listed.allows("10.0.0.5", {"10.0.0.5"}) and not listed.allows("198.51.100.10", set())
+    assert not parse_inbound_from("203.0.113.0/24").allows("10.0.0.5", {"10.0.0.5"})
+    for bad in ("", "trunk, nowhere", "::1", "300.1.1.1"):
+        with pytest.raises(TelephonyError) as caught:
+            parse_inbound_from(bad)
+        assert caught.value.name == "VOICEBOX_SIP_INBOUND_FROM"
