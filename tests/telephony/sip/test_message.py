@@ -193,6 +193,10 @@ def test_info_digits() -> None:
     assert parse_info_digit(_info("application/dtmf", "*")) == ("*", 0.0)
     assert parse_info_digit(_info("application/media_control+xml", "<xml/>")) is None
     assert parse_info_digit(_info("application/dtmf-relay", "Signal=X")) is None
+    # Digits that are not ASCII are not digits (int() refused them inside the handler).
+    assert parse_info_digit(_info("application/dtmf", "\u00b2\u00b2")) is None
+    assert parse_info_digit(_info("application/dtmf-relay", "Signal=5\r\nDuration=\u00b2\r\n")) == (
+        "5", 0.0)
 
 
 def test_final_codes_map_to_results() -> None:
