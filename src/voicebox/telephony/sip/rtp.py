@@ -361,8 +361,7 @@ class RtpBatch:
     def tick(self, at: float) -> None:
         ready, self._ready = self._ready, []
         if self.send_lateness is None:
-            for transport, data in ready:
-                transport._transmit(data)
+            self._send(ready)
         else:
             self._timed_sends(ready, at)
         self._read()
@@ -394,9 +393,8 @@ class RtpBatch:
         for transport in list(self.transports):
             try:
                 frame = transport._next_audio(at, packets)
-            except Exception:  # as above
-                self.remove(transport)
-                log.exception("RTP source failed; its call sends no more audio")
+            except Exception:  # one broken call must not stall every other call's audio
+                self._drop(transport)
                 continue
             if frame is None:
                 continue
@@ -409,13 +407,28 @@ class RtpBatch:
                 group = audio[law] = ([], [])
             group[0].append(transport)
             group[1].append(frame)
-        packets += [(transport, transport._audio_packet(None)) for transport in silent]
+        payloads: list[tuple[RtpTransport, bytes | None]] = [(t, None) for t in silent]
         for law, (transports, frames) in audio.items():
             encoded = g711.encode(b"".join(frames), law)
-            packets += [(transport, transport._audio_packet(
-                encoded[index * FRAME_SAMPLES:(index + 1) * FRAME_SAMPLES]))
-                for index, transport in enumerate(transports)]
+            payloads += [(transport, encoded[index * FRAME_SAMPLES:(index + 1) * FRAME_SAMPLES])
+                         for index, transport in enumerate(transports)]
+        for transport, payload in payloads:
+            try:
+                packets.append((transport, transport._audio_packet(payload)))
+            except Exception:
+                self._drop(transport)
         return packets
+
+    def _send(self, packets: list[tuple[RtpTransport, bytes]]) -> None:
+        for transport, data in packets:
+            try:
+                transport._transmit(data)
+            except Exception:  # not a socket error (those are counted): a broken far end
+                self._drop(transport)
+
+    def _drop(self, transport: RtpTransport) -> None:
+        self.remove(transport)
+        log.exception("RTP sending failed; its call sends no more audio")
 
     def _timed_sends(self, packets: list[tuple[RtpTransport, bytes]], at: float) -> None:
         lateness = self.send_lateness
@@ -423,8 +436,7 @@ class RtpBatch:
         now = time.monotonic if self.pacer.clock is REAL_TIME else self.pacer.clock.now
         for start in range(0, len(packets), _TIMED_SENDS):
             chunk = packets[start:start + _TIMED_SENDS]
-            for transport, data in chunk:
-                transport._transmit(data)
+            self._send(chunk)
             lateness.append((now() - at, len(chunk)))
 
 
