@@ -39,9 +39,9 @@ from voicebox.media.tap import RecordingTap
 from voicebox.media.tap_writer import TapWriter, shared_writer
 from voicebox.telephony.base import CallResult, Prompt, RealClock
 from voicebox.telephony.media_leg import MediaKit
-from voicebox.telephony.pacer import FramePacer, pacer_for
+from voicebox.telephony.pacer import FramePacer
 from voicebox.telephony.sip import SipCall, SipConfig, SipGateway
-from voicebox.telephony.sip.rtp import REAL_TIME, RTP_MAX_BEHIND, batch_for
+from voicebox.telephony.sip.rtp import REAL_TIME, batch_for, rtp_pacer
 
 HERE = Path(__file__).parent
 
@@ -113,7 +113,7 @@ async def floor(hold: float) -> dict[str, float]:
 async def hold_and_measure(calls: list[SipCall], hold: float, recordings: Recordings,
                            ) -> dict[str, float]:
     """`hold` seconds with `calls` up: send lateness, echo, CPU per call-second."""
-    the_pacer = pacer_for(REAL_TIME, max_behind=RTP_MAX_BEHIND)  # the shared pacer every RTP stream is ticked by
+    the_pacer = rtp_pacer(REAL_TIME)  # the shared pacer every RTP stream is ticked by
     batch = batch_for(the_pacer)
     batch.send_lateness = []
     ticks = the_pacer.ticks
@@ -122,7 +122,7 @@ async def hold_and_measure(calls: list[SipCall], hold: float, recordings: Record
     await asyncio.sleep(hold)
     cpu, writer_cpu = cpu_seconds() - cpu, recordings.writer_cpu() - writer_cpu
     lateness, batch.send_lateness = batch.send_lateness, None
-    skipped = round(hold / 0.02) - (the_pacer.ticks - ticks)  # ticks the grid lost
+    skipped = round(hold / the_pacer.period) - (the_pacer.ticks - ticks)  # ticks the grid lost
     echoed = sum(c.transport.packets_received for c in calls if c.transport) - received
     return {"p50": weighted_percentile(lateness, 0.5), "p99": weighted_percentile(lateness, 0.99),
             "max": 1000 * max((late for late, _ in lateness), default=float("nan")),

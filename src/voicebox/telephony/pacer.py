@@ -5,8 +5,9 @@ Ticks are scheduled on an absolute grid (start + n·20 ms) so lateness never acc
 pacer that fell behind (the loop was busy) catches up tick by tick without sleeping, so every
 call still gets one frame per 20 ms of its clock, unless it is more than `max_behind` frames
 behind: then it skips ahead (a gap beats a second-long burst; RTP allows a shorter burst than
-in-memory links, see `pacer_for`). `lateness` keeps how late each
-tick ran, for the benchmark.
+in-memory links: `telephony/sip/rtp.py`). `lateness` keeps how late each
+tick ran, for the benchmark. A pacer of several `phases` ticks that many times per frame period,
+evenly spaced (RTP spreads its calls' sends over them: see `telephony/sip/rtp.py`).
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ MAX_BEHIND = 50  # one second
 
 
 class FramePacer:
-    def __init__(self, clock: Clock, *, max_behind: int = MAX_BEHIND):
+    def __init__(self, clock: Clock, *, max_behind: int = MAX_BEHIND, phases: int = 1):
         self.clock = clock
         self.max_behind = max_behind
+        self.phases = phases
+        self.period = FRAME_SECONDS / phases
         self._tickers: dict[Ticker, None] = {}  # insertion-ordered set
         self._task: asyncio.Task[None] | None = None
         self.ticks = 0
@@ -50,8 +53,9 @@ class FramePacer:
     async def _run(self) -> None:
         clock = self.clock
         due = clock.now()
+        period = self.period
         while self._tickers:
-            due += FRAME_SECONDS
+            due += period
             delay = due - clock.now()
             if delay > 0:
                 await clock.sleep(delay)
@@ -80,10 +84,9 @@ class FramePacer:
 _PACERS: weakref.WeakKeyDictionary[object, FramePacer] = weakref.WeakKeyDictionary()
 
 
-def pacer_for(clock: Clock, *, max_behind: int = MAX_BEHIND) -> FramePacer:
-    """The process's pacer for `clock` (one per clock: virtual and real time cannot share);
-    `max_behind` is taken from its first caller."""
+def pacer_for(clock: Clock) -> FramePacer:
+    """The process's pacer for `clock` (one per clock: virtual and real time cannot share)."""
     pacer = _PACERS.get(clock)
     if pacer is None:
-        pacer = _PACERS[clock] = FramePacer(clock, max_behind=max_behind)
+        pacer = _PACERS[clock] = FramePacer(clock)
     return pacer

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import socket
 import struct
 from collections.abc import Callable
@@ -209,3 +210,27 @@ async def test_packets_go_a_tick_after_they_are_made_and_a_digit_silences_the_ne
     assert asked == [0.02, 0.04, 0.06]  # each frame pulled with the media time it goes out at
     assert [d.digit for d in digits] == ["1"]
     assert sent == [g711.encode(loud, "alaw"), g711.encode(bytes(FRAME_BYTES), "alaw")]
+
+
+async def test_calls_are_spread_over_the_phases_and_each_is_paced_every_20_ms() -> None:
+    clock = VirtualClock()
+    pacer = FramePacer(clock, phases=4)
+    base = free_udp_port(even=True)
+    pool = PortPool(base, base + 20)
+    asked: list[list[float]] = [[] for _ in range(8)]
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as peer:
+        peer.bind(("127.0.0.1", 0))
+        transports = [RtpTransport(pool.bind("127.0.0.1"), clock=clock, the_pacer=pacer)
+                      for _ in range(8)]
+        for transport, times in zip(transports, asked, strict=True):
+            transport.set_source(lambda at, times=times: times.append(at))  # silence
+            transport.start(Media("127.0.0.1", peer.getsockname()[1], PCMA, 101))
+        phases = sorted(batch_for(pacer).transports.values())
+        await clock.sleep(0.2)
+        for transport in transports:
+            transport.close()
+    assert phases == [0, 0, 1, 1, 2, 2, 3, 3]
+    for times in asked:
+        assert [round(b - a, 6) for a, b in itertools.pairwise(times)] == [0.02] * (len(times) - 1)
+    assert len({round(times[0] % 0.02, 6) for times in asked}) == 4  # 5 ms apart
+    assert all(transport.packets_sent >= 8 for transport in transports)

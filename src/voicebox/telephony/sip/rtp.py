@@ -26,7 +26,7 @@ from functools import cache
 
 from voicebox.media import g711
 from voicebox.telephony.base import Clock, RealClock
-from voicebox.telephony.pacer import FramePacer, pacer_for
+from voicebox.telephony.pacer import FramePacer
 from voicebox.telephony.sip.rtp_packet import (
     RtpPacket,
     event_payload,
@@ -51,6 +51,10 @@ REAL_TIME = RealClock()  # one real clock, so every RTP stream shares one pacer
 # A pacer late by more than this skips ahead rather than bursting packets: a far end's jitter
 # buffer takes ~200 ms, and a burst on a loop that is already late only makes it later.
 RTP_MAX_BEHIND = 10
+# The calls are spread over this many sub-ticks of each 20 ms period, each call always in the
+# same one: a call's packets are still 20 ms apart, and no tick sends more than a quarter of
+# them (500 sends in one tick took 2.5 ms, the last packet that late every period).
+RTP_PHASES = 4
 _END_REPEATS = 3  # RFC 4733 §2.5.1.4: the end packet goes three times
 _DIGIT_GAP_FRAMES = 3  # silence between two sent digits
 _MAX_READ = 2048  # bytes of one datagram (G.711 at 20 ms: 172)
@@ -149,7 +153,7 @@ class RtpTransport(FrameEnds):
             self.started_at = self._clock.now()
             self._discard()  # early media, before the answer: not the call's audio
         if self._pacer is None:
-            self._pacer = pacer_for(self._clock, max_behind=RTP_MAX_BEHIND)
+            self._pacer = rtp_pacer(self._clock)
         batch_for(self._pacer).add(self)
 
     # FrameTransport (the source and sinks are `FrameEnds`')
@@ -319,11 +323,13 @@ class RtpTransport(FrameEnds):
 
 
 class RtpBatch:
-    """Every started `RtpTransport` on one pacer, ticked as one. A tick sends the packets made
-    at the tick before, reads every socket (so a digit received stops a prompt from the next
-    packet made), then makes the packets for the next tick: each call's frame is pulled, all of
-    them G.711-encoded in one numpy operation per law (one lookup for five hundred calls costs
-    what two single-frame ones do), and each call's packet built.
+    """Every started `RtpTransport` on one pacer, ticked as one. Each call belongs to one of the
+    pacer's phases (the least full when it starts). A tick sends the packets made for its phase
+    at that phase's tick before, so what is timed to the grid is nothing but the `sendto`s; then
+    it reads every socket (a digit received stops a prompt from the next packet made); then it
+    makes its phase's packets for the next period: each call's frame is pulled, all of them
+    G.711-encoded in one numpy operation per law (one lookup for five hundred calls costs what
+    two single-frame ones do), and each call's packet built.
 
     `send_lateness`, when set to a list (the benchmark), gets `(seconds, packets)` pairs: how
     far past its tick's grid time the clock was after those packets were sent (each packet
@@ -331,9 +337,11 @@ class RtpBatch:
 
     def __init__(self, pacer: FramePacer):
         self.pacer = pacer
-        self.transports: dict[RtpTransport, None] = {}
+        self.transports: dict[RtpTransport, int] = {}  # each call's phase
+        self._phases: list[dict[RtpTransport, None]] = [{} for _ in range(pacer.phases)]
+        # Packets made for each phase's next tick.
+        self._ready: list[list[tuple[RtpTransport, bytes]]] = [[] for _ in self._phases]
         self.send_lateness: list[tuple[float, int]] | None = None
-        self._ready: list[tuple[RtpTransport, bytes]] = []  # packets for the next tick
         self._poll = select.epoll()  # the started transports' sockets (level-triggered)
         self._by_fd: dict[int, RtpTransport] = {}
 
@@ -342,30 +350,34 @@ class RtpBatch:
             return
         if not self.transports:
             self.pacer.add(self.tick)
-        self.transports[transport] = None
+        phase = min(range(len(self._phases)), key=lambda index: len(self._phases[index]))
+        self.transports[transport] = phase
+        self._phases[phase][transport] = None
         fd = transport._sock.fileno()
         self._poll.register(fd, select.EPOLLIN)
         self._by_fd[fd] = transport
 
     def remove(self, transport: RtpTransport) -> None:
-        if transport not in self.transports:
+        phase = self.transports.pop(transport, None)
+        if phase is None:
             return
-        del self.transports[transport]
+        del self._phases[phase][transport]
         fd = transport._sock.fileno()
         if self._by_fd.pop(fd, None) is not None:
             self._poll.unregister(fd)
         if not self.transports:
             self.pacer.remove(self.tick)
-            self._ready = []
+            self._ready = [[] for _ in self._phases]
 
     def tick(self, at: float) -> None:
-        ready, self._ready = self._ready, []
+        phase = self.pacer.ticks % len(self._phases)
+        ready, self._ready[phase] = self._ready[phase], []
         if self.send_lateness is None:
             self._send(ready)
         else:
             self._timed_sends(ready, at)
         self._read()
-        self._ready = self._make(at + FRAME_SECONDS)
+        self._ready[phase] = self._make(self._phases[phase], at + FRAME_SECONDS)
 
     def _read(self) -> None:
         """Every datagram waiting, at most `_MAX_READS` a socket: one `epoll_wait` says which
@@ -386,11 +398,12 @@ class RtpBatch:
                     self.remove(transport)
                     log.exception("RTP receive failed; its call hears no more audio")
 
-    def _make(self, at: float) -> list[tuple[RtpTransport, bytes]]:
+    def _make(self, transports: dict[RtpTransport, None],
+              at: float) -> list[tuple[RtpTransport, bytes]]:
         packets: list[tuple[RtpTransport, bytes]] = []
         silent: list[RtpTransport] = []
         audio: dict[str, tuple[list[RtpTransport], list[bytes]]] = {}
-        for transport in list(self.transports):
+        for transport in list(transports):
             try:
                 frame = transport._next_audio(at, packets)
             except Exception:  # one broken call must not stall every other call's audio
@@ -440,7 +453,17 @@ class RtpBatch:
             lateness.append((now() - at, len(chunk)))
 
 
+_PACERS: weakref.WeakKeyDictionary[Clock, FramePacer] = weakref.WeakKeyDictionary()
 _BATCHES: weakref.WeakKeyDictionary[FramePacer, RtpBatch] = weakref.WeakKeyDictionary()
+
+
+def rtp_pacer(clock: Clock) -> FramePacer:
+    """The pacer every RTP stream on `clock` is ticked by (its own: `RTP_PHASES` ticks per
+    frame period, and `RTP_MAX_BEHIND`)."""
+    pacer = _PACERS.get(clock)
+    if pacer is None:
+        pacer = _PACERS[clock] = FramePacer(clock, max_behind=RTP_MAX_BEHIND, phases=RTP_PHASES)
+    return pacer
 
 
 def batch_for(pacer: FramePacer) -> RtpBatch:
