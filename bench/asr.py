@@ -129,12 +129,15 @@ async def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-closed", action="store_true", help="skip closed-set scoring")
+    parser.add_argument("--readings", action="store_true",
+                        help="print every digit sample's voice and n-best readings")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     load_before = os.getloadavg()
 
     speech = CallerSpeech()
-    samples: list[tuple[str, str, str, bytes]] = []  # (kind, language, label, pcm on the line)
+    # (kind, language, label, voice, pcm on the line)
+    samples: list[tuple[str, str, str, str, bytes]] = []
     for language, voices in CALLER_VOICES.items():
         items = [("intent", code, text, n) for n, (code, text) in enumerate(INTENT_SET[language])]
         items += [("digit", str(i), word, i + shift) for shift in (0, 1)
@@ -144,15 +147,16 @@ async def main() -> None:
         for kind, label, text, n in items:
             voice = voices[n % len(voices)]
             pcm = await speech.say(text, language, voice)
-            samples.append((kind, language, label, over_the_line(
+            samples.append((kind, language, label, voice.label, over_the_line(
                 pcm, rng, snr_db=rng.uniform(18, 30), gain=rng.uniform(0.3, 1.0))))
         for n, (label, text, beep) in enumerate(GREETINGS[language]):
             voice = voices[(n + 1) % len(voices)]
             pcm = await speech.say(text, language, voice)
             if beep:
                 pcm += bytes(4000) + BEEP
-            samples.append(("amd", language, label, over_the_line(pcm, rng) + bytes(16000)))
-        samples.append(("amd", language, "unknown", bytes(48000)))
+            samples.append(("amd", language, label, voice.label,
+                            over_the_line(pcm, rng) + bytes(16000)))
+        samples.append(("amd", language, "unknown", "", bytes(48000)))
     await speech.close()
 
     model = ensure_whisper_base(Path(tempfile.gettempdir()) / "voicebox-bench" / "whisper-base")
@@ -170,7 +174,8 @@ async def main() -> None:
     timing = AmdTiming()
     run_started = time.perf_counter()
     decoded = 0
-    for kind, language, label, pcm in samples:
+    readings = []
+    for kind, language, label, voice_label, pcm in samples:
         if kind == "amd":
             detector = MachineDetector(timing, recognizer=recognizer, language=language)
             for i in range(0, len(pcm) - 319, 320):
@@ -229,6 +234,8 @@ async def main() -> None:
             digit_total[language] += 1
             said = ivr_digits(heard) if heard else ""
             digit_ok[language] += said == label
+            readings.append(f"{language} {label} {voice_label:22} {'ok ' if said == label else 'MISS'}"
+                            f" {[(t, round(w, 2)) for t, w in heard.alternatives[:4]] if heard else []}")
             if said != label:
                 why = ""
                 if heard and spoken_digits(text) and not said:
@@ -279,6 +286,10 @@ async def main() -> None:
         print(f"closed-set scoring latency median {statistics.median(closed_latencies):.2f} s, "
               f"p90 {p90:.2f} s")
     print(f"silence / noise → {silence_words!r}")
+    if args.readings:
+        print("digit readings (language, digit, voice, verdict, n-best):")
+        for line_ in readings:
+            print("  " + line_)
     print("mistakes:")
     for line_ in mistakes:
         print("  " + line_)
