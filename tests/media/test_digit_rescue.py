@@ -28,11 +28,20 @@ def test_only_a_meaningless_single_word_is_scored(text, worth):
 
 def test_a_digit_replaces_the_reading_only_when_it_explains_the_audio_nearly_as_well():
     digits = [("Ноль.", -2.0), ("Три.", -4.0), ("Два.", -6.0)]
-    assert digit_rescue.rescue(-1.2, digits) == "Ноль."  # 0.8 nats behind the reading
-    assert digit_rescue.rescue(-0.5, digits) is None  # 1.5 nats behind: none of these
+    assert digit_rescue.rescue(-1.2, digits, "0") == "Ноль."  # 0.8 nats behind the reading
+    assert digit_rescue.rescue(-0.5, digits, "0") is None  # 1.5 nats behind: none of these
     # Two digits about as likely: which one is a guess, so none.
-    assert digit_rescue.rescue(-2.0, [("Пять.", -2.1), ("Три.", -2.3)]) is None
-    assert digit_rescue.rescue(-2.0, []) is None
+    assert digit_rescue.rescue(-2.0, [("Пять.", -2.1), ("Три.", -2.3)], "5") is None
+    assert digit_rescue.rescue(-2.0, [], "") is None
+    # The scores and the n-best list disagree (short words score high): none.
+    assert digit_rescue.rescue(-1.2, digits, "2") is None
+    assert digit_rescue.rescue(-1.2, digits, "") is None
+
+
+def test_the_listed_digit_is_the_heaviest_one_digit_reading():
+    assert digit_rescue.listed_digit([("Вовосим.", 0.5), ("Два. Восемь.", 0.2),
+                                      ("Восемь.", 0.2), ("Два.", 0.1)]) == "8"
+    assert digit_rescue.listed_digit([("Fury.", 0.6), ("Three. Zero.", 0.4)]) == ""
 
 
 @pytest.mark.parametrize(("text", "once"), [
@@ -85,8 +94,8 @@ def test_a_rescued_digit_against_a_refusal_stays_unclear():
     from voicebox.engine.matching import understood
     from voicebox.telephony.base import Heard
 
-    heard = _rescued([("Ни.", 0.54), ("Нет.", 0.24), ("Не.", 0.22)], RU_SCORES)
-    assert heard.text == "Ноль."
+    heard = _rescued([("Ни.", 0.5), ("Нет.", 0.24), ("Ноль.", 0.16), ("Не.", 0.1)], RU_SCORES)
+    assert heard.text == "Ноль." and heard.confidence == pytest.approx(0.66)
     assert not understood(Heard(speech=heard.text, confidence=heard.confidence,
                                 alternatives=heard.alternatives), 0.4)
 

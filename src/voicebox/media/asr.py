@@ -309,10 +309,12 @@ class WhisperRecognizer:
 
     def rescue_digit(self, encoded: Any, prompt: list[int], heard: Transcript) -> Transcript:
         """`heard` with its meaningless top reading replaced by the digit word that explains the
-        audio nearly as well (media/digit_rescue.py), or unchanged."""
+        audio nearly as well (media/digit_rescue.py), or unchanged. Runs only for such readings,
+        so most utterances decode once."""
         words = digit_rescue.candidates(heard.language)
         scores = self.likelihoods(encoded, prompt, heard.language, [*words, heard.text])
-        digit = digit_rescue.rescue(scores[-1], list(zip(words, scores[:-1], strict=True)))
+        digit = digit_rescue.rescue(scores[-1], list(zip(words, scores[:-1], strict=True)),
+                                    digit_rescue.listed_digit(heard.alternatives))
         if digit is None:
             return heard
         readings = [(digit, heard.confidence), *heard.alternatives[1:]]

@@ -1,7 +1,8 @@
 """Closed-set scoring for an IVR that expects digits: when free decoding heard one word that
 means nothing («Ни.», «Вовосим.», "Cube.", "I'm."), the ten digit words are scored against the
 audio (teacher-forced, with the same prompt) and the best one takes that reading's place if it
-explains the audio nearly as well ("none of these" otherwise).
+explains the audio nearly as well and is the digit the n-best list itself proposes ("none of
+these" otherwise).
 
 Measured (docs/speech.md): argmax over the ten digit words alone reads most digits right, but it
 reads every other answer as a digit too; free decoding stays the judge, and scoring only rescues
@@ -55,14 +56,26 @@ def stutter(text: str) -> str:
     return ""
 
 
-def rescue(reading_score: float, digit_scores: Sequence[tuple[str, float]]) -> str | None:
+def listed_digit(alternatives: Sequence[tuple[str, float]]) -> str:
+    """The digit the n-best list's heaviest one-digit reading says, or ""."""
+    for text, _ in alternatives:
+        digits = spoken_digits(text)
+        if len(digits) == 1:
+            return digits
+    return ""
+
+
+def rescue(reading_score: float, digit_scores: Sequence[tuple[str, float]],
+           listed: str) -> str | None:
     """The digit word (from `digit_scores`, (text, log-likelihood)) that replaces a meaningless
-    reading scoring `reading_score`, or None when no digit explains the audio well enough or
-    two digits do equally well."""
+    reading scoring `reading_score`, or None when no digit explains the audio well enough, two
+    digits do equally well, or the best one is not `listed` (the free n-best list's own digit:
+    the scores alone favour short words, and read «Вовосим.» as «Два.», "Fiery." as "Four.")."""
     if len(digit_scores) < 2:
         return None
     ranked = sorted(digit_scores, key=lambda item: -item[1])
     (best, score), (_, runner_up) = ranked[0], ranked[1]
-    if reading_score - score <= MAX_GAP and score - runner_up >= MIN_MARGIN:
+    if reading_score - score <= MAX_GAP and score - runner_up >= MIN_MARGIN and \
+            spoken_digits(best) == listed:
         return best
     return None
