@@ -261,15 +261,18 @@ async def main() -> None:
           f"on {os.cpu_count()} cores; model load {load_seconds:.1f} s; "
           f"{len(samples)} samples")
     print(f"{'':36} {'ru':>22} {'en':>22} {'all':>22}")
-    for name, ok, whole in [("intents, free + hints", free_ok, total),
-                            ("intents, closed set", closed_ok, total),
-                            ("digits, free + digit prompt", digit_ok, digit_total),
-                            ("digits, closed set", digit_closed_ok, digit_total),
-                            ("false digits (non-number answers)", false_digits,
-                             digit_negatives)]:
+    rows = [("intents, free + hints", free_ok, total),
+            ("intents, closed set", closed_ok, total),
+            ("digits, free + digit prompt", digit_ok, digit_total),
+            ("digits, closed set", digit_closed_ok, digit_total),
+            ("false digits (non-number answers)", false_digits, digit_negatives)]
+    for name, ok, whole in rows:
+        if args.no_closed and "closed" in name:
+            continue
         print(f"{name:36} {pct(ok['ru'], whole['ru']):>22} {pct(ok['en'], whole['en']):>22} "
               f"{pct(sum(ok.values()), sum(whole.values())):>22}")
-    print(f"agree↔refuse flips: free {flips}, closed set {closed_flips}")
+    print(f"agree↔refuse flips: free {flips}" +
+          ("" if args.no_closed else f", closed set {closed_flips}"))
     labels = ["human", "machine", "assistant", "unknown"]
     right = sum(amd[(label, label)] for label in labels)
     print(f"AMD accuracy {pct(right, sum(amd.values()))}; human called a robot: {human_as_robot}")
