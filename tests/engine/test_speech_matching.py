@@ -43,6 +43,8 @@ def test_agree_and_refuse_never_swap(text, branch):
     ("Двойку.", "2"), ("нажимаю единицу", "1"), ("Восьмёрка", "8"), ("нолик", "0"),
     ("Won.", "1"), ("Ate.", "8"), ("To.", "2"), ("Five, please.", "5"), ("Пять, пожалуйста.", "5"),
     ("Um, seven.", "7"), ("option 4", "4"), ("№ 3", "3"),
+    # The soft sign not heard.
+    ("Восем.", "8"), ("девят", "9"),
 ])
 def test_spoken_digits(text, digits):
     assert spoken_digits(text) == digits
@@ -54,6 +56,8 @@ def test_spoken_digits(text, digits):
     # Answers that merely hold a digit-sounding word.
     "Too bad.", "For what?", "for peak, please", "What?", "Hey.", "I'm...", "Two of them.",
     "Да, два раза", "Пятый этаж", "Давай",
+    # A naming word comes before the number: "Wrong number" came back as "Four. Number.".
+    "Four. Number.", "Пять номер",
 ])
 def test_answers_that_are_not_a_number_spell_no_digits(text):
     assert spoken_digits(text) == ""

@@ -29,6 +29,7 @@ import numpy as np
 
 from voicebox.config import Settings
 from voicebox.errors import MediaError
+from voicebox.media import digit_rescue
 from voicebox.media.audio import Pcm
 from voicebox.scenario_language.keywords import DIGIT_HINTS, DIGIT_WORDS, normalize, spoken_digits
 
@@ -301,32 +302,57 @@ class WhisperRecognizer:
             logliks.append(score * (len(tokens) + 1))  # scores are per-token means
             means.append(score)
         heard = _transcript(texts, logliks, means, result.no_speech_prob, language, 0.0)
+        if heard.text and digit_rescue.expects_digits(language, hints) and \
+                digit_rescue.worth_scoring(heard.text):
+            heard = self.rescue_digit(encoded, prompt, heard)
         return replace(heard, seconds=time.perf_counter() - started)
 
-    def score(self, pcm: Pcm, language: str, candidates: Sequence[str]) -> list[float]:
-        """Teacher-forced likelihood of each candidate answer given the audio: the mean log
-        probability of its tokens (the audio encoded once, candidates decoded as one batch).
-        Measured against free decoding in bench/asr.py (closed-set scoring); not used in calls."""
-        import ctranslate2
+    def rescue_digit(self, encoded: Any, prompt: list[int], heard: Transcript) -> Transcript:
+        """`heard` with its meaningless top reading replaced by the digit word that explains the
+        audio nearly as well (media/digit_rescue.py), or unchanged. Runs only for such readings,
+        so most utterances decode once."""
+        words = digit_rescue.candidates(heard.language)
+        scores = self.likelihoods(encoded, prompt, heard.language, [*words, heard.text])
+        digit = digit_rescue.rescue(scores[-1], list(zip(words, scores[:-1], strict=True)),
+                                    digit_rescue.listed_digit(heard.alternatives))
+        if digit is None:
+            return heard
+        readings = [(digit, heard.confidence), *heard.alternatives[1:]]
+        merged: dict[str, list[Any]] = {}
+        for text, weight in readings:
+            entry = merged.setdefault(_fold(_key(text)), [text, 0.0])
+            entry[1] += weight
+        ranked = sorted(((text, round(weight, 4)) for text, weight in merged.values()),
+                        key=lambda item: -item[1])
+        return replace(heard, text=ranked[0][0], confidence=ranked[0][1],
+                       alternatives=tuple(ranked))
 
+    def score(self, pcm: Pcm, language: str, candidates: Sequence[str],
+              hints: Sequence[str] = ()) -> list[float]:
+        """Teacher-forced log-likelihood of each candidate answer given the audio, with the hints'
+        prompt (bench/asr.py compares closed-set scoring with free decoding)."""
         if self._model is None:
             raise MediaError("the recogniser is not started")
+        encoded = self._model.model.encode(self.features(pcm), to_cpu=True)
+        return self.likelihoods(encoded, self.prompt(language, hints), language, candidates)
+
+    def likelihoods(self, encoded: Any, prompt: list[int], language: str,
+                    candidates: Sequence[str]) -> list[float]:
+        """The summed log probability of each candidate's tokens after `prompt`, the audio
+        encoded once and the candidates decoded as one batch (the end token is not scored:
+        `align()` does not report its probability)."""
+        import ctranslate2
+
         if not candidates:
             return []
         tok = self.tokenizer(language)
-        encoded = np.array(self._model.model.encode(self.features(pcm), to_cpu=True))
-        # Each followed by the end token, whose own probability align() does not report.
         forms = [[*tok.encode(" " + text.strip()[:1].upper() + text.strip()[1:]), tok.eot]
                  for text in candidates]
         batch = ctranslate2.StorageView.from_array(
-            np.ascontiguousarray(np.repeat(encoded, len(forms), axis=0)))
-        results = self._model.model.align(
-            batch, [*tok.sot_sequence, tok.no_timestamps], forms, [_FRAMES] * len(forms))
-        scores = []
-        for result in results:
-            probs = list(result.text_token_probs)[:-1] or [1e-9]
-            scores.append(sum(math.log(max(p, 1e-9)) for p in probs) / len(probs))
-        return scores
+            np.ascontiguousarray(np.repeat(np.array(encoded), len(forms), axis=0)))
+        results = self._model.model.align(batch, prompt, forms, [_FRAMES] * len(forms))
+        return [sum(math.log(max(p, 1e-9)) for p in list(result.text_token_probs)[:-1])
+                for result in results]
 
 
 def prompt_text(language: str, hints: Sequence[str]) -> str:
@@ -360,7 +386,8 @@ def _transcript(
     kept = [(text, loglik) for text, loglik in zip(texts, logliks, strict=True)
             if text is not None and not _runaway(text)]
     merged: dict[str, list[Any]] = {}
-    for (text, _), weight in zip(kept, weights([loglik for _, loglik in kept]), strict=True):
+    for (said, _), weight in zip(kept, weights([loglik for _, loglik in kept]), strict=True):
+        text = digit_rescue.stutter(said) or said  # «Девять. Девять.» is «Девять.» said once
         key = _key(text)
         if not key or _hallucinated(text):
             continue

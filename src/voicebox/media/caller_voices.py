@@ -57,7 +57,8 @@ class CallerSpeech:
 
     def __init__(self) -> None:
         self._engines: dict[str, SpeechSynthesizer] = {
-            "festival": FestivalEngine(), "espeak": EspeakEngine(), "piper": PiperEngine()}
+            "festival": FestivalEngine(), "espeak": EspeakEngine(),
+            "piper": PiperEngine(noise=0.0)}  # noiseless: the same phrase, the same audio
 
     async def say(self, text: str, language: str, voice: CallerVoice) -> Pcm:
         """`text` in `voice`: clean telephony PCM (no line effects yet)."""

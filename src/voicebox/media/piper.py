@@ -25,13 +25,20 @@ def default_model() -> Path | None:
 
 class PiperEngine:
     """`speed` → piper's `length_scale` (1 / rate); `emotion` → a sox pitch shift. The ONNX
-    model is loaded once and run in a worker thread, one phrase at a time."""
+    model is loaded once and run in a worker thread, one phrase at a time.
+
+    `noise` overrides the model's noise scales (generator and phoneme widths). VITS draws that
+    noise inside its ONNX graph, unseeded, so by default every render of a phrase differs;
+    `noise=0` makes a phrase come out byte-identical every time, in any process (callers'
+    voices use it, so recognition tests and the bench hear the same audio in every session).
+    """
 
     name = "piper"
     languages = frozenset({"en"})
 
-    def __init__(self, model: Path | None = None):
+    def __init__(self, model: Path | None = None, *, noise: float | None = None):
         self.model = model or default_model()
+        self.noise = noise
         self._voice: Any = None
         self._load_lock = asyncio.Lock()
         self._run_lock = threading.Lock()  # onnxruntime is thread-safe, but 2 cores: one at a time
@@ -55,12 +62,17 @@ class PiperEngine:
                 raise MediaError(f"TTS engine piper: cannot load {self.model}: {exc}") from exc
 
     def cache_key(self, settings: SpeechSettings, language: str) -> str:
-        return f"piper/{Path(self.model or '').stem}/{settings.speed}/{settings.emotion}"
+        noise = "" if self.noise is None else f"/noise{self.noise}"
+        return f"piper/{Path(self.model or '').stem}/{settings.speed}/{settings.emotion}{noise}"
 
-    def _run(self, text: str, length_scale: float) -> tuple[np.ndarray, int]:
+    def _config(self, length_scale: float) -> Any:
         from piper import SynthesisConfig
 
-        config = SynthesisConfig(length_scale=length_scale)
+        return SynthesisConfig(length_scale=length_scale, noise_scale=self.noise,
+                               noise_w_scale=self.noise)
+
+    def _run(self, text: str, length_scale: float) -> tuple[np.ndarray, int]:
+        config = self._config(length_scale)
         with self._run_lock:
             chunks = list(self._voice.synthesize(text, syn_config=config))
         if not chunks:
@@ -94,9 +106,7 @@ class PiperEngine:
                 stop.set()
 
         def produce() -> None:
-            from piper import SynthesisConfig
-
-            config = SynthesisConfig(length_scale=1 / settings.rate)
+            config = self._config(1 / settings.rate)
             try:
                 with self._run_lock:
                     for chunk in self._voice.synthesize(text, syn_config=config):

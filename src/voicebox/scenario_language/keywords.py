@@ -364,10 +364,14 @@ DIGIT_WORDS: dict[str, str] = {
     "three": "3", "four": "4", "for": "4", "fore": "4", "five": "5", "six": "6", "seven": "7",
     "eight": "8", "ate": "8", "nine": "9",
 }
-_DIGIT_FILLERS = frozenset({
-    "номер", "цифра", "цифру", "нажимаю", "выбираю", "вариант", "ну", "эээ", "ээ", "э", "эм",
-    "мм", "ммм", "пожалуйста", "number", "option", "press", "digit", "the", "um", "uh", "hmm",
-    "please",
+# Words that name what follows («номер пять», "option four"): before the digits only, so
+# "Four. Number." (how "Wrong number" came back) spells nothing.
+_DIGIT_NAMES = frozenset({
+    "номер", "цифра", "цифру", "нажимаю", "выбираю", "вариант", "number", "option", "press",
+    "digit", "the",
+})
+_DIGIT_FILLERS = frozenset({  # hesitation and politeness, anywhere
+    "ну", "эээ", "ээ", "э", "эм", "мм", "ммм", "пожалуйста", "um", "uh", "hmm", "please",
 })
 DIGIT_HINTS: dict[str, tuple[str, ...]] = {
     "ru": ("один", "два", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять", "ноль"),
@@ -379,12 +383,14 @@ _CYRILLIC_WORD = re.compile("^[а-я]+$")
 def spoken_digits(text: str) -> str:
     """The digits an answer that is only a number spells («два», "two", «2», «один два» → "12",
     «двойку», "five, please"), or "" when it says anything else."""
-    digits = []
+    digits: list[str] = []
     for word in normalize(text).split():
         if word.isdigit():
             digits.append(word)
         elif word in DIGIT_WORDS:
             digits.append(DIGIT_WORDS[word])
+        elif word in _DIGIT_NAMES and not digits:
+            continue
         elif word not in _DIGIT_FILLERS:
             near = _near_digit(word)
             if near is None:
@@ -394,11 +400,14 @@ def spoken_digits(text: str) -> str:
 
 
 def _near_digit(word: str) -> str | None:
-    """A Russian digit word of four letters or more misspelt by one letter («адин», «читыре»).
+    """A Russian digit word of four letters or more misspelt by one letter («адин», «читыре») or
+    without its final soft sign («восем»).
     Not English: the recogniser writes real English words, and one letter away from a digit
     word is another word ("right", "fine", "nice", "none"), not a misspelling."""
     if len(word) < 4 or not _CYRILLIC_WORD.match(word):
         return None
+    if word + "ь" in DIGIT_WORDS:  # the soft sign not heard: «восем», «девят», «шест»
+        return DIGIT_WORDS[word + "ь"]
     for known, digit in DIGIT_WORDS.items():
         if len(known) >= 4 and len(known) == len(word) and \
                 sum(a != b for a, b in zip(known, word, strict=True)) == 1:
