@@ -234,3 +234,28 @@ async def test_calls_are_spread_over_the_phases_and_each_is_paced_every_20_ms() 
         assert [round(b - a, 6) for a, b in itertools.pairwise(times)] == [0.02] * (len(times) - 1)
     assert len({round(times[0] % 0.02, 6) for times in asked}) == 4  # 5 ms apart
     assert all(transport.packets_sent >= 8 for transport in transports)
+
+
+async def test_rtp_from_a_host_that_is_not_the_far_end_is_dropped() -> None:
+    """Someone who finds a call's port cannot speak or press keys into it: only the SDP's host
+    and the signalling peer (`accept_from`: a trunk behind NAT) are heard."""
+    transport, batch, peer = _ticked(VirtualClock(auto_advance=False))
+    frames: list[bytes] = []
+    digits: list[DtmfEvent] = []
+    transport.on_frame(lambda frame, at: frames.append(frame))
+    transport.on_dtmf(digits.append)
+    address = ("127.0.0.1", transport.local_port)
+    event = bytes(RtpPacket(101, 1, 160, 9, event_payload("1", end=True, duration=320)))
+    audio = bytes(RtpPacket(PCMA, 2, 320, 9, g711.encode(tone(0.02), "alaw")))
+    with peer, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as stranger:
+        stranger.bind(("127.0.0.2", 0))
+        stranger.sendto(event, address)
+        stranger.sendto(audio, address)
+        batch.tick(0.0)
+        assert (frames, digits, transport.packets_refused) == ([], [], 2)
+        transport.accept_from("127.0.0.2")  # e.g. the trunk's signalling address
+        stranger.sendto(event, address)
+        stranger.sendto(audio, address)
+        batch.tick(0.02)
+    transport.close()
+    assert [d.digit for d in digits] == ["1"] and len(frames) == 1

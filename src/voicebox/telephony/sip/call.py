@@ -117,6 +117,7 @@ class SipCall(MediaDelegate, Leg):
         deadline = loop.time() + ring_seconds
         self._ring_seconds = ring_seconds
         self._trunk = await gw.trunk_address()
+        self.transport.accept_from(self._trunk[0])
         cseq, authorization = 1, None
         while True:
             headers = {"Allow": message.ALLOW}
@@ -267,6 +268,7 @@ class SipCall(MediaDelegate, Leg):
             return CallResult.CANCELLED
         assert self._invite is not None
         self.transport = self.gateway.open_rtp()
+        self.transport.accept_from(self._uas_tx.address[0])
         self._session = sdp.LocalSession(host=self.gateway.endpoint.host,
                                          port=self.transport.local_port)
         self.dialog = Dialog.as_uas(self._invite, self._local_tag)

@@ -132,6 +132,8 @@ class RtpTransport(FrameEnds):
         self.packets_sent = 0
         self.packets_dropped = 0  # the socket's buffer was full
         self.packets_received = 0
+        self.packets_refused = 0  # from a host that is not the far end
+        self._peers: set[str] = set()  # the hosts RTP is taken from
         self.frames_from_source = 0  # frames the source gave (the rest went out as silence)
         self.started_at: float | None = None
         self.last_received: float | None = None
@@ -147,6 +149,7 @@ class RtpTransport(FrameEnds):
     def start(self, media: Media) -> None:
         """Begin sending to the far end's `media` (from its SDP); later calls re-target."""
         self._media = media
+        self._peers.add(media.host)
         if self._closed:
             return
         if self.started_at is None:
@@ -242,14 +245,23 @@ class RtpTransport(FrameEnds):
 
     # Receiving, once per pacer tick after the sends.
 
+    def accept_from(self, host: str) -> None:
+        """Also take RTP from `host`, the far end's signalling address: a trunk behind NAT sends
+        media from there whatever its SDP says. Packets from any other host are dropped, so
+        nobody who finds the port can speak or press keys into the call."""
+        self._peers.add(host)
+
     def read(self) -> None:
         """Take one datagram from the socket (the batch knows it holds one)."""
         try:
-            data = self._sock.recv(_MAX_READ)
+            data, (host, _port) = self._sock.recvfrom(_MAX_READ)
         except (BlockingIOError, InterruptedError):
             return
         except OSError as exc:  # an ICMP error reported on the socket, and the like
             log.debug("RTP receive failed: %s", exc)
+            return
+        if host not in self._peers:
+            self.packets_refused += 1
             return
         self.receive(data)
 
