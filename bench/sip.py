@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import os
 import resource
 import shutil
@@ -29,11 +30,13 @@ import socket
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 from _common import cpu_seconds
 
+from voicebox.gc_pauses import freeze_startup_objects
 from voicebox.media.audio import from_float
 from voicebox.media.tap import RecordingTap
 from voicebox.media.tap_writer import TapWriter, shared_writer
@@ -110,16 +113,40 @@ async def floor(hold: float) -> dict[str, float]:
             "max": max(lateness)}
 
 
+class GcPauses:
+    """The longest pause of Python's cyclic garbage collector while measuring (it stops the
+    loop, and every packet due meanwhile leaves late)."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self._started = 0.0
+
+    def __enter__(self) -> GcPauses:
+        gc.callbacks.append(self._note)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._note)
+
+    def _note(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.longest = max(self.longest, time.perf_counter() - self._started)
+
+
 async def hold_and_measure(calls: list[SipCall], hold: float, recordings: Recordings,
                            ) -> dict[str, float]:
-    """`hold` seconds with `calls` up: send lateness, echo, CPU per call-second."""
+    """`hold` seconds with `calls` up: send lateness, echo, CPU per call-second, the longest
+    garbage-collector pause."""
     the_pacer = rtp_pacer(REAL_TIME)  # the shared pacer every RTP stream is ticked by
     batch = batch_for(the_pacer)
     batch.send_lateness = []
     ticks = the_pacer.ticks
     received = sum(c.transport.packets_received for c in calls if c.transport)
     cpu, writer_cpu = cpu_seconds(), recordings.writer_cpu()
-    await asyncio.sleep(hold)
+    with GcPauses() as pauses:
+        await asyncio.sleep(hold)
     cpu, writer_cpu = cpu_seconds() - cpu, recordings.writer_cpu() - writer_cpu
     lateness, batch.send_lateness = batch.send_lateness, None
     skipped = round(hold / the_pacer.period) - (the_pacer.ticks - ticks)  # ticks the grid lost
@@ -128,7 +155,8 @@ async def hold_and_measure(calls: list[SipCall], hold: float, recordings: Record
             "max": 1000 * max((late for late, _ in lateness), default=float("nan")),
             "skipped": max(skipped, 0), "echo_pps": echoed / hold,
             "cpu_ms": 1000 * cpu / max(len(calls) * hold, 1e-9),
-            "writer_ms": 1000 * writer_cpu / max(len(calls) * hold, 1e-9)}
+            "writer_ms": 1000 * writer_cpu / max(len(calls) * hold, 1e-9),
+            "gc_ms": 1000 * pauses.longest}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -251,6 +279,7 @@ async def main() -> None:
             bind_host="127.0.0.1", bind_port=0, rtp_ports=(30000, 30000 + 4 * max(levels))),
             media=MediaKit(prompts=LongPrompt(), taps=recordings))
         await gateway.start()
+        freeze_startup_objects()  # as `voicebox serve` and `worker` do
         await asyncio.sleep(0.5)
         base = await floor(args.hold)
         print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.2f}; floor (the "
@@ -258,7 +287,7 @@ async def main() -> None:
               f"max {base['max']:.2f} ms")
         print(f"{'way':>3} {'calls':>6} {'answered':>8} {'recorded':>8} {'calls/s':>8} "
               f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'skipped':>7} {'echo pkt/s':>10} "
-              f"{'CPU ms/call-s':>13} {'writer':>6} {'dropped':>7}")
+              f"{'CPU ms/call-s':>13} {'writer':>6} {'dropped':>7} {'gc ms':>6}")
         knee: dict[str, int] = {}
         try:
             for n in levels:
@@ -272,7 +301,8 @@ async def main() -> None:
                           f"{row['recorded']:>8.0f} {row['rate']:>8.1f} {row['p50']:>7.2f} "
                           f"{row['p99']:>7.2f} {row['max']:>7.2f} {row['skipped']:>7.0f} "
                           f"{row['echo_pps']:>10.0f} {row['cpu_ms']:>13.2f} "
-                          f"{row['writer_ms']:>6.2f} {recordings.dropped():>7}", flush=True)
+                          f"{row['writer_ms']:>6.2f} {recordings.dropped():>7} "
+                          f"{row['gc_ms']:>6.1f}", flush=True)
                     await asyncio.sleep(2)
         finally:
             await gateway.stop()

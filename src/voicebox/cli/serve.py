@@ -8,6 +8,7 @@ import typer
 import uvicorn
 
 from voicebox.config import get_settings
+from voicebox.gc_pauses import freeze_startup_objects
 
 
 def register(app: typer.Typer) -> None:
@@ -30,4 +31,5 @@ def register(app: typer.Typer) -> None:
             from voicebox.dialer.runtime import embed
 
             embed(application)
+        freeze_startup_objects()
         uvicorn.run(application, host=host, port=port, log_level=settings.log_level.lower())
