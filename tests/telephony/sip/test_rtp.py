@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.telephony.sip.conftest import free_udp_port
+from tests.ports import free_ports
 from tests.telephony.sip.rtp_capture import tone
 from voicebox.media import g711
 from voicebox.telephony.sip.ports import PortPool
@@ -28,7 +28,7 @@ async def _until(predicate: Callable[[], bool], seconds: float = 10.0) -> None:
 
 
 async def _pair() -> tuple[RtpTransport, RtpTransport]:
-    base = free_udp_port(even=True)
+    base = free_ports(11, even=True)
     pool = PortPool(base, base + 10)
     a, b = RtpTransport(pool.bind("127.0.0.1")), RtpTransport(pool.bind("127.0.0.1"))
     await a.open()
@@ -65,7 +65,7 @@ async def test_frames_and_digits_cross_between_two_transports() -> None:
 
 
 async def test_any_packet_size_is_cut_into_frames_and_a_new_ssrc_is_a_new_stream() -> None:
-    base = free_udp_port(even=True)
+    base = free_ports(5, even=True)
     transport = RtpTransport(PortPool(base, base + 4).bind("127.0.0.1"))
     await transport.open()
     transport.start(Media("127.0.0.1", 9, PCMU, 96))
@@ -114,7 +114,7 @@ def _udp_payloads(path: Path) -> list[bytes]:
 
 @pytest.mark.skipif(not (SIPP_PCAPS / "dtmf_2833_0.pcap").exists(), reason="no sip-tester pcaps")
 async def test_rfc_4733_captures_shipped_with_sipp_give_each_digit_once() -> None:
-    base = free_udp_port(even=True)
+    base = free_ports(5, even=True)
     transport = RtpTransport(PortPool(base, base + 4).bind("127.0.0.1"))
     digits: list[str] = []
     transport.on_dtmf(lambda event: digits.append(event.digit))
