@@ -1,8 +1,8 @@
-"""Loopback ports for the servers and SIP peers tests start, safe when pytest runs twice at once.
+"""Loopback ports for the servers and SIP peers tests start, safe when pytests run at once.
 
-CI runs the SQLite and the PostgreSQL pass side by side (scripts/test.sh), so "probe a free port,
-close it, hand it on" could give both passes the same port. Instead each pytest process takes
-ports from its own block, chosen by VOICEBOX_TEST_PORT_BLOCK (0 or 1; the script sets it), below
+CI runs its pytest passes side by side (scripts/test.sh), so "probe a free port, close it, hand
+it on" could give two passes the same port. Instead each pytest process takes
+ports from its own block, chosen by VOICEBOX_TEST_PORT_BLOCK (0 to 3; the script sets it), below
 the kernel's ephemeral range where `bind(0)` and outgoing connections never land. Within the
 block ports are handed out in turn, each checked free for UDP and TCP first, so a port a test
 still holds, or another program's, is skipped.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import socket
 
-_FIRST, _SIZE, _BLOCKS = 10_000, 5_000, 2  # blocks 10000-14999 and 15000-19999 (ephemeral: 32768+)
+_FIRST, _SIZE, _BLOCKS = 10_000, 2_500, 4  # 10000-12499, … 17500-19999 (ephemeral: 32768+)
 BLOCK_ENV = "VOICEBOX_TEST_PORT_BLOCK"
 
 
