@@ -21,13 +21,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.pg_scratch import create_scratch_database, drop_database
 from voicebox.app import create_app
 from voicebox.auth.service import auth_service
 from voicebox.config import Settings
 from voicebox.customers.service import customer_service
 from voicebox.models import Customer, User
 from voicebox.store.db import Base
+from voicebox.store.scratch import create_scratch_database, drop_database
 
 # `s3_server`: a real S3 server; `second_machine`: a network + mount namespace on this host.
 pytest_plugins = ["tests.netns", "tests.s3server"]
