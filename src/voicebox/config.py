@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     rtp_ports: str = "30000-30999"
     sip_register: str = "off"
     sip_strip_plus: str = "false"
+    sip_inbound_from: str = "trunk"  # trunk | any | IPv4 networks, comma-separated
 
     # Web console: its public origin when not served on a loopback address (OAuth redirect URI).
     console_url: str | None = None

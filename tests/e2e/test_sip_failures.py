@@ -4,6 +4,8 @@ names the cause."""
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from tests.campaigns.helpers import NUMBERS, RICH
@@ -56,3 +58,24 @@ async def test_a_refused_call_reaches_history_with_its_status_and_cause(
     assert traced["status"] == status and traced["error"] == error, traced
     dial = traced["trace"][1]
     assert dial["error"] == error, dial  # the dial step says it too
+
+
+async def test_a_dead_trunk_fails_the_call_on_timer_b_with_a_recorded_cause(
+        app, client, make_tenant, settings) -> None:
+    """A trunk that never answers (Timer B, shortened here to 1 s from 32 s): the campaign's
+    call ends as 503 with the cause in its trace, and the dialer goes on (no hang)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
+        silent.bind(("127.0.0.1", 0))
+        tenant = await make_tenant(balance=RICH)
+        async with running_dialer(app, sip_settings(settings, silent.getsockname()[1]),
+                                  ring_seconds=RING_SECONDS) as dialer:
+            dialer.gateway.drivers["sip"].endpoint.timer_b = 1.0
+            campaign = await outbound_campaign(app, client, tenant, program=survey(),
+                                               phones=["+79161234567"], number=NUMBERS[0])
+            [row] = await wait_until(lambda: history_of(client, tenant, campaign["id"]),
+                                     limit=60)
+        assert silent.recv(65535).startswith(b"INVITE sip:+79161234567@127.0.0.1")
+    assert row["status"] == 503 and row["callDuration"] == 0, row
+    traced = await trace(client, tenant, row["callId"])
+    error = "trunk did not respond: 408 Request Timeout (no response to INVITE in 1 s)"
+    assert traced["status"] == 503 and traced["error"] == error, traced

@@ -15,6 +15,7 @@ from tests.ports import free_port, free_ports
 from tests.telephony.sip.media import Renderer, set_render, sip_media_kit
 from tests.telephony.sip.rtp_capture import write_pcap
 from voicebox.telephony.sip import SipConfig, SipGateway
+from voicebox.telephony.sip.inbound_from import parse_inbound_from
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 SIPP = shutil.which("sipp")
@@ -91,11 +92,13 @@ async def sipp_runner(tmp_path: Path) -> AsyncIterator[list[Sipp]]:
 
 def gateway_for(trunk_port: int, *, username: str | None = "alice",
                 password: str | None = "secret", timer_b: float = 32.0,
-                strip_plus: bool = False, trunk_host: str = "127.0.0.1") -> SipGateway:
+                strip_plus: bool = False, trunk_host: str = "127.0.0.1",
+                inbound_from: str = "trunk") -> SipGateway:
     rtp = free_ports(41, even=True)
     config = SipConfig(trunk_host=trunk_host, trunk_port=trunk_port, username=username,
                        password=password, bind_host="127.0.0.1", bind_port=0,
-                       rtp_ports=(rtp, rtp + 40), strip_plus=strip_plus)
+                       rtp_ports=(rtp, rtp + 40), strip_plus=strip_plus,
+                       inbound_from=parse_inbound_from(inbound_from))
     return SipGateway(config, media=sip_media_kit(), timer_b=timer_b)
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
-from tests.telephony.sip.conftest import StartGateway, StartSipp, needs_sipp
+from tests.telephony.sip.conftest import SCENARIOS, StartGateway, StartSipp, needs_sipp
 from tests.telephony.sip.rtp_capture import rtp_stream
 from tests.telephony.sip.test_outbound import tone_share
 from voicebox.telephony.base import CallLeg, CallResult, CallState, Heard, Prompt
@@ -58,6 +59,28 @@ async def test_caller_cancels_while_ringing(sipp: StartSipp, sip_gateway: StartG
 async def test_no_inbound_handler_answers_404(sipp: StartSipp, sip_gateway: StartGateway) -> None:
     caller = await sipp("uac_refused.xml", calling=await sip_gateway())
     assert await caller.wait() == 0, caller.log()
+
+
+async def test_only_the_trunk_may_ring_us_unless_told_otherwise(
+        tmp_path: Path, sipp: StartSipp, sip_gateway: StartGateway) -> None:
+    """sipp calls from 127.0.0.1; the trunk is 127.0.0.2: refused (403) before any handler runs,
+    and let through (then 404: no handler) once VOICEBOX_SIP_INBOUND_FROM names the network."""
+    rang: list[CallLeg] = []
+
+    async def handler(call: CallLeg) -> None:
+        rang.append(call)
+        await call.hangup(CallResult.UNREACHABLE)
+
+    refused = (SCENARIOS / "uac_refused.xml").read_text().replace('response="404"',
+                                                                   'response="403"')
+    (tmp_path / "uac_forbidden.xml").write_text(refused)
+    stranger = await sipp("uac_forbidden.xml", calling=await sip_gateway(
+        trunk_host="127.0.0.2", on_incoming=handler))
+    assert await stranger.wait() == 0, stranger.log()
+    assert rang == []
+    allowed = await sipp("uac_refused.xml", calling=await sip_gateway(
+        trunk_host="127.0.0.2", inbound_from="trunk, 127.0.0.0/8"))
+    assert await allowed.wait() == 0, allowed.log()
 
 
 async def test_handler_that_refuses_answers_with_its_result(

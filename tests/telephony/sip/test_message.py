@@ -9,6 +9,7 @@ from voicebox.telephony.base import CallResult
 from voicebox.telephony.sip import digest, message, sdp
 from voicebox.telephony.sip.config import SipConfig, parse_bind, parse_trunk
 from voicebox.telephony.sip.dialog import Dialog
+from voicebox.telephony.sip.inbound_from import parse_inbound_from
 from voicebox.telephony.sip.info import parse_info_digit
 from voicebox.telephony.sip.ports import parse_range
 from voicebox.telephony.sip.results import result_for
@@ -135,6 +136,34 @@ def test_sdp_answer_takes_the_offers_first_g711_and_its_event_type() -> None:
         sdp.parse(b"")
 
 
+@pytest.mark.parametrize(("m_line", "c_line", "why"), [
+    ("m=audio 99999 RTP/AVP 0", "c=IN IP4 10.0.0.1", "port"),
+    ("m=audio 0 RTP/AVP 0", "c=IN IP4 10.0.0.1", "port"),  # a refused stream
+    ("m=audio abc RTP/AVP 0", "c=IN IP4 10.0.0.1", "port"),
+    ("m=audio \u00b2 RTP/AVP 0", "c=IN IP4 10.0.0.1", "port"),  # not an ASCII digit
+    ("m=audio 4000 RTP/AVP 0", "c=IN IP6 ::1", "IPv4"),
+    ("m=audio 4000 RTP/AVP 0", "c=IN IP4 media.example.invalid", "IPv4"),
+])
+def test_sdp_we_cannot_send_to_is_refused_not_half_accepted(
+        m_line: str, c_line: str, why: str) -> None:
+    """A far end's SDP whose port or address we cannot send to is unusable (the caller gets
+    488): a port past 65535 broke every call's sending, a host name was looked up per packet."""
+    body = f"v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\n{c_line}\r\nt=0 0\r\n{m_line}\r\n"
+    with pytest.raises(sdp.SdpError, match=why):
+        sdp.parse(body.encode())
+    assert sdp.parse(b"c=IN IP4 10.0.0.1\r\nm=audio 4000/2 RTP/AVP 8\r\n").port == 4000
+
+
+@pytest.mark.parametrize("names", [(b"via", b"v"), (b"call-id", b"i"), (b"from", b"f"),
+                                   (b"to", b"t"), (b"cseq",)])
+def test_a_request_without_a_mandatory_header_is_not_sip(names: tuple[bytes, ...]) -> None:
+    """Dropped at parsing: without From or To the handlers failed on it and answered nothing."""
+    lines = [line for line in INVITE.split(b"\r\n")
+             if line.split(b":")[0].strip().lower() not in names]
+    with pytest.raises(ValueError):
+        message.parse(b"\r\n".join(lines))
+
+
 def test_rtp_packets_with_csrc_extension_and_padding() -> None:
     packet = RtpPacket(8, 65535, 0xFFFFFF60, 0xDEADBEEF, b"\xd5" * 160, marker=True)
     assert parse_rtp(bytes(packet)) == packet
@@ -164,6 +193,10 @@ def test_info_digits() -> None:
     assert parse_info_digit(_info("application/dtmf", "*")) == ("*", 0.0)
     assert parse_info_digit(_info("application/media_control+xml", "<xml/>")) is None
     assert parse_info_digit(_info("application/dtmf-relay", "Signal=X")) is None
+    # Digits that are not ASCII are not digits (int() refused them inside the handler).
+    assert parse_info_digit(_info("application/dtmf", "\u00b2\u00b2")) is None
+    assert parse_info_digit(_info("application/dtmf-relay", "Signal=5\r\nDuration=\u00b2\r\n")) == (
+        "5", 0.0)
 
 
 def test_final_codes_map_to_results() -> None:
@@ -206,3 +239,17 @@ def test_settings_are_read_and_bad_values_name_their_variable() -> None:
         assert raised.value.name == variable and variable in raised.value.message
     assert parse_bind("0.0.0.0:5060") == ("0.0.0.0", 5060)
     assert parse_range("30000-30999") == (30000, 30999)
+
+
+def test_inbound_from_is_the_trunk_by_default_and_names_its_variable_when_wrong() -> None:
+    default = parse_inbound_from("trunk")
+    assert default.allows("10.0.0.5", {"10.0.0.5"}) and not default.allows("10.0.0.6", {"10.0.0.5"})
+    assert parse_inbound_from("any").allows("198.51.100.7", set())
+    listed = parse_inbound_from(" trunk , 203.0.113.0/24,198.51.100.9")
+    assert listed.allows("203.0.113.200", set()) and listed.allows("198.51.100.9", set())
+    assert listed.allows("10.0.0.5", {"10.0.0.5"}) and not listed.allows("198.51.100.10", set())
+    assert not parse_inbound_from("203.0.113.0/24").allows("10.0.0.5", {"10.0.0.5"})
+    for bad in ("", "trunk, nowhere", "::1", "300.1.1.1"):
+        with pytest.raises(TelephonyError) as caught:
+            parse_inbound_from(bad)
+        assert caught.value.name == "VOICEBOX_SIP_INBOUND_FROM"

@@ -64,6 +64,26 @@ async def test_frames_and_digits_cross_between_two_transports() -> None:
         a.close()  # idempotent
 
 
+async def test_a_call_whose_sending_fails_does_not_stop_the_others() -> None:
+    """Every call's RTP goes out in one pacer tick: one call's send raising (here a far-end port
+    no socket can send to) ends that call's sending only."""
+    a, b = await _pair()
+    base = free_ports(5, even=True)
+    broken = RtpTransport(PortPool(base, base + 4).bind("127.0.0.1"))
+    await broken.open()
+    try:
+        received: list[bytes] = []
+        b.on_frame(lambda frame, at: received.append(frame))
+        broken.start(Media("127.0.0.1", 70000, PCMA, 101))
+        await asyncio.sleep(0.1)
+        before = len(received)
+        await _until(lambda: len(received) >= before + 10)
+        assert broken.packets_sent == 0
+    finally:
+        for transport in (a, b, broken):
+            transport.close()
+
+
 async def test_any_packet_size_is_cut_into_frames_and_a_new_ssrc_is_a_new_stream() -> None:
     base = free_ports(5, even=True)
     transport = RtpTransport(PortPool(base, base + 4).bind("127.0.0.1"))

@@ -3,12 +3,13 @@ value is a `TelephonyError` naming the variable."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sipmessage import URI
 
 from voicebox.errors import TelephonyError
+from voicebox.telephony.sip.inbound_from import InboundFrom, parse_inbound_from
 from voicebox.telephony.sip.ports import parse_range
 
 
@@ -25,6 +26,7 @@ class SipConfig:
     strip_plus: bool = False
     home_region: str = "RU"
     register_expires: int = 3600
+    inbound_from: InboundFrom = field(default_factory=InboundFrom)
 
     @property
     def trunk_address(self) -> tuple[str, int]:
@@ -45,6 +47,7 @@ class SipConfig:
             register=_flag(getattr(settings, "sip_register", "off"), "VOICEBOX_SIP_REGISTER"),
             strip_plus=_flag(getattr(settings, "sip_strip_plus", False), "VOICEBOX_SIP_STRIP_PLUS"),
             home_region=getattr(settings, "home_region", "RU"),
+            inbound_from=parse_inbound_from(getattr(settings, "sip_inbound_from", "trunk")),
         )
 
 

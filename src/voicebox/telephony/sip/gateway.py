@@ -57,6 +57,7 @@ class SipGateway:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._registration: Registration | None = None
         self._resolved: tuple[Address, float] | None = None
+        self._trunk_hosts: set[str] = set()  # the trunk's IPs: who may ring us by default
         self.rtp_timeout = rtp_timeout
         self._watchdog: asyncio.TimerHandle | None = None
         self._started = False
@@ -90,6 +91,10 @@ class SipGateway:
             ) from error
         self._started = True
         self._watch()
+        try:
+            await self.trunk_address()
+        except OSError as error:  # a dead trunk does not stop start-up; calls fail instead
+            log.warning("cannot resolve the SIP trunk %s: %s", config.trunk_host, error)
         log.info("SIP on %s:%s, trunk %s:%s", self.endpoint.host, self.endpoint.port,
                  config.trunk_host, config.trunk_port)
         if config.register:
@@ -167,6 +172,7 @@ class SipGateway:
         host, port = self.config.trunk_address
         with contextlib.suppress(ValueError):
             ipaddress.ip_address(host)
+            self._trunk_hosts = {host}
             return host, port
         loop = asyncio.get_running_loop()
         cached = self._resolved
@@ -176,6 +182,7 @@ class SipGateway:
                                        type=socket.SOCK_DGRAM)
         address = (str(infos[0][4][0]), port)
         self._resolved = (address, loop.time() + 60.0)
+        self._trunk_hosts = {str(info[4][0]) for info in infos}
         return address
 
     async def open_rtp(self) -> RtpTransport:
@@ -225,7 +232,12 @@ class SipGateway:
         if req.method == "ACK" or tx is None:
             return
         if req.method == "INVITE":
-            self._invite(req, tx)
+            if self.config.inbound_from.allows(addr[0], self._trunk_hosts):
+                self._invite(req, tx)
+            else:
+                log.warning("refused an INVITE from %s, which is not the trunk "
+                            "(VOICEBOX_SIP_INBOUND_FROM widens who may call)", addr[0])
+                tx.respond(message.response(req, 403, to_tag=message.new_tag()))
         elif req.method == "OPTIONS":
             tx.respond(message.response(req, 200, headers={"Allow": message.ALLOW,
                                                            "Accept": "application/sdp"}))

@@ -18,7 +18,7 @@ def parse_info_digit(req: Request) -> tuple[str, float] | None:
             name, value = name.strip().lower(), value.strip()
             if name == "signal":
                 signal = value
-            elif name == "duration" and value.isdigit():
+            elif name == "duration" and value.isascii() and value.isdigit():
                 duration = int(value) / 1000
         return _digit(signal, duration)
     if kind == "application/dtmf":
@@ -28,7 +28,7 @@ def parse_info_digit(req: Request) -> tuple[str, float] | None:
 
 def _digit(value: str, duration: float) -> tuple[str, float] | None:
     value = value.strip().upper()
-    if value.isdigit() and len(value) > 1:
+    if value.isascii() and value.isdigit() and len(value) > 1:
         number = int(value)  # some send the RFC 4733 event code: 10 = *, 11 = #
         value = _DIGITS[number] if number < len(_DIGITS) else ""
     if len(value) == 1 and value in _DIGITS:

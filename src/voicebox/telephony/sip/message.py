@@ -29,6 +29,9 @@ REASONS = {
 SipMessage = Request | Response
 
 
+_MANDATORY = ("Via", "Call-ID", "From", "To", "CSeq")
+
+
 def parse(data: bytes) -> SipMessage:
     """One datagram as a request or response; ValueError when it is not SIP."""
     head, sep, body = data.partition(b"\r\n\r\n")
@@ -45,11 +48,12 @@ def parse(data: bytes) -> SipMessage:
             unfolded.append(line)
     message = Request.parse(b"\r\n".join(unfolded) + b"\r\n\r\n")
     length = message.headers.get("Content-Length")
-    if length is not None and length.strip().isdigit():
+    if length is not None and length.strip().isascii() and length.strip().isdigit():
         body = body[: int(length)]
     message.body = body
-    if message.headers.get("Via") is None or message.headers.get("Call-ID") is None:
-        raise ValueError("SIP message without Via or Call-ID")
+    missing = [name for name in _MANDATORY if message.headers.get(name) is None]
+    if missing:
+        raise ValueError(f"SIP message without {', '.join(missing)}")
     message.cseq  # noqa: B018 - validates CSeq now rather than deep in a handler
     return message
 

@@ -321,8 +321,7 @@ class _RtpBatch:
             try:
                 frame = transport._next_audio()
             except Exception:  # one broken call must not stall every other call's audio
-                self.remove(transport)
-                log.exception("RTP source failed; its call sends no more audio")
+                self._drop(transport)
                 continue
             if frame is None:
                 continue
@@ -336,11 +335,22 @@ class _RtpBatch:
             group[0].append(transport)
             group[1].append(frame)
         for transport in silent:
-            transport._send_audio(None)
+            try:
+                transport._send_audio(None)
+            except Exception:
+                self._drop(transport)
         for law, (transports, frames) in audio.items():
             encoded = g711.encode(b"".join(frames), law)
             for index, transport in enumerate(transports):
-                transport._send_audio(encoded[index * FRAME_SAMPLES:(index + 1) * FRAME_SAMPLES])
+                try:
+                    transport._send_audio(
+                        encoded[index * FRAME_SAMPLES:(index + 1) * FRAME_SAMPLES])
+                except Exception:
+                    self._drop(transport)
+
+    def _drop(self, transport: RtpTransport) -> None:
+        self.remove(transport)
+        log.exception("RTP sending failed; its call sends no more audio")
 
 
 _BATCHES: weakref.WeakKeyDictionary[FramePacer, _RtpBatch] = weakref.WeakKeyDictionary()

@@ -6,6 +6,7 @@ first G.711 codec and take events on whatever payload type the far end names.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from dataclasses import dataclass
 
@@ -93,8 +94,8 @@ def parse(body: bytes) -> Media:
             parts = value.split()
             in_audio = len(parts) >= 4 and parts[0] == "audio" and parts[2].startswith("RTP/")
             if in_audio:
-                port = int(parts[1])
-                formats = [int(f) for f in parts[3:] if f.isdigit()]
+                port = _port(parts[1])
+                formats = [int(f) for f in parts[3:] if f.isascii() and f.isdigit()]
         elif kind == "c":
             parts = value.split()
             if len(parts) >= 3:
@@ -105,17 +106,35 @@ def parse(body: bytes) -> Media:
                     session_host = host
         elif kind == "a" and in_audio and value.startswith("rtpmap:"):
             pt_text, _, encoding = value[len("rtpmap:"):].partition(" ")
-            if pt_text.isdigit():
+            if pt_text.isascii() and pt_text.isdigit():
                 names[int(pt_text)] = encoding.strip().lower()
     host = media_host or session_host
     if port is None or host is None:
         raise SdpError("SDP has no audio stream with an address")
+    _check_address(host)
     codec = next((pt for pt in formats if _g711_of(pt, names) is not None), None)
     if codec is None:
         raise SdpError("SDP offers no G.711 codec (PCMA / PCMU)")
     event = next((pt for pt in formats if names.get(pt, "").startswith("telephone-event/8000")),
                  None)
     return Media(host=host, port=port, codec_pt=_g711_of(codec, names) or codec, event_pt=event)
+
+
+def _port(text: str) -> int:
+    """The media port of an `m=` line (`port` or `port/count`); 0 is a refused stream."""
+    value = text.split("/")[0]
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 65536:
+        raise SdpError(f"SDP audio port {text!r} is not a usable port")
+    return int(value)
+
+
+def _check_address(host: str) -> None:
+    """Media goes to an IPv4 address as written: a host name would be looked up on every
+    packet sent, and our RTP sockets are IPv4."""
+    try:
+        ipaddress.IPv4Address(host)
+    except ValueError:
+        raise SdpError(f"SDP connection address {host!r} is not an IPv4 address") from None
 
 
 def _g711_of(pt: int, names: dict[int, str]) -> int | None:
