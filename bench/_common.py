@@ -8,20 +8,15 @@ from __future__ import annotations
 
 import resource
 import secrets
-import sys
 import uuid
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from voicebox.models import Campaign, Customer, Scenario
 from voicebox.store.database import open_database
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.pg_scratch
-
-from tests.pg_scratch import create_scratch_database
-from tests.pg_scratch import drop_database as drop_pg  # noqa: F401  (the scripts' name)
+from voicebox.store.scratch import create_scratch_database
+from voicebox.store.scratch import drop_database as drop_pg  # noqa: F401  (the scripts' name)
 
 
 async def scratch_pg(server: str, prefix: str) -> str:

@@ -21,30 +21,41 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.pg_scratch import create_scratch_database, drop_database
 from voicebox.app import create_app
 from voicebox.auth.service import auth_service
 from voicebox.config import Settings
 from voicebox.customers.service import customer_service
 from voicebox.models import Customer, User
 from voicebox.store.db import Base
+from voicebox.store.scratch import create_scratch_database, drop_database
 
 # `s3_server`: a real S3 server; `second_machine`: a network + mount namespace on this host.
 pytest_plugins = ["tests.netns", "tests.s3server"]
 
 PG_ENV = "VOICEBOX_TEST_DATABASE_URL"
+# "database": only the tests that use the database; "rest": only the others (CI runs the two
+# parts of the SQLite pass side by side, scripts/test.sh).
+PART_ENV = "VOICEBOX_TEST_PART"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """On the PostgreSQL run, keep only tests that touch the database: the rest (engine, media,
     parsers) do not depend on the backend and already ran on the SQLite pass."""
-    if not os.environ.get(PG_ENV):
+    part = os.environ.get(PART_ENV) or ("database" if os.environ.get(PG_ENV) else "")
+    if not part:
         return
-    keep = [item for item in items if "database_url" in getattr(item, "fixturenames", ())]
-    dropped = [item for item in items if "database_url" not in getattr(item, "fixturenames", ())]
+    if part not in ("database", "rest"):
+        raise pytest.UsageError(f"{PART_ENV}={part!r}: expected 'database' or 'rest'")
+    wanted = part == "database"
+    keep = [item for item in items if _uses_database(item) == wanted]
+    dropped = [item for item in items if _uses_database(item) != wanted]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
+
+
+def _uses_database(item: pytest.Item) -> bool:
+    return "database_url" in getattr(item, "fixturenames", ())
 
 
 @pytest.fixture(scope="session")

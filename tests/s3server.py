@@ -3,7 +3,6 @@ loopback port, started once per test session (pytest plugin, registered in conft
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import httpx
 import pytest
 
 from tests.netns import stop
+from tests.ports import free_port
 
 ACCESS_KEY = "testing"
 SECRET_KEY = "testing"
@@ -32,15 +32,9 @@ class S3Server:
         return name
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[S3Server]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

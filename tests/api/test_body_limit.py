@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import time
 from collections.abc import AsyncIterator, Iterator
 
@@ -15,6 +14,7 @@ import pytest
 from tests.api_support import assert_errors
 from tests.e2e.workers import env_for, start_server
 from tests.netns import stop
+from tests.ports import free_port
 from tests.scenarios.samples import minimal
 
 from voicebox.app import create_app
@@ -82,14 +82,8 @@ async def test_chunked_body_under_the_limit_is_read(small, tenant):
     assert response.status_code == 201, response.text
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 async def test_chunked_body_over_the_limit_is_413_through_uvicorn(database_url, tmp_path, tenant):
-    port = _free_port()
+    port = free_port()
     env = env_for(database_url, tmp_path, VOICEBOX_MAX_BODY_BYTES=str(LIMIT))
     server = start_server(env, port, log=tmp_path / "serve.log")
     try:

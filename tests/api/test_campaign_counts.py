@@ -11,8 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import delete, select, text
-from tests.campaigns.helpers import RICH, buy, scenario, url
-from tests.dialer.conftest import dialer, insert_campaign, wait_until  # noqa: F401
+from tests.campaigns.helpers import RICH, run_to_the_end, simulated_campaign
+from tests.dialer.conftest import dialer, insert_campaign  # noqa: F401
 from tests.dialer.scenarios import survey
 
 from voicebox.dialer.repository import Finished, dialer_repository
@@ -60,31 +60,10 @@ async def _counters(session, campaign_id: int) -> tuple[dict, dict]:
 async def test_counters_equal_the_calls_and_their_traces(app, client, make_tenant,
                                                          dialer):  # noqa: F811
     tenant = await make_tenant(balance=RICH)
-    created = await client.post(url(tenant), headers=tenant.headers, json={
-        "name": "Счётчики", "campaignType": "outbound", "status": "Paused",
-        "scenario": {"id": await scenario(client, tenant, survey())},
-        "callerNumber": {"id": await buy(app, client, tenant)},
-        "scheduleCallingCycleStart": "00:00", "scheduleCallingCycleStop": "00:00",
-        "scheduleAttempts": "3", "scheduleAttemptsInterval": "1",
-        "abonents": [{"phone": phone, "name": "А"} for phone in PHONES],
-        "simulation": SIMULATION,
-    })
-    assert created.status_code == 201, created.text
-    campaign_id = created.json()["id"]
-    stats_url = url(tenant, f"/{campaign_id}/stats")
-
+    campaign_id = await simulated_campaign(app, client, tenant, name="Счётчики", program=survey(),
+                                           phones=PHONES, simulation=SIMULATION, attempts=3)
     await dialer(scale=300)
-    activated = await client.patch(url(tenant, f"/{campaign_id}/statuses/"),
-                                   headers=tenant.headers, json={"status": "Active"})
-    assert activated.status_code == 200, activated.text
-
-    async def finished():
-        got = (await client.get(stats_url, headers=tenant.headers)).json()
-        abonents = got["abonents"]
-        done = abonents["pending"] == 0 and abonents["calling"] == 0 and not got["callsInFlight"]
-        return got if done else None
-
-    stats = await wait_until(finished, limit=90)
+    stats = await run_to_the_end(client, tenant, campaign_id, limit=90)
 
     async with app.state.sessionmaker() as session:
         calls = (await session.execute(

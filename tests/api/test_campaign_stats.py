@@ -6,8 +6,14 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
-from tests.campaigns.helpers import RICH, assert_errors, buy, scenario, url
-from tests.dialer.conftest import dialer, wait_until  # noqa: F401
+from tests.campaigns.helpers import (
+    RICH,
+    assert_errors,
+    run_to_the_end,
+    simulated_campaign,
+    stats_url,
+)
+from tests.dialer.conftest import dialer  # noqa: F401
 from tests.dialer.scenarios import survey
 
 PHONES = [f"+7999000000{i}" for i in range(1, 8)]
@@ -24,21 +30,8 @@ SIMULATION = {
 
 
 async def _campaign(app, client, tenant) -> int:
-    created = await client.post(url(tenant), headers=tenant.headers, json={
-        "name": "Статистика", "campaignType": "outbound", "status": "Paused",
-        "scenario": {"id": await scenario(client, tenant, survey())},
-        "callerNumber": {"id": await buy(app, client, tenant)},
-        "scheduleCallingCycleStart": "00:00", "scheduleCallingCycleStop": "00:00",
-        "scheduleAttempts": "1", "scheduleAttemptsInterval": "1",
-        "abonents": [{"phone": phone, "name": "А"} for phone in PHONES],
-        "simulation": SIMULATION,
-    })
-    assert created.status_code == 201, created.text
-    return created.json()["id"]
-
-
-def _stats_url(tenant, campaign_id) -> str:
-    return url(tenant, f"/{campaign_id}/stats")
+    return await simulated_campaign(app, client, tenant, name="Статистика", program=survey(),
+                                    phones=PHONES, simulation=SIMULATION, attempts=1)
 
 
 async def test_stats_equal_the_history_and_the_traces(app, client, make_tenant,
@@ -46,7 +39,7 @@ async def test_stats_equal_the_history_and_the_traces(app, client, make_tenant,
     tenant = await make_tenant(balance=RICH)
     campaign_id = await _campaign(app, client, tenant)
 
-    before = await client.get(_stats_url(tenant, campaign_id), headers=tenant.headers)
+    before = await client.get(stats_url(tenant, campaign_id), headers=tenant.headers)
     assert before.status_code == 200, before.text
     assert before.json() == {
         "campaignId": campaign_id,
@@ -55,17 +48,7 @@ async def test_stats_equal_the_history_and_the_traces(app, client, make_tenant,
         "spent": "0.00", "currency": "RUB", "answers": []}
 
     await dialer(scale=300)
-    activated = await client.patch(url(tenant, f"/{campaign_id}/statuses/"),
-                                   headers=tenant.headers, json={"status": "Active"})
-    assert activated.status_code == 200, activated.text
-
-    async def finished():
-        got = (await client.get(_stats_url(tenant, campaign_id), headers=tenant.headers)).json()
-        abonents = got["abonents"]
-        done = abonents["pending"] == 0 and abonents["calling"] == 0 and not got["callsInFlight"]
-        return got if done else None
-
-    stats = await wait_until(finished, limit=60)
+    stats = await run_to_the_end(client, tenant, campaign_id, limit=60)
     history = (await client.get(
         f"/v1/customers/{tenant.id}/callhistory?campaignId={campaign_id}",
         headers={**tenant.headers, "Range": "callhistory=0-99"})).json()
@@ -99,8 +82,8 @@ async def test_stats_equal_the_history_and_the_traces(app, client, make_tenant,
 async def test_stats_of_another_customer_or_a_bad_id(app, client, make_tenant):
     owner, other = await make_tenant(balance=RICH), await make_tenant()
     campaign_id = await _campaign(app, client, owner)
-    assert_errors(await client.get(_stats_url(owner, campaign_id), headers=other.headers), 404)
-    assert_errors(await client.get(_stats_url(other, campaign_id), headers=other.headers), 404)
+    assert_errors(await client.get(stats_url(owner, campaign_id), headers=other.headers), 404)
+    assert_errors(await client.get(stats_url(other, campaign_id), headers=other.headers), 404)
     # A path id that is no id answers like one that does not exist (the API's rule for paths).
-    bad = assert_errors(await client.get(_stats_url(owner, "x1"), headers=owner.headers), 404)
+    bad = assert_errors(await client.get(stats_url(owner, "x1"), headers=owner.headers), 404)
     assert bad[0]["name"] == "campaign_id"

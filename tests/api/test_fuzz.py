@@ -32,13 +32,13 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from tests.conftest import PG_ENV
-from tests.pg_scratch import create_scratch_database, drop_database
 
 from voicebox.app import create_app
 from voicebox.auth.service import auth_service
 from voicebox.config import Settings
 from voicebox.customers.service import customer_service
 from voicebox.store.db import make_engine, make_sessionmaker
+from voicebox.store.scratch import create_scratch_database, drop_database
 
 EXAMPLES = int(os.environ.get("VOICEBOX_FUZZ_EXAMPLES", "10"))
 

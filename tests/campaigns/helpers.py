@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import update
 
 from tests.api_support import assert_errors  # noqa: F401 - campaign tests import it from here
+from tests.dialer.conftest import wait_until
 from tests.numbers.helpers import stock
 from tests.scenarios.samples import minimal
 from voicebox.models import Campaign
@@ -85,3 +86,43 @@ async def force_status(app, campaign_id: int, status: str, reason: str | None = 
             .values(status=status, suspended_reason=reason)
         )
         await session.commit()
+
+
+async def simulated_campaign(app: Any, client: Any, tenant: Any, *, name: str,
+                             program: dict[str, Any], phones: list[str],
+                             simulation: dict[str, Any], attempts: int) -> int:
+    """A paused outbound campaign calling `phones` with `program` on the simulator as
+    `simulation` says, open all day, up to `attempts` calls per abonent; returns its id."""
+    created = await create(client, tenant, {
+        "name": name, "campaignType": "outbound", "status": "Paused",
+        "scenario": {"id": await scenario(client, tenant, program)},
+        "callerNumber": {"id": await buy(app, client, tenant)},
+        "scheduleCallingCycleStart": "00:00", "scheduleCallingCycleStop": "00:00",
+        "scheduleAttempts": str(attempts), "scheduleAttemptsInterval": "1",
+        "abonents": [{"phone": phone, "name": "А"} for phone in phones],
+        "simulation": simulation,
+    })
+    return int(created["id"])
+
+
+def stats_url(tenant: Any, campaign_id: int | str) -> str:
+    return url(tenant, f"/{campaign_id}/stats")
+
+
+async def run_to_the_end(client: Any, tenant: Any, campaign_id: int, *,
+                         limit: float) -> dict[str, Any]:
+    """Activate the campaign (a dialer must be running) and wait until no abonent is pending or
+    being called and no call is in flight; returns its stats then."""
+    activated = await client.patch(url(tenant, f"/{campaign_id}/statuses/"),
+                                   headers=tenant.headers, json={"status": "Active"})
+    assert activated.status_code == 200, activated.text
+
+    async def finished() -> dict[str, Any] | None:
+        got: dict[str, Any] = (await client.get(stats_url(tenant, campaign_id),
+                                                headers=tenant.headers)).json()
+        abonents = got["abonents"]
+        done = abonents["pending"] == 0 and abonents["calling"] == 0 and not got["callsInFlight"]
+        return got if done else None
+
+    stats: dict[str, Any] = await wait_until(finished, limit=limit)
+    return stats

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -11,16 +10,11 @@ from pathlib import Path
 import httpx
 
 from tests.e2e.workers import VOICEBOX, env_for
+from tests.ports import free_port
 
 USERNAME = "alice"
 PASSWORD = "s3cret-pass"
 NUMBERS = ["74951110001", "74951110002", "74951110003"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def admin(env: dict[str, str], *args: str) -> dict:

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from tests.campaigns.helpers import buy, scenario, url
-from tests.telephony.sip.conftest import free_udp_port
+from tests.ports import free_port, free_ports
 from voicebox.dialer.runtime import build_dialer
 from voicebox.dialer.worker import Dialer
 
@@ -20,10 +20,10 @@ def sip_settings(settings: Any, trunk_port: int, *, password: str = "secret",
                  **overrides: Any) -> Any:
     """`settings` with `VOICEBOX_TELEPHONY=sip` on a trunk at `trunk_port` (user alice) and SIP
     bound to a free loopback port (`sip_bind`, for sipp to call inbound numbers)."""
-    rtp = free_udp_port(even=True)
+    rtp = free_ports(201, even=True)
     return settings.model_copy(update={
         "telephony": "sip", "sip_trunk": f"sip:alice:{password}@127.0.0.1:{trunk_port}",
-        "sip_bind": f"127.0.0.1:{free_udp_port()}", "rtp_ports": f"{rtp}-{rtp + 200}",
+        "sip_bind": f"127.0.0.1:{free_port()}", "rtp_ports": f"{rtp}-{rtp + 200}",
         "tts_engines": "espeak", "dialer_poll_seconds": 0.05, **overrides})
 
 

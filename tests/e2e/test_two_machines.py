@@ -24,8 +24,9 @@ from sqlalchemy.engine import make_url
 
 from tests.campaigns.helpers import RICH, buy, scenario, url
 from tests.dialer.conftest import wait_until
-from tests.e2e.workers import VOICEBOX, env_for, free_port, start_server, wait_serving
+from tests.e2e.workers import VOICEBOX, env_for, start_server, wait_serving
 from tests.netns import Machine, stop
+from tests.ports import free_port
 from tests.recordings.support import audible_seconds, channels
 from tests.s3server import ACCESS_KEY, SECRET_KEY
 from tests.scenarios.samples import edge

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -35,12 +34,6 @@ def start_server(env: dict[str, str], port: int, *, log: Path) -> subprocess.Pop
     with log.open("ab") as sink:
         return subprocess.Popen([*VOICEBOX, "serve", "--no-dialer", "--port", str(port)],
                                 env=env, stdout=sink, stderr=subprocess.STDOUT)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 async def wait_serving(http: httpx.AsyncClient, server: subprocess.Popen, log: Path,

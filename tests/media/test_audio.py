@@ -10,6 +10,7 @@ import pytest
 
 from tests.media.conftest import dominant_frequency
 from voicebox.errors import MediaError
+from voicebox.media import audio
 from voicebox.media.audio import (
     SAMPLE_RATE,
     OutputLimitExceeded,
@@ -24,6 +25,8 @@ from voicebox.media.audio import (
     transform,
     wav_bytes,
 )
+from voicebox.media.base import SpeechSettings
+from voicebox.media.espeak import EspeakEngine
 
 
 def make_tone(path: Path, *, seconds: float = 1.5, freq: int = 440, rate: int = 44100) -> Path:
@@ -141,3 +144,33 @@ async def test_a_tool_writing_past_its_output_cap_is_killed() -> None:
         await asyncio.wait_for(run_tool(endless, what="endless", max_output=100_000), 300)
     assert len(await run_tool([*endless[:-3], "-t", "1", "-f", "s16le", "-"], what="one second",
                               max_output=100_000)) == 16_000
+
+
+@pytest.mark.parametrize("source", ["espeak-ng into sox", "endless ffmpeg"])
+async def test_a_stream_closed_early_leaves_no_tool_behind(monkeypatch, source: str) -> None:
+    """Closed after its first piece, a stream has reaped every tool it started and read their
+    pipes to the end by the time `aclose` returns: nothing is left for garbage collection to
+    close once the event loop is gone (it failed a later test run with "Event loop is closed")."""
+    started: list[asyncio.subprocess.Process] = []
+    spawn = audio._spawn
+
+    async def recording(args: list[str], *, piped_stdin: bool) -> asyncio.subprocess.Process:
+        started.append(await spawn(args, piped_stdin=piped_stdin))
+        return started[-1]
+
+    monkeypatch.setattr(audio, "_spawn", recording)
+    if source == "endless ffmpeg":
+        stream = audio.stream_tool(
+            ["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono",
+             "-f", "s16le", "-"], what="endless")
+    else:
+        text = " ".join(f"Sentence number {n} of a prompt closed early." for n in range(40))
+        stream = EspeakEngine().stream(text, SpeechSettings(), "en")
+    assert await anext(stream)
+    # (the wait only stops a regression from hanging the suite; it is no timing assertion)
+    await asyncio.wait_for(stream.aclose(), 300)
+    assert len(started) == (1 if source == "endless ffmpeg" else 2)
+    for proc in started:
+        assert proc.returncode is not None
+        assert proc.stdout is not None and proc.stdout.at_eof()
+        assert proc.stderr is not None and proc.stderr.at_eof()

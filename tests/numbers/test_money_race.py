@@ -8,7 +8,6 @@ ASGI app and through two real `voicebox serve` processes, on both databases.
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +18,7 @@ from sqlalchemy import func, select
 
 from tests.e2e.workers import env_for, start_server
 from tests.numbers.helpers import stock
+from tests.ports import free_port
 from voicebox.models import LedgerEntry, NumberOrder, PhoneNumber
 
 FEE = Decimal(500)
@@ -71,12 +71,6 @@ async def test_forty_purchases_at_once_buy_only_what_the_money_covers(
     await _assert_exactly_affordable(session, tenant, statuses)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 async def _wait_ready(http: httpx.AsyncClient, headers: dict[str, str], server) -> None:
     deadline = time.monotonic() + 120  # two cold starts on two busy cores
     while time.monotonic() < deadline:
@@ -98,7 +92,7 @@ async def test_forty_purchases_across_two_real_servers(
     await _stock_forty(app)
     tenant = await make_tenant(balance=BALANCE, credit_limit=CREDIT)
     env = env_for(settings.database_url, tmp_path)
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     servers = [start_server(env, port, log=tmp_path / "servers.log") for port in ports]
     clients = [
         httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=120) for port in ports

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 
 import pytest
 
@@ -40,11 +41,12 @@ class Hooked(EspeakEngine):
         self.renders += 1
         first = True
         try:
-            async for pcm in super().stream(text, settings, language):
-                yield pcm
-                if first and self.gate is not None:
-                    await self.gate.wait()
-                first = False
+            async with aclosing(super().stream(text, settings, language)) as pieces:
+                async for pcm in pieces:
+                    yield pcm
+                    if first and self.gate is not None:
+                        await self.gate.wait()
+                    first = False
             self.events.append("render complete")
         finally:
             self.events.append("engine closed")

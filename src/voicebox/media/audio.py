@@ -107,13 +107,18 @@ async def _spawn(args: list[str], *, piped_stdin: bool) -> asyncio.subprocess.Pr
 
 
 async def _reap(proc: asyncio.subprocess.Process, tasks: list[asyncio.Future[Any]]) -> None:
-    """Kill the tool if it still runs (the caller failed or was cancelled) and its readers."""
+    """Kill the tool if it still runs (the caller failed, stopped early or was cancelled), stop
+    its feeders and readers, then read its pipes to their end and wait for it.
+
+    Reading to the end is what closes the pipes and the transport: on Python 3.11 `wait()` only
+    returns once every pipe is closed, so a stdout left full (its reader paused) hung the wait,
+    and the transport outlived the stream until garbage collection, after its loop had closed."""
     if proc.returncode is None:
         proc.kill()
-        await proc.wait()
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    await proc.communicate()  # closes stdin, drains and closes stdout/stderr, waits
 
 
 def _check_exit(proc: asyncio.subprocess.Process, err: bytes, args: list[str], what: str) -> None:
@@ -310,16 +315,19 @@ async def stream_transform(
     `transform`)."""
     args = _sox_args(rate, tempo, pitch_cents, "--buffer", str(STREAM_READ))
     if args is None:
-        async for piece in source:
-            yield piece
+        async with aclosing(source):
+            async for piece in source:
+                yield piece
         return
-    async for piece in stream_tool(args, source, what="audio conversion failed"):
-        yield piece
+    async with aclosing(stream_tool(args, source, what="audio conversion failed")) as pieces:
+        async for piece in pieces:
+            yield piece
 
 
 async def wav_stream_body(source: AsyncGenerator[bytes, None], *, what: str) -> tuple[int, AsyncGenerator[bytes, None]]:
     """A WAV arriving through a pipe (espeak-ng --stdout, placeholder sizes in its header):
-    its rate, once the header is in, and the PCM after the header as it keeps coming."""
+    its rate, once the header is in, and the PCM after the header as it keeps coming. Closing
+    the body closes `source`; until the body has started, the caller still closes it."""
     head = b""
     async for piece in source:
         head += piece

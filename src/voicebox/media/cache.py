@@ -23,6 +23,7 @@ from pathlib import Path
 from voicebox.errors import MediaError
 from voicebox.media.audio import Pcm, read_prompt, write_wav
 from voicebox.storage import Storage, StorageError
+from voicebox.waiters import Waiters
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +184,7 @@ class StreamingRender:
         self.stopping = False  # every listener left before the end
         self.listeners = 0
         self._error: BaseException | None = None
-        self._waiters: list[asyncio.Future[None]] = []
+        self._waiters = Waiters()
         self.task = asyncio.ensure_future(self._run(pieces, path, share))
         self.task.add_done_callback(self._finished)
 
@@ -193,16 +194,16 @@ class StreamingRender:
             async for piece in pieces:
                 if piece:
                     self.parts.append(piece)
-                    self._wake()
+                    self._waiters.wake()
         try:
             await asyncio.to_thread(write_wav, path, b"".join(self.parts))
         except OSError as error:  # the listeners have the audio: only the cache lost it
             log.warning("caching a streamed prompt failed: %s", error)
             self.complete = True
-            self._wake()
+            self._waiters.wake()
             return
         self.complete = True
-        self._wake()
+        self._waiters.wake()
         await share(path)
 
     def _finished(self, task: asyncio.Future[None]) -> None:
@@ -210,13 +211,8 @@ class StreamingRender:
             self._error = asyncio.CancelledError()
         elif task.exception() is not None:
             self._error = task.exception()
-        self._wake()
+        self._waiters.wake()
 
-    def _wake(self) -> None:
-        waiters, self._waiters = self._waiters, []
-        for waiter in waiters:
-            if not waiter.done():
-                waiter.set_result(None)
 
     async def listen(self) -> AsyncGenerator[Pcm, None]:
         """Every piece from the first, waiting for the engine as needed."""
@@ -233,9 +229,7 @@ class StreamingRender:
                     if isinstance(self._error, asyncio.CancelledError):
                         raise MediaError("the prompt's render was stopped", name="tts")
                     raise self._error
-                waiter = asyncio.get_running_loop().create_future()
-                self._waiters.append(waiter)
-                await waiter
+                await self._waiters.park()
         finally:
             self.listeners -= 1
             if self.listeners == 0 and not self.complete:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 
 from voicebox.errors import MediaError
 from voicebox.media.audio import (
@@ -65,9 +66,11 @@ class EspeakEngine:
         """espeak-ng writes its WAV to the pipe clause by clause: resampled as it comes, the
         first audio is out long before the last clause is spoken."""
         out = stream_tool(self._args(settings, language), text.encode(), what="espeak-ng failed")
-        rate, body = await wav_stream_body(out, what="espeak-ng output")
-        async for pcm in stream_transform(body, rate=rate):
-            yield pcm
+        async with aclosing(out):  # also when the header never comes or the body never starts
+            rate, body = await wav_stream_body(out, what="espeak-ng output")
+            async with aclosing(stream_transform(body, rate=rate)) as pieces:
+                async for pcm in pieces:
+                    yield pcm
 
     async def close(self) -> None:
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from pathlib import Path
 from typing import Any
 
@@ -136,9 +137,10 @@ class PiperEngine:
                 async for samples, _ in spoken:
                     yield from_float(samples)
 
-            async for out in stream_transform(
-                    pcm(), rate=first[1], pitch_cents=EMOTION_PITCH_CENTS[settings.emotion]):
-                yield out
+            async with aclosing(stream_transform(
+                    pcm(), rate=first[1], pitch_cents=EMOTION_PITCH_CENTS[settings.emotion])) as outs:
+                async for out in outs:
+                    yield out
         finally:
             stop.set()
 

@@ -47,6 +47,7 @@ from voicebox.telephony.base import (
 )
 from voicebox.telephony.prompts import PromptRenderer, stream_of
 from voicebox.telephony.transport import FRAME_BYTES, SILENT_FRAME, DtmfEvent, FrameTransport
+from voicebox.waiters import Waiters
 
 log = logging.getLogger(__name__)
 _KINDS = {HUMAN: Detected.HUMAN, MACHINE: Detected.MACHINE, ASSISTANT: Detected.ASSISTANT}
@@ -116,7 +117,7 @@ class MediaLeg:
         self._recognising = 0
         self._detector: MachineDetector | None = None
         self._verdict: bool = False  # the detector has decided
-        self._waiters: list[asyncio.Future[None]] = []
+        self._waiters = Waiters()
         self.ended = False
         transport.set_source(self._next_frame)
         transport.on_frame(self._received)
@@ -174,7 +175,7 @@ class MediaLeg:
             detector.push(frame)  # after its timing verdict it still listens for a beep
             if (detector.done and not self._verdict) or detector.beeped != beeped:
                 self._verdict = True
-                self._wake()
+                self._waiters.wake()
         if tone:
             self._listener = None  # a key press, not speech: forget the half-heard utterance
             return
@@ -193,7 +194,7 @@ class MediaLeg:
             if not self._greeting:
                 if self._pcm is not None and self._barge_speech:
                     self._stop_prompt("speech")
-                self._wake()
+                self._waiters.wake()
         if listener.done:
             self._listener = None
             utterance = listener.finish()
@@ -225,11 +226,11 @@ class MediaLeg:
         self._digits.append(digit)
         if self._pcm is not None and self._barge_dtmf:
             self._stop_prompt("dtmf")
-        self._wake()
+        self._waiters.wake()
 
     def _heard_utterance(self, pcm: bytes) -> None:
         if not self._want_speech:
-            self._wake()
+            self._waiters.wake()
             return
         self._recognising += 1
         release = hold_clock(self.clock)
@@ -247,14 +248,9 @@ class MediaLeg:
         else:
             result = task.result()
         self._utterances.append(result)
-        self._wake()
+        self._waiters.wake()
 
     # -- waiting ----------------------------------------------------------------------------
-    def _wake(self) -> None:
-        waiters, self._waiters = self._waiters, []
-        for waiter in waiters:
-            if not waiter.done():
-                waiter.set_result(None)
 
     def _check(self) -> None:
         if self.ended:
@@ -262,11 +258,10 @@ class MediaLeg:
 
     async def _wait(self, deadline: float | None) -> None:
         """Until something happens on the leg or `deadline` (clock seconds) passes."""
-        waiter = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
+        waiter = self._waiters.park()
         timer = None
         if deadline is not None:
-            timer = self.clock.call_later(deadline - self.clock.now(), self._wake)
+            timer = self.clock.call_later(deadline - self.clock.now(), self._waiters.wake)
         try:
             await waiter
         finally:
@@ -443,7 +438,7 @@ class MediaLeg:
         self.transport.close()
         if self.tap is not None:
             self.tap.close(until=until)
-        self._wake()
+        self._waiters.wake()
 
 
 def _heard(said: Transcript, *, barged_in: bool = False) -> Heard:

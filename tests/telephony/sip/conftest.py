@@ -4,15 +4,14 @@
 from __future__ import annotations
 
 import asyncio
-import random
 import shutil
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.ports import free_port, free_ports
 from tests.telephony.sip.media import Renderer, set_render, sip_media_kit
 from tests.telephony.sip.rtp_capture import write_pcap
 from voicebox.telephony.sip import SipConfig, SipGateway
@@ -24,33 +23,14 @@ needs_sipp = pytest.mark.skipif(SIPP is None, reason="sipp (Debian sip-tester) i
 SIPP_SECONDS = 60  # sipp's own global timeout: a stuck scenario fails, it never hangs the run
 
 
-def free_udp_port(*, even: bool = False) -> int:
-    """A UDP port free now (and, with `even`, its successor too, for sipp's media ports)."""
-    rng = random.Random()
-    while True:
-        if even:
-            port = rng.randrange(20000, 29998, 2)
-            try:
-                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as a, \
-                        socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as b:
-                    a.bind(("127.0.0.1", port))
-                    b.bind(("127.0.0.1", port + 2))
-            except OSError:
-                continue
-            return port
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            probe.bind(("127.0.0.1", 0))
-            return probe.getsockname()[1]
-
-
 class Sipp:
     """One sipp process running `scenario`; `wait()` gives its exit code (0: every call passed)."""
 
     def __init__(self, scenario: str, workdir: Path, *, calls: int = 1,
                  keys: dict[str, str] | None = None, remote: str | None = None,
                  extra: list[str] | None = None):
-        self.port = free_udp_port()
-        self.media_port = free_udp_port(even=True)
+        self.port = free_port()
+        self.media_port = free_ports(4, even=True)  # audio RTP/RTCP, video RTP/RTCP
         self.workdir = workdir
         self.args = [SIPP or "sipp", "-sf", str(workdir / scenario if (workdir / scenario).exists()
                                                 else SCENARIOS / scenario), "-i", "127.0.0.1",
@@ -114,7 +94,7 @@ def gateway_for(trunk_port: int, *, username: str | None = "alice",
                 password: str | None = "secret", timer_b: float = 32.0,
                 strip_plus: bool = False, trunk_host: str = "127.0.0.1",
                 inbound_from: str = "trunk") -> SipGateway:
-    rtp = free_udp_port(even=True)
+    rtp = free_ports(41, even=True)
     config = SipConfig(trunk_host=trunk_host, trunk_port=trunk_port, username=username,
                        password=password, bind_host="127.0.0.1", bind_port=0,
                        rtp_ports=(rtp, rtp + 40), strip_plus=strip_plus,

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
-import socket
 import wave
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.telephony.sip.conftest import free_udp_port, gateway_for
+from tests.ports import free_ports
+from tests.telephony.sip.conftest import gateway_for
 from tests.telephony.sip.media import set_render
 from tests.telephony.sip.test_outbound import tone_share
 from voicebox.media.audio import from_float
@@ -44,24 +44,6 @@ module_app		menu.so
 """
 
 
-def _tcp_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-        try:
-            tcp.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
-def free_sip_port() -> int:
-    """A port free for UDP and TCP, with the next one free for TCP: baresip listens on UDP and
-    TCP there and for TLS on the port after it (it gave up with 'Address already in use')."""
-    while True:
-        port = free_udp_port()
-        if port < 65535 and _tcp_free(port) and _tcp_free(port + 1):
-            return port
-
-
 async def one_khz(prompt: Prompt) -> bytes:
     t = np.arange(12000) / 8000  # 1.5 s
     return from_float(0.4 * np.sin(2 * np.pi * 1000 * t))
@@ -70,8 +52,9 @@ async def one_khz(prompt: Prompt) -> bytes:
 class Baresip:
     def __init__(self, workdir: Path):
         self.workdir = workdir
-        self.port = free_sip_port()
-        rtp = free_udp_port(even=True)
+        # baresip listens on UDP and TCP at its port, and for TLS on the next one
+        self.port = free_ports(2)
+        rtp = free_ports(21, even=True)
         (workdir / "config").write_text(CONFIG.format(sip_port=self.port, rtp_first=rtp,
                                                       rtp_last=rtp + 20, workdir=workdir))
         (workdir / "accounts").write_text(

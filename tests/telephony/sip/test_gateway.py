@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.telephony.sip.conftest import StartGateway, StartSipp, free_udp_port, needs_sipp
+from tests.ports import free_ports
+from tests.telephony.sip.conftest import StartGateway, StartSipp, needs_sipp
 from tests.telephony.sip.media import sip_media_kit
 from voicebox.errors import TelephonyError
 from voicebox.telephony.registry import create_gateway
@@ -74,7 +75,7 @@ async def test_options_keep_alive_and_stray_requests(sip_gateway: StartGateway) 
 async def test_registers_with_digest_refreshes_and_unregisters_at_stop(
         sipp: StartSipp) -> None:
     trunk = await sipp("uas_register.xml")
-    rtp = free_udp_port(even=True)
+    rtp = free_ports(11, even=True)
     gateway = SipGateway(SipConfig(
         trunk_host="127.0.0.1", trunk_port=trunk.port, username="alice", password="secret",
         bind_host="127.0.0.1", bind_port=0, rtp_ports=(rtp, rtp + 10), register=True),

@@ -9,12 +9,12 @@ import socket
 import numpy as np
 import pytest
 
+from tests.ports import free_port
 from tests.telephony.sip.conftest import (
     CALLER,
     TRUNK,
     StartGateway,
     TrunkCall,
-    free_udp_port,
     needs_sipp,
 )
 from tests.telephony.sip.rtp_capture import TONE_HZ, rtp_stream
@@ -142,7 +142,7 @@ async def test_silent_trunk_times_out_on_timer_b_after_retransmitting(
 
 async def test_no_free_rtp_port_fails_the_attempt_without_raising(
         sip_gateway: StartGateway) -> None:
-    gateway = await sip_gateway(free_udp_port(), timer_b=1.0)
+    gateway = await sip_gateway(free_port(), timer_b=1.0)
     first = gateway.config.rtp_ports[0]
     holders = []
     try:
@@ -162,7 +162,7 @@ async def test_no_free_rtp_port_fails_the_attempt_without_raising(
 
 async def test_unreachable_trunk_fails_with_the_timeout_not_a_hang(
         sip_gateway: StartGateway) -> None:
-    gateway = await sip_gateway(free_udp_port(), timer_b=1.0)  # nobody listens there
+    gateway = await sip_gateway(free_port(), timer_b=1.0)  # nobody listens there
     call = gateway.outbound(to="+79161234567", caller=CALLER)
     assert await call.dial("+79161234567", ring_seconds=20) is CallResult.FAILED
     assert call.error is not None and call.error.startswith("trunk did not respond")

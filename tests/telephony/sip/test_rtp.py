@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.telephony.sip.conftest import free_udp_port
+from tests.ports import free_ports
 from tests.telephony.sip.rtp_capture import tone
 from voicebox.media import g711
 from voicebox.telephony.base import VirtualClock
@@ -31,7 +31,7 @@ async def _until(predicate: Callable[[], bool], seconds: float = 10.0) -> None:
 
 
 def _pair() -> tuple[RtpTransport, RtpTransport]:
-    base = free_udp_port(even=True)
+    base = free_ports(11, even=True)
     pool = PortPool(base, base + 10)
     a, b = RtpTransport(pool.bind("127.0.0.1")), RtpTransport(pool.bind("127.0.0.1"))
     a.start(Media("127.0.0.1", b.local_port, PCMA, 101))
@@ -69,7 +69,7 @@ async def test_a_call_whose_sending_fails_does_not_stop_the_others() -> None:
     """Every call's RTP goes out in one pacer tick: one call's send raising (here a far-end port
     no socket can send to) ends that call's sending only."""
     a, b = _pair()
-    base = free_udp_port(even=True)
+    base = free_ports(5, even=True)
     broken = RtpTransport(PortPool(base, base + 4).bind("127.0.0.1"))
     try:
         received: list[bytes] = []
@@ -85,7 +85,7 @@ async def test_a_call_whose_sending_fails_does_not_stop_the_others() -> None:
 
 
 async def test_any_packet_size_is_cut_into_frames_and_a_new_ssrc_is_a_new_stream() -> None:
-    base = free_udp_port(even=True)
+    base = free_ports(5, even=True)
     transport = RtpTransport(PortPool(base, base + 4).bind("127.0.0.1"))
     transport.start(Media("127.0.0.1", 9, PCMU, 96))
     frames: list[tuple[bytes, float]] = []
@@ -133,7 +133,7 @@ def _udp_payloads(path: Path) -> list[bytes]:
 
 @pytest.mark.skipif(not (SIPP_PCAPS / "dtmf_2833_0.pcap").exists(), reason="no sip-tester pcaps")
 async def test_rfc_4733_captures_shipped_with_sipp_give_each_digit_once() -> None:
-    base = free_udp_port(even=True)
+    base = free_ports(5, even=True)
     transport = RtpTransport(PortPool(base, base + 4).bind("127.0.0.1"))
     digits: list[str] = []
     transport.on_dtmf(lambda event: digits.append(event.digit))
@@ -147,7 +147,7 @@ async def test_rfc_4733_captures_shipped_with_sipp_give_each_digit_once() -> Non
 
 def _ticked(clock: VirtualClock) -> tuple[RtpTransport, RtpBatch, socket.socket]:
     """A transport on a hand-driven pacer (ticks are `batch.tick(at)` calls), and its peer."""
-    base = free_udp_port(even=True)
+    base = free_ports(5, even=True)
     transport = RtpTransport(PortPool(base, base + 4).bind("127.0.0.1"), clock=clock,
                              the_pacer=FramePacer(clock))
     peer = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -215,7 +215,7 @@ async def test_packets_go_a_tick_after_they_are_made_and_a_digit_silences_the_ne
 async def test_calls_are_spread_over_the_phases_and_each_is_paced_every_20_ms() -> None:
     clock = VirtualClock()
     pacer = FramePacer(clock, phases=4)
-    base = free_udp_port(even=True)
+    base = free_ports(21, even=True)
     pool = PortPool(base, base + 20)
     asked: list[list[float]] = [[] for _ in range(8)]
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as peer:

@@ -1,5 +1,6 @@
 """Throw-away PostgreSQL databases, one per test session or benchmark run, so parallel runs
-never share tables (tests/conftest.py and bench/_common.py both use these)."""
+never share tables (tests/conftest.py and bench/_common.py both use these; here in the package,
+both import it as they import the rest of VoiceBox)."""
 
 from __future__ import annotations
 
