@@ -9,7 +9,8 @@ up: a speech-like 220 Hz tone, so every frame is encoded and the echo is heard a
 how many were answered, the rate reached, then `--hold` seconds with every call up: how late
 each RTP packet left (the clock read after every 25 `sendto`s, minus its 20 ms grid time;
 p50 / p99 / max over packets), ticks skipped, echoed packets received,
-and the CPU this process spent per call-second of media (the recording writer process's apart).
+the CPU this process spent per call-second of media (the recording writer process's apart),
+and the longest garbage-collector pause meanwhile.
 Every answered call is recorded as in production (a live tap through the writer process into a
 scratch folder); `recorded` counts the recordings complete on disk after hang-up, which must
 equal `answered`. First the floor: the pacer alone for `--hold` seconds, what the machine's
