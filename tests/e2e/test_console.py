@@ -375,7 +375,9 @@ def walk_through(page, steps: Steps, server: ConsoleServer) -> None:
 
     # The same call's path, drawn on its scenario.
     page.click("#trace-on-graph")
-    expect(node(page, "ivr1").locator(".state-node.lit")).to_be_visible()
+    # The first state every answered call plays (which later states it reached depends on the
+    # subscriber drawn for the call that happened to be opened: one may hang up early).
+    expect(node(page, "voicemessage1").locator(".state-node.lit")).to_be_visible()
     steps.shot("call-on-graph")
 
     # English on the switch; sign out revokes the tokens.
