@@ -259,3 +259,25 @@ async def test_rtp_from_a_host_that_is_not_the_far_end_is_dropped() -> None:
         batch.tick(0.02)
     transport.close()
     assert [d.digit for d in digits] == ["1"] and len(frames) == 1
+
+
+async def test_a_far_end_on_hold_at_0_0_0_0_gets_no_packets() -> None:
+    """c=0.0.0.0 (RFC 2543 hold) means "send nothing": Linux would deliver a datagram to that
+    address to a port on this machine."""
+    transport, batch, peer = _ticked(VirtualClock(auto_advance=False))
+    with peer:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        listener.bind(("0.0.0.0", 0))
+        listener.setblocking(False)
+        with listener:
+            transport.start(Media("0.0.0.0", listener.getsockname()[1], PCMA, 101))
+            for n in range(5):
+                batch.tick(n * 0.02)
+            with pytest.raises(BlockingIOError):
+                listener.recv(2048)
+            assert transport.packets_sent == 0
+            transport.start(Media("127.0.0.1", listener.getsockname()[1], PCMA, 101))  # resumed
+            for n in range(5, 10):
+                batch.tick(n * 0.02)
+            assert listener.recv(2048) and transport.packets_sent > 0
+    transport.close()
