@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
+from typing import Any
 
 from tests.telephony.sip.conftest import SCENARIOS, StartGateway, StartSipp, needs_sipp
 from tests.telephony.sip.rtp_capture import rtp_stream
 from tests.telephony.sip.test_outbound import tone_share
-from voicebox.telephony.base import CallLeg, CallResult, CallState, Heard, Prompt
+from voicebox.telephony.base import CallLeg, CallResult, CallState, Heard, Prompt, RemoteHangup
 
 pytestmark = needs_sipp
 
@@ -111,3 +113,32 @@ async def test_invite_without_sdp_gets_our_offer_and_the_ack_answers(
     assert share > 0.5 and codec == 0  # the ACK's PCMU answer is what we send
     assert await caller.wait() == 0, caller.log()
     assert call.state is CallState.ENDED
+
+
+async def test_a_caller_puts_us_on_hold_and_takes_us_back(
+        sipp: StartSipp, sip_gateway: StartGateway) -> None:
+    """re-INVITEs with a=sendonly, a=inactive, then a=sendrecv (RFC 3264): each answered with
+    the matching direction (sipp checks the bodies), and no RTP is sent while on hold."""
+    sent_at: dict[str, int] = {}
+    ended: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    async def handler(call: CallLeg) -> None:
+        assert await call.answer() is CallResult.ANSWERED
+        transport = call.transport  # type: ignore[attr-defined]
+        start = transport.start
+
+        def noted(media: Any) -> None:  # packets sent when each direction began
+            sent_at[media.direction] = transport.packets_sent
+            start(media)
+
+        transport.start = noted
+        with contextlib.suppress(RemoteHangup):
+            await call.collect(wait_seconds=30)
+        ended.set_result(transport.packets_sent)
+
+    caller = await sipp("uac_hold.xml", calling=await sip_gateway(on_incoming=handler))
+    assert await caller.wait() == 0, caller.log()
+    total = await asyncio.wait_for(ended, 10)
+    assert list(sent_at) == ["sendonly", "inactive", "sendrecv"]
+    assert sent_at["sendrecv"] - sent_at["sendonly"] <= 1  # a second on hold: nothing went
+    assert total - sent_at["sendrecv"] >= 20  # a second after it: audio again

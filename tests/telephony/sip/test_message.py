@@ -136,6 +136,29 @@ def test_sdp_answer_takes_the_offers_first_g711_and_its_event_type() -> None:
         sdp.parse(b"")
 
 
+def test_sdp_direction_is_read_and_answered_per_rfc_3264_with_a_rising_version() -> None:
+    head = b"v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+    audio = b"m=audio 4000 RTP/AVP 8\r\n"
+    assert sdp.parse(head + audio).direction == "sendrecv"
+    assert sdp.parse(head + audio + b"a=sendonly\r\n").direction == "sendonly"
+    assert sdp.parse(head + b"a=inactive\r\n" + audio).direction == "inactive"  # session level
+    assert sdp.parse(head + b"a=inactive\r\n" + audio + b"a=recvonly\r\n").direction == "recvonly"
+    session = sdp.LocalSession(host="127.0.0.1", port=30000)
+    first = session.answer(sdp.Media("10.0.0.1", 4000, sdp.PCMA, None))
+    again = session.answer(sdp.Media("10.0.0.1", 4000, sdp.PCMA, None))
+    held = session.answer(sdp.Media("10.0.0.1", 4000, sdp.PCMA, None, "sendonly")).decode()
+    assert first == again and b"a=sendrecv" in first  # nothing changed: the same version
+    assert "a=recvonly" in held and f" {session.session_id + 1} IN IP4" in held
+    for theirs, ours in (("recvonly", "sendonly"), ("inactive", "inactive")):
+        answer = session.answer(sdp.Media("10.0.0.1", 4000, sdp.PCMA, None, theirs)).decode()
+        assert f"a={ours}\r\n" in answer
+    assert not sdp.Media("10.0.0.1", 4000, sdp.PCMA, None, "sendonly").wants_audio
+    assert not sdp.Media("0.0.0.0", 4000, sdp.PCMA, None).wants_audio
+    assert sdp.Media("10.0.0.1", 4000, sdp.PCMA, None, "recvonly").wants_audio
+    assert not sdp.Media("10.0.0.1", 4000, sdp.PCMA, None, "inactive").sends_audio
+    assert sdp.Media("10.0.0.1", 4000, sdp.PCMA, None, "sendonly").sends_audio
+
+
 @pytest.mark.parametrize(("m_line", "c_line", "why"), [
     ("m=audio 99999 RTP/AVP 0", "c=IN IP4 10.0.0.1", "port"),
     ("m=audio 0 RTP/AVP 0", "c=IN IP4 10.0.0.1", "port"),  # a refused stream

@@ -261,16 +261,18 @@ async def test_rtp_from_a_host_that_is_not_the_far_end_is_dropped() -> None:
     assert [d.digit for d in digits] == ["1"] and len(frames) == 1
 
 
-async def test_a_far_end_on_hold_at_0_0_0_0_gets_no_packets() -> None:
-    """c=0.0.0.0 (RFC 2543 hold) means "send nothing": Linux would deliver a datagram to that
-    address to a port on this machine."""
+@pytest.mark.parametrize(("host", "direction"), [
+    ("0.0.0.0", "sendrecv"), ("127.0.0.1", "sendonly"), ("127.0.0.1", "inactive")])
+async def test_a_far_end_that_puts_us_on_hold_gets_no_packets(host: str, direction: str) -> None:
+    """a=sendonly / a=inactive, or c=0.0.0.0 (RFC 2543 hold, where Linux would deliver a
+    datagram to a port on this machine): nothing is sent until the next SDP asks again."""
     transport, batch, peer = _ticked(VirtualClock(auto_advance=False))
     with peer:
         listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         listener.bind(("0.0.0.0", 0))
         listener.setblocking(False)
         with listener:
-            transport.start(Media("0.0.0.0", listener.getsockname()[1], PCMA, 101))
+            transport.start(Media(host, listener.getsockname()[1], PCMA, 101, direction))
             for n in range(5):
                 batch.tick(n * 0.02)
             with pytest.raises(BlockingIOError):

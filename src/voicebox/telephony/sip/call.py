@@ -372,7 +372,7 @@ class SipCall(MediaDelegate, Leg):
             if current is not None:
                 offered = sdp.Media(offered.host, offered.port, current.codec_pt,
                                     offered.event_pt if offered.event_pt is not None
-                                    else current.event_pt)
+                                    else current.event_pt, offered.direction)
             self.transport.start(offered)
             current = offered
         if req.method == "INVITE":

@@ -106,7 +106,7 @@ class SipGateway:
         for call in list(self._calls.values()):
             transport = call.transport
             if (call.state is CallState.ANSWERED and not call.bridged and transport is not None
-                    and transport.media is not None
+                    and transport.media is not None and transport.media.sends_audio
                     and transport.silent_for() > self.rtp_timeout):
                 log.info("call %s: no RTP for %.0f s; hanging up", call.id, self.rtp_timeout)
                 call.error = f"no audio from the far end for {self.rtp_timeout:g} s"

@@ -55,9 +55,6 @@ RTP_MAX_BEHIND = 10
 # same one: a call's packets are still 20 ms apart, and no tick sends more than a quarter of
 # them (500 sends in one tick took 2.5 ms, the last packet that late every period).
 RTP_PHASES = 4
-# The far end's SDP address for "send nothing" (RFC 2543 hold, still sent by some trunks): a
-# datagram to it would reach a port on this very machine.
-ON_HOLD = "0.0.0.0"
 _END_REPEATS = 3  # RFC 4733 §2.5.1.4: the end packet goes three times
 _DIGIT_GAP_FRAMES = 3  # silence between two sent digits
 _MAX_READ = 2048  # bytes of one datagram (G.711 at 20 ms: 172)
@@ -234,7 +231,7 @@ class RtpTransport(FrameEnds):
 
     def _transmit(self, data: bytes) -> None:
         media = self._media
-        if media is None or self._closed or media.host == ON_HOLD:
+        if media is None or self._closed or not media.wants_audio:
             return
         try:  # no buffering: a full socket drops
             self._sock.sendto(data, (media.host, media.port))

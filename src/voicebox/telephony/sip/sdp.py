@@ -20,18 +20,36 @@ class SdpError(ValueError):
     """The far end's SDP has no usable audio stream (answered 488)."""
 
 
+DIRECTIONS = ("sendrecv", "sendonly", "recvonly", "inactive")
+_ANSWER_DIRECTION = {"sendrecv": "sendrecv", "sendonly": "recvonly", "recvonly": "sendonly",
+                     "inactive": "inactive"}  # RFC 3264 §6.1
+ON_HOLD = "0.0.0.0"  # RFC 2543 hold: "send nothing" (a datagram to it reaches this machine)
+
+
 @dataclass(frozen=True, slots=True)
 class Media:
-    """Where and how to send audio: the far end's address, the codec and the events' type."""
+    """Where and how to send audio: the far end's address, the codec and the events' type, and
+    the direction the far end asked for (`sendonly` / `inactive`: it puts us on hold)."""
 
     host: str
     port: int
     codec_pt: int
     event_pt: int | None
+    direction: str = "sendrecv"
 
     @property
     def law(self) -> str:
         return G711[self.codec_pt]
+
+    @property
+    def wants_audio(self) -> bool:
+        """Whether the far end takes our RTP now (not on hold)."""
+        return self.host != ON_HOLD and self.direction in ("sendrecv", "recvonly")
+
+    @property
+    def sends_audio(self) -> bool:
+        """Whether the far end said it sends RTP (a silent `inactive` hold is no lost peer)."""
+        return self.direction in ("sendrecv", "sendonly")
 
 
 @dataclass(slots=True)
@@ -42,17 +60,17 @@ class LocalSession:
     port: int
     session_id: int = 0
     version: int = 0
+    _described: tuple[str, ...] = ()  # what the last body said, but for its o= line
 
     def __post_init__(self) -> None:
         self.session_id = self.session_id or secrets.randbelow(2**31) + 1
         self.version = self.version or self.session_id
 
-    def describe(self, payload_types: list[int], event_pt: int | None) -> bytes:
+    def describe(self, payload_types: list[int], event_pt: int | None,
+                 direction: str = "sendrecv") -> bytes:
         """An SDP body offering (or answering with) `payload_types` and events on `event_pt`."""
         fmts = [*payload_types, *([event_pt] if event_pt is not None else [])]
         lines = [
-            "v=0",
-            f"o=VoiceBox {self.session_id} {self.version} IN IP4 {self.host}",
             "s=VoiceBox",
             f"c=IN IP4 {self.host}",
             "t=0 0",
@@ -61,14 +79,19 @@ class LocalSession:
         lines += [f"a=rtpmap:{pt} {_STATIC_NAMES[pt]}/8000" for pt in payload_types]
         if event_pt is not None:
             lines += [f"a=rtpmap:{event_pt} telephone-event/8000", f"a=fmtp:{event_pt} 0-16"]
-        lines += ["a=ptime:20", "a=sendrecv"]
-        return ("\r\n".join(lines) + "\r\n").encode()
+        lines += ["a=ptime:20", f"a={direction}"]
+        if self._described and tuple(lines) != self._described:
+            self.version += 1  # RFC 3264 §8: a changed description gets a higher version
+        self._described = tuple(lines)
+        head = ["v=0", f"o=VoiceBox {self.session_id} {self.version} IN IP4 {self.host}"]
+        return ("\r\n".join(head + lines) + "\r\n").encode()
 
     def offer(self) -> bytes:
         return self.describe([PCMA, PCMU], OUR_EVENT_PT)
 
     def answer(self, media: Media) -> bytes:
-        return self.describe([media.codec_pt], media.event_pt)
+        return self.describe([media.codec_pt], media.event_pt,
+                             _ANSWER_DIRECTION[media.direction])
 
 
 def parse(body: bytes) -> Media:
@@ -83,6 +106,7 @@ def parse(body: bytes) -> Media:
     formats: list[int] = []
     names: dict[int, str] = {}
     in_audio = False
+    session_direction = media_direction = None
     for raw in text.splitlines():
         line = raw.strip()
         if len(line) < 2 or line[1] != "=":
@@ -104,6 +128,11 @@ def parse(body: bytes) -> Media:
                     media_host = host
                 elif port is None:
                     session_host = host
+        elif kind == "a" and value in DIRECTIONS:
+            if in_audio:
+                media_direction = value
+            elif port is None:
+                session_direction = value
         elif kind == "a" and in_audio and value.startswith("rtpmap:"):
             pt_text, _, encoding = value[len("rtpmap:"):].partition(" ")
             if pt_text.isascii() and pt_text.isdigit():
@@ -117,7 +146,8 @@ def parse(body: bytes) -> Media:
         raise SdpError("SDP offers no G.711 codec (PCMA / PCMU)")
     event = next((pt for pt in formats if names.get(pt, "").startswith("telephone-event/8000")),
                  None)
-    return Media(host=host, port=port, codec_pt=_g711_of(codec, names) or codec, event_pt=event)
+    return Media(host=host, port=port, codec_pt=_g711_of(codec, names) or codec, event_pt=event,
+                 direction=media_direction or session_direction or "sendrecv")
 
 
 def _port(text: str) -> int:
