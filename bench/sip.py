@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 from _common import cpu_seconds
 
-from voicebox.gc_pauses import freeze_startup_objects
+from voicebox.gc_pauses import quiet_the_collector
 from voicebox.media.audio import from_float
 from voicebox.media.tap import RecordingTap
 from voicebox.media.tap_writer import TapWriter, shared_writer
@@ -280,7 +280,7 @@ async def main() -> None:
             bind_host="127.0.0.1", bind_port=0, rtp_ports=(30000, 30000 + 4 * max(levels))),
             media=MediaKit(prompts=LongPrompt(), taps=recordings))
         await gateway.start()
-        freeze_startup_objects()  # as `voicebox serve` and `worker` do
+        quiet_the_collector()  # as `voicebox serve` and `worker` do
         await asyncio.sleep(0.5)
         base = await floor(args.hold)
         print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.2f}; floor (the "

@@ -8,7 +8,7 @@ import typer
 import uvicorn
 
 from voicebox.config import get_settings
-from voicebox.gc_pauses import freeze_startup_objects
+from voicebox.gc_pauses import quiet_the_collector
 
 
 def register(app: typer.Typer) -> None:
@@ -31,5 +31,5 @@ def register(app: typer.Typer) -> None:
             from voicebox.dialer.runtime import embed
 
             embed(application)
-        freeze_startup_objects()
+        quiet_the_collector()
         uvicorn.run(application, host=host, port=port, log_level=settings.log_level.lower())

@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
         from voicebox.cli.common import fail, require_database
         from voicebox.dialer.jobs import parse_jobs
         from voicebox.dialer.runtime import run_worker
-        from voicebox.gc_pauses import freeze_startup_objects
+        from voicebox.gc_pauses import quiet_the_collector
 
         try:
             chosen = parse_jobs(jobs)
@@ -39,7 +39,7 @@ def register(app: typer.Typer) -> None:
         require_database(settings)
         logging.basicConfig(level=settings.log_level.upper(),
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        freeze_startup_objects()
+        quiet_the_collector()
         asyncio.run(run_worker(settings, worker_id=worker_id, concurrency=concurrency,
                                jobs=chosen))
 
