@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sipmessage import Request, Response
 
 from voicebox.errors import TelephonyError
+from voicebox.ids import is_ascii_digits
 from voicebox.telephony.base import (
     CallResult,
     CallState,
@@ -399,7 +400,7 @@ class SipCall(MediaDelegate, Leg):
         if (req.headers.get("Event") or "").split(";")[0].strip().lower() != "refer":
             return
         line = req.body.split(b"\n", 1)[0].decode("utf-8", "replace").split()
-        if len(line) >= 2 and line[0].upper() == "SIP/2.0" and line[1].isascii() and line[1].isdigit():
+        if len(line) >= 2 and line[0].upper() == "SIP/2.0" and is_ascii_digits(line[1]):
             self.notifies.put_nowait(int(line[1]))
 
     # Transfer.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sipmessage import Request
 
+from voicebox.ids import is_ascii_digits
+
 _DIGITS = "0123456789*#ABCD"
 
 
@@ -18,7 +20,7 @@ def parse_info_digit(req: Request) -> tuple[str, float] | None:
             name, value = name.strip().lower(), value.strip()
             if name == "signal":
                 signal = value
-            elif name == "duration" and value.isascii() and value.isdigit():
+            elif name == "duration" and is_ascii_digits(value):
                 duration = int(value) / 1000
         return _digit(signal, duration)
     if kind == "application/dtmf":
@@ -28,7 +30,7 @@ def parse_info_digit(req: Request) -> tuple[str, float] | None:
 
 def _digit(value: str, duration: float) -> tuple[str, float] | None:
     value = value.strip().upper()
-    if value.isascii() and value.isdigit() and len(value) > 1:
+    if is_ascii_digits(value) and len(value) > 1:
         number = int(value)  # some send the RFC 4733 event code: 10 = *, 11 = #
         value = _DIGITS[number] if number < len(_DIGITS) else ""
     if len(value) == 1 and value in _DIGITS:

@@ -11,6 +11,8 @@ import secrets
 
 from sipmessage import URI, Address, Request, Response
 
+from voicebox.ids import is_ascii_digits
+
 BRANCH_COOKIE = "z9hG4bK"
 USER_AGENT = "VoiceBox"
 ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, UPDATE"
@@ -48,7 +50,7 @@ def parse(data: bytes) -> SipMessage:
             unfolded.append(line)
     message = Request.parse(b"\r\n".join(unfolded) + b"\r\n\r\n")
     length = message.headers.get("Content-Length")
-    if length is not None and length.strip().isascii() and length.strip().isdigit():
+    if length is not None and is_ascii_digits(length.strip()):
         body = body[: int(length)]
     message.body = body
     missing = [name for name in _MANDATORY if message.headers.get(name) is None]

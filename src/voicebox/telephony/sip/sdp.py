@@ -10,6 +10,8 @@ import ipaddress
 import secrets
 from dataclasses import dataclass
 
+from voicebox.ids import ascii_int, is_ascii_digits
+
 PCMU, PCMA = 0, 8
 G711 = {PCMU: "ulaw", PCMA: "alaw"}
 _STATIC_NAMES = {PCMU: "PCMU", PCMA: "PCMA"}
@@ -119,7 +121,7 @@ def parse(body: bytes) -> Media:
             in_audio = len(parts) >= 4 and parts[0] == "audio" and parts[2].startswith("RTP/")
             if in_audio:
                 port = _port(parts[1])
-                formats = [int(f) for f in parts[3:] if f.isascii() and f.isdigit()]
+                formats = [int(f) for f in parts[3:] if is_ascii_digits(f)]
         elif kind == "c":
             parts = value.split()
             if len(parts) >= 3:
@@ -135,7 +137,7 @@ def parse(body: bytes) -> Media:
                 session_direction = value
         elif kind == "a" and in_audio and value.startswith("rtpmap:"):
             pt_text, _, encoding = value[len("rtpmap:"):].partition(" ")
-            if pt_text.isascii() and pt_text.isdigit():
+            if is_ascii_digits(pt_text):
                 names[int(pt_text)] = encoding.strip().lower()
     host = media_host or session_host
     if port is None or host is None:
@@ -152,10 +154,10 @@ def parse(body: bytes) -> Media:
 
 def _port(text: str) -> int:
     """The media port of an `m=` line (`port` or `port/count`); 0 is a refused stream."""
-    value = text.split("/")[0]
-    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 65536:
+    port = ascii_int(text.split("/")[0], low=1, high=65535)
+    if port is None:
         raise SdpError(f"SDP audio port {text!r} is not a usable port")
-    return int(value)
+    return port
 
 
 def _check_address(host: str) -> None:
