@@ -134,6 +134,7 @@ class RtpTransport(FrameEnds):
         self.packets_received = 0
         self.packets_refused = 0  # from a host that is not the far end
         self._peers: set[str] = set()  # the hosts RTP is taken from
+        self._target: tuple[str, int] | None = None  # where packets go (None: on hold)
         self.frames_from_source = 0  # frames the source gave (the rest went out as silence)
         self.started_at: float | None = None
         self.last_received: float | None = None
@@ -149,6 +150,7 @@ class RtpTransport(FrameEnds):
     def start(self, media: Media) -> None:
         """Begin sending to the far end's `media` (from its SDP); later calls re-target."""
         self._media = media
+        self._target = (media.host, media.port) if media.wants_audio else None
         self._peers.add(media.host)
         if self._closed:
             return
@@ -230,11 +232,11 @@ class RtpTransport(FrameEnds):
         return data
 
     def _transmit(self, data: bytes) -> None:
-        media = self._media
-        if media is None or self._closed or not media.wants_audio:
+        target = self._target
+        if target is None or self._closed:
             return
         try:  # no buffering: a full socket drops
-            self._sock.sendto(data, (media.host, media.port))
+            self._sock.sendto(data, target)
         except (BlockingIOError, InterruptedError):
             self.packets_dropped += 1
             return
