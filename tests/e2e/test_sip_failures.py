@@ -66,6 +66,7 @@ async def test_a_dead_trunk_fails_the_call_on_timer_b_with_a_recorded_cause(
     call ends as 503 with the cause in its trace, and the dialer goes on (no hang)."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
         silent.bind(("127.0.0.1", 0))
+        silent.settimeout(5)  # the INVITE is long queued by then: never a hang if it is not
         tenant = await make_tenant(balance=RICH)
         async with running_dialer(app, sip_settings(settings, silent.getsockname()[1]),
                                   ring_seconds=RING_SECONDS) as dialer:
