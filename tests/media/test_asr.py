@@ -17,8 +17,10 @@ from voicebox.media.asr import (
     NullRecognizer,
     RecognitionService,
     Transcript,
+    _pooled,
     _transcript,
     build_recognizer,
+    played_at,
     prompt_text,
     to_16k,
 )
@@ -109,6 +111,37 @@ def test_upsampling_keeps_the_tone_and_the_length():
     spectrum = np.abs(np.fft.rfft(out))
     assert np.fft.rfftfreq(16000, 1 / 16000)[spectrum.argmax()] == pytest.approx(1000, abs=2)
     assert np.abs(out[200:-200]).max() == pytest.approx(0.5, abs=0.02)
+
+
+def test_played_faster_is_shorter_and_higher():
+    t = np.arange(16000) / 16000
+    tone = (0.5 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)
+    for factor in (0.9, 1.1):
+        out = played_at(tone, factor)
+        assert len(out) == int(16000 / factor) and out.dtype == np.float32
+        peak = np.fft.rfftfreq(len(out), 1 / 16000)[np.abs(np.fft.rfft(out)).argmax()]
+        assert peak == pytest.approx(1000 * factor, abs=3)
+
+
+def test_readings_at_three_speeds_are_pooled():
+    """A digit read at two speeds of three outweighs a misreading heard at one; a reading heard
+    at one speed only keeps a third of its weight."""
+    as_heard = Transcript("Eight.", 0.7, "en", (("Eight.", 0.7), ("Six.", 0.3)))
+    slower = Transcript("Six.", 0.8, "en", (("Six.", 0.8), ("Big.", 0.2)))
+    faster = Transcript("6", 0.9, "en", (("6", 0.9), ("Eight.", 0.1)))
+    heard = _pooled([as_heard, slower, faster])
+    assert heard.text == "Six." and heard.confidence == pytest.approx(2.0 / 3, abs=0.001)
+    assert dict(heard.alternatives)["Eight."] == pytest.approx(0.8 / 3, abs=0.001)
+    assert sum(weight for _, weight in heard.alternatives) == pytest.approx(1.0, abs=0.01)
+
+
+def test_copies_of_a_silent_clip_add_nothing():
+    """Noise played faster may read as a word; the clip as heard decides that nothing was said."""
+    silent = Transcript(language="en", no_speech=0.9)
+    heard = _pooled([silent, Transcript("Nine.", 1.0, "en", (("Nine.", 1.0),))])
+    assert heard.text == "" and heard.alternatives == () and heard.no_speech == 0.9
+    half = _pooled([Transcript("Two.", 1.0, "en", (("Two.", 1.0),)), Transcript(language="en")])
+    assert half.text == "Two." and half.confidence == pytest.approx(0.5)
 
 
 class SlowRecognizer:

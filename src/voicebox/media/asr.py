@@ -3,7 +3,8 @@ and the process-wide `RecognitionService` that bounds how much recognition may w
 
 Decoding recipe (measured on 2 cores, docs/speech.md): int8, language forced, features of 10 s
 (1000 frames) instead of Whisper's 30 s, beam 5 with the hints as a `<|startofprev|>` prompt,
-the 5-best list kept, and text dropped when Whisper thinks there was no speech.
+the 5-best list kept, and text dropped when Whisper thinks there was no speech. An answer to a
+digit question is heard at three speeds and the n-best lists pooled.
 
 Expected digits are prompted as one-word sentences in a scrambled order («Семь. Два. Девять. …»),
 not as the list «один, два, три, …»: a list makes Whisper continue it ("two" came back as
@@ -43,6 +44,11 @@ _MAX_TOKENS = 64  # an answer is short; a runaway decode stops here
 _MAX_COMPRESSION = 2.4  # a reading more repetitive than this is a decoding loop, dropped
 # The order expected digits are prompted in: never a run up or down, so not a list to continue.
 _DIGIT_ORDER = "7294105836"
+# An answer to a digit question is also heard played 0.9 and 1.1 times as fast (tempo and pitch
+# together, as speed perturbation in training does) and the three n-best lists are pooled: a
+# voice that loses a digit's first consonant at one speed often keeps it at another, and a
+# non-number answer rarely turns into the same digit at all three (bench/asr.py, docs/speech.md).
+_DIGIT_SPEEDS = (0.9, 1.1)
 # Whisper's well-known inventions on noise and silence (subtitle credits and the like).
 _HALLUCINATIONS = (
     "субтитр", "продолжение следует", "редактор субтитров", "спасибо за просмотр",
@@ -144,6 +150,13 @@ def to_16k(pcm: Pcm) -> np.ndarray:
     delay = (len(_KERNEL) - 1) // 2  # output samples the filter lags by
     tail = np.zeros(delay // 2 + 1, dtype=np.float32)
     return Upsampler().push(np.concatenate([samples, tail]))[delay: delay + 2 * len(samples)]
+
+
+def played_at(audio: np.ndarray, factor: float) -> np.ndarray:
+    """`audio` played `factor` times as fast, tempo and pitch together (linear interpolation)."""
+    length = int(len(audio) / factor)
+    played = np.interp(np.arange(length) * factor, np.arange(len(audio)), audio)
+    return np.asarray(played, dtype=np.float32)
 
 
 def weights(scores: Sequence[float]) -> list[float]:
@@ -261,16 +274,20 @@ class WhisperRecognizer:
                 self._model.hf_tokenizer, True, task="transcribe", language=language)
         return tok
 
-    def features(self, pcm: Pcm) -> Any:
-        """The 10 s log-mel features of `pcm` (padded with silence or cut), as a StorageView."""
+    def features(self, *clips: np.ndarray) -> Any:
+        """The 10 s log-mel features of each 16 kHz clip (padded with silence or cut), as one
+        StorageView batch."""
         import ctranslate2
 
-        audio = to_16k(pcm)[: int(MAX_SECONDS * RATE)]
-        audio = np.pad(audio, (0, int(MAX_SECONDS * RATE) - len(audio)))
-        feats = self._model.feature_extractor(audio, padding=0)[:, :_FRAMES]
-        if feats.shape[1] < _FRAMES:
-            feats = np.pad(feats, ((0, 0), (0, _FRAMES - feats.shape[1])), mode="edge")
-        return ctranslate2.StorageView.from_array(np.ascontiguousarray(feats[None], np.float32))
+        batch = []
+        for clip in clips:
+            audio = np.pad(clip[: int(MAX_SECONDS * RATE)],
+                           (0, max(0, int(MAX_SECONDS * RATE) - len(clip))))
+            feats = self._model.feature_extractor(audio, padding=0)[:, :_FRAMES]
+            if feats.shape[1] < _FRAMES:
+                feats = np.pad(feats, ((0, 0), (0, _FRAMES - feats.shape[1])), mode="edge")
+            batch.append(feats)
+        return ctranslate2.StorageView.from_array(np.ascontiguousarray(np.stack(batch), np.float32))
 
     def prompt(self, language: str, hints: Sequence[str]) -> list[int]:
         tok = self.tokenizer(language)
@@ -285,14 +302,26 @@ class WhisperRecognizer:
             raise MediaError("the recogniser is not started")
         started = time.perf_counter()
         tok = self.tokenizer(language)
-        encoded = self._model.model.encode(self.features(pcm), to_cpu=False)
+        audio = to_16k(pcm)
+        digits = digit_rescue.expects_digits(language, hints)
+        clips = [audio, *(played_at(audio, factor) for factor in _DIGIT_SPEEDS)] if digits \
+            else [audio]
+        encoded = self._model.model.encode(self.features(*clips), to_cpu=False)
         prompt = self.prompt(language, hints)
-        result = self._model.model.generate(
-            encoded, [prompt], beam_size=self.beam, num_hypotheses=self.beam,
+        results = self._model.model.generate(
+            encoded, [prompt] * len(clips), beam_size=self.beam, num_hypotheses=self.beam,
             return_scores=True, return_no_speech_prob=True,
             max_length=min(len(prompt) + _MAX_TOKENS, 448),  # the prompt counts in the length
             suppress_blank=True,
-        )[0]
+        )
+        heard = _pooled([self._readings(result, tok, language) for result in results])
+        if heard.text and digits and digit_rescue.worth_scoring(heard.text):
+            heard = self.rescue_digit(encoded, prompt, heard)
+        return replace(heard, seconds=time.perf_counter() - started)
+
+    @staticmethod
+    def _readings(result: Any, tok: Any, language: str) -> Transcript:
+        """One clip's n-best list as a transcript."""
         texts: list[str | None] = []
         logliks, means = [], []
         for ids, score in zip(result.sequences_ids, result.scores, strict=True):
@@ -301,11 +330,7 @@ class WhisperRecognizer:
             texts.append(None if len(tokens) >= _MAX_TOKENS else tok.decode(tokens).strip())
             logliks.append(score * (len(tokens) + 1))  # scores are per-token means
             means.append(score)
-        heard = _transcript(texts, logliks, means, result.no_speech_prob, language, 0.0)
-        if heard.text and digit_rescue.expects_digits(language, hints) and \
-                digit_rescue.worth_scoring(heard.text):
-            heard = self.rescue_digit(encoded, prompt, heard)
-        return replace(heard, seconds=time.perf_counter() - started)
+        return _transcript(texts, logliks, means, result.no_speech_prob, language, 0.0)
 
     def rescue_digit(self, encoded: Any, prompt: list[int], heard: Transcript) -> Transcript:
         """`heard` with its meaningless top reading replaced by the digit word that explains the
@@ -317,15 +342,7 @@ class WhisperRecognizer:
                                     digit_rescue.listed_digit(heard.alternatives))
         if digit is None:
             return heard
-        readings = [(digit, heard.confidence), *heard.alternatives[1:]]
-        merged: dict[str, list[Any]] = {}
-        for text, weight in readings:
-            entry = merged.setdefault(_fold(_key(text)), [text, 0.0])
-            entry[1] += weight
-        ranked = sorted(((text, round(weight, 4)) for text, weight in merged.values()),
-                        key=lambda item: -item[1])
-        return replace(heard, text=ranked[0][0], confidence=ranked[0][1],
-                       alternatives=tuple(ranked))
+        return _ranked(heard, [(digit, heard.confidence), *heard.alternatives[1:]])
 
     def score(self, pcm: Pcm, language: str, candidates: Sequence[str],
               hints: Sequence[str] = ()) -> list[float]:
@@ -333,7 +350,7 @@ class WhisperRecognizer:
         prompt (bench/asr.py compares closed-set scoring with free decoding)."""
         if self._model is None:
             raise MediaError("the recogniser is not started")
-        encoded = self._model.model.encode(self.features(pcm), to_cpu=True)
+        encoded = self._model.model.encode(self.features(to_16k(pcm)), to_cpu=True)
         return self.likelihoods(encoded, self.prompt(language, hints), language, candidates)
 
     def likelihoods(self, encoded: Any, prompt: list[int], language: str,
@@ -348,8 +365,9 @@ class WhisperRecognizer:
         tok = self.tokenizer(language)
         forms = [[*tok.encode(" " + text.strip()[:1].upper() + text.strip()[1:]), tok.eot]
                  for text in candidates]
+        first = np.array(encoded)[:1]  # the clip as heard, not its speed-changed copies
         batch = ctranslate2.StorageView.from_array(
-            np.ascontiguousarray(np.repeat(np.array(encoded), len(forms), axis=0)))
+            np.ascontiguousarray(np.repeat(first, len(forms), axis=0)))
         results = self._model.model.align(batch, prompt, forms, [_FRAMES] * len(forms))
         return [sum(math.log(max(p, 1e-9)) for p in list(result.text_token_probs)[:-1])
                 for result in results]
@@ -402,6 +420,32 @@ def _transcript(
         text=best, confidence=confidence, language=language, alternatives=alternatives,
         no_speech=round(no_speech, 4), seconds=seconds,
     )
+
+
+def _ranked(heard: Transcript, readings: Sequence[tuple[str, float]]) -> Transcript:
+    """`heard` with `readings` folded (one entry per number or spelling, weights summed) and
+    ranked: the heaviest is the text, its weight the confidence."""
+    merged: dict[str, list[Any]] = {}
+    for text, weight in readings:
+        entry = merged.setdefault(_fold(_key(text)), [text, 0.0])
+        entry[1] += weight
+    ranked = sorted(((text, round(weight, 4)) for text, weight in merged.values()),
+                    key=lambda item: -item[1])
+    if not ranked:
+        return replace(heard, text="", confidence=0.0, alternatives=())
+    return replace(heard, text=ranked[0][0], confidence=ranked[0][1], alternatives=tuple(ranked))
+
+
+def _pooled(heard: Sequence[Transcript]) -> Transcript:
+    """The first transcript (the clip as heard) with the n-best lists of all of them pooled:
+    each reading's weight averaged over the clips (a clip that heard nothing adds none). When the
+    clip as heard is silent, so is the result: speed-changed copies of noise must not invent an
+    answer."""
+    first = heard[0]
+    if len(heard) == 1 or not first.text:
+        return first
+    readings = [(text, weight / len(heard)) for one in heard for text, weight in one.alternatives]
+    return _ranked(first, readings)
 
 
 class RecognitionService:
