@@ -98,6 +98,72 @@ async def test_too_long_is_rejected(tmp_path: Path) -> None:
         await load_audio(src, max_seconds=2)
 
 
+async def test_a_telephony_wav_is_read_without_a_subprocess(tmp_path: Path, monkeypatch) -> None:
+    async def no_tools(args: list[str], *, piped_stdin: bool) -> None:
+        raise AssertionError(f"{args[0]} started for a telephony WAV")
+
+    pcm = (await load_audio_tone(440)) * 2
+    src = tmp_path / "phone.wav"
+    src.write_bytes(wav_bytes(pcm))
+    monkeypatch.setattr(audio, "_spawn", no_tools)
+    assert await load_audio(src) == pcm
+    with pytest.raises(MediaError, match=r"longer than 1 s \(it lasts 2 s\)"):
+        await load_audio(src, max_seconds=1)
+    src.write_bytes(wav_bytes(b""))
+    with pytest.raises(MediaError, match="contains no audio"):
+        await load_audio(src)
+
+
+async def test_a_telephony_wav_cut_short_or_lying_about_its_size_is_corrupt(tmp_path: Path) -> None:
+    """Left to ffmpeg, which refuses them as it refuses any other cut WAV."""
+    whole = wav_bytes(await load_audio_tone(440))
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(whole[:10001])
+    with pytest.raises(MediaError, match=r"cut\.wav is corrupt"):
+        await load_audio(cut)
+    liar = bytearray(whole)
+    liar[40:44] = (0xFFFFFFF0).to_bytes(4, "little")  # the data chunk claims 4 GB
+    cut.write_bytes(bytes(liar))
+    with pytest.raises(MediaError, match=r"cut\.wav is corrupt"):
+        await load_audio(cut)
+
+
+async def test_a_two_hour_file_is_refused_reading_only_the_cap(tmp_path: Path) -> None:
+    """Sparse files: 2 h claimed and present, yet only max_seconds + 1 s is read or probed."""
+    for name, rate in (("phone.wav", SAMPLE_RATE), ("wide.wav", 16000)):
+        src = tmp_path / name
+        src.write_bytes(wav_bytes(b"", rate=rate))
+        with src.open("r+b") as out:
+            size = 7200 * rate * 2
+            out.seek(4)
+            out.write((36 + size).to_bytes(4, "little"))
+            out.seek(40)
+            out.write(size.to_bytes(4, "little"))
+            out.truncate(44 + size)
+        with pytest.raises(MediaError, match=r"longer than 600 s \(it lasts 7200 s\)"):
+            await load_audio(src)
+
+
+def video_only(path: Path) -> Path:
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
+                    "testsrc=d=1:s=32x32", "-c:v", "libtheora", str(path)], check=True)
+    return path
+
+
+async def test_a_file_without_an_audio_stream_says_so(tmp_path: Path) -> None:
+    with pytest.raises(MediaError, match=r"video\.ogg: contains no audio stream"):
+        await load_audio(video_only(tmp_path / "video.ogg"))
+
+
+@pytest.mark.parametrize("name", ["concat:tone.wav", "-i.wav"])
+async def test_a_file_name_is_never_an_ffmpeg_protocol_or_option(
+        tmp_path: Path, monkeypatch, name: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    make_tone(tmp_path / "tone.wav", seconds=0.5)
+    (tmp_path / name).write_bytes((tmp_path / "tone.wav").read_bytes())
+    assert duration(await load_audio(Path(name))) == pytest.approx(0.5, abs=0.02)
+
+
 async def test_transform_tempo_and_pitch() -> None:
     tone = (await load_audio_tone(1000))
     faster = await transform(tone, rate=SAMPLE_RATE, tempo=2.0)

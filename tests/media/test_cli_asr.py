@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.media.conftest import quiet
-from voicebox.media.audio import write_wav
+from voicebox.media.audio import compress, wav_bytes, write_wav
 from voicebox.media.caller_voices import over_the_line
 
 VOICEBOX = str(Path(sys.executable).with_name("voicebox"))
@@ -18,10 +18,15 @@ VOICEBOX = str(Path(sys.executable).with_name("voicebox"))
 def run(args, model_dir, tmp_path, **env):
     environment = {**os.environ, "VOICEBOX_DATA_DIR": str(tmp_path / "data"),
                    "VOICEBOX_ASR_MODEL_DIR": str(model_dir), **env}
-    done = subprocess.run([VOICEBOX, "asr", *map(str, args)], capture_output=True, text=True,
-                          env=environment, timeout=300)
+    done = subprocess.run([VOICEBOX, "asr", *map(os.fsencode, args)], capture_output=True,
+                          text=True, env=environment, timeout=300)
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
     return done.returncode, lines, done.stderr
+
+
+def sox(src: Path, dest: Path, *options: str) -> Path:
+    subprocess.run(["sox", str(src), *options, str(dest)], check=True)
+    return dest
 
 
 @pytest.fixture
@@ -35,7 +40,7 @@ def wavs(tmp_path, caller_phrases):
     files["empty"] = write_wav(tmp_path / "empty.wav", b"")
     files["broken"] = tmp_path / "broken.wav"
     files["broken"].write_bytes(b"RIFF not really a wave")
-    files["stereo"] = write_wav(tmp_path / "stereo.wav", quiet(1.0), channels=2)
+    files["stereo"] = write_wav(tmp_path / "stereo.wav", quiet(1.0), channels=2, rate=16000)
     return files
 
 
@@ -52,9 +57,89 @@ def test_transcribe_prints_one_line_per_file_and_fails_only_the_unreadable(
     assert spoken["intent"] == "refuse" and "интересно" in spoken["text"].lower()
     assert silent == {"file": str(wavs["silent"]), "text": "", "confidence": 0.0, "intent": "",
                       "digits": ""}
-    assert empty["text"] == ""
-    assert set(broken) == set(stereo) == set(missing) == {"file", "error"}
-    assert "8000 Hz mono" in stereo["error"]
+    assert stereo == {**silent, "file": str(wavs["stereo"])}  # 16 kHz stereo is converted
+    assert set(broken) == set(empty) == set(missing) == {"file", "error"}
+    assert empty["error"] == "empty.wav: contains no audio"
+
+
+async def test_telephone_recordings_in_any_format_are_heard(wavs, whisper_dir, tmp_path):
+    """μ-law and A-law WAV as call recorders write them, wide-band, stereo, 8-bit, MP3, OGG."""
+    src = wavs["neint"]
+    files = [
+        sox(src, tmp_path / "ulaw.wav", "-e", "u-law"),
+        sox(src, tmp_path / "alaw.wav", "-e", "a-law"),
+        sox(src, tmp_path / "cd.wav", "-r", "44100", "-c", "2"),
+        sox(src, tmp_path / "8bit.wav", "-r", "16000", "-b", "8"),
+        await compress(src, tmp_path / "neint.mp3"),
+        await compress(src, tmp_path / "neint.ogg"),
+    ]
+    code, lines, stderr = run(["transcribe", *files, "--language", "ru", "--expect", "intents"],
+                              whisper_dir, tmp_path)
+    assert code == 0 and stderr == ""
+    assert [line["file"] for line in lines] == list(map(str, files))
+    assert [line["intent"] for line in lines] == ["refuse"] * len(files)
+
+
+def bad_inputs(tmp_path: Path) -> dict[str, Path]:
+    """One of each file a user or an attacker may hand the command, and none it can hear."""
+    one_second = wav_bytes(quiet(1.0), rate=16000)
+    files = {name: tmp_path / name for name in (
+        "missing.wav", "folder", "pipe.wav", "zero.wav", "text.wav", "cut.wav", "liar.wav",
+        "header-only.wav", "two-hours.wav", "long.ogg", "video.ogg", "flac.wav")}
+    files["folder"].mkdir()
+    os.mkfifo(files["pipe.wav"])
+    files["zero.wav"].write_bytes(b"")
+    files["text.wav"].write_text("this is not audio\n" * 100)
+    files["cut.wav"].write_bytes(one_second[:10001])
+    liar = bytearray(one_second)
+    liar[40:44] = (0xFFFFFFF0).to_bytes(4, "little")  # a data chunk claiming 4 GB
+    files["liar.wav"].write_bytes(bytes(liar))
+    files["header-only.wav"].write_bytes(one_second[:44])
+    two_hours = 7200 * 8000 * 2  # sparse: costs no disk, must cost no memory either
+    head = bytearray(wav_bytes(b""))
+    head[4:8], head[40:44] = (36 + two_hours).to_bytes(4, "little"), two_hours.to_bytes(4, "little")
+    with files["two-hours.wav"].open("wb") as out:
+        out.write(head)
+        out.truncate(44 + two_hours)
+    for name, source, codec in (("long.ogg", "anullsrc=r=8000:cl=mono:d=700", "libopus"),
+                                ("video.ogg", "testsrc=d=1:s=32x32", "libtheora")):
+        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", source,
+                        "-c", codec, str(files[name])], check=True)
+    subprocess.run(["sox", "-n", "-t", "flac", str(files["flac.wav"]), "synth", "1", "sine",
+                    "440"], check=True)
+    files["latin1"] = tmp_path / os.fsdecode(b"\xe9t\xe9.wav")  # not UTF-8
+    files["latin1"].write_bytes(b"RIFF")
+    return files
+
+
+@pytest.mark.parametrize("command", ["transcribe", "detect"])
+def test_bad_inputs_each_get_a_clear_error_without_the_model(tmp_path, command):
+    """Recognition is off: it is never reached, since no file can be heard."""
+    files = bad_inputs(tmp_path)
+    code, lines, stderr = run([command, *files.values()], tmp_path / "no-model", tmp_path,
+                              VOICEBOX_ASR="off")
+    assert code == 1 and stderr == ""
+    assert all(set(line) == {"file", "error"} for line in lines)
+    errors = {Path(line["file"]).name: line["error"] for line in lines}
+    assert list(errors) == [path.name for path in files.values()]
+    assert not [error for error in errors.values() if str(tmp_path) in error]  # no paths
+    latin1 = files["latin1"].name
+    for name, start in {  # after a colon, what ffmpeg said
+        "missing.wav": "missing.wav: No such file or directory",
+        "folder": "folder: is a directory",
+        "pipe.wav": "pipe.wav: not a regular file",
+        "zero.wav": "zero.wav: the file is empty",
+        "text.wav": "text.wav is not a readable audio file: text.wav: ",
+        "cut.wav": "cut.wav is corrupt: ",
+        "liar.wav": "liar.wav is corrupt: ",
+        "header-only.wav": "header-only.wav: contains no audio",
+        "two-hours.wav": "two-hours.wav: longer than 600 s (it lasts 7200 s)",
+        "long.ogg": "long.ogg: longer than 600 s (it lasts 700 s)",
+        "video.ogg": "video.ogg: contains no audio stream",
+        "flac.wav": "flac.wav: unsupported audio format 'flac'; expected one of WAV, MP3, OGG",
+        latin1: f"{latin1} is not a readable audio file: \ufffdt\ufffd.wav: ",
+    }.items():
+        assert errors[name].startswith(start), errors[name]
 
 
 def test_transcribe_digits_and_detect(wavs, whisper_dir, tmp_path):

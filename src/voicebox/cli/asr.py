@@ -1,8 +1,11 @@
-"""`voicebox asr transcribe | detect`: the recogniser and the machine detector on WAV files, one
+"""`voicebox asr transcribe | detect`: the recogniser and the machine detector on audio files, one
 JSON line per file (the stable surface scripts and the bench rely on).
 
+Any WAV / MP3 / OGG the project's decoder reads (`load_audio`) is heard as the telephone would
+carry it (8 kHz mono 16-bit); a file already in that format is read without a subprocess.
 Exit codes: 0 all files done, 1 some file could not be read (its line carries `error`),
-2 recognition is off or unavailable.
+2 recognition is off or unavailable (found at the first readable file, so a run of unreadable
+files never loads the model).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import json
+import stat
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,12 +24,12 @@ from voicebox.engine.matching import dictionary_intent, pooled_confidence, under
 from voicebox.errors import MediaError
 from voicebox.media.amd import AmdTiming, MachineDetector
 from voicebox.media.asr import RecognitionService, Recognizer, start_service
-from voicebox.media.audio import read_prompt
+from voicebox.media.audio import Pcm, load_audio
 from voicebox.media.listen import FRAME_BYTES, Listener
 from voicebox.scenario_language.keywords import DIGIT_HINTS, INTENTS, spoken_digits
 from voicebox.telephony.base import Heard
 
-app = typer.Typer(help="Speech recognition and answering-machine detection on WAV files.",
+app = typer.Typer(help="Speech recognition and answering-machine detection on audio files.",
                   no_args_is_help=True)
 
 
@@ -40,7 +44,37 @@ class Expect(enum.StrEnum):
 
 
 def _emit(value: dict[str, Any]) -> None:
-    typer.echo(json.dumps(value, ensure_ascii=False))
+    line = json.dumps(value, ensure_ascii=False)
+    try:
+        line.encode()
+    except UnicodeEncodeError:  # a file name that is not UTF-8: escaped, still one JSON line
+        line = json.dumps(value)
+    typer.echo(line)
+
+
+async def read_input(path: Path, *, max_seconds: float) -> Pcm:
+    """A file given on the command line → telephony PCM; MediaError saying what is wrong.
+
+    A file longer than `max_seconds` (the uploads' limit, 10 minutes by default) is refused
+    rather than cut: recognition hears one answer (at most 10 s of speech) and detection the
+    first seconds, so a longer file is most likely the wrong one; and the limit bounds what a
+    file costs (10 minutes: 10 MB of PCM, about 3 s of voice-activity detection)."""
+    await asyncio.to_thread(_check_file, path)
+    return await load_audio(path, max_seconds=max_seconds)
+
+
+def _check_file(path: Path) -> None:
+    name = path.name or str(path)
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise MediaError(f"{name}: {exc.strerror or exc}") from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise MediaError(f"{name}: is a directory")
+    if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
+        raise MediaError(f"{name}: not a regular file")
+    if info.st_size == 0:
+        raise MediaError(f"{name}: the file is empty")
 
 
 def _frames(pcm: bytes) -> list[bytes]:
@@ -98,26 +132,27 @@ async def detect_file(service: Recognizer, pcm: bytes, *, language: str,
 
 async def _run(files: list[Path], work: Any) -> int:
     settings = get_settings()
-    try:
-        service: RecognitionService = await start_service(settings)
-    except MediaError as exc:
-        return _off(str(exc))
-    if not service.enabled:
-        return _off("speech recognition is off (VOICEBOX_ASR=off or no model)")
+    service: RecognitionService | None = None
     failed = False
     try:
         for path in files:
             try:
-                pcm = read_prompt(path)
-            except (MediaError, OSError) as exc:
+                pcm = await read_input(path, max_seconds=settings.audio_max_seconds)
+            except MediaError as exc:
                 failed = True
-                message = exc.message if isinstance(exc, MediaError) else (
-                    f"{path.name}: {exc.strerror or exc}")
-                _emit({"file": str(path), "error": message})
+                _emit({"file": str(path), "error": exc.message})
                 continue
+            if service is None:  # the model loads only once there is something to hear
+                try:
+                    service = await start_service(settings)
+                except MediaError as exc:
+                    return _off(str(exc))
+                if not service.enabled:
+                    return _off("speech recognition is off (VOICEBOX_ASR=off or no model)")
             _emit({"file": str(path), **await work(service, pcm)})
     finally:
-        await service.close()
+        if service is not None:
+            await service.close()
     return 1 if failed else 0
 
 
@@ -126,7 +161,8 @@ def _off(reason: str) -> int:
     return 2
 
 
-FilesArg = Annotated[list[Path], typer.Argument(help="8 kHz mono 16-bit WAV files")]
+FilesArg = Annotated[list[Path], typer.Argument(
+    help="WAV (any rate and channels; PCM, μ-law, A-law), MP3 or OGG files")]
 LanguageOpt = Annotated[Language, typer.Option("--language", help="what the speakers speak")]
 
 
