@@ -8,7 +8,11 @@ confident enough), false digits (the intent answers heard again with the digit h
 read from them is a false match), the AMD confusion, latency (median, p90) and utterances per
 second, with the machine's load average.
 
-    .venv/bin/python bench/asr.py [--quick] [--threads 2] [--seed 1]
+    .venv/bin/python bench/asr.py [--quick] [--threads 2] [--seed 1] [--seeds 1,2,3]
+
+`--seeds` makes the set once per seed (the same phrases and voices, other noise, level and
+lead-in) and pools the counts: 20 digits a language a seed is coarse (one sample is 5 points),
+so the pooled row and the per-seed digit rows say more than one seed.
 """
 
 from __future__ import annotations
@@ -130,17 +134,20 @@ async def main() -> None:
     parser.add_argument("--quick", action="store_true", help="half the set")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seeds", default="", help="comma-separated seeds, pooled (overrides --seed)")
     parser.add_argument("--no-closed", action="store_true", help="skip closed-set scoring")
     parser.add_argument("--readings", action="store_true",
                         help="print every digit sample's voice and n-best readings")
     args = parser.parse_args()
-    rng = random.Random(args.seed)
+    seeds = [int(seed) for seed in args.seeds.split(",") if seed.strip()] or [args.seed]
     load_before = os.getloadavg()
 
     speech = CallerSpeech()
-    # (kind, language, label, voice, pcm on the line)
-    samples: list[tuple[str, str, str, str, bytes]] = []
-    for language, voices in CALLER_VOICES.items():
+    # (seed, kind, language, label, voice, pcm on the line)
+    samples: list[tuple[int, str, str, str, str, bytes]] = []
+    rngs = {seed: random.Random(seed) for seed in seeds}  # one per seed, as with --seed alone
+    for seed, (language, voices) in ((s, v) for s in seeds for v in CALLER_VOICES.items()):
+        rng = rngs[seed]
         items = [("intent", code, text, n) for n, (code, text) in enumerate(INTENT_SET[language])]
         items += [("digit", str(i), word, i + shift) for shift in (0, 1)
                   for i, word in enumerate(DIGIT_SET[language])]
@@ -149,16 +156,16 @@ async def main() -> None:
         for kind, label, text, n in items:
             voice = voices[n % len(voices)]
             pcm = await speech.say(text, language, voice)
-            samples.append((kind, language, label, voice.label, over_the_line(
+            samples.append((seed, kind, language, label, voice.label, over_the_line(
                 pcm, rng, snr_db=rng.uniform(18, 30), gain=rng.uniform(0.3, 1.0))))
         for n, (label, text, beep) in enumerate(GREETINGS[language]):
             voice = voices[(n + 1) % len(voices)]
             pcm = await speech.say(text, language, voice)
             if beep:
                 pcm += bytes(4000) + BEEP
-            samples.append(("amd", language, label, voice.label,
+            samples.append((seed, "amd", language, label, voice.label,
                             over_the_line(pcm, rng) + bytes(16000)))
-        samples.append(("amd", language, "unknown", "", bytes(48000)))
+        samples.append((seed, "amd", language, "unknown", "", bytes(48000)))
     await speech.close()
 
     model = ensure_whisper_base(Path(tempfile.gettempdir()) / "voicebox-bench" / "whisper-base")
@@ -177,7 +184,8 @@ async def main() -> None:
     run_started = time.perf_counter()
     decoded = 0
     readings = []
-    for kind, language, label, voice_label, pcm in samples:
+    seed_digits: Counter[tuple[int, str]] = Counter()
+    for seed, kind, language, label, voice_label, pcm in samples:
         if kind == "amd":
             detector = MachineDetector(timing, recognizer=recognizer, language=language)
             for i in range(0, len(pcm) - 319, 320):
@@ -236,6 +244,7 @@ async def main() -> None:
             digit_total[language] += 1
             said = ivr_digits(heard) if heard else ""
             digit_ok[language] += said == label
+            seed_digits[(seed, language)] += said == label
             readings.append(f"{language} {label} {voice_label:22} {'ok ' if said == label else 'MISS'}"
                             f" {[(t, round(w, 2)) for t, w in heard.alternatives[:4]] if heard else []}")
             if said != label:
@@ -259,7 +268,7 @@ async def main() -> None:
 
     print(f"load average before {load_before[0]:.1f}, after {os.getloadavg()[0]:.1f} "
           f"on {os.cpu_count()} cores; model load {load_seconds:.1f} s; "
-          f"{len(samples)} samples")
+          f"{len(samples)} samples, seeds {','.join(map(str, seeds))}")
     print(f"{'':36} {'ru':>22} {'en':>22} {'all':>22}")
     rows = [("intents, free + hints", free_ok, total),
             ("intents, closed set", closed_ok, total),
@@ -271,6 +280,12 @@ async def main() -> None:
             continue
         print(f"{name:36} {pct(ok['ru'], whole['ru']):>22} {pct(ok['en'], whole['en']):>22} "
               f"{pct(sum(ok.values()), sum(whole.values())):>22}")
+    if len(seeds) > 1:
+        per_language = Counter(language for _, kind, language, *_ in samples if kind == "digit")
+        for seed in seeds:
+            whole = {language: count // len(seeds) for language, count in per_language.items()}
+            print(f"{f'digits, seed {seed}':36} {pct(seed_digits[(seed, 'ru')], whole.get('ru', 0)):>22} "
+                  f"{pct(seed_digits[(seed, 'en')], whole.get('en', 0)):>22}")
     print(f"agree↔refuse flips: free {flips}" +
           ("" if args.no_closed else f", closed set {closed_flips}"))
     labels = ["human", "machine", "assistant", "unknown"]

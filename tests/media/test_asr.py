@@ -98,8 +98,12 @@ def test_a_runaway_reading_takes_no_weight():
 
 
 @pytest.mark.parametrize("audio", [quiet(2.0), noise(2.0, 0.05)], ids=["silence", "noise"])
-async def test_silence_and_noise_give_no_words(whisper, audio):
-    heard = await whisper.transcribe(audio, language="ru", hints=RU_HINTS)
+@pytest.mark.parametrize(("language", "hints"), [
+    ("ru", RU_HINTS), ("en", DIGIT_HINTS["en"]), ("ru", DIGIT_HINTS["ru"]),
+], ids=["intents", "en-digits", "ru-digits"])
+async def test_silence_and_noise_give_no_words(whisper, audio, language, hints):
+    """Also under the digit prompt, where the utterance is heard at three speeds."""
+    heard = await whisper.transcribe(audio, language=language, hints=hints)
     assert heard.text == "" and heard.alternatives == ()
 
 

@@ -49,6 +49,9 @@ _DIGIT_ORDER = "7294105836"
 # voice that loses a digit's first consonant at one speed often keeps it at another, and a
 # non-number answer rarely turns into the same digit at all three (bench/asr.py, docs/speech.md).
 _DIGIT_SPEEDS = (0.9, 1.1)
+# Below this peak (about −48 dBFS) a clip is silence: not decoded at all, since under a digit
+# prompt Whisper reads pure silence as a digit ("Eight." at 0.49, no-speech 0.54).
+SILENT_PEAK = 0.004
 # Whisper's well-known inventions on noise and silence (subtitle credits and the like).
 _HALLUCINATIONS = (
     "субтитр", "продолжение следует", "редактор субтитров", "спасибо за просмотр",
@@ -303,6 +306,9 @@ class WhisperRecognizer:
         started = time.perf_counter()
         tok = self.tokenizer(language)
         audio = to_16k(pcm)
+        if not len(audio) or float(np.abs(audio).max()) < SILENT_PEAK:
+            return Transcript(language=language, no_speech=1.0,
+                              seconds=time.perf_counter() - started)
         digits = digit_rescue.expects_digits(language, hints)
         clips = [audio, *(played_at(audio, factor) for factor in _DIGIT_SPEEDS)] if digits \
             else [audio]

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from voicebox.errors import MediaError
-from voicebox.media.asr import MAX_SECONDS, Upsampler
+from voicebox.media.asr import MAX_SECONDS, SILENT_PEAK, Upsampler
 
 FRAME_SECONDS = 0.02
 FRAME_BYTES = 320  # 20 ms at 8 kHz, 16-bit
@@ -30,7 +30,7 @@ SPEECH_ON = 0.5  # a window this likely to be speech starts a word
 SPEECH_OFF = 0.35  # below this a word has ended (hysteresis)
 _QUIET_PEAK = 0.25  # quieter speech than this peak is raised before the VAD …
 _MAX_GAIN = 8.0  # … by at most this much (18 dB)
-_FLOOR = 0.004  # below this peak a frame is silence and raises nothing
+_FLOOR = SILENT_PEAK  # below this peak a frame is silence and raises nothing
 
 _session: Any = None
 _session_lock = threading.Lock()
