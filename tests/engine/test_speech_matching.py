@@ -45,6 +45,11 @@ def test_agree_and_refuse_never_swap(text, branch):
     ("Um, seven.", "7"), ("option 4", "4"), ("№ 3", "3"),
     # The soft sign not heard.
     ("Восем.", "8"), ("девят", "9"),
+    # A menu's choice by its ordinal, and the words people put before a number.
+    ("Второй.", "2"), ("второй вариант", "2"), ("Вариант третий.", "3"), ("Четвёртую", "4"),
+    ("Давайте пятый, пожалуйста", "5"), ("First.", "1"), ("The first one.", "1"),
+    ("third option", "3"), ("I said two.", "2"), ("It's seven.", "7"), ("Я выбираю девятый", "9"),
+    ("Хочу два", "2"), ("пункт 3", "3"),
 ])
 def test_spoken_digits(text, digits):
     assert spoken_digits(text) == digits
@@ -58,6 +63,9 @@ def test_spoken_digits(text, digits):
     "Да, два раза", "Пятый этаж", "Давай",
     # A naming word comes before the number: "Wrong number" came back as "Four. Number.".
     "Four. Number.", "Пять номер",
+    # Ordinals that name something else, and "one second" (wait).
+    "Первый раз слышу", "Пятница", "One second, please.", "Second.", "The first time.",
+    "Я второй раз говорю",
 ])
 def test_answers_that_are_not_a_number_spell_no_digits(text):
     assert spoken_digits(text) == ""

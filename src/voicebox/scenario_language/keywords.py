@@ -364,12 +364,27 @@ DIGIT_WORDS: dict[str, str] = {
     "three": "3", "four": "4", "for": "4", "fore": "4", "five": "5", "six": "6", "seven": "7",
     "eight": "8", "ate": "8", "nine": "9",
 }
-# Words that name what follows («номер пять», "option four"): before the digits only, so
-# "Four. Number." (how "Wrong number" came back) spells nothing.
+# Words that name what follows («номер пять», "option four", "I said two"): before the digits
+# only, so "Four. Number." (how "Wrong number" came back) spells nothing.
 _DIGIT_NAMES = frozenset({
-    "номер", "цифра", "цифру", "нажимаю", "выбираю", "вариант", "number", "option", "press",
-    "digit", "the",
+    "номер", "цифра", "цифру", "нажимаю", "выбираю", "вариант", "пункт", "я", "хочу", "давайте",
+    "number", "option", "press", "digit", "the", "i", "said", "say", "its", "choose", "pick",
 })
+# Ordinals name a menu's choice as well as its digit does («второй», «вариант третий», "the
+# first one"). Not "second": "one second" is asking to wait.
+_ORDINAL_STEMS = {
+    "перв": "1", "втор": "2", "трет": "3", "четверт": "4", "пят": "5", "шест": "6", "седьм": "7",
+    "восьм": "8", "девят": "9", "нулев": "0",
+}
+_ORDINAL_ENDINGS = ("ый", "ий", "ой", "ая", "ья", "ое", "ье", "ого", "его", "ьего", "ую", "ью",
+                    "ом", "ем", "ьем")
+ORDINAL_WORDS: dict[str, str] = {
+    stem + ending: digit for stem, digit in _ORDINAL_STEMS.items() for ending in _ORDINAL_ENDINGS
+    if not (stem == "трет" and ending in ("ый", "ой", "ая", "ое", "ого", "ую", "ом"))
+} | {"first": "1", "third": "3", "fourth": "4", "fifth": "5", "sixth": "6", "seventh": "7",
+     "eighth": "8", "ninth": "9"}
+# What an ordinal may name after it («второй вариант», "the first one", "third option").
+_ORDINAL_NOUNS = frozenset({"вариант", "пункт", "номер", "one", "option", "choice"})
 _DIGIT_FILLERS = frozenset({  # hesitation and politeness, anywhere
     "ну", "эээ", "ээ", "э", "эм", "мм", "ммм", "пожалуйста", "um", "uh", "hmm", "please",
 })
@@ -382,10 +397,18 @@ _CYRILLIC_WORD = re.compile("^[а-я]+$")
 
 def spoken_digits(text: str) -> str:
     """The digits an answer that is only a number spells («два», "two", «2», «один два» → "12",
-    «двойку», "five, please"), or "" when it says anything else."""
+    «двойку», "five, please", «второй вариант», "the first one"), or "" when it says anything
+    else."""
     digits: list[str] = []
+    ordinal = False
     for word in normalize(text).split():
-        if word.isdigit():
+        if ordinal and word in _ORDINAL_NOUNS:
+            ordinal = False
+            continue
+        ordinal = word in ORDINAL_WORDS
+        if ordinal:
+            digits.append(ORDINAL_WORDS[word])
+        elif word.isdigit():
             digits.append(word)
         elif word in DIGIT_WORDS:
             digits.append(DIGIT_WORDS[word])
