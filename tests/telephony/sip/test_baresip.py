@@ -1,5 +1,6 @@
-"""A real softphone on loopback: baresip (Debian `baresip`) sends a 700 Hz sine and writes what it
-hears to a WAV (its `sndfile` module); we play 1 kHz. It answers our call (and reports our RFC
+"""A real softphone on loopback: baresip (Debian `baresip`) sends a 700 Hz sine (or a WAV file:
+`Baresip(workdir, speaks=path)`, its `aufile` module) and writes what it hears to a WAV (its
+`sndfile` module); we play 1 kHz. It answers our call (and reports our RFC
 4733 digits in its verbose log), and it calls us."""
 
 from __future__ import annotations
@@ -28,15 +29,15 @@ CONFIG = """\
 poll_method		epoll
 sip_listen		127.0.0.1:{sip_port}
 audio_player		aubridge,nil
-audio_source		ausine,700
+audio_source		{source}
 audio_alert		aubridge,nil
-ausrc_srate		48000
-ausrc_channels		2
+ausrc_srate		{srate}
+ausrc_channels		{channels}
 rtp_ports		{rtp_first}-{rtp_last}
 snd_path		{workdir}
 module_path		/usr/lib/baresip/modules
 module			g711.so
-module			ausine.so
+module			{source_module}
 module			aubridge.so
 module			sndfile.so
 module_app		account.so
@@ -50,13 +51,21 @@ async def one_khz(prompt: Prompt) -> bytes:
 
 
 class Baresip:
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, *, speaks: Path | None = None):
+        """`speaks`: an 8 kHz mono WAV it sends in place of the sine, from its answer on (at
+        the file's end baresip hangs up: pad it to outlast the call)."""
         self.workdir = workdir
         # baresip listens on UDP and TCP at its port, and for TLS on the next one
         self.port = free_ports(2)
         rtp = free_ports(21, even=True)
+        source = {"source": "ausine,700", "srate": 48000, "channels": 2,
+                  "source_module": "ausine.so"}
+        if speaks is not None:
+            source = {"source": f"aufile,{speaks}", "srate": 8000, "channels": 1,
+                      "source_module": "aufile.so"}
         (workdir / "config").write_text(CONFIG.format(sip_port=self.port, rtp_first=rtp,
-                                                      rtp_last=rtp + 20, workdir=workdir))
+                                                      rtp_last=rtp + 20, workdir=workdir,
+                                                      **source))
         (workdir / "accounts").write_text(
             "<sip:79161234567@127.0.0.1>;answermode=auto;regint=0;audio_codecs=PCMA,PCMU\n")
         self.process: asyncio.subprocess.Process | None = None
