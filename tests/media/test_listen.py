@@ -66,3 +66,30 @@ async def test_vad_windows_are_continuous_across_frames(caller_phrases):
     probs = [p for frame in frames_of(caller_phrases["da"]) for p in vad.push(frame)]
     assert len(probs) == vad.windows == len(caller_phrases["da"]) // 2 * 2 // 512
     assert max(probs) > 0.8
+
+
+class Scripted:
+    """A VAD that reports a script of window probabilities, one per frame pushed."""
+
+    def __init__(self, probabilities):
+        self.probabilities = list(probabilities)
+        self.windows = 0
+
+    def push(self, frame):
+        self.windows += 1
+        return [self.probabilities.pop(0) if self.probabilities else 0.0]
+
+
+@pytest.mark.parametrize(("script", "heard"), [
+    ([0.6, 0.4], True),  # a curt word: two windows over the off threshold
+    ([0.56, 0.3], False),  # one window: a click
+    ([0.4, 0.45, 0.3], False),  # never reached the start threshold
+])
+def test_two_windows_of_speech_are_a_word_and_one_is_a_click(script, heard):
+    listener = Listener(wait_seconds=3)
+    listener._vad = Scripted([0.0] * 10 + script)
+    for frame in frames_of(quiet(3.0)):
+        listener.push(frame)
+        if listener.done:
+            break
+    assert (listener.finish() is not None) is heard

@@ -31,6 +31,11 @@ SPEECH_OFF = 0.35  # below this a word has ended (hysteresis)
 _QUIET_PEAK = 0.25  # quieter speech than this peak is raised before the VAD …
 _MAX_GAIN = 8.0  # … by at most this much (18 dB)
 _FLOOR = SILENT_PEAK  # below this peak a frame is silence and raises nothing
+# Speech shorter than this (two 32 ms windows) is a click. A curt "Three." in a quiet voice can
+# hold the VAD over its off threshold for only three windows, and at 0.1 s it was thrown away at
+# some alignments of the call's audio to the windows; clicks, pops, DTMF and bursts of hiss
+# through μ-law never reach the start threshold at all (measured: docs/speech.md).
+MIN_SPEECH = 0.06
 
 _session: Any = None
 _session_lock = threading.Lock()
@@ -118,7 +123,7 @@ class Listener:
 
     def __init__(self, *, wait_seconds: float = 5.0, end_silence: float = 0.7,
                  immediate: bool = False, max_seconds: float = MAX_SECONDS,
-                 min_speech: float = 0.1):
+                 min_speech: float = MIN_SPEECH):
         self.wait_seconds = wait_seconds
         self.end_silence = self.PAUSE if immediate else end_silence
         self.max_seconds = max_seconds
