@@ -139,7 +139,7 @@ def assert_took(outcome: Outcome, branch: str, matched: str, said: str, *,
     (ASK, "dva", "digit", "dtmf", "Вы выбрали два."),  # a number alone takes a digit branch
     # an English prompt: Whisper is told English, and English phrasings match
     (ASK_EN, "not_interested", "refused", "Отказ", "Sorry to hear that. Goodbye."),
-    (ASK_EN, "three", "digit", "dtmf", "You chose three."),
+    (ASK_EN, "three_espeak", "digit", "dtmf", "You chose three."),
 ], ids=["agree", "refuse", "spoken-digit", "en-refuse", "en-spoken-digit"])
 async def test_a_spoken_answer_over_sip_takes_its_branch(
         trunk_call: TrunkCall, whisper: Any, caller_phrases: dict[str, Pcm],  # noqa: F811
