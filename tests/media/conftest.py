@@ -67,6 +67,9 @@ CALLER_PHRASES = {
                         "и скажите, по какому вы вопросу.", 0),
     "agree": ("en", "Yes, I agree.", 0),
     "three": ("en", "Three.", 1),
+    "not_interested": ("en", "I'm not interested.", 0),
+    # piper's "Three." peaks near the VAD's threshold: missed at some 32 ms window phases
+    "three_espeak": ("en", "Three.", 2),
     "eight": ("en", "Eight.", 1),
     "dont_know": ("en", "I don't know.", 2),
 }
