@@ -41,27 +41,9 @@ def test_speech_is_no_beep(caller_phrases):
     ("Алло, да, слушаю вас, говорите", HUMAN),
     ("Hello, who is this?", HUMAN),
     ("Я сейчас за рулём, говорите быстрее", HUMAN),
-    ("Привет, это виртуальный ассистент Анны, что передать?", ASSISTANT),
-    ("Hi, you've reached Mary, I'm not available right now", MACHINE),
-    ("Вы позвонили в автоответчик", MACHINE),
 ])
 def test_greeting_words(text, kind):
     assert classify_greeting(text)[0] == kind
-
-
-@pytest.mark.parametrize("text", [
-    "Да, я получил ваше сообщение, слушаю",
-    "Оставьте меня в покое, я занят",
-    "Это помощник директора, слушаю вас",
-    "Алло, по какому вопросу вы звоните?",
-    "Это что, бот какой-то?",
-    "Sorry, I'm not available now, call me later",
-    "Вы позвонили не вовремя, я на совещании",
-])
-def test_one_ordinary_cue_is_never_a_robot(text):
-    """A person says one such word now and then: unsure, so unknown, never machine or
-    assistant."""
-    assert classify_greeting(text) == (UNKNOWN, "one_machine_word")
 
 
 async def detect(pcm: bytes, recognizer=None, language="ru"):

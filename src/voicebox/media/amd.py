@@ -2,8 +2,7 @@
 
 1. Timing as in Asterisk's app_amd, on VAD words: a short greeting then silence is a person;
    dead air is unknown. 2. A long greeting is transcribed (its first 6 s) and matched against
-   voicemail and assistant cues, tolerant of misspellings: one unmistakable cue or two ordinary
-   ones decide, a lone ordinary cue is unknown, none is a person. 3. A steady tone
+   voicemail and assistant stems, tolerant of misspellings; no match is a person. 3. A steady tone
    (350–2500 Hz, ≥ 150 ms) is a voicemail beep, also after the timing verdict on a long greeting
    (`awaits_beep`: the listener keeps pushing frames until its time is up, since a voicemail
    greeting can run past the timing window before its beep). A person is never called a robot:
@@ -125,32 +124,17 @@ def has_beep(pcm: bytes) -> bool:
 
 # -- greeting words --------------------------------------------------------------------------
 
-# Cues in a long greeting, as (weight, stems): the stems of one cue count once. A greeting is a
-# voicemail or an assistant only with weight 2 — one unmistakable cue (weight 2: "leave a
-# message", «автоответчик», «виртуальный») or two ordinary ones (weight 1: «оставьте» and
-# «сообщение», "assistant" and "state your name"). A person says any one ordinary cue now and
-# then («Я получил ваше сообщение», «Оставьте меня в покое», «Это помощник директора», «По какому
-# вопросу?»), so a lone one is `unknown`, never a robot.
-_Cue = tuple[int, tuple[str, ...]]
-_VOICEMAIL: tuple[_Cue, ...] = (
-    (1, ("оставьте", "оставте")), (1, ("сообщени",)), (1, ("недоступен",)),
-    (1, ("не может ответить", "не могу ответить")), (1, ("вы позвонили",)), (1, ("абонент",)),
-    (1, ("not available", "unavailable")), (1, ("you have reached", "you've reached")),
-    (2, ("после сигнала", "после звукового")), (2, ("автоответчик",)),
-    (2, ("голосовую почт", "голосовой почт", "голосовая почт")),
-    (2, ("leave a message", "leave your message", "leave me a message")),
-    (2, ("after the tone", "after the beep")), (2, ("voicemail", "voice mail")),
-    (2, ("record your message",)),
+_VOICEMAIL = (
+    "оставьте", "оставте", "сообщени", "после сигнала", "после звукового", "недоступен",
+    "не может ответить", "не могу ответить", "вы позвонили", "абонент", "автоответчик", "голосов почт", "голосовую почту",
+    "leave a message", "leave your message", "after the tone", "after the beep",
+    "voicemail", "voice mail", "not available", "unavailable", "record your message",
 )
-_ASSISTANT: tuple[_Cue, ...] = (
-    (1, ("помощник", "помошник")), (1, ("ассистент", "асистент", "assistant")),
-    (1, ("бот", "bot")), (1, ("представьтесь",)), (1, ("по какому вопросу",)),
-    (1, ("state your name",)), (1, ("purpose of your call",)),
-    (2, ("виртуальн", "virtual")), (2, ("голосовой помо", "голосовой асс", "голосовой ассистент")),
-    (2, ("voice assistant", "call assistant", "ai assistant", "automated assistant")),
-    (2, ("screening",)),
+_ASSISTANT = (
+    "помощник", "помошник", "асистент", "ассистент", "бот", "представьтесь",
+    "по какому вопросу", "виртуальн", "assistant", "state your name",
+    "the purpose of your call", "screening",
 )
-_DECIDES = 2
 
 
 def _words(text: str) -> list[str]:
@@ -160,7 +144,7 @@ def _words(text: str) -> list[str]:
 def _stem_in(stem: str, words: list[str]) -> bool:
     """`stem` (one or more words; the last one a prefix) occurs in `words`; single stems of
     five letters or more also match with one typo."""
-    parts = _words(stem)  # "you've reached" splits as the text does
+    parts = stem.split()
     n = len(parts)
     for start in range(len(words) - n + 1):
         window = words[start:start + n]
@@ -176,21 +160,13 @@ def _stem_in(stem: str, words: list[str]) -> bool:
     return False
 
 
-def _weight(cues: Sequence[_Cue], words: list[str]) -> int:
-    return sum(weight for weight, stems in cues if any(_stem_in(stem, words) for stem in stems))
-
-
 def classify_greeting(text: str) -> tuple[str, str]:
-    """(kind, cause) from what a long greeting said: assistant, voicemail, a person, or
-    `unknown` when it holds one ordinary cue and nothing more (see `_VOICEMAIL`)."""
+    """(kind, cause) from what a long greeting said: assistant, voicemail, or a person."""
     words = _words(text)
-    assistant, voicemail = _weight(_ASSISTANT, words), _weight(_VOICEMAIL, words)
-    if assistant >= _DECIDES:
+    if any(_stem_in(stem, words) for stem in _ASSISTANT):
         return ASSISTANT, "assistant_words"
-    if voicemail >= _DECIDES:
+    if any(_stem_in(stem, words) for stem in _VOICEMAIL):
         return MACHINE, "voicemail_words"
-    if assistant or voicemail:
-        return UNKNOWN, "one_machine_word"
     return HUMAN, "no_machine_words"
 
 
@@ -320,5 +296,5 @@ class MachineDetector:
         if not heard.text:
             return verdict
         kind, cause = classify_greeting(heard.text)
-        confidence = {HUMAN: 0.6, UNKNOWN: 0.5}.get(kind, 0.9)
+        confidence = 0.9 if kind != HUMAN else 0.6
         return AmdResult(kind, confidence, cause, verdict.decided_at, heard.text)
