@@ -8,7 +8,11 @@ confident enough), false digits (the intent answers heard again with the digit h
 read from them is a false match), the AMD confusion, latency (median, p90) and utterances per
 second, with the machine's load average.
 
-    .venv/bin/python bench/asr.py [--quick] [--threads 2] [--seed 1] [--seeds 1,2,3]
+    .venv/bin/python bench/asr.py [--quick] [--threads 2] [--seed 1] [--seeds 1,2,3] [--more-voices]
+
+`--more-voices` adds the ten digits and the intent answers (heard with the digit hints: false
+digits) in voices the simulator never uses (MORE_VOICES: six English, four Russian), so a
+change is also measured on voices it was not tuned on.
 
 `--seeds` makes the set once per seed (the same phrases and voices, other noise, level and
 lead-in) and pools the counts: 20 digits a language a seed is coarse (one sample is 5 points),
@@ -33,7 +37,7 @@ from voicebox.engine.matching import dictionary_intent, understood
 from voicebox.media import digit_rescue
 from voicebox.media.amd import AmdTiming, MachineDetector
 from voicebox.media.asr import Transcript, WhisperRecognizer
-from voicebox.media.caller_voices import CALLER_VOICES, CallerSpeech, over_the_line
+from voicebox.media.caller_voices import CALLER_VOICES, CallerSpeech, CallerVoice, over_the_line
 from voicebox.media.listen import Listener
 from voicebox.media.models import ensure_whisper_base
 from voicebox.scenario_language.keywords import DIGIT_HINTS, INTENTS, spoken_digits
@@ -84,6 +88,15 @@ GREETINGS = {
         ("assistant", "Hi, I am a call assistant. Please state your name and the purpose of your "
                       "call.", False),
     ],
+}
+# Voices for --more-voices only: not the simulator's callers (CALLER_VOICES), so nothing is tuned on them.
+MORE_VOICES = {
+    "en": (CallerVoice("espeak", "en-us+f2", 0, 1.0), CallerVoice("espeak", "en+m5", -100, 1.1),
+           CallerVoice("piper", "", 150, 1.0), CallerVoice("piper", "", -150, 1.1),
+           CallerVoice("espeak", "en-gb+m3", 200, 0.95),
+           CallerVoice("espeak", "en-us+f4", -50, 1.05)),
+    "ru": (CallerVoice("festival", "", 100, 1.0), CallerVoice("festival", "", -100, 1.1),
+           CallerVoice("festival", "", 600, 0.9), CallerVoice("festival", "", -500, 1.0)),
 }
 BEEP = (0.4 * 32767 * np.sin(2 * np.pi * 1000 * np.arange(4000) / 8000)).astype("<i2").tobytes()
 FLIP = {"agree": "refuse", "refuse": "agree", "yes": "no", "no": "yes"}
@@ -136,6 +149,8 @@ async def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--seeds", default="", help="comma-separated seeds, pooled (overrides --seed)")
     parser.add_argument("--no-closed", action="store_true", help="skip closed-set scoring")
+    parser.add_argument("--more-voices", action="store_true",
+                        help="digits and false digits in voices the simulator never uses")
     parser.add_argument("--readings", action="store_true",
                         help="print every digit sample's voice and n-best readings")
     args = parser.parse_args()
@@ -166,6 +181,16 @@ async def main() -> None:
             samples.append((seed, "amd", language, label, voice.label,
                             over_the_line(pcm, rng) + bytes(16000)))
         samples.append((seed, "amd", language, "unknown", "", bytes(48000)))
+    for seed in seeds if args.more_voices else ():
+        rng = random.Random(seed + 1000)
+        for language, voices in MORE_VOICES.items():
+            for voice in voices:
+                said = [("more-digit", str(i), word) for i, word in enumerate(DIGIT_SET[language])]
+                said += [("more-answer", code, text) for code, text in INTENT_SET[language]]
+                for kind, label, text in said:
+                    pcm = await speech.say(text, language, voice)
+                    samples.append((seed, kind, language, label, voice.label, over_the_line(
+                        pcm, rng, snr_db=rng.uniform(18, 30), gain=rng.uniform(0.3, 1.0))))
     await speech.close()
 
     model = ensure_whisper_base(Path(tempfile.gettempdir()) / "voicebox-bench" / "whisper-base")
@@ -185,6 +210,8 @@ async def main() -> None:
     decoded = 0
     readings = []
     seed_digits: Counter[tuple[int, str]] = Counter()
+    more_ok: Counter[tuple[str, bool]] = Counter()  # (language, is a digit): right / false digits
+    more_total: Counter[tuple[str, bool]] = Counter()
     for seed, kind, language, label, voice_label, pcm in samples:
         if kind == "amd":
             detector = MachineDetector(timing, recognizer=recognizer, language=language)
@@ -199,6 +226,17 @@ async def main() -> None:
             if verdict.kind != label:
                 mistakes.append(f"amd {language} {label} → {verdict.kind} ({verdict.cause}: "
                                 f"{verdict.transcript!r})")
+            continue
+        if kind.startswith("more-"):
+            utterance = cut(pcm)
+            said = ivr_digits(recognizer.decode(utterance, language, list(DIGIT_HINTS[language]))) \
+                if utterance else ""
+            digit = kind == "more-digit"
+            more_total[(language, digit)] += 1
+            more_ok[(language, digit)] += said == label if digit else bool(said)
+            if (said != label) if digit else bool(said):
+                mistakes.append(f"more voices, {'digit' if digit else 'answer'} {language} {label} "
+                                f"({voice_label}): → {said or '-'}")
             continue
         utterance = cut(pcm)
         hints = intent_hints(language) if kind == "intent" else list(DIGIT_HINTS[language])
@@ -286,6 +324,11 @@ async def main() -> None:
             whole = {language: count // len(seeds) for language, count in per_language.items()}
             print(f"{f'digits, seed {seed}':36} {pct(seed_digits[(seed, 'ru')], whole.get('ru', 0)):>22} "
                   f"{pct(seed_digits[(seed, 'en')], whole.get('en', 0)):>22}")
+    if args.more_voices:
+        for name, digit in (("digits, more voices", True),
+                            ("false digits, more voices", False)):
+            print(f"{name:36} {pct(more_ok[('ru', digit)], more_total[('ru', digit)]):>22} "
+                  f"{pct(more_ok[('en', digit)], more_total[('en', digit)]):>22}")
     print(f"agree↔refuse flips: free {flips}" +
           ("" if args.no_closed else f", closed set {closed_flips}"))
     labels = ["human", "machine", "assistant", "unknown"]
