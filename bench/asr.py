@@ -138,6 +138,11 @@ def ivr_digits(heard: Transcript) -> str:
     return spoken_digits(heard.text)
 
 
+def digits_heard(recognizer: WhisperRecognizer, utterance: bytes, language: str) -> str:
+    """What an IVR with digit branches takes from `utterance` (decoded with the digit hints)."""
+    return ivr_digits(recognizer.decode(utterance, language, list(DIGIT_HINTS[language])))
+
+
 def pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:5.1f} % ({part}/{whole})" if whole else "—"
 
@@ -210,8 +215,8 @@ async def main() -> None:
     decoded = 0
     readings = []
     seed_digits: Counter[tuple[int, str]] = Counter()
-    more_ok: Counter[tuple[str, bool]] = Counter()  # (language, is a digit): right / false digits
-    more_total: Counter[tuple[str, bool]] = Counter()
+    seed_total: Counter[tuple[int, str]] = Counter()
+    more_ok, more_total, more_false, more_answers = Counter(), Counter(), Counter(), Counter()
     for seed, kind, language, label, voice_label, pcm in samples:
         if kind == "amd":
             detector = MachineDetector(timing, recognizer=recognizer, language=language)
@@ -227,16 +232,20 @@ async def main() -> None:
                 mistakes.append(f"amd {language} {label} → {verdict.kind} ({verdict.cause}: "
                                 f"{verdict.transcript!r})")
             continue
-        if kind.startswith("more-"):
+        if kind in ("more-digit", "more-answer"):
             utterance = cut(pcm)
-            said = ivr_digits(recognizer.decode(utterance, language, list(DIGIT_HINTS[language]))) \
-                if utterance else ""
-            digit = kind == "more-digit"
-            more_total[(language, digit)] += 1
-            more_ok[(language, digit)] += said == label if digit else bool(said)
-            if (said != label) if digit else bool(said):
-                mistakes.append(f"more voices, {'digit' if digit else 'answer'} {language} {label} "
-                                f"({voice_label}): → {said or '-'}")
+            said = digits_heard(recognizer, utterance, language) if utterance else ""
+            if kind == "more-digit":
+                more_total[language] += 1
+                more_ok[language] += said == label
+                wrong = said != label
+            else:
+                more_answers[language] += 1
+                more_false[language] += bool(said)
+                wrong = bool(said)
+            if wrong:
+                mistakes.append(f"more voices, {kind} {language} {label} ({voice_label}): "
+                                f"→ {said or '-'}")
             continue
         utterance = cut(pcm)
         hints = intent_hints(language) if kind == "intent" else list(DIGIT_HINTS[language])
@@ -248,7 +257,7 @@ async def main() -> None:
         if kind == "intent" and utterance:
             # The same answer to a digit question: any digit read from it is a false match.
             digit_negatives[language] += 1
-            said = ivr_digits(recognizer.decode(utterance, language, list(DIGIT_HINTS[language])))
+            said = digits_heard(recognizer, utterance, language)
             false_digits[language] += bool(said)
             if said:
                 mistakes.append(f"false digit {language} {label}: → {said}")
@@ -283,6 +292,7 @@ async def main() -> None:
             said = ivr_digits(heard) if heard else ""
             digit_ok[language] += said == label
             seed_digits[(seed, language)] += said == label
+            seed_total[(seed, language)] += 1
             readings.append(f"{language} {label} {voice_label:22} {'ok ' if said == label else 'MISS'}"
                             f" {[(t, round(w, 2)) for t, w in heard.alternatives[:4]] if heard else []}")
             if said != label:
@@ -313,22 +323,18 @@ async def main() -> None:
             ("digits, free + digit prompt", digit_ok, digit_total),
             ("digits, closed set", digit_closed_ok, digit_total),
             ("false digits (non-number answers)", false_digits, digit_negatives)]
+    if args.more_voices:
+        rows += [("digits, more voices", more_ok, more_total),
+                 ("false digits, more voices", more_false, more_answers)]
     for name, ok, whole in rows:
         if args.no_closed and "closed" in name:
             continue
         print(f"{name:36} {pct(ok['ru'], whole['ru']):>22} {pct(ok['en'], whole['en']):>22} "
               f"{pct(sum(ok.values()), sum(whole.values())):>22}")
-    if len(seeds) > 1:
-        per_language = Counter(language for _, kind, language, *_ in samples if kind == "digit")
-        for seed in seeds:
-            whole = {language: count // len(seeds) for language, count in per_language.items()}
-            print(f"{f'digits, seed {seed}':36} {pct(seed_digits[(seed, 'ru')], whole.get('ru', 0)):>22} "
-                  f"{pct(seed_digits[(seed, 'en')], whole.get('en', 0)):>22}")
-    if args.more_voices:
-        for name, digit in (("digits, more voices", True),
-                            ("false digits, more voices", False)):
-            print(f"{name:36} {pct(more_ok[('ru', digit)], more_total[('ru', digit)]):>22} "
-                  f"{pct(more_ok[('en', digit)], more_total[('en', digit)]):>22}")
+    for seed in seeds if len(seeds) > 1 else ():
+        print(f"{f'digits, seed {seed}':36} "
+              f"{pct(seed_digits[(seed, 'ru')], seed_total[(seed, 'ru')]):>22} "
+              f"{pct(seed_digits[(seed, 'en')], seed_total[(seed, 'en')]):>22}")
     print(f"agree↔refuse flips: free {flips}" +
           ("" if args.no_closed else f", closed set {closed_flips}"))
     labels = ["human", "machine", "assistant", "unknown"]

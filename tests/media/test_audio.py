@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.media.conftest import dominant_frequency
+from tests.media.conftest import (
+    dominant_frequency,
+    lying_about_its_size,
+    sparse_wav,
+    video_only,
+)
 from voicebox.errors import MediaError
 from voicebox.media import audio
 from voicebox.media.audio import (
@@ -121,9 +126,7 @@ async def test_a_telephony_wav_cut_short_or_lying_about_its_size_is_corrupt(tmp_
     cut.write_bytes(whole[:10001])
     with pytest.raises(MediaError, match=r"cut\.wav is corrupt"):
         await load_audio(cut)
-    liar = bytearray(whole)
-    liar[40:44] = (0xFFFFFFF0).to_bytes(4, "little")  # the data chunk claims 4 GB
-    cut.write_bytes(bytes(liar))
+    cut.write_bytes(lying_about_its_size(whole))
     with pytest.raises(MediaError, match=r"cut\.wav is corrupt"):
         await load_audio(cut)
 
@@ -131,23 +134,9 @@ async def test_a_telephony_wav_cut_short_or_lying_about_its_size_is_corrupt(tmp_
 async def test_a_two_hour_file_is_refused_reading_only_the_cap(tmp_path: Path) -> None:
     """Sparse files: 2 h claimed and present, yet only max_seconds + 1 s is read or probed."""
     for name, rate in (("phone.wav", SAMPLE_RATE), ("wide.wav", 16000)):
-        src = tmp_path / name
-        src.write_bytes(wav_bytes(b"", rate=rate))
-        with src.open("r+b") as out:
-            size = 7200 * rate * 2
-            out.seek(4)
-            out.write((36 + size).to_bytes(4, "little"))
-            out.seek(40)
-            out.write(size.to_bytes(4, "little"))
-            out.truncate(44 + size)
+        src = sparse_wav(tmp_path / name, 7200, rate)
         with pytest.raises(MediaError, match=r"longer than 600 s \(it lasts 7200 s\)"):
             await load_audio(src)
-
-
-def video_only(path: Path) -> Path:
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
-                    "testsrc=d=1:s=32x32", "-c:v", "libtheora", str(path)], check=True)
-    return path
 
 
 async def test_a_file_without_an_audio_stream_says_so(tmp_path: Path) -> None:

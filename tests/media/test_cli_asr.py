@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.media.conftest import quiet
+from tests.media.conftest import lying_about_its_size, quiet, sparse_wav, video_only
 from voicebox.media.audio import compress, wav_bytes, write_wav
 from voicebox.media.caller_voices import over_the_line
 
@@ -91,20 +91,13 @@ def bad_inputs(tmp_path: Path) -> dict[str, Path]:
     files["zero.wav"].write_bytes(b"")
     files["text.wav"].write_text("this is not audio\n" * 100)
     files["cut.wav"].write_bytes(one_second[:10001])
-    liar = bytearray(one_second)
-    liar[40:44] = (0xFFFFFFF0).to_bytes(4, "little")  # a data chunk claiming 4 GB
-    files["liar.wav"].write_bytes(bytes(liar))
+    files["liar.wav"].write_bytes(lying_about_its_size(one_second))
     files["header-only.wav"].write_bytes(one_second[:44])
-    two_hours = 7200 * 8000 * 2  # sparse: costs no disk, must cost no memory either
-    head = bytearray(wav_bytes(b""))
-    head[4:8], head[40:44] = (36 + two_hours).to_bytes(4, "little"), two_hours.to_bytes(4, "little")
-    with files["two-hours.wav"].open("wb") as out:
-        out.write(head)
-        out.truncate(44 + two_hours)
-    for name, source, codec in (("long.ogg", "anullsrc=r=8000:cl=mono:d=700", "libopus"),
-                                ("video.ogg", "testsrc=d=1:s=32x32", "libtheora")):
-        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", source,
-                        "-c", codec, str(files[name])], check=True)
+    sparse_wav(files["two-hours.wav"], 7200)
+    video_only(files["video.ogg"])
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
+                    "anullsrc=r=8000:cl=mono:d=700", "-c", "libopus", str(files["long.ogg"])],
+                   check=True)
     subprocess.run(["sox", "-n", "-t", "flac", str(files["flac.wav"]), "synth", "1", "sine",
                     "440"], check=True)
     files["latin1"] = tmp_path / os.fsdecode(b"\xe9t\xe9.wav")  # not UTF-8

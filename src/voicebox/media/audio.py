@@ -215,7 +215,7 @@ async def load_audio(path: Path, *, max_seconds: float = 600.0) -> Pcm:
     A WAV already in the telephony format is read as it is (no subprocess); anything else goes
     through ffmpeg. Either way at most `max_seconds` + 1 s is read, about 16 kB a second, however
     long the file or its header claims to be."""
-    too_long = f"{path.name}: longer than {max_seconds:g} s"
+    too_long = _too_long(path, max_seconds)
     wav = await asyncio.to_thread(_read_telephony_wav, path, round((max_seconds + 1) * SAMPLE_RATE))
     if wav is None:
         pcm, probed = await _decode(path, max_seconds)
@@ -252,7 +252,7 @@ async def _decode(path: Path, max_seconds: float) -> tuple[Pcm, float]:
     """(PCM, probed duration) through ffprobe and ffmpeg. Refused on the probed duration before
     decoding; and since a container may lie about its duration, ffmpeg stops after
     `max_seconds` + 1 s of output and is killed past that many bytes."""
-    too_long = f"{path.name}: longer than {max_seconds:g} s"
+    too_long = _too_long(path, max_seconds)
     _, probed = await probe_format(path)
     if probed > max_seconds:  # NaN (no duration in the header) falls through to the capped decode
         raise MediaError(f"{too_long} (it lasts {probed:.0f} s)")
@@ -268,6 +268,10 @@ async def _decode(path: Path, max_seconds: float) -> tuple[Pcm, float]:
     except OutputLimitExceeded as error:
         raise MediaError(_lied(too_long, probed)) from error
     return pcm, probed
+
+
+def _too_long(path: Path, max_seconds: float) -> str:
+    return f"{path.name}: longer than {max_seconds:g} s"
 
 
 def _lied(message: str, probed: float) -> str:

@@ -213,7 +213,6 @@ class StreamingRender:
             self._error = task.exception()
         self._waiters.wake()
 
-
     async def listen(self) -> AsyncGenerator[Pcm, None]:
         """Every piece from the first, waiting for the engine as needed."""
         self.listeners += 1

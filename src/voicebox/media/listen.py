@@ -30,7 +30,6 @@ SPEECH_ON = 0.5  # a window this likely to be speech starts a word
 SPEECH_OFF = 0.35  # below this a word has ended (hysteresis)
 _QUIET_PEAK = 0.25  # quieter speech than this peak is raised before the VAD …
 _MAX_GAIN = 8.0  # … by at most this much (18 dB)
-_FLOOR = SILENT_PEAK  # below this peak a frame is silence and raises nothing
 # Speech shorter than this (two 32 ms windows) is a click. A curt "Three." in a quiet voice can
 # hold the VAD over its off threshold for only three windows, and at 0.1 s it was thrown away at
 # some alignments of the call's audio to the windows; clicks, pops, DTMF and bursts of hiss
@@ -78,7 +77,8 @@ class VadStream:
         self.windows = 0
 
     def gain(self) -> float:
-        if self._peak < _FLOOR or self._peak >= _QUIET_PEAK:
+        """×1 for loud audio and for silence (peak below SILENT_PEAK: nothing to raise)."""
+        if self._peak < SILENT_PEAK or self._peak >= _QUIET_PEAK:
             return 1.0
         return min(_QUIET_PEAK / self._peak, _MAX_GAIN)
 

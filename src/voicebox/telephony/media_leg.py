@@ -251,7 +251,6 @@ class MediaLeg:
         self._waiters.wake()
 
     # -- waiting ----------------------------------------------------------------------------
-
     def _check(self) -> None:
         if self.ended:
             raise RemoteHangup("the far end hung up")
