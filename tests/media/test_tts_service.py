@@ -28,12 +28,20 @@ class Counting(EspeakEngine):
         super().__init__()
         self.name = name
         self.calls = 0
+        self.streams = 0
+        self.streaming = asyncio.Event()  # a stream has begun (its render is registered)
         self.delay = delay
 
     async def synthesize(self, text, settings, language):
         self.calls += 1
         await asyncio.sleep(self.delay)
         return await super().synthesize(text, settings, language)
+
+    async def stream(self, text, settings, language):
+        self.streams += 1
+        self.streaming.set()
+        async for pcm in super().stream(text, settings, language):
+            yield pcm
 
 
 class Broken(EspeakEngine):
@@ -166,8 +174,17 @@ async def test_festival_process_restarts_after_dying(tmp_path: Path) -> None:
 async def test_prepare_synthesises_each_prompt_once(tmp_path: Path) -> None:
     engine = Counting()
     tts = SpeechService([engine], cache_dir=tmp_path, order={"ru": ["espeak"], "en": ["espeak"]})
-    paths = await tts.prepare(["Раз", "Два", "Раз", " "])
-    assert len(paths) == 2 and engine.calls == 2
+    assert await tts.prepare(["Раз", "Два", "Раз", " "]) == 2
+    assert engine.streams == 2 and len(wav_files(tmp_path)) == 2
+    misses = tts.cache.misses
+    await tts.synthesize("Два")
+    assert tts.cache.misses == misses and engine.calls == 0
+
+
+async def test_prepare_skips_a_text_it_cannot_speak(tmp_path: Path, caplog) -> None:
+    tts = SpeechService([Counting()], cache_dir=tmp_path, order={"ru": ["espeak"]})
+    assert await tts.prepare(["Раз " * MAX_PROMPT_CHARS, "Два"]) == 1
+    assert "preparing the prompt" in caplog.text and len(wav_files(tmp_path)) == 1
 
 
 def test_settings_from_every_shape() -> None:
@@ -291,3 +308,47 @@ async def test_stream_closed_early_caches_nothing(tmp_path: Path) -> None:
     async with contextlib.aclosing(tts.stream(RU_TEXT * 20)) as pieces:
         await anext(pieces)
     assert tts.cache.rendering == 0 and wav_files(tmp_path) == []
+
+
+async def test_a_call_plays_along_with_a_prompt_being_prepared(tmp_path: Path) -> None:
+    """The call's `stream` joins the render `prepare` started: one render, heard from its start."""
+    engine = Counting()
+    tts = SpeechService([engine], cache_dir=tmp_path, order={"ru": ("espeak",)})
+    preparing = asyncio.create_task(tts.prepare([RU_TEXT * 3]))
+    await engine.streaming.wait()
+    pieces = await stream_all(tts, RU_TEXT * 3)
+    assert await preparing == 1
+    assert engine.streams == 1 and engine.calls == 0 and tts.cache.misses == 1
+    assert read_prompt(wav_files(tmp_path)[0]) == b"".join(pieces)
+
+
+async def test_a_whole_request_joins_a_streamed_render(tmp_path: Path) -> None:
+    """`synthesize` (a recording, a preview) while a call streams the prompt: one render."""
+    engine = Counting()
+    tts = SpeechService([engine], cache_dir=tmp_path, order={"ru": ("espeak",)})
+    call = asyncio.create_task(stream_all(tts, RU_TEXT * 3))
+    await engine.streaming.wait()
+    path = await tts.synthesize(RU_TEXT * 3)
+    assert read_prompt(path) == b"".join(await call)
+    assert engine.streams == 1 and engine.calls == 0 and tts.cache.misses == 1
+
+
+async def test_a_whole_request_outlives_the_call_it_joined(tmp_path: Path) -> None:
+    """The call hanging up mid-prompt does not stop the render a `synthesize` waits for."""
+    engine = Counting()
+    tts = SpeechService([engine], cache_dir=tmp_path, order={"ru": ("espeak",)})
+    async with contextlib.aclosing(tts.stream(RU_TEXT * 10)) as call:
+        await anext(call)
+        whole = asyncio.create_task(tts.synthesize(RU_TEXT * 10))
+        await asyncio.sleep(0.01)  # it is listening
+    path = await whole
+    assert duration(read_prompt(path)) > 10 and engine.streams == 1 and engine.calls == 0
+
+
+async def test_a_stream_joins_a_whole_render_begun_while_it_looked(tmp_path: Path) -> None:
+    engine = Counting()
+    tts = SpeechService([engine], cache_dir=tmp_path, order={"ru": ("espeak",)})
+    await tts.start()
+    both = await asyncio.gather(stream_all(tts, RU_TEXT), tts.synthesize(RU_TEXT))
+    assert b"".join(both[0]) == read_prompt(both[1])
+    assert engine.streams + engine.calls == 1 and tts.cache.misses == 1

@@ -19,6 +19,7 @@ from voicebox.dialer.attempts import Job, finished, run_job
 from voicebox.dialer.persist import write_finished
 from voicebox.dialer.programs import ProgramCache
 from voicebox.dialer.repository import Finished, Started, dialer_repository
+from voicebox.dialer.warmup import PromptWarmer
 from voicebox.engine import EngineConfig
 from voicebox.ids import is_ascii_digits
 from voicebox.storage import open_storage
@@ -34,11 +35,12 @@ def digits_of(number: str) -> str:
 
 
 class InboundAnswerer:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], *, settings: Settings):
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], *, settings: Settings,
+                 warmer: PromptWarmer | None = None):
         self.sessionmaker = sessionmaker
         self.settings = settings
         self.engine_config = EngineConfig.from_settings(settings)
-        self.programs = ProgramCache(storage=open_storage(settings))
+        self.programs = ProgramCache(storage=open_storage(settings), warmer=warmer)
 
     async def handle(self, call: CallLeg) -> dict[str, Any]:
         """Answer `call` with its number's campaign, persist the history row and the charge.

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voicebox.audiofiles.service import audio_file_service
 from voicebox.dialer.repository import dialer_repository
 from voicebox.dialer.scheduling import Schedule, Window
+from voicebox.dialer.warmup import PromptWarmer
 from voicebox.engine import Program, compile_scenario
 from voicebox.models import Campaign
 from voicebox.scenario_language.format import ScenarioBody
@@ -26,9 +27,14 @@ def played_files(body: ScenarioBody) -> set[str]:
 
 
 class ProgramCache:
-    def __init__(self, size: int = 256, *, storage: Storage | None = None):
+    """With a `warmer`, a scenario version compiled here has its fixed prompts synthesised in
+    the background."""
+
+    def __init__(self, size: int = 256, *, storage: Storage | None = None,
+                 warmer: PromptWarmer | None = None):
         self._size = size
         self.storage = storage
+        self.warmer = warmer
         self._items: dict[tuple[int, datetime | None], Program] = {}
 
     async def get(self, session: AsyncSession, scenario_id: int,
@@ -51,6 +57,8 @@ class ProgramCache:
             if len(self._items) >= self._size:
                 self._items.pop(next(iter(self._items)))
             self._items[key] = program
+            if self.warmer is not None:
+                self.warmer.warm(key, program)
         return program
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from voicebox.config import Settings
 from voicebox.dialer.inbound import InboundAnswerer
 from voicebox.dialer.jobs import ALL_JOBS
+from voicebox.dialer.warmup import PromptWarmer
 from voicebox.dialer.worker import Dialer
 from voicebox.media.asr import recognition_service
 from voicebox.media.tts import speech_service_from_settings
@@ -32,10 +33,12 @@ log = logging.getLogger(__name__)
 
 
 def build_gateway(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, *,
-                  only_simulator: bool = False) -> Gateway:
+                  only_simulator: bool = False) -> tuple[Gateway, PromptWarmer | None]:
     """The configured driver (and the simulator beside it) with media legs that speak through
     the process's speech service and write every call's recording through the same taps
-    (text-mode simulated calls from their timeline, when they end)."""
+    (text-mode simulated calls from their timeline, when they end); and a warmer preparing
+    scenarios' prompts in that speech service, unless no call ever speaks (text-mode load
+    tests without recordings)."""
     recorder = Recorder(sessionmaker, settings) if recordings_on(settings) else None
     speech = recorder.speech if recorder is not None else speech_service_from_settings(settings)
     media = MediaKit(prompts=SpeechPrompts(speech), recognizer=recognition_service(settings),
@@ -45,17 +48,18 @@ def build_gateway(sessionmaker: async_sessionmaker[AsyncSession], settings: Sett
                                      audio=settings.sim_audio, settings=settings)
     if recorder is not None:
         gateway = with_recordings(gateway, sessionmaker, settings, recorder=recorder)
-    return gateway
+    silent = name.lower() == "sim" and not settings.sim_audio and recorder is None
+    return gateway, None if silent else PromptWarmer(speech)
 
 
 def build_dialer(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, *,
                  worker_id: str | None = None, concurrency: int | None = None,
                  jobs: frozenset[str] = ALL_JOBS) -> Dialer:
-    gateway = build_gateway(sessionmaker, settings)
+    gateway, warmer = build_gateway(sessionmaker, settings)
     dialer = Dialer(sessionmaker, gateway=gateway, settings=settings, worker_id=worker_id,
                     concurrency=concurrency, jobs=jobs,
-                    back_pressure=recognition_service(settings))
-    answerer = InboundAnswerer(sessionmaker, settings=settings)
+                    back_pressure=recognition_service(settings), warmer=warmer)
+    answerer = InboundAnswerer(sessionmaker, settings=settings, warmer=warmer)
 
     async def on_incoming(call: Any) -> None:
         await answerer.handle(call)
@@ -121,7 +125,7 @@ async def place_inbound(settings: Settings, *, to: str, caller: str, inputs: lis
     opened = await open_database(settings)
     try:
         sessionmaker = opened.sessionmaker
-        gateway = build_gateway(sessionmaker, settings, only_simulator=True)
+        gateway, _ = build_gateway(sessionmaker, settings, only_simulator=True)  # one call
         simulator = gateway.simulator  # type: ignore[attr-defined]  # only_simulator: a router
         answerer = InboundAnswerer(sessionmaker, settings=settings)
         done: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()

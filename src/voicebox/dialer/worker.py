@@ -38,6 +38,7 @@ from voicebox.dialer.repository import (
     dialer_repository,
 )
 from voicebox.dialer.wakeup import listen
+from voicebox.dialer.warmup import PromptWarmer
 from voicebox.engine import EngineConfig
 from voicebox.recordings.retention import PURGE_EVERY_SECONDS, purge_recordings
 from voicebox.storage import open_storage
@@ -77,6 +78,7 @@ class Dialer(LeaseKeeper, StatusGuard):
         wall: Callable[[], datetime] = utcnow,
         jobs: frozenset[str] = ALL_JOBS,
         back_pressure: BackPressure | None = None,
+        warmer: PromptWarmer | None = None,
     ):
         self.sessionmaker = sessionmaker
         self.jobs = jobs
@@ -91,7 +93,8 @@ class Dialer(LeaseKeeper, StatusGuard):
         self.engine_config = EngineConfig.from_settings(settings)
         self.clock = gateway.clock
         self.time_scale = float(getattr(self.clock, "scale", 1.0))
-        self.programs = ProgramCache(storage=open_storage(settings))
+        self.warmer = warmer
+        self.programs = ProgramCache(storage=open_storage(settings), warmer=warmer)
         self._claim_context = ClaimContext(owner=self.worker_id, lease=self.lease,
                                            time_scale=self.time_scale, programs=self.programs,
                                            hold_seconds=settings.dialer_hold_seconds,
@@ -146,6 +149,8 @@ class Dialer(LeaseKeeper, StatusGuard):
         persister, loop_task = tasks.pop("persister", None), tasks.pop("dialer", None)
         if loop_task is not None:
             await self._finish(loop_task, grace)
+        if self.warmer is not None:
+            await self.warmer.close()
         for job, task in list(self.live.values()):
             job.cancel_reason = "worker stopped"
             task.cancel()

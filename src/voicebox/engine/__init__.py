@@ -4,6 +4,7 @@ Pure by rule: no database, no web framework, no concrete telephony driver (impor
 """
 
 from voicebox.engine.config import EngineConfig, parse_networks
+from voicebox.engine.prompts import fixed_prompts
 from voicebox.engine.runner import Program, compile_scenario, run_scenario
 from voicebox.engine.trace import Outcome, StepRecord
 
@@ -13,6 +14,7 @@ __all__ = [
     "Program",
     "StepRecord",
     "compile_scenario",
+    "fixed_prompts",
     "parse_networks",
     "run_scenario",
 ]

@@ -33,6 +33,11 @@ def _dynamic(text: str) -> bool:
     return not _DYNAMIC.isdisjoint(placeholders(text))
 
 
+def voice_of(settings: Settings) -> Voice:
+    """The voice every prompt of a scenario is spoken in."""
+    return Voice(settings.voice, settings.speed, settings.emotion)
+
+
 class NotAnswered(Exception):
     """The call could not be brought up (dial failed or the caller left before the answer)."""
 
@@ -76,7 +81,7 @@ class Context:
         self.clock = clock
         self.config = config
         self.variables = variables
-        self.voice = Voice(settings.voice, settings.speed, settings.emotion)
+        self.voice = voice_of(settings)
         self.http = http
         self.detection: Detection | None = None
         self.dial_result: CallResult | None = None

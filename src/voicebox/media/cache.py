@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 
 class PromptCache:
     """`<root>/<2 hex>/<sha256>.wav` in the telephony format. Concurrent requests for one key
-    share a single synthesis; a failed synthesis is not cached."""
+    share a single synthesis, whole (`get_or_create`) or streamed (`stream`) alike; a failed
+    synthesis is not cached."""
 
     def __init__(self, root: Path, *, storage: Storage | None = None):
         self.root = Path(root)
@@ -71,6 +72,10 @@ class PromptCache:
 
     async def _create(self, key: str, make: Callable[[], Awaitable[Pcm]]) -> Path:
         path = self.path(key)
+        render = self._live(key)
+        if render is not None and await render.follow() and await asyncio.to_thread(path.is_file):
+            self.hits += 1  # a call was already streaming it: that render is the one made
+            return path
         if await self._present(key, path):
             return path
         self.misses += 1
@@ -81,14 +86,12 @@ class PromptCache:
         """The prompt for `key` as PCM pieces: the cached file in one piece, or `make()`'s
         pieces as they come (shared with every concurrent listener of `key`), cached once the
         render is complete."""
-        render = self._streams.get(key)
-        if render is not None and render.stopping:  # its last listener left: start afresh
-            render = None
+        render = self._live(key)
         if render is None:
             path = await self._ready(key)
-            render = self._streams.get(key)  # started meanwhile
-            if render is not None and render.stopping:
-                render = None
+            render = self._live(key)  # started meanwhile
+            if render is None and path is None and key in self._pending:
+                path = await self._ready(key)  # a whole render began while we looked
             if render is None and path is not None:
                 yield await asyncio.to_thread(read_prompt, path)
                 return
@@ -102,6 +105,12 @@ class PromptCache:
         async with aclosing(render.listen()) as pieces:
             async for piece in pieces:
                 yield piece
+
+    def _live(self, key: str) -> StreamingRender | None:
+        """The streamed render of `key` still under way for its listeners, if any (one whose
+        last listener left is being stopped: a new request starts afresh)."""
+        render = self._streams.get(key)
+        return None if render is None or render.stopping else render
 
     def _forget(self, key: str, render: StreamingRender) -> None:
         if self._streams.get(key) is render:
@@ -212,6 +221,17 @@ class StreamingRender:
         elif task.exception() is not None:
             self._error = task.exception()
         self._waiters.wake()
+
+    async def follow(self) -> bool:
+        """Listen to the end without playing (keeping the render alive meanwhile); whether it
+        completed."""
+        try:
+            async with aclosing(self.listen()) as pieces:
+                async for _ in pieces:
+                    pass
+        except Exception:  # the engine's error: the follower renders it itself, as it would have
+            return False
+        return True
 
     async def listen(self) -> AsyncGenerator[Pcm, None]:
         """Every piece from the first, waiting for the engine as needed."""

@@ -173,9 +173,24 @@ class SpeechService:
         path = await self.synthesize(text, settings, **kw)
         return await asyncio.to_thread(read_prompt, path)
 
-    async def prepare(self, texts: Iterable[str], settings: Any = None) -> list[Path]:
-        """Synthesise a scenario's prompts ahead of its calls (one at a time: CPU-bound engines)."""
-        return [await self.synthesize(text, settings) for text in dict.fromkeys(texts) if text.strip()]
+    async def prepare(self, texts: Iterable[str], settings: Any = None) -> int:
+        """Synthesise a scenario's prompts ahead of its calls, one at a time (CPU-bound engines),
+        each as a call plays it (`stream`): a call asking for it meanwhile plays along from the
+        first piece. A text that cannot be spoken is logged and skipped. Returns how many were
+        rendered or found cached."""
+        done = 0
+        for text in dict.fromkeys(texts):
+            if not text.strip():
+                continue
+            try:
+                async with aclosing(self.stream(text, settings)) as pieces:
+                    async for _ in pieces:
+                        pass
+            except MediaError as exc:
+                log.warning("preparing the prompt %r failed: %s", text[:60], exc.message)
+                continue
+            done += 1
+        return done
 
     async def close(self) -> None:
         await asyncio.gather(*(engine.close() for engine in self.engines.values()))
