@@ -7,7 +7,8 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any, Protocol
 
 from voicebox.engine import Program, fixed_prompts
@@ -17,6 +18,7 @@ log = logging.getLogger(__name__)
 # Per scenario version, in the order a call meets them: the greeting and the first questions
 # are what a caller would wait for; the rest still render on demand.
 MAX_PROMPTS = 20
+Version = tuple[int, datetime | None]  # a scenario's id and when it was last changed
 
 
 class Preparer(Protocol):
@@ -34,13 +36,13 @@ class PromptWarmer:
         self.speech = speech
         self.limit = limit
         self.prepared = 0  # prompts rendered or found cached
-        self._seen: set[Hashable] = set()
-        self._queue: deque[tuple[Hashable, Program]] = deque()
+        self._seen: set[Version] = set()
+        self._queue: deque[tuple[Version, Program]] = deque()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
 
-    def warm(self, key: Hashable, program: Program) -> None:
-        """Queue `program`'s fixed prompts, once per `key` (a scenario version); returns at once."""
+    def warm(self, key: Version, program: Program) -> None:
+        """Queue `program`'s fixed prompts, once per scenario version; returns at once."""
         if self._closed or key in self._seen:
             return
         self._seen.add(key)
@@ -58,7 +60,8 @@ class PromptWarmer:
                 self.prepared += await self.speech.prepare(
                     [prompt.text or "" for prompt in prompts], prompts[0].voice)
             except Exception as exc:  # the calls render on demand: nothing is lost but time
-                log.warning("preparing the prompts of scenario %s failed: %s", key, exc)
+                log.warning("preparing the prompts of scenario %d (version %s) failed: %s",
+                            key[0], key[1], exc)
 
     async def drained(self) -> None:
         """Until everything queued so far is prepared."""
