@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from tests.media.ogg import claim_duration, silent_ogg
 
-from voicebox.media.audio import probe_format, rms
+from voicebox.media.audio import rms
+from voicebox.media.decode import probe_format
 
 
 def url(tenant, suffix: str = "") -> str:

@@ -132,6 +132,17 @@ def quiet(seconds: float) -> Pcm:
 
 # -- files a user or an attacker may hand the decoder -----------------------------------------
 
+def make_tone(path: Path, *, seconds: float = 1.5, freq: int = 440, rate: int = 44100) -> Path:
+    """A stereo sine file in whatever format `path`'s suffix says, made by ffmpeg."""
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi",
+         "-i", f"sine=frequency={freq}:sample_rate={rate}:duration={seconds}",
+         "-ac", "2", str(path)],
+        check=True,
+    )
+    return path
+
+
 def sparse_wav(path: Path, seconds: float, rate: int = SAMPLE_RATE) -> Path:
     """A 16-bit mono WAV of `seconds` of silence, sparse: its header and size say so, yet it
     costs no disk (a two-hour file must cost no memory either)."""

@@ -18,7 +18,8 @@ from voicebox.audiofiles import repository
 from voicebox.audiofiles.schemas import AudioFileOut
 from voicebox.errors import Conflict, InvalidInput, MediaError, PayloadTooLarge
 from voicebox.ids import ascii_int
-from voicebox.media.audio import SAMPLE_RATE, SAMPLE_WIDTH, load_audio, probe_format, write_wav
+from voicebox.media.audio import SAMPLE_RATE, SAMPLE_WIDTH, write_wav
+from voicebox.media.decode import load_audio, probe_format
 from voicebox.models import AudioFile
 from voicebox.storage import ObjectMissing, Storage
 from voicebox.store.repository import get_owned_or_404

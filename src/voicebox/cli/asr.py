@@ -24,7 +24,8 @@ from voicebox.engine.matching import dictionary_intent, pooled_confidence, under
 from voicebox.errors import MediaError
 from voicebox.media.amd import AmdTiming, MachineDetector
 from voicebox.media.asr import RecognitionService, Recognizer, start_service
-from voicebox.media.audio import Pcm, load_audio
+from voicebox.media.audio import Pcm
+from voicebox.media.decode import load_audio
 from voicebox.media.listen import FRAME_BYTES, Listener
 from voicebox.scenario_language.keywords import DIGIT_HINTS, INTENTS, spoken_digits
 from voicebox.telephony.base import Heard
