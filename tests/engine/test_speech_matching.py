@@ -158,6 +158,26 @@ def test_readings_that_mean_the_same_pool_their_weight():
     assert pooled_confidence(Heard(speech="да", confidence=0.9)) == 0.9
 
 
+def test_a_number_is_weighed_against_answers_not_against_mishearings_of_it():
+    """Festival's «четыре» came back as «Четыре.» 0.30 beside «Чипи.», «Чепи.», «Чупи.»: one-word
+    readings that say nothing are doubt about the spelling, not another answer. Another number
+    or an intent still counts in full, and a light number is never raised."""
+    def heard(*readings):
+        return Heard(speech=readings[0][0], confidence=readings[0][1], alternatives=readings)
+
+    assert pooled_confidence(heard(("Четыре.", 0.3), ("Чипи.", 0.24), ("Чепи.", 0.16),
+                                   ("Чупи.", 0.13), ("Пять.", 0.17))) == round(0.3 / 0.47, 4)
+    # Other numbers and intents are answers: 0.30 against 0.70 of them stays 0.30.
+    assert pooled_confidence(heard(("Семь.", 0.3), ("Шесть.", 0.3), ("Четыре.", 0.2),
+                                   ("Да.", 0.2))) == 0.3
+    # Longer readings are somebody saying something: they count against the number.
+    assert pooled_confidence(heard(("Zero.", 0.33), ("I want to talk", 0.4), ("Fury.", 0.27))) \
+        == round(0.33 / 0.73, 4)
+    # Below NUMBER_FLOOR the number is not raised, and words are never weighed this way.
+    assert pooled_confidence(heard(("Два.", 0.2), ("Ни.", 0.5), ("Ну.", 0.3))) == 0.2
+    assert pooled_confidence(heard(("Да.", 0.3), ("Дар.", 0.4), ("Дат.", 0.3))) == 0.3
+
+
 # -- through the IVR step ---------------------------------------------------------------------
 
 def _ivr(chain):

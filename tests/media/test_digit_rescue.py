@@ -5,7 +5,7 @@ import pytest
 
 from voicebox.media import digit_rescue
 from voicebox.media.asr import _transcript
-from voicebox.scenario_language.keywords import DIGIT_HINTS
+from voicebox.scenario_language.keywords import DIGIT_HINTS, noise_word
 
 
 def test_only_an_ivr_expecting_digits_scores_them():
@@ -23,7 +23,7 @@ def test_only_an_ivr_expecting_digits_scores_them():
     ("Ни надо.", False), ("I'm really right now.", False), ("Ron Hamburg.", False),
 ])
 def test_only_a_meaningless_single_word_is_scored(text, worth):
-    assert digit_rescue.worth_scoring(text) is worth
+    assert noise_word(text) is worth
 
 
 def test_a_digit_replaces_the_reading_only_when_it_explains_the_audio_nearly_as_well():

@@ -19,6 +19,7 @@ from voicebox.scenario_language.keywords import (
     INTENTS,
     Intent,
     get_intent,
+    noise_word,
     normalize,
     phrases_regex,
     spoken_digits,
@@ -27,6 +28,7 @@ from voicebox.telephony.base import Heard
 from voicebox.text import within_one_edit
 
 FLIP_WEIGHT = 0.2  # an opposite reading this likely makes an answer unclear
+NUMBER_FLOOR = 0.25  # a number-only reading lighter than this is not weighed against noise
 _FUZZY_MIN = 5  # letters a word needs before it is matched tolerantly
 _CLIPPED_MIN = 6  # letters a word needs to stand for a known word missing its first syllable
 _NEGATIONS = frozenset({"не", "not", "no", "dont", "never", "ни"})
@@ -240,11 +242,19 @@ def meaning(text: str) -> str:
 def pooled_confidence(heard: Heard) -> float:
     """The weight of every reading in the n-best list that means what the top one does (at least
     the recogniser's own confidence): «Нет, мне это не интересно.» and «Нет, мне неинтересно.»
-    are one answer, not two halves below the minimum confidence."""
+    are one answer, not two halves below the minimum confidence.
+
+    A number-only top reading weighing at least `NUMBER_FLOOR` is weighed against the readings
+    that say something only: one-word mishearings of the same word («Четыре.» 0.3 beside «Чепи.»,
+    «Чупи.», «Шепи.») are the recogniser's doubt about how to spell it, not another answer, and
+    another number or an intent still counts against it in full."""
     if not heard.speech or not heard.alternatives:
         return heard.confidence
     top = meaning(heard.speech)
     pooled = sum(weight for text, weight in heard.alternatives if meaning(text) == top)
+    if top.startswith("#") and pooled >= NUMBER_FLOOR:
+        noise = sum(weight for text, weight in heard.alternatives if noise_word(text))
+        pooled /= max(1.0 - noise, pooled)
     return max(heard.confidence, round(min(pooled, 1.0), 4))
 
 

@@ -32,7 +32,13 @@ from voicebox.config import Settings
 from voicebox.errors import MediaError
 from voicebox.media import digit_rescue
 from voicebox.media.audio import Pcm
-from voicebox.scenario_language.keywords import DIGIT_HINTS, DIGIT_WORDS, normalize, spoken_digits
+from voicebox.scenario_language.keywords import (
+    DIGIT_HINTS,
+    DIGIT_WORDS,
+    noise_word,
+    normalize,
+    spoken_digits,
+)
 
 log = logging.getLogger(__name__)
 
@@ -321,7 +327,7 @@ class WhisperRecognizer:
             suppress_blank=True,
         )
         heard = _pooled([self._readings(result, tok, language) for result in results])
-        if heard.text and digits and digit_rescue.worth_scoring(heard.text):
+        if heard.text and digits and noise_word(heard.text):
             heard = self.rescue_digit(encoded, prompt, heard)
         return replace(heard, seconds=time.perf_counter() - started)
 

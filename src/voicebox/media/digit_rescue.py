@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from voicebox.scenario_language.keywords import DIGIT_HINTS, INTENTS, normalize, spoken_digits
+from voicebox.scenario_language.keywords import DIGIT_HINTS, normalize, spoken_digits
 
 # The best digit must be at least a third as likely as the reading it replaces (log-likelihood
 # of its tokens, nats) and clearly ahead of the next digit: closer calls stay "none of these".
@@ -34,14 +34,6 @@ def expects_digits(language: str, hints: Sequence[str]) -> bool:
 def candidates(language: str) -> list[str]:
     """The digit words as Whisper writes a one-word answer: «Ноль.», "Zero."."""
     return [word[:1].upper() + word[1:] + "." for word in DIGIT_HINTS.get(language, ())]
-
-
-def worth_scoring(text: str) -> bool:
-    """One word that is no number and no dictionary answer («Ни.», "Cube."): a reading an IVR
-    could only ask again about. Longer readings are somebody saying something else."""
-    words = normalize(text).split()
-    return len(words) == 1 and not spoken_digits(text) and \
-        not any(intent.matches(text) for intent in INTENTS)
 
 
 def stutter(text: str) -> str:

@@ -422,6 +422,13 @@ def spoken_digits(text: str) -> str:
     return "".join(digits)
 
 
+def noise_word(text: str) -> bool:
+    """One word that is no number and no dictionary answer («Чепи.», «Ни.», "Fiery."): what a
+    recogniser makes of a word it half heard, never an answer an IVR could act on."""
+    return len(normalize(text).split()) == 1 and not spoken_digits(text) and \
+        not any(intent.matches(text) for intent in INTENTS)
+
+
 def _near_digit(word: str) -> str | None:
     """A Russian digit word of four letters or more misspelt by one letter («адин», «читыре») or
     without its final soft sign («восем»).
