@@ -2,7 +2,10 @@
 
 1. Timing as in Asterisk's app_amd, on VAD words: a short greeting then silence is a person;
    dead air is unknown. 2. A long greeting is transcribed (its first 6 s) and matched against
-   voicemail and assistant stems, tolerant of misspellings; no match is a person. 3. A steady tone
+   voicemail and assistant stems, tolerant of misspellings; no match is a person, and a single
+   ordinary cue («оставьте», «помощник», "not available") is unknown unless a telling one or a
+   second cue joins it (`listens_on`: a greeting cut short by the caller's listening time is
+   heard on, up to `total`). 3. A steady tone
    (350–2500 Hz, ≥ 150 ms) is a voicemail beep, also after the timing verdict on a long greeting
    (`awaits_beep`: the listener keeps pushing frames until its time is up, since a voicemail
    greeting can run past the timing window before its beep). A person is never called a robot:
@@ -124,50 +127,67 @@ def has_beep(pcm: bytes) -> bool:
 
 # -- greeting words --------------------------------------------------------------------------
 
-_VOICEMAIL = (
-    "оставьте", "оставте", "сообщени", "после сигнала", "после звукового", "недоступен",
-    "не может ответить", "не могу ответить", "вы позвонили", "абонент", "автоответчик", "голосов почт", "голосовую почту",
-    "leave a message", "leave your message", "after the tone", "after the beep",
-    "voicemail", "voice mail", "not available", "unavailable", "record your message",
+# Cues that give a greeting away on their own: a person answering the phone does not say them.
+_VOICEMAIL_TELLING = (
+    "после сигнала", "после звукового", "автоответчик", "голосов почт", "позвонили по номеру", "leave a message", "leave your message", "after the tone",
+    "after the beep", "voicemail", "voice mail", "record your message", "you have reached",
+    "you ve reached", "the person you are calling", "the number you have dialed",
 )
-_ASSISTANT = (
-    "помощник", "помошник", "асистент", "ассистент", "бот", "представьтесь",
-    "по какому вопросу", "виртуальн", "assistant", "state your name",
-    "the purpose of your call", "screening",
+_ASSISTANT_TELLING = (
+    "голосов помощник", "голосов помошник", "голосов ассистент", "виртуальн", "state your name",
+    "the purpose of your call", "virtual assistant", "voice assistant", "call assistant",
 )
+# Any other cue could come from a person («оставьте меня в покое», «помощник депутата, слушаю»,
+# «сообщение от вас пришло», "I'm not available now"), so it takes two at different words.
+_VOICEMAIL = (*_VOICEMAIL_TELLING,
+              "оставьте", "оставте", "сообщени", "недоступен", "не может ответить",
+              "не могу ответить", "вы позвонили", "абонент", "not available", "unavailable")
+_ASSISTANT = (*_ASSISTANT_TELLING,
+              "помощник", "помошник", "асистент", "ассистент", "бот", "представьтесь",
+              "по какому вопросу", "assistant", "screening")
+_TELLING = (*_VOICEMAIL_TELLING, *_ASSISTANT_TELLING)
+ONE_CUE, NO_CUE = "one_cue", "no_machine_words"
 
 
 def _words(text: str) -> list[str]:
     return re.sub(r"[^\w]+", " ", text.lower().replace("ё", "е")).split()
 
 
-def _stem_in(stem: str, words: list[str]) -> bool:
-    """`stem` (one or more words; the last one a prefix) occurs in `words`; single stems of
-    five letters or more also match with one typo."""
+def _word_is(stem: str, word: str) -> bool:
+    """`word` begins with `stem`, or with one typo when the stem has five letters or more; a
+    shorter stem is a whole word («бот», never «Боткин»)."""
+    if len(stem) < 5:
+        return word == stem
+    return word.startswith(stem) or any(
+        within_one_edit(word[:size], stem) for size in (len(stem) - 1, len(stem), len(stem) + 1))
+
+
+def _cue_at(stem: str, words: list[str]) -> int | None:
+    """Where `stem` (one or more words, each a prefix: «голосов почт» is «голосовая почта»)
+    first occurs in `words`."""
     parts = stem.split()
-    n = len(parts)
-    for start in range(len(words) - n + 1):
-        window = words[start:start + n]
-        if window[:-1] == parts[:-1] and window[-1].startswith(parts[-1]):
-            return True
-        if n == 1 and len(stem) >= 5:
-            word = window[0]
-            if any(within_one_edit(word[:size], stem) for size in (len(stem) - 1, len(stem),
-                                                                len(stem) + 1)):
-                return True
-        if n == 1 and len(stem) < 5 and window[0] == stem:
-            return True
-    return False
+    if len(parts) == 1:
+        return next((i for i, word in enumerate(words) if _word_is(stem, word)), None)
+    for start in range(len(words) - len(parts) + 1):
+        if all(word.startswith(part) for part, word in zip(parts, words[start:], strict=False)):
+            return start
+    return None
 
 
 def classify_greeting(text: str) -> tuple[str, str]:
-    """(kind, cause) from what a long greeting said: assistant, voicemail, or a person."""
+    """(kind, cause) from what a long greeting said: assistant or voicemail when a telling cue or
+    two cues at different words say so (assistant cues first), a person when none does, and
+    unknown (`one_cue`) on a single ordinary cue."""
     words = _words(text)
-    if any(_stem_in(stem, words) for stem in _ASSISTANT):
-        return ASSISTANT, "assistant_words"
-    if any(_stem_in(stem, words) for stem in _VOICEMAIL):
-        return MACHINE, "voicemail_words"
-    return HUMAN, "no_machine_words"
+    found = {kind: {at for stem in stems if (at := _cue_at(stem, words)) is not None}
+             for kind, stems in ((ASSISTANT, _ASSISTANT), (MACHINE, _VOICEMAIL))}
+    cues = found[ASSISTANT] | found[MACHINE]
+    if not cues:
+        return HUMAN, NO_CUE
+    kind = ASSISTANT if found[ASSISTANT] else MACHINE
+    if len(cues) < 2 and not any(_cue_at(stem, words) is not None for stem in _TELLING):
+        return UNKNOWN, ONE_CUE
+    return kind, "assistant_words" if kind == ASSISTANT else "voicemail_words"
 
 
 # -- the detector ------------------------------------------------------------------------------
@@ -193,6 +213,7 @@ class MachineDetector:
         self._quiet_since = 0.0
         self._long: str | None = None  # why the greeting counts as long
         self._timing: AmdResult | None = None
+        self._forced = False  # the verdict came from `finish()`, not from the timing
         self._future: asyncio.Future[AmdResult] | None = None
 
     @property
@@ -215,7 +236,7 @@ class MachineDetector:
         return AmdResult(MACHINE, 0.95, "beep", self._beep.found_at, verdict.transcript)
 
     def push(self, frame: bytes) -> None:
-        if self._timing is not None:
+        if self._timing is not None and not self._greeting_going():
             if self._long is not None and not self.beeped:
                 self._beep.push(frame)  # a voicemail's beep can follow its long greeting
             return
@@ -270,7 +291,27 @@ class MachineDetector:
                 now - self._greeting_start >= TRANSCRIBED_SECONDS:
             self._decide(AmdResult(UNKNOWN, 0.0, self._long, now))
 
+    def _greeting_going(self) -> bool:
+        """A long greeting is still kept after a verdict, up to `TRANSCRIBED_SECONDS`, in case
+        its words so far were not enough (`listens_on`)."""
+        return self._long is not None and self._greeting_start is not None and \
+            self._heard - self._greeting_start < TRANSCRIBED_SECONDS
+
+    def listens_on(self, verdict: AmdResult) -> bool:
+        """The caller's listening time cut a long greeting that named one ordinary cue or none
+        (Festival's «абонента» read «а бы не так»): worth hearing more of it (`resume`) before
+        saying unknown or a person. Whoever it is was still talking, so this waits on nobody."""
+        return verdict.cause in (ONE_CUE, NO_CUE) and self._forced and self._greeting_going()
+
+    def resume(self) -> None:
+        """Take back the verdict and go on listening (what came meanwhile was kept)."""
+        self._timing = None
+        self._future = None
+        self._forced = False
+
     def _decide(self, verdict: AmdResult) -> None:
+        if self._timing is not None:
+            return  # still hearing a long greeting out after the verdict
         self._timing = verdict
         if self._future is not None and not self._future.done():
             self._future.set_result(verdict)
@@ -279,6 +320,7 @@ class MachineDetector:
         """The stream ended (hangup, or the caller's time is up): decide with what was heard."""
         if self._timing is None:
             cause = self._long or ("silence" if self._greeting_start is None else "total")
+            self._forced = True
             self._decide(AmdResult(UNKNOWN, 0.0, cause, self._heard))
 
     async def result(self) -> AmdResult:
@@ -296,5 +338,5 @@ class MachineDetector:
         if not heard.text:
             return verdict
         kind, cause = classify_greeting(heard.text)
-        confidence = 0.9 if kind != HUMAN else 0.6
+        confidence = {HUMAN: 0.6, UNKNOWN: 0.0}.get(kind, 0.9)
         return AmdResult(kind, confidence, cause, verdict.decided_at, heard.text)

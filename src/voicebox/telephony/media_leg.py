@@ -405,26 +405,40 @@ class MediaLeg:
         detector = self._detector = MachineDetector(
             self.amd, recognizer=self.recognizer, language=self.language)
         self._verdict = False
-        deadline = self.clock.now() + listen_seconds
+        started = self.clock.now()
+        deadline = started + listen_seconds
         try:
-            await self._until(lambda: self._verdict, deadline)
-            detector.finish()
-            release = hold_clock(self.clock)  # a long greeting is transcribed first
-            try:
-                verdict: AmdResult = await detector.result()
-            finally:
-                release()
-            self._check()
+            verdict = await self._detected(detector, deadline)
+            if detector.listens_on(verdict):
+                # One ordinary cue so far («Здравствуйте, вы позвонили Ивану…»): hear the
+                # greeting on, up to VOICEBOX_AMD_TOTAL, before saying unknown.
+                detector.resume()
+                self._verdict = detector.done
+                verdict = await self._detected(
+                    detector, started + max(listen_seconds, detector.timing.total))
             if detector.awaits_beep(verdict):
                 # Voicemail greetings end in a beep that may come long after the words: a
                 # greeting no words gave away is heard out for one until `listen_seconds`.
                 await self._until(lambda: detector.beeped, deadline)
-                verdict = detector.with_beep(verdict)
+            verdict = detector.with_beep(verdict)
         finally:
             self._detector = None
         self._check()
         return Detection(_KINDS.get(verdict.kind, Detected.UNKNOWN), verdict.confidence,
                          cause=verdict.cause, decided_at=verdict.decided_at)
+
+    async def _detected(self, detector: MachineDetector, deadline: float) -> AmdResult:
+        """`detector`'s verdict once it decides or `deadline` passes; a long greeting is
+        transcribed with the media clock held (recognition time is not call time)."""
+        await self._until(lambda: self._verdict, deadline)
+        detector.finish()
+        release = hold_clock(self.clock)
+        try:
+            verdict: AmdResult = await detector.result()
+        finally:
+            release()
+        self._check()
+        return verdict
 
     # -- the end ---------------------------------------------------------------------------
     def end(self) -> None:
