@@ -5,10 +5,12 @@ Prints intent accuracy (free decoding with hints, and closed-set scoring: the ar
 candidates' teacher-forced likelihood with the same prompt, no "none of these"), agree↔refuse flips,
 spoken-digit accuracy (0–9, each in two voices, judged as an IVR would: number-only, not unclear,
 confident enough), false digits (the intent answers heard again with the digit hints: any digit
-read from them is a false match), the AMD confusion, latency (median, p90) and utterances per
-second, with the machine's load average.
+read from them is a false match), the AMD confusion (each greeting heard whole, and as detectAI
+hears it on a call: cut at its listening time, heard on when that said too little), latency
+(median, p90) and utterances per second, with the machine's load average.
 
     .venv/bin/python bench/asr.py [--quick] [--threads 2] [--seed 1] [--seeds 1,2,3] [--more-voices]
+                                  [--amd-only]
 
 `--more-voices` adds the ten digits and the intent answers (heard with the digit hints: false
 digits) in voices the simulator never uses (MORE_VOICES: six English, four Russian), so a
@@ -33,9 +35,10 @@ from pathlib import Path
 
 import numpy as np
 
+from voicebox.engine import EngineConfig
 from voicebox.engine.matching import dictionary_intent, understood
 from voicebox.media import digit_rescue
-from voicebox.media.amd import AmdTiming, MachineDetector
+from voicebox.media.amd import AmdResult, AmdTiming, MachineDetector
 from voicebox.media.asr import Transcript, WhisperRecognizer
 from voicebox.media.caller_voices import CALLER_VOICES, CallerSpeech, CallerVoice, over_the_line
 from voicebox.media.listen import Listener
@@ -98,6 +101,7 @@ MORE_VOICES = {
     "ru": (CallerVoice("festival", "", 100, 1.0), CallerVoice("festival", "", -100, 1.1),
            CallerVoice("festival", "", 600, 0.9), CallerVoice("festival", "", -500, 1.0)),
 }
+DETECT_SECONDS = EngineConfig().detect_seconds  # how long detectAI listens on a call
 BEEP = (0.4 * 32767 * np.sin(2 * np.pi * 1000 * np.arange(4000) / 8000)).astype("<i2").tobytes()
 FLIP = {"agree": "refuse", "refuse": "agree", "yes": "no", "no": "yes"}
 SIDE = {"yes": "agree", "no": "refuse"}
@@ -143,6 +147,32 @@ def digits_heard(recognizer: WhisperRecognizer, utterance: bytes, language: str)
     return ivr_digits(recognizer.decode(utterance, language, list(DIGIT_HINTS[language])))
 
 
+async def detected(recognizer: WhisperRecognizer, pcm: bytes, language: str, timing: AmdTiming,
+                   listen: float | None = None) -> AmdResult:
+    """The detector's verdict on the whole greeting, or (`listen`) as detectAI hears it on a call:
+    cut at `listen` seconds and, when what was heard said too little, heard on to `timing.total`
+    (telephony/media_leg.py `detect_machine`)."""
+    detector = MachineDetector(timing, recognizer=recognizer, language=language)
+    frames = [pcm[i:i + 320] for i in range(0, len(pcm) - 319, 320)]
+    at = 0
+
+    async def hear(until: float) -> AmdResult:
+        nonlocal at
+        while at < min(round(until * 50), len(frames)) and not detector.done:
+            detector.push(frames[at])
+            at += 1
+        detector.finish()
+        return await detector.result()
+
+    if listen is None:
+        return await hear(len(frames) / 50)
+    verdict = await hear(listen)
+    if detector.listens_on(verdict):
+        detector.resume()
+        verdict = await hear(max(listen, timing.total))
+    return detector.with_beep(verdict)
+
+
 def pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:5.1f} % ({part}/{whole})" if whole else "—"
 
@@ -156,6 +186,8 @@ async def main() -> None:
     parser.add_argument("--no-closed", action="store_true", help="skip closed-set scoring")
     parser.add_argument("--more-voices", action="store_true",
                         help="digits and false digits in voices the simulator never uses")
+    parser.add_argument("--amd-only", action="store_true",
+                        help="machine detection only (the greetings, whole and as detectAI hears them)")
     parser.add_argument("--readings", action="store_true",
                         help="print every digit sample's voice and n-best readings")
     args = parser.parse_args()
@@ -210,6 +242,8 @@ async def main() -> None:
     latencies, closed_latencies, mistakes = [], [], []
     amd = Counter()
     human_as_robot = 0
+    amd_cut: Counter[bool] = Counter()
+    human_as_robot_cut = 0
     timing = AmdTiming()
     run_started = time.perf_counter()
     decoded = 0
@@ -218,19 +252,21 @@ async def main() -> None:
     seed_total: Counter[tuple[int, str]] = Counter()
     more_ok, more_total, more_false, more_answers = Counter(), Counter(), Counter(), Counter()
     for seed, kind, language, label, voice_label, pcm in samples:
+        if args.amd_only and kind != "amd":
+            continue
         if kind == "amd":
-            detector = MachineDetector(timing, recognizer=recognizer, language=language)
-            for i in range(0, len(pcm) - 319, 320):
-                detector.push(pcm[i:i + 320])
-                if detector.done:
-                    break
-            detector.finish()
-            verdict = await detector.result()
+            verdict = await detected(recognizer, pcm, language, timing)
             amd[(label, verdict.kind)] += 1
             human_as_robot += label == "human" and verdict.is_robot
             if verdict.kind != label:
                 mistakes.append(f"amd {language} {label} → {verdict.kind} ({verdict.cause}: "
                                 f"{verdict.transcript!r})")
+            cut_short = await detected(recognizer, pcm, language, timing, listen=DETECT_SECONDS)
+            amd_cut[label == cut_short.kind] += 1
+            human_as_robot_cut += label == "human" and cut_short.is_robot
+            if cut_short.kind != label:
+                mistakes.append(f"amd in {DETECT_SECONDS:g} s {language} {label} → "
+                                f"{cut_short.kind} ({cut_short.cause}: {cut_short.transcript!r})")
             continue
         if kind in ("more-digit", "more-answer"):
             utterance = cut(pcm)
@@ -340,6 +376,9 @@ async def main() -> None:
     labels = ["human", "machine", "assistant", "unknown"]
     right = sum(amd[(label, label)] for label in labels)
     print(f"AMD accuracy {pct(right, sum(amd.values()))}; human called a robot: {human_as_robot}")
+    print(f"AMD as detectAI hears it ({DETECT_SECONDS:g} s, a greeting cut short heard on to "
+          f"{timing.total:g} s): {pct(amd_cut[True], sum(amd_cut.values()))}; "
+          f"human called a robot: {human_as_robot_cut}")
     print("AMD confusion (row: truth, column: verdict)")
     print(f"{'':12}" + "".join(f"{label:>11}" for label in labels))
     for truth in labels:
