@@ -68,14 +68,19 @@ def test_greeting_words(text, kind):
         assert classify_greeting(text)[1] == "one_cue"
 
 
-async def detect(pcm: bytes, recognizer=None, language="ru"):
-    detector = MachineDetector(AmdTiming(), recognizer=recognizer, language=language)
-    for frame in frames_of(pcm):
+async def hear(detector, frames):
+    """Push `frames` until the detector decides (or they run out), then its verdict."""
+    for frame in frames:
         detector.push(frame)
         if detector.done:
             break
     detector.finish()
     return await detector.result()
+
+
+async def detect(pcm: bytes, recognizer=None, language="ru"):
+    detector = MachineDetector(AmdTiming(), recognizer=recognizer, language=language)
+    return await hear(detector, frames_of(pcm))
 
 
 async def test_short_greeting_then_silence_is_a_person(caller_phrases):
@@ -154,12 +159,7 @@ async def test_a_greeting_cut_short_is_heard_on_until_it_says_more(caller_phrase
     assert first.cause == cause
     assert detector.listens_on(first)
     detector.resume()
-    for frame in frames[150:]:
-        detector.push(frame)
-        if detector.done:
-            break
-    detector.finish()
-    verdict = await detector.result()
+    verdict = await hear(detector, frames[150:])
     assert (verdict.kind, verdict.cause) == (MACHINE, "voicemail_words")
     assert recognizer.heard[0] < 3.2 < 4.0 < recognizer.heard[1] <= 6.0
     assert verdict.decided_at > first.decided_at
@@ -169,11 +169,7 @@ async def test_a_greeting_that_ended_is_not_heard_on(caller_phrases):
     """One cue in a greeting the timing already closed (silence after it): nothing more to hear,
     so unknown stands."""
     detector = MachineDetector(AmdTiming(), recognizer=_Greeting(more_after=60))
-    for frame in frames_of(quiet(0.3) + caller_phrases["no_giveaway"] + quiet(1.5)):
-        detector.push(frame)
-        if detector.done:
-            break
-    detector.finish()
-    verdict = await detector.result()
+    verdict = await hear(detector, frames_of(quiet(0.3) + caller_phrases["no_giveaway"]
+                                             + quiet(1.5)))
     assert (verdict.kind, verdict.cause) == (UNKNOWN, "one_cue")
     assert not detector.listens_on(verdict)

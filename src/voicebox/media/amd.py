@@ -129,9 +129,10 @@ def has_beep(pcm: bytes) -> bool:
 
 # Cues that give a greeting away on their own: a person answering the phone does not say them.
 _VOICEMAIL_TELLING = (
-    "после сигнала", "после звукового", "автоответчик", "голосов почт", "позвонили по номеру", "leave a message", "leave your message", "after the tone",
-    "after the beep", "voicemail", "voice mail", "record your message", "you have reached",
-    "you ve reached", "the person you are calling", "the number you have dialed",
+    "после сигнала", "после звукового", "автоответчик", "голосов почт", "позвонили по номеру",
+    "leave a message", "leave your message", "after the tone", "after the beep", "voicemail",
+    "voice mail", "record your message", "you have reached", "you ve reached",
+    "the person you are calling", "the number you have dialed",
 )
 _ASSISTANT_TELLING = (
     "голосов помощник", "голосов помошник", "голосов ассистент", "виртуальн", "state your name",
@@ -179,13 +180,12 @@ def classify_greeting(text: str) -> tuple[str, str]:
     two cues at different words say so (assistant cues first), a person when none does, and
     unknown (`one_cue`) on a single ordinary cue."""
     words = _words(text)
-    found = {kind: {at for stem in stems if (at := _cue_at(stem, words)) is not None}
-             for kind, stems in ((ASSISTANT, _ASSISTANT), (MACHINE, _VOICEMAIL))}
-    cues = found[ASSISTANT] | found[MACHINE]
-    if not cues:
+    at = {stem: place for stem in (*_ASSISTANT, *_VOICEMAIL)
+          if (place := _cue_at(stem, words)) is not None}
+    if not at:
         return HUMAN, NO_CUE
-    kind = ASSISTANT if found[ASSISTANT] else MACHINE
-    if len(cues) < 2 and not any(_cue_at(stem, words) is not None for stem in _TELLING):
+    kind = ASSISTANT if any(stem in at for stem in _ASSISTANT) else MACHINE
+    if len(set(at.values())) < 2 and not any(stem in at for stem in _TELLING):
         return UNKNOWN, ONE_CUE
     return kind, "assistant_words" if kind == ASSISTANT else "voicemail_words"
 

@@ -410,8 +410,8 @@ class MediaLeg:
         try:
             verdict = await self._detected(detector, deadline)
             if detector.listens_on(verdict):
-                # One ordinary cue so far («Здравствуйте, вы позвонили Ивану…»): hear the
-                # greeting on, up to VOICEBOX_AMD_TOTAL, before saying unknown.
+                # One ordinary cue or none so far («Здравствуйте, вы позвонили Ивану…»): hear
+                # the greeting on, up to VOICEBOX_AMD_TOTAL, before saying unknown or a person.
                 detector.resume()
                 self._verdict = detector.done
                 verdict = await self._detected(
